@@ -1,0 +1,187 @@
+//! Time buckets: day, ISO week (Monday start) or calendar month.
+//!
+//! A bucket is identified by an integer index so that series can be stored as
+//! contiguous vectors on one calendar; [`Bucket::index`] and [`Bucket::start`]
+//! convert between dates and indices.
+
+use std::fmt;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// The length of one period of demand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Bucket {
+    /// One calendar day.
+    Day,
+    /// One ISO week, Monday to Sunday.
+    #[default]
+    Week,
+    /// One calendar month.
+    Month,
+}
+
+/// Days from 0001-01-01 (chrono's CE day 1) to 1970-01-01.
+const EPOCH_CE_DAYS: i32 = 719_163;
+
+/// Day number of a date, 0 = 1970-01-01 (the Arrow / Polars `Date` representation).
+pub fn day_number(date: NaiveDate) -> i32 {
+    date.num_days_from_ce() - EPOCH_CE_DAYS
+}
+
+/// The date of a day number (0 = 1970-01-01); `None` when out of chrono's range.
+pub fn date_of_day(day: i32) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(day.checked_add(EPOCH_CE_DAYS)?)
+}
+
+/// Parse an ISO `YYYY-MM-DD` date (surrounding spaces allowed).
+pub fn parse_iso_date(text: &str) -> Option<NaiveDate> {
+    let t = text.trim();
+    let b = t.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |s: &[u8]| -> Option<u32> {
+        s.iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(num(&b[0..4])? as i32, num(&b[5..7])?, num(&b[8..10])?)
+}
+
+impl Bucket {
+    /// Index of the bucket holding `day` (a day number, 0 = 1970-01-01).
+    pub fn index(self, day: i32) -> i64 {
+        let day = i64::from(day);
+        match self {
+            Bucket::Day => day,
+            // 1970-01-01 was a Thursday: day + 3 counts from Monday 1969-12-29.
+            Bucket::Week => (day + 3).div_euclid(7),
+            Bucket::Month => {
+                let date = date_of_day(day as i32).expect("day numbers come from valid dates");
+                i64::from(date.year()) * 12 + i64::from(date.month0())
+            }
+        }
+    }
+
+    /// First day (day number) of bucket `index`.
+    pub fn start_day(self, index: i64) -> i32 {
+        match self {
+            Bucket::Day => index as i32,
+            Bucket::Week => (index * 7 - 3) as i32,
+            Bucket::Month => {
+                let year = index.div_euclid(12) as i32;
+                let month = index.rem_euclid(12) as u32 + 1;
+                day_number(NaiveDate::from_ymd_opt(year, month, 1).expect("valid month"))
+            }
+        }
+    }
+
+    /// First date of bucket `index`.
+    pub fn start(self, index: i64) -> NaiveDate {
+        date_of_day(self.start_day(index)).expect("bucket start within chrono's range")
+    }
+
+    /// Number of days in bucket `index`.
+    pub fn days_in(self, index: i64) -> i32 {
+        self.start_day(index + 1) - self.start_day(index)
+    }
+
+    /// Average length in days (7 for a week, 30.4375 for a month).
+    pub fn mean_days(self) -> f64 {
+        match self {
+            Bucket::Day => 1.0,
+            Bucket::Week => 7.0,
+            Bucket::Month => 365.25 / 12.0,
+        }
+    }
+
+    /// Buckets in a year, rounded (365, 52, 12).
+    pub fn per_year(self) -> usize {
+        match self {
+            Bucket::Day => 365,
+            Bucket::Week => 52,
+            Bucket::Month => 12,
+        }
+    }
+
+    /// Unit label for charts and tables ("day", "week", "month").
+    pub fn name(self) -> &'static str {
+        match self {
+            Bucket::Day => "day",
+            Bucket::Week => "week",
+            Bucket::Month => "month",
+        }
+    }
+}
+
+impl fmt::Display for Bucket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// `date` plus a (possibly fractional) number of days, rounded up to whole days.
+pub fn add_days(date: NaiveDate, days: f64) -> NaiveDate {
+    let whole = if days.is_finite() {
+        days.ceil().clamp(-1e6, 1e6) as i64
+    } else {
+        0
+    };
+    date + Duration::days(whole)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        parse_iso_date(s).unwrap()
+    }
+
+    #[test]
+    fn day_numbers_match_the_unix_epoch() {
+        assert_eq!(day_number(d("1970-01-01")), 0);
+        assert_eq!(day_number(d("1970-01-02")), 1);
+        assert_eq!(date_of_day(-1), Some(d("1969-12-31")));
+    }
+
+    #[test]
+    fn weeks_start_on_monday() {
+        let b = Bucket::Week;
+        // 2026-11-23 is a Monday, 2026-11-29 the Sunday after.
+        let mon = b.index(day_number(d("2026-11-23")));
+        assert_eq!(b.index(day_number(d("2026-11-29"))), mon);
+        assert_eq!(b.index(day_number(d("2026-11-30"))), mon + 1);
+        assert_eq!(b.index(day_number(d("2026-11-22"))), mon - 1);
+        assert_eq!(b.start(mon), d("2026-11-23"));
+        assert_eq!(
+            b.start(b.index(day_number(d("1969-12-31")))),
+            d("1969-12-29")
+        );
+        assert_eq!(b.days_in(mon), 7);
+    }
+
+    #[test]
+    fn months_and_days() {
+        let m = Bucket::Month;
+        let i = m.index(day_number(d("2024-02-29")));
+        assert_eq!(m.start(i), d("2024-02-01"));
+        assert_eq!(m.days_in(i), 29);
+        assert_eq!(m.start(i + 11), d("2025-01-01"));
+        assert_eq!(
+            Bucket::Day.start(Bucket::Day.index(17)),
+            date_of_day(17).unwrap()
+        );
+    }
+
+    #[test]
+    fn iso_dates_only() {
+        assert!(parse_iso_date("2024-02-30").is_none());
+        assert!(parse_iso_date("24-02-01").is_none());
+        assert!(parse_iso_date("2024/02/01").is_none());
+        assert!(parse_iso_date("01.02.2024").is_none());
+        assert_eq!(parse_iso_date(" 2024-02-01 "), Some(d("2024-02-01")));
+    }
+}

@@ -1,0 +1,221 @@
+//! Command line: parses arguments with clap and calls the library. This is the
+//! edge of the program, where library errors become messages and exit codes.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+
+use replenish::calendar::{Bucket, parse_iso_date};
+use replenish::config::Config;
+use replenish::pipeline::{self, RunOptions};
+use replenish::sample::{self, SampleOptions};
+
+/// Exit code of a successful run.
+pub const EXIT_OK: u8 = 0;
+/// Exit code of a failure that is not the input's fault (I/O, internal).
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code of bad command-line usage (clap's own).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code of bad input data or configuration.
+pub const EXIT_BAD_INPUT: u8 = 3;
+
+/// Demand forecasting and replenishment planning from sales, backorders, stock and purchase orders.
+#[derive(Debug, Parser)]
+#[command(name = "replenish", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the weekly batch: read the history, forecast, plan, write the report.
+    Run(RunArgs),
+    /// Write a synthetic but realistic company history (the sample data set).
+    Sample(SampleArgs),
+}
+
+/// Options of `replenish run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Input folder with sales, backorders, inventory, items, purchase_orders, events (.csv or .parquet).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Output folder; the report goes to OUT/<as-of date>/.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// TOML configuration (see replenish.example.toml).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Planning date YYYY-MM-DD (default: the day after the last sales date).
+    #[arg(long, value_parser = parse_date)]
+    pub as_of: Option<NaiveDate>,
+    /// Demand bucket: day, week or month (default from the config: week).
+    #[arg(long, value_parser = parse_bucket)]
+    pub bucket: Option<Bucket>,
+    /// Worker threads (default: all cores). The output is the same for any value.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Options of `replenish sample`.
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// Number of SKUs.
+    #[arg(long, default_value_t = 200)]
+    pub skus: usize,
+    /// Number of locations.
+    #[arg(long, default_value_t = 2)]
+    pub locations: usize,
+    /// Years of history.
+    #[arg(long, default_value_t = 3)]
+    pub years: u32,
+    /// Random seed; the same seed gives the same files.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Last day of history YYYY-MM-DD.
+    #[arg(long, value_parser = parse_date, default_value = "2026-11-22")]
+    pub end_date: NaiveDate,
+    /// Output folder.
+    #[arg(long, default_value = "data/sample")]
+    pub out: PathBuf,
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    parse_iso_date(s).ok_or_else(|| format!("expected a date YYYY-MM-DD, found \"{s}\""))
+}
+
+fn parse_bucket(s: &str) -> Result<Bucket, String> {
+    match s {
+        "day" => Ok(Bucket::Day),
+        "week" => Ok(Bucket::Week),
+        "month" => Ok(Bucket::Month),
+        _ => Err(format!("expected day, week or month, found \"{s}\"")),
+    }
+}
+
+/// Run the parsed command.
+pub fn execute(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run(args) => run(args),
+        Command::Sample(args) => sample(args),
+    }
+}
+
+fn run(args: RunArgs) -> anyhow::Result<()> {
+    let mut config = match &args.config {
+        Some(path) => Config::from_file(path)?,
+        None => Config::default(),
+    };
+    if let Some(b) = args.bucket {
+        config.run.bucket = b;
+    }
+    if let Some(d) = &args.data {
+        config.run.data = d.display().to_string();
+    }
+    if let Some(o) = &args.out {
+        config.run.out = o.display().to_string();
+    }
+    if args.as_of.is_some() {
+        config.run.as_of = args.as_of.map(|d| d.to_string());
+    }
+    let options = RunOptions {
+        data: PathBuf::from(&config.run.data),
+        out: PathBuf::from(&config.run.out),
+        as_of: args.as_of,
+        config,
+        threads: args.threads,
+        progress: !args.quiet,
+    };
+    let out = pipeline::run(&options)?;
+    if !args.quiet {
+        let warnings = out.dataset.warnings.total();
+        println!(
+            "replenish {}: plan as of {} ({} buckets)",
+            env!("CARGO_PKG_VERSION"),
+            out.dataset.as_of,
+            out.panel.bucket
+        );
+        println!("  series        {}", out.plans.len());
+        println!(
+            "  order lines   {} worth {}",
+            out.order_lines(),
+            thousands(out.order_value())
+        );
+        println!(
+            "  out of stock  {} series (open backorders or no net stock)",
+            out.out_of_stock()
+        );
+        println!(
+            "  at risk       {} more series run out before an order placed today arrives",
+            out.at_risk()
+        );
+        if warnings > 0 {
+            println!("  warnings      {warnings} (listed in warnings.csv)");
+            for (kind, n) in out.dataset.warnings.counts() {
+                println!("                {n:>6} {kind}");
+            }
+        } else {
+            println!("  warnings      0");
+        }
+        println!("  report        {}", out.report_dir.display());
+    }
+    Ok(())
+}
+
+fn sample(args: SampleArgs) -> anyhow::Result<()> {
+    let opts = SampleOptions {
+        skus: args.skus,
+        locations: args.locations,
+        years: args.years,
+        seed: args.seed,
+        end_date: args.end_date,
+    };
+    let s = sample::generate(&opts, &args.out)
+        .with_context(|| format!("writing the sample to {}", args.out.display()))?;
+    println!(
+        "wrote {}: {} items, {} series, {} sales rows, {} backorder rows, {} purchase-order lines ({} open), {} events",
+        args.out.display(),
+        s.items,
+        s.series,
+        s.sales_rows,
+        s.backorder_rows,
+        s.purchase_order_rows,
+        s.open_purchase_orders,
+        s.event_rows
+    );
+    Ok(())
+}
+
+/// A money amount with thousands separators and 2 decimals.
+fn thousands(x: f64) -> String {
+    let s = format!("{:.2}", x.max(0.0));
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{out}.{frac}")
+}
+
+/// The exit code for an error.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    match e.downcast_ref::<replenish::Error>() {
+        Some(err) if err.is_bad_input() => EXIT_BAD_INPUT,
+        Some(_) => EXIT_FAILURE,
+        None => match e.downcast_ref::<sample::SampleError>() {
+            Some(sample::SampleError::Options(_)) => EXIT_USAGE,
+            _ => EXIT_FAILURE,
+        },
+    }
+}

@@ -1,0 +1,365 @@
+//! Run configuration: a TOML file (`--config FILE`) merged over built-in defaults.
+//!
+//! See `replenish.example.toml` at the top of the repository for every key with
+//! its meaning. Unknown keys are rejected so that a typo never passes silently.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::Bucket;
+use crate::error::{Error, Result};
+
+/// The whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where to read, where to write, which calendar.
+    pub run: RunConfig,
+    /// Forecasting settings.
+    pub forecast: ForecastConfig,
+    /// Inventory-policy defaults (used where the item master is silent).
+    pub policy: PolicyConfig,
+    /// Report settings.
+    pub report: ReportConfig,
+    /// Column-name mapping per input file: `[columns.sales] qty = "Units"`.
+    pub columns: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// Input, output and calendar settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    /// Folder holding the input files.
+    pub data: String,
+    /// Folder under which `<as-of date>/` is written.
+    pub out: String,
+    /// Time bucket for demand: day, week (ISO, Monday start) or month.
+    pub bucket: Bucket,
+    /// Planning date `YYYY-MM-DD`; default: the day after the last sales date.
+    pub as_of: Option<String>,
+    /// Location name used when the files have no `location` column.
+    pub default_location: String,
+}
+
+/// Forecasting settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ForecastConfig {
+    /// Buckets forecast ahead (extended to cover lead time + review period).
+    pub horizon: usize,
+    /// Window of the moving-average model, in buckets.
+    pub moving_average_window: usize,
+    /// Rolling-origin backtest origins per series.
+    pub backtest_origins: usize,
+}
+
+/// Inventory-policy defaults.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicyConfig {
+    /// Supplier lead time in days when the item master has none.
+    pub lead_time_days: f64,
+    /// Standard deviation of the lead time in days when the item master has none.
+    pub lead_time_sd_days: f64,
+    /// Days between two order reviews (the weekly batch: 7).
+    pub review_period_days: f64,
+    /// Demand cover, in days, that one order adds above the reorder point.
+    pub order_cycle_days: f64,
+    /// Minimum order quantity when the item master has none.
+    pub moq: f64,
+    /// Pack size (order multiple) when the item master has none.
+    pub pack_size: f64,
+    /// Cycle-service target per ABC class, used when the item master has none.
+    pub service_level: ServiceLevels,
+    /// Cumulative value shares closing classes A and B (e.g. 0.8 and 0.95).
+    pub abc_thresholds: [f64; 2],
+    /// Coefficient-of-variation limits closing classes X and Y.
+    pub xyz_thresholds: [f64; 2],
+}
+
+/// Cycle-service targets per ABC class.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceLevels {
+    /// Class A target.
+    #[serde(rename = "A")]
+    pub a: f64,
+    /// Class B target.
+    #[serde(rename = "B")]
+    pub b: f64,
+    /// Class C target.
+    #[serde(rename = "C")]
+    pub c: f64,
+}
+
+/// Report settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportConfig {
+    /// Number of highest-value series that get a chart.
+    pub charts: usize,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            data: "data/sample".into(),
+            out: "reports".into(),
+            bucket: Bucket::Week,
+            as_of: None,
+            default_location: "main".into(),
+        }
+    }
+}
+
+impl Default for ForecastConfig {
+    fn default() -> Self {
+        ForecastConfig {
+            horizon: 13,
+            moving_average_window: 8,
+            backtest_origins: 3,
+        }
+    }
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        PolicyConfig {
+            lead_time_days: 28.0,
+            lead_time_sd_days: 0.0,
+            review_period_days: 7.0,
+            order_cycle_days: 28.0,
+            moq: 0.0,
+            pack_size: 1.0,
+            service_level: ServiceLevels {
+                a: 0.98,
+                b: 0.95,
+                c: 0.90,
+            },
+            abc_thresholds: [0.8, 0.95],
+            xyz_thresholds: [0.5, 1.0],
+        }
+    }
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        ReportConfig { charts: 10 }
+    }
+}
+
+/// Logical columns each input file may have; the first `required` are mandatory.
+pub const FILE_COLUMNS: &[(&str, &[&str])] = &[
+    (
+        "sales",
+        &["sku", "date", "qty", "location", "price", "promo"],
+    ),
+    ("backorders", &["sku", "date", "qty", "location"]),
+    (
+        "inventory",
+        &[
+            "sku",
+            "on_hand",
+            "location",
+            "on_order",
+            "backordered",
+            "allocated",
+        ],
+    ),
+    (
+        "items",
+        &[
+            "sku",
+            "location",
+            "description",
+            "supplier",
+            "unit_cost",
+            "lead_time_days",
+            "lead_time_sd_days",
+            "moq",
+            "pack_size",
+            "service_level",
+            "review_period_days",
+        ],
+    ),
+    (
+        "purchase_orders",
+        &[
+            "sku",
+            "qty",
+            "order_date",
+            "due_date",
+            "location",
+            "supplier",
+            "po_id",
+            "received_date",
+            "received_qty",
+        ],
+    ),
+    ("events", &["date", "name", "sku", "location"]),
+];
+
+impl Config {
+    /// Read a TOML file over the defaults.
+    pub fn from_file(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+        Self::from_toml(&text).map_err(|e| match e {
+            Error::Config(m) => Error::Config(format!("{}: {m}", path.display())),
+            other => other,
+        })
+    }
+
+    /// Parse TOML text over the defaults and validate it.
+    pub fn from_toml(text: &str) -> Result<Config> {
+        let config: Config = toml::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Check ranges and the column mapping.
+    pub fn validate(&self) -> Result<()> {
+        let p = &self.policy;
+        let positive = |name: &str, v: f64, allow_zero: bool| {
+            if !v.is_finite() || v < 0.0 || (!allow_zero && v == 0.0) {
+                Err(Error::Config(format!(
+                    "policy.{name} = {v}: expected a {} number",
+                    if allow_zero {
+                        "non-negative"
+                    } else {
+                        "positive"
+                    }
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        positive("lead_time_days", p.lead_time_days, true)?;
+        positive("lead_time_sd_days", p.lead_time_sd_days, true)?;
+        positive("review_period_days", p.review_period_days, false)?;
+        positive("order_cycle_days", p.order_cycle_days, true)?;
+        positive("moq", p.moq, true)?;
+        positive("pack_size", p.pack_size, false)?;
+        for (class, v) in [
+            ("A", p.service_level.a),
+            ("B", p.service_level.b),
+            ("C", p.service_level.c),
+        ] {
+            if !(v > 0.0 && v < 1.0) {
+                return Err(Error::Config(format!(
+                    "policy.service_level.{class} = {v}: expected a value strictly between 0 and 1"
+                )));
+            }
+        }
+        for (name, t) in [
+            ("abc_thresholds", p.abc_thresholds),
+            ("xyz_thresholds", p.xyz_thresholds),
+        ] {
+            if !(t[0].is_finite() && t[1].is_finite() && 0.0 < t[0] && t[0] <= t[1]) {
+                return Err(Error::Config(format!(
+                    "policy.{name} = [{}, {}]: expected two increasing positive numbers",
+                    t[0], t[1]
+                )));
+            }
+        }
+        if self.forecast.horizon == 0 || self.forecast.horizon > 1000 {
+            return Err(Error::Config(
+                "forecast.horizon: expected 1 to 1000 buckets".into(),
+            ));
+        }
+        if self.forecast.moving_average_window == 0 {
+            return Err(Error::Config(
+                "forecast.moving_average_window: expected at least 1".into(),
+            ));
+        }
+        if self.forecast.backtest_origins == 0 || self.forecast.backtest_origins > 100 {
+            return Err(Error::Config(
+                "forecast.backtest_origins: expected 1 to 100".into(),
+            ));
+        }
+        if self.run.default_location.trim().is_empty() {
+            return Err(Error::Config(
+                "run.default_location must not be empty".into(),
+            ));
+        }
+        for (file, map) in &self.columns {
+            let Some((_, known)) = FILE_COLUMNS.iter().find(|(f, _)| f == file) else {
+                return Err(Error::Config(format!(
+                    "[columns.{file}]: unknown input file; expected one of {}",
+                    FILE_COLUMNS
+                        .iter()
+                        .map(|(f, _)| *f)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            };
+            for (logical, actual) in map {
+                if !known.contains(&logical.as_str()) {
+                    return Err(Error::Config(format!(
+                        "[columns.{file}] {logical} = \"{actual}\": unknown column; expected one of {}",
+                        known.join(", ")
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The column name in file `file` that holds logical column `logical`.
+    pub fn column_name<'a>(&'a self, file: &str, logical: &'a str) -> &'a str {
+        self.columns
+            .get(file)
+            .and_then(|m| m.get(logical))
+            .map(String::as_str)
+            .unwrap_or(logical)
+    }
+
+    /// Default cycle-service target for an ABC class.
+    pub fn service_for_class(&self, class: char) -> f64 {
+        match class {
+            'A' => self.policy.service_level.a,
+            'B' => self.policy.service_level.b,
+            _ => self.policy.service_level.c,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        Config::default().validate().unwrap();
+        assert_eq!(Config::from_toml("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn the_example_config_states_the_defaults() {
+        let example = include_str!("../replenish.example.toml");
+        assert_eq!(Config::from_toml(example).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn mapping_and_overrides() {
+        let c = Config::from_toml(
+            "[run]\nbucket = \"month\"\n[policy]\nlead_time_days = 14\n[columns.sales]\nqty = \"Units\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.run.bucket, Bucket::Month);
+        assert_eq!(c.policy.lead_time_days, 14.0);
+        assert_eq!(c.column_name("sales", "qty"), "Units");
+        assert_eq!(c.column_name("sales", "sku"), "sku");
+    }
+
+    #[test]
+    fn typos_and_bad_values_are_rejected() {
+        assert!(Config::from_toml("[policy]\nlead_time = 3\n").is_err());
+        assert!(Config::from_toml("[columns.sale]\nqty = \"x\"\n").is_err());
+        assert!(Config::from_toml("[columns.sales]\nquantity = \"x\"\n").is_err());
+        assert!(Config::from_toml("[policy.service_level]\nA = 1.0\nB = 0.9\nC = 0.9\n").is_err());
+        assert!(Config::from_toml("[policy]\npack_size = 0\n").is_err());
+        assert!(Config::from_toml("[run]\nbucket = \"year\"\n").is_err());
+    }
+}

@@ -1,0 +1,228 @@
+//! Demand: the panel of series on one bucket calendar, with demand
+//! reconstructed as shipped + backordered, and the classifications that drive
+//! model and policy choices (ABC by value, XYZ by variability, Syntetos–Boylan
+//! demand pattern).
+
+use crate::calendar::{Bucket, day_number};
+use crate::ingest::Dataset;
+
+/// History of one series on the bucket calendar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesHistory {
+    /// Bucket index of the first value (the series' first activity).
+    pub start: i64,
+    /// Units shipped per bucket.
+    pub shipped: Vec<f64>,
+    /// Units backordered per bucket (demand that found the shelf empty).
+    pub backordered: Vec<f64>,
+    /// Demand per bucket: shipped + backordered.
+    pub demand: Vec<f64>,
+}
+
+impl SeriesHistory {
+    /// True where backorders show the item was short in that bucket.
+    pub fn short(&self, i: usize) -> bool {
+        self.backordered[i] > 0.0
+    }
+
+    /// Number of buckets with a shortage.
+    pub fn short_buckets(&self) -> usize {
+        self.backordered.iter().filter(|&&b| b > 0.0).count()
+    }
+}
+
+/// All series on one calendar.
+#[derive(Debug, Clone)]
+pub struct Panel {
+    /// The bucket length.
+    pub bucket: Bucket,
+    /// Index of the first bucket after history (the first forecast bucket).
+    pub end: i64,
+    /// One history per dataset series, in the dataset's key order.
+    pub series: Vec<SeriesHistory>,
+}
+
+impl Panel {
+    /// Aggregate the dataset's daily records to buckets. Every series runs from
+    /// the bucket of its first record to the bucket holding the day before the
+    /// as-of date, with missing buckets filled with zero.
+    pub fn build(data: &Dataset, bucket: Bucket) -> Panel {
+        let last_day = day_number(data.as_of) - 1;
+        let end = bucket.index(last_day) + 1;
+        let series = data
+            .demand
+            .iter()
+            .map(|records| {
+                let start = records
+                    .iter()
+                    .map(|r| bucket.index(r.day))
+                    .min()
+                    .unwrap_or(end - 1)
+                    .min(end - 1);
+                let len = (end - start) as usize;
+                let mut shipped = vec![0.0; len];
+                let mut backordered = vec![0.0; len];
+                for r in records {
+                    let i = (bucket.index(r.day) - start) as usize;
+                    shipped[i] += r.shipped;
+                    backordered[i] += r.backordered;
+                }
+                let demand = shipped
+                    .iter()
+                    .zip(&backordered)
+                    .map(|(s, b)| s + b)
+                    .collect();
+                SeriesHistory {
+                    start,
+                    shipped,
+                    backordered,
+                    demand,
+                }
+            })
+            .collect();
+        Panel {
+            bucket,
+            end,
+            series,
+        }
+    }
+}
+
+/// Syntetos–Boylan demand pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pattern {
+    /// Regular demand, low size variability.
+    Smooth,
+    /// Regular demand, high size variability.
+    Erratic,
+    /// Infrequent demand, low size variability.
+    Intermittent,
+    /// Infrequent demand, high size variability.
+    Lumpy,
+    /// No demand at all in the history.
+    NoDemand,
+}
+
+impl Pattern {
+    /// Lower-case name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pattern::Smooth => "smooth",
+            Pattern::Erratic => "erratic",
+            Pattern::Intermittent => "intermittent",
+            Pattern::Lumpy => "lumpy",
+            Pattern::NoDemand => "none",
+        }
+    }
+}
+
+/// Average inter-demand interval (ADI) limit of Syntetos–Boylan.
+pub const ADI_LIMIT: f64 = 1.32;
+/// Squared coefficient of variation (CV²) limit of Syntetos–Boylan.
+pub const CV2_LIMIT: f64 = 0.49;
+
+/// Classify a demand history by ADI (buckets per non-zero bucket) and CV² of
+/// the non-zero sizes.
+pub fn pattern(demand: &[f64]) -> Pattern {
+    let sizes: Vec<f64> = demand.iter().copied().filter(|&d| d > 0.0).collect();
+    if sizes.is_empty() {
+        return Pattern::NoDemand;
+    }
+    let adi = demand.len() as f64 / sizes.len() as f64;
+    let mean = sizes.iter().sum::<f64>() / sizes.len() as f64;
+    let var = sizes.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / sizes.len() as f64;
+    let cv2 = var / (mean * mean);
+    match (adi < ADI_LIMIT, cv2 < CV2_LIMIT) {
+        (true, true) => Pattern::Smooth,
+        (true, false) => Pattern::Erratic,
+        (false, true) => Pattern::Intermittent,
+        (false, false) => Pattern::Lumpy,
+    }
+}
+
+/// Coefficient of variation of the demand per bucket (0 when the mean is 0).
+pub fn coefficient_of_variation(demand: &[f64]) -> f64 {
+    if demand.is_empty() {
+        return 0.0;
+    }
+    let n = demand.len() as f64;
+    let mean = demand.iter().sum::<f64>() / n;
+    if mean <= 0.0 {
+        return 0.0;
+    }
+    let var = demand.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / n;
+    var.sqrt() / mean
+}
+
+/// XYZ class from the coefficient of variation and the two limits.
+pub fn xyz_class(cv: f64, limits: [f64; 2]) -> char {
+    if cv < limits[0] {
+        'X'
+    } else if cv < limits[1] {
+        'Y'
+    } else {
+        'Z'
+    }
+}
+
+/// ABC classes from annual values: A while the cumulative share of the total
+/// (largest first) is within the first threshold, B within the second, C after.
+/// Ties in value are broken by position so the result is deterministic.
+pub fn abc_classes(values: &[f64], thresholds: [f64; 2]) -> Vec<char> {
+    let total: f64 = values.iter().map(|v| v.max(0.0)).sum();
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[b].total_cmp(&values[a]).then(a.cmp(&b)));
+    let mut classes = vec!['C'; values.len()];
+    let mut cumulative = 0.0;
+    for i in order {
+        if total <= 0.0 {
+            break;
+        }
+        // The class is decided by the share *before* this item is added, so the
+        // item that crosses a threshold still belongs to the higher class.
+        let share = cumulative / total;
+        classes[i] = if share < thresholds[0] {
+            'A'
+        } else if share < thresholds[1] {
+            'B'
+        } else {
+            'C'
+        };
+        cumulative += values[i].max(0.0);
+    }
+    classes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntetos_boylan_quadrants() {
+        assert_eq!(pattern(&[5.0, 5.0, 6.0, 5.0]), Pattern::Smooth);
+        assert_eq!(pattern(&[1.0, 20.0, 1.0, 30.0]), Pattern::Erratic);
+        assert_eq!(
+            pattern(&[0.0, 5.0, 0.0, 0.0, 5.0, 0.0]),
+            Pattern::Intermittent
+        );
+        assert_eq!(pattern(&[0.0, 1.0, 0.0, 0.0, 40.0, 0.0]), Pattern::Lumpy);
+        assert_eq!(pattern(&[0.0, 0.0]), Pattern::NoDemand);
+    }
+
+    #[test]
+    fn abc_by_cumulative_value() {
+        // Shares: 70 %, 20 %, 6 %, 4 %.
+        let classes = abc_classes(&[20.0, 70.0, 4.0, 6.0], [0.8, 0.95]);
+        assert_eq!(classes, vec!['A', 'A', 'C', 'B']);
+        assert_eq!(abc_classes(&[0.0, 0.0], [0.8, 0.95]), vec!['C', 'C']);
+    }
+
+    #[test]
+    fn xyz_and_cv() {
+        assert_eq!(coefficient_of_variation(&[3.0, 3.0, 3.0]), 0.0);
+        assert!((coefficient_of_variation(&[0.0, 2.0]) - 1.0).abs() < 1e-12);
+        assert_eq!(xyz_class(0.2, [0.5, 1.0]), 'X');
+        assert_eq!(xyz_class(0.7, [0.5, 1.0]), 'Y');
+        assert_eq!(xyz_class(1.0, [0.5, 1.0]), 'Z');
+    }
+}

@@ -1,0 +1,622 @@
+//! Ingest: finds the input files of the data contract in a folder, reads them
+//! (CSV or Parquet) with Polars, validates every value and returns typed
+//! records keyed by series. The only module that knows file formats.
+
+mod table;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use crate::calendar::{date_of_day, day_number, parse_iso_date};
+use crate::config::{Config, FILE_COLUMNS};
+use crate::error::{Error, Result};
+use crate::warnings::{Warning, Warnings};
+pub use table::Format;
+use table::Table;
+
+/// A series is one SKU at one location.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SeriesKey {
+    /// Stock-keeping unit.
+    pub sku: String,
+    /// Location (warehouse, store); the configured default when the files have none.
+    pub location: String,
+}
+
+/// Units shipped and backordered on one day (several rows may share a day).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DemandRecord {
+    /// Day number (0 = 1970-01-01).
+    pub day: i32,
+    /// Units shipped against that day's demand.
+    pub shipped: f64,
+    /// Units asked for that could not ship from stock.
+    pub backordered: f64,
+}
+
+/// Stock snapshot of one series.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct InventoryRecord {
+    /// Units on hand.
+    pub on_hand: f64,
+    /// Units on order according to the inventory file, when it says.
+    pub on_order: Option<f64>,
+    /// Open customer backorders.
+    pub backordered: f64,
+    /// Units allocated to orders not yet shipped.
+    pub allocated: f64,
+}
+
+/// Item-master attributes; `None` means "use the config default".
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Item {
+    /// Free-text description.
+    pub description: Option<String>,
+    /// Supplier code.
+    pub supplier: Option<String>,
+    /// Cost of one unit.
+    pub unit_cost: Option<f64>,
+    /// Supplier lead time, days.
+    pub lead_time_days: Option<f64>,
+    /// Spread of the lead time, days.
+    pub lead_time_sd_days: Option<f64>,
+    /// Minimum order quantity.
+    pub moq: Option<f64>,
+    /// Order multiple.
+    pub pack_size: Option<f64>,
+    /// Cycle-service target in (0, 1).
+    pub service_level: Option<f64>,
+    /// Days between reviews.
+    pub review_period_days: Option<f64>,
+}
+
+/// One purchase-order line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurchaseOrder {
+    /// PO number, when given.
+    pub po_id: Option<String>,
+    /// Supplier, when given.
+    pub supplier: Option<String>,
+    /// Units ordered.
+    pub qty: f64,
+    /// Day ordered.
+    pub order_day: i32,
+    /// Day due.
+    pub due_day: i32,
+    /// Day received, for received lines.
+    pub received_day: Option<i32>,
+    /// Units received, for received lines.
+    pub received_qty: Option<f64>,
+}
+
+impl PurchaseOrder {
+    /// Units still to arrive: the whole quantity of a line not yet received.
+    pub fn open_qty(&self) -> f64 {
+        if self.received_day.is_some() {
+            0.0
+        } else {
+            (self.qty - self.received_qty.unwrap_or(0.0)).max(0.0)
+        }
+    }
+}
+
+/// A calendar event (holiday, promotion).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Day number.
+    pub day: i32,
+    /// Name.
+    pub name: String,
+    /// SKU it applies to, or all.
+    pub sku: Option<String>,
+    /// Location it applies to, or all.
+    pub location: Option<String>,
+}
+
+/// One input file that was read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputFile {
+    /// Logical name (`sales`, ...).
+    pub name: &'static str,
+    /// Path as given.
+    pub path: String,
+    /// CSV or Parquet.
+    pub format: &'static str,
+    /// SHA-256 of the bytes.
+    pub sha256: String,
+    /// Data rows.
+    pub rows: usize,
+}
+
+/// Everything read from the input folder, keyed by series.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// Planning date: history is the data strictly before it.
+    pub as_of: NaiveDate,
+    /// Series keys, sorted; a series' id is its index here.
+    pub keys: Vec<SeriesKey>,
+    /// Demand records per series (any order).
+    pub demand: Vec<Vec<DemandRecord>>,
+    /// Units returned (negative sales) per series, kept apart from demand.
+    pub returns: Vec<f64>,
+    /// Stock snapshot per series, when the inventory file has one.
+    pub inventory: Vec<Option<InventoryRecord>>,
+    /// Purchase-order lines per series.
+    pub purchase_orders: Vec<Vec<PurchaseOrder>>,
+    /// Item master per series (location row over SKU row), when present.
+    pub items: Vec<Option<Item>>,
+    /// Events.
+    pub events: Vec<Event>,
+    /// Files read, in contract order.
+    pub files: Vec<InputFile>,
+    /// Recoverable oddities.
+    pub warnings: Warnings,
+}
+
+fn logical_columns(name: &str) -> &'static [&'static str] {
+    FILE_COLUMNS
+        .iter()
+        .find(|(f, _)| *f == name)
+        .map(|(_, c)| *c)
+        .expect("known file")
+}
+
+fn open(
+    dir: &Path,
+    name: &'static str,
+    required: &[&'static str],
+    config: &Config,
+) -> Result<Option<Table>> {
+    let Some((path, format)) = table::find(dir, name)? else {
+        return Ok(None);
+    };
+    Table::read(name, &path, format, logical_columns(name), required, |c| {
+        config.column_name(name, c).to_string()
+    })
+    .map(Some)
+}
+
+/// Location column of a table, or the default location for every row.
+fn locations(t: &Table, config: &Config) -> Result<Vec<String>> {
+    if t.has("location") {
+        t.required_text("location")
+    } else {
+        Ok(vec![config.run.default_location.clone(); t.height()])
+    }
+}
+
+/// Interns series keys while the files are read.
+#[derive(Default)]
+struct KeyIndex {
+    ids: HashMap<SeriesKey, usize>,
+    keys: Vec<SeriesKey>,
+}
+
+impl KeyIndex {
+    fn id(&mut self, sku: String, location: String) -> usize {
+        let key = SeriesKey { sku, location };
+        if let Some(&id) = self.ids.get(&key) {
+            return id;
+        }
+        let id = self.keys.len();
+        self.ids.insert(key.clone(), id);
+        self.keys.push(key);
+        id
+    }
+}
+
+/// Read and validate the input folder.
+///
+/// `as_of` overrides the configured planning date; without either, it is the
+/// day after the last sales date.
+pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dataset> {
+    if !dir.is_dir() {
+        return Err(Error::file(
+            dir.display().to_string(),
+            "input folder not found (give another with --data)",
+        ));
+    }
+    let mut warnings = Warnings::default();
+    let mut files = Vec::new();
+    let mut record = |t: &Table| {
+        files.push(InputFile {
+            name: t.name,
+            path: t.display.clone(),
+            format: match t.format {
+                Format::Csv => "csv",
+                Format::Parquet => "parquet",
+            },
+            sha256: t.sha256.clone(),
+            rows: t.height(),
+        })
+    };
+
+    // --- sales (required) ---------------------------------------------------
+    let sales = open(dir, "sales", &["sku", "date", "qty"], config)?.ok_or_else(|| {
+        Error::file(
+            dir.join("sales.csv").display().to_string(),
+            "required file missing: expected sales.csv or sales.parquet",
+        )
+    })?;
+    record(&sales);
+    if sales.height() == 0 {
+        return Err(Error::file(
+            sales.display.clone(),
+            "no data rows: sales history is required",
+        ));
+    }
+    let s_sku = sales.required_text("sku")?;
+    let s_loc = locations(&sales, config)?;
+    let s_day = sales.required_dates("date")?;
+    let s_qty = sales.required_numbers("qty", None)?;
+    if sales.has("price") {
+        sales.optional_numbers("price", Some(0.0))?;
+    }
+    if let Some(promo) = sales.numbers("promo")? {
+        for (row, p) in promo.iter().enumerate() {
+            if let Some(p) = p
+                && *p != 0.0
+                && *p != 1.0
+            {
+                return Err(Error::input(
+                    sales.location(row, Some("promo")),
+                    format!("expected 0 or 1, found {p}"),
+                ));
+            }
+        }
+    }
+    let as_of = match as_of {
+        Some(d) => d,
+        None => match &config.run.as_of {
+            Some(text) => parse_iso_date(text).ok_or_else(|| {
+                Error::Config(format!(
+                    "run.as_of = \"{text}\": expected a date YYYY-MM-DD"
+                ))
+            })?,
+            None => {
+                let last = *s_day.iter().max().expect("sales has rows");
+                date_of_day(last + 1).ok_or_else(|| Error::Internal("date out of range".into()))?
+            }
+        },
+    };
+    let as_of_day = day_number(as_of);
+
+    let mut index = KeyIndex::default();
+    let mut demand: Vec<Vec<DemandRecord>> = Vec::new();
+    let mut returns: Vec<f64> = Vec::new();
+    let mut after = 0u64;
+    let mut n_returns = 0u64;
+    for ((sku, loc), (day, qty)) in s_sku
+        .into_iter()
+        .zip(s_loc)
+        .zip(s_day.into_iter().zip(s_qty))
+    {
+        if day >= as_of_day {
+            after += 1;
+            continue;
+        }
+        let id = index.id(sku, loc);
+        if id == demand.len() {
+            demand.push(Vec::new());
+            returns.push(0.0);
+        }
+        if qty < 0.0 {
+            returns[id] += -qty;
+            n_returns += 1;
+        } else {
+            demand[id].push(DemandRecord {
+                day,
+                shipped: qty,
+                backordered: 0.0,
+            });
+        }
+    }
+    warnings.summary(
+        "after_as_of",
+        &sales.display,
+        after,
+        format!("{after} sales rows dated on or after the as-of date {as_of} were left out"),
+    );
+    warnings.summary(
+        "returns",
+        &sales.display,
+        n_returns,
+        format!("{n_returns} sales rows with a negative quantity were counted as returns, apart from demand"),
+    );
+
+    // --- backorders ------------------------------------------------------------
+    if let Some(bo) = open(dir, "backorders", &["sku", "date", "qty"], config)? {
+        record(&bo);
+        let skus = bo.required_text("sku")?;
+        let locs = locations(&bo, config)?;
+        let days = bo.required_dates("date")?;
+        let qtys = bo.required_numbers("qty", Some(0.0))?;
+        let mut after = 0u64;
+        for ((sku, loc), (day, qty)) in skus.into_iter().zip(locs).zip(days.into_iter().zip(qtys)) {
+            if day >= as_of_day {
+                after += 1;
+                continue;
+            }
+            let id = index.id(sku, loc);
+            if id == demand.len() {
+                demand.push(Vec::new());
+                returns.push(0.0);
+            }
+            demand[id].push(DemandRecord {
+                day,
+                shipped: 0.0,
+                backordered: qty,
+            });
+        }
+        warnings.summary(
+            "after_as_of",
+            &bo.display,
+            after,
+            format!(
+                "{after} backorder rows dated on or after the as-of date {as_of} were left out"
+            ),
+        );
+    }
+
+    // Sort series keys; remap ids.
+    let n = index.keys.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| index.keys[a].cmp(&index.keys[b]));
+    let keys: Vec<SeriesKey> = order.iter().map(|&i| index.keys[i].clone()).collect();
+    let mut demand_sorted = Vec::with_capacity(n);
+    let mut returns_sorted = Vec::with_capacity(n);
+    let mut taken: Vec<Option<Vec<DemandRecord>>> = demand.into_iter().map(Some).collect();
+    for &i in &order {
+        demand_sorted.push(taken[i].take().unwrap_or_default());
+        returns_sorted.push(returns[i]);
+    }
+    let ids: HashMap<SeriesKey, usize> = keys
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(i, k)| (k, i))
+        .collect();
+
+    // --- inventory ---------------------------------------------------------------
+    let mut inventory: Vec<Option<InventoryRecord>> = vec![None; n];
+    if let Some(inv) = open(dir, "inventory", &["sku", "on_hand"], config)? {
+        record(&inv);
+        let skus = inv.required_text("sku")?;
+        let locs = locations(&inv, config)?;
+        let on_hand = inv.required_numbers("on_hand", Some(0.0))?;
+        let on_order = inv.optional_numbers("on_order", Some(0.0))?;
+        let backordered = inv.optional_numbers("backordered", Some(0.0))?;
+        let allocated = inv.optional_numbers("allocated", Some(0.0))?;
+        let get = |v: &Option<Vec<Option<f64>>>, row: usize| v.as_ref().and_then(|v| v[row]);
+        for (row, (sku, loc)) in skus.into_iter().zip(locs).enumerate() {
+            let key = SeriesKey { sku, location: loc };
+            let Some(&id) = ids.get(&key) else {
+                warnings.push(Warning {
+                    kind: "inventory_without_history",
+                    file: inv.display.clone(),
+                    line: Some(inv.line(row)),
+                    sku: key.sku,
+                    location: key.location,
+                    message: "stock record for a SKU-location with no sales or backorders before the as-of date; not planned".into(),
+                });
+                continue;
+            };
+            let rec = InventoryRecord {
+                on_hand: on_hand[row],
+                on_order: get(&on_order, row),
+                backordered: get(&backordered, row).unwrap_or(0.0),
+                allocated: get(&allocated, row).unwrap_or(0.0),
+            };
+            match &mut inventory[id] {
+                Some(prev) => {
+                    warnings.push(Warning {
+                        kind: "duplicate_inventory",
+                        file: inv.display.clone(),
+                        line: Some(inv.line(row)),
+                        sku: key.sku,
+                        location: key.location,
+                        message: "second stock record for the same SKU-location; quantities added"
+                            .into(),
+                    });
+                    prev.on_hand += rec.on_hand;
+                    prev.on_order = match (prev.on_order, rec.on_order) {
+                        (None, None) => None,
+                        (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
+                    };
+                    prev.backordered += rec.backordered;
+                    prev.allocated += rec.allocated;
+                }
+                slot => *slot = Some(rec),
+            }
+        }
+    }
+
+    // --- items -------------------------------------------------------------------
+    let mut items: Vec<Option<Item>> = vec![None; n];
+    if let Some(it) = open(dir, "items", &["sku"], config)? {
+        record(&it);
+        let skus = it.required_text("sku")?;
+        let locs = it.text("location")?;
+        let description = it.text("description")?;
+        let supplier = it.text("supplier")?;
+        let unit_cost = it.optional_numbers("unit_cost", Some(0.0))?;
+        let lead = it.optional_numbers("lead_time_days", Some(0.0))?;
+        let lead_sd = it.optional_numbers("lead_time_sd_days", Some(0.0))?;
+        let moq = it.optional_numbers("moq", Some(0.0))?;
+        let pack = it.optional_numbers("pack_size", None)?;
+        let service = it.optional_numbers("service_level", None)?;
+        let review = it.optional_numbers("review_period_days", None)?;
+        for (name, values, upper) in [
+            ("pack_size", &pack, f64::INFINITY),
+            ("service_level", &service, 1.0),
+            ("review_period_days", &review, f64::INFINITY),
+        ] {
+            let Some(values) = values else { continue };
+            for (row, v) in values.iter().enumerate() {
+                if let Some(x) = v
+                    && !(*x > 0.0 && *x < upper)
+                {
+                    let expected = if upper == 1.0 {
+                        "a value strictly between 0 and 1 (e.g. 0.95)"
+                    } else {
+                        "a positive number"
+                    };
+                    return Err(Error::input(
+                        it.location(row, Some(name)),
+                        format!("expected {expected}, found {x}"),
+                    ));
+                }
+            }
+        }
+        let txt =
+            |v: &Option<Vec<Option<String>>>, row: usize| v.as_ref().and_then(|v| v[row].clone());
+        let num = |v: &Option<Vec<Option<f64>>>, row: usize| v.as_ref().and_then(|v| v[row]);
+        let mut by_sku: BTreeMap<String, (Item, u64)> = BTreeMap::new();
+        let mut by_key: BTreeMap<SeriesKey, (Item, u64)> = BTreeMap::new();
+        for (row, sku) in skus.into_iter().enumerate() {
+            let item = Item {
+                description: txt(&description, row),
+                supplier: txt(&supplier, row),
+                unit_cost: num(&unit_cost, row),
+                lead_time_days: num(&lead, row),
+                lead_time_sd_days: num(&lead_sd, row),
+                moq: num(&moq, row),
+                pack_size: num(&pack, row),
+                service_level: num(&service, row),
+                review_period_days: num(&review, row),
+            };
+            let line = it.line(row);
+            let duplicate = match txt(&locs, row) {
+                Some(location) => {
+                    let key = SeriesKey {
+                        sku: sku.clone(),
+                        location,
+                    };
+                    by_key.insert(key.clone(), (item, line)).map(|_| key)
+                }
+                None => by_sku.insert(sku.clone(), (item, line)).map(|_| SeriesKey {
+                    sku,
+                    location: String::new(),
+                }),
+            };
+            if let Some(key) = duplicate {
+                warnings.push(Warning {
+                    kind: "duplicate_item",
+                    file: it.display.clone(),
+                    line: Some(line),
+                    sku: key.sku,
+                    location: key.location,
+                    message: "second item-master row for the same key; the last one is used".into(),
+                });
+            }
+        }
+        for (id, key) in keys.iter().enumerate() {
+            items[id] = by_key
+                .get(key)
+                .or_else(|| by_sku.get(&key.sku))
+                .map(|(item, _)| item.clone());
+        }
+    }
+
+    // --- purchase orders ---------------------------------------------------------------
+    let mut purchase_orders: Vec<Vec<PurchaseOrder>> = vec![Vec::new(); n];
+    if let Some(po) = open(
+        dir,
+        "purchase_orders",
+        &["sku", "qty", "order_date", "due_date"],
+        config,
+    )? {
+        record(&po);
+        let skus = po.required_text("sku")?;
+        let locs = locations(&po, config)?;
+        let qty = po.required_numbers("qty", Some(0.0))?;
+        let order = po.required_dates("order_date")?;
+        let due = po.required_dates("due_date")?;
+        let received = po.dates("received_date")?;
+        let received_qty = po.optional_numbers("received_qty", Some(0.0))?;
+        let po_id = po.text("po_id")?;
+        let supplier = po.text("supplier")?;
+        for (row, (sku, loc)) in skus.into_iter().zip(locs).enumerate() {
+            let key = SeriesKey { sku, location: loc };
+            let line = po.line(row);
+            let mut line_warning = |kind: &'static str, message: &str, key: &SeriesKey| {
+                warnings.push(Warning {
+                    kind,
+                    file: po.display.clone(),
+                    line: Some(line),
+                    sku: key.sku.clone(),
+                    location: key.location.clone(),
+                    message: message.into(),
+                })
+            };
+            let Some(&id) = ids.get(&key) else {
+                line_warning(
+                    "po_without_history",
+                    "purchase-order line for a SKU-location with no sales or backorders; not planned",
+                    &key,
+                );
+                continue;
+            };
+            let received_day = received.as_ref().and_then(|v| v[row]);
+            if due[row] < order[row] {
+                line_warning(
+                    "po_due_before_order",
+                    "due date before order date; kept as given",
+                    &key,
+                );
+            }
+            if let Some(r) = received_day
+                && r < order[row]
+            {
+                line_warning(
+                    "po_received_before_order",
+                    "received before it was ordered; the line is ignored",
+                    &key,
+                );
+                continue;
+            }
+            purchase_orders[id].push(PurchaseOrder {
+                po_id: po_id.as_ref().and_then(|v| v[row].clone()),
+                supplier: supplier.as_ref().and_then(|v| v[row].clone()),
+                qty: qty[row],
+                order_day: order[row],
+                due_day: due[row],
+                received_day,
+                received_qty: received_qty.as_ref().and_then(|v| v[row]),
+            });
+        }
+    }
+
+    // --- events --------------------------------------------------------------------------
+    let mut events = Vec::new();
+    if let Some(ev) = open(dir, "events", &["date", "name"], config)? {
+        record(&ev);
+        let days = ev.required_dates("date")?;
+        let names = ev.required_text("name")?;
+        let skus = ev.text("sku")?;
+        let locs = ev.text("location")?;
+        for (row, (day, name)) in days.into_iter().zip(names).enumerate() {
+            events.push(Event {
+                day,
+                name,
+                sku: skus.as_ref().and_then(|v| v[row].clone()),
+                location: locs.as_ref().and_then(|v| v[row].clone()),
+            });
+        }
+    }
+
+    Ok(Dataset {
+        as_of,
+        keys,
+        demand: demand_sorted,
+        returns: returns_sorted,
+        inventory,
+        purchase_orders,
+        items,
+        events,
+        files,
+        warnings,
+    })
+}

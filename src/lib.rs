@@ -1,0 +1,27 @@
+//! replenish: demand forecasting and replenishment planning.
+//!
+//! A weekly batch that reads a company's history (sales, backorders, stock on
+//! hand, purchase orders, item master), reconstructs true demand (shipped +
+//! backordered), forecasts every SKU-location, turns the forecast's
+//! uncertainty into safety stock, reorder point and order quantity for a
+//! service target, and writes a plan, an order file and charts.
+//!
+//! Data flows one way through the stage modules:
+//! [`ingest`] → [`demand`] → [`forecast`] → [`policy`] → [`report`],
+//! orchestrated by [`pipeline`].
+
+pub mod calendar;
+pub mod charts;
+pub mod config;
+pub mod demand;
+pub mod error;
+pub mod forecast;
+pub mod ingest;
+pub mod pipeline;
+pub mod policy;
+pub mod report;
+pub mod sample;
+pub mod stats;
+pub mod warnings;
+
+pub use error::{Error, Result};

@@ -1,0 +1,472 @@
+//! The weekly run: ingest → demand → forecast → policy → report, with stage
+//! timings. Per-series work runs in parallel on rayon and is collected in
+//! series order, so the output does not depend on the thread count.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::calendar::{Bucket, add_days, day_number};
+use crate::config::Config;
+use crate::demand::{self, Panel, Pattern};
+use crate::error::{Error, Result};
+use crate::forecast::{self, ForecastSpec, SeriesForecast};
+use crate::ingest::{self, Dataset, SeriesKey};
+use crate::policy::{self, DailyRate, PolicyInput, PolicyOutput};
+use crate::report;
+use crate::warnings::Warning;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Input folder.
+    pub data: PathBuf,
+    /// Folder under which `<as-of>/` is written.
+    pub out: PathBuf,
+    /// Planning date override.
+    pub as_of: Option<NaiveDate>,
+    /// Configuration (already merged with command-line overrides).
+    pub config: Config,
+    /// Worker threads for the per-series work (`None`: all cores).
+    pub threads: Option<usize>,
+    /// Show a progress bar on stderr (only drawn when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// Where a lead time came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadTimeSource {
+    /// The item master's `lead_time_days`.
+    ItemMaster,
+    /// `policy.lead_time_days` of the config.
+    ConfigDefault,
+}
+
+impl LeadTimeSource {
+    /// Name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            LeadTimeSource::ItemMaster => "item_master",
+            LeadTimeSource::ConfigDefault => "config_default",
+        }
+    }
+}
+
+/// Everything decided for one series.
+#[derive(Debug, Clone)]
+pub struct SeriesPlan {
+    /// Series id (index into the dataset's keys).
+    pub id: usize,
+    /// ABC class by annual demand value.
+    pub abc: char,
+    /// XYZ class by demand variability.
+    pub xyz: char,
+    /// Syntetos–Boylan pattern.
+    pub pattern: Pattern,
+    /// Annual demand value (last year's demand × unit cost).
+    pub annual_value: f64,
+    /// The forecast.
+    pub forecast: SeriesForecast,
+    /// Lead time used, days.
+    pub lead_time_days: f64,
+    /// Lead-time spread used, days.
+    pub lead_time_sd_days: f64,
+    /// Where the lead time came from.
+    pub lead_time_source: LeadTimeSource,
+    /// Review period, days.
+    pub review_period_days: f64,
+    /// Cycle-service target.
+    pub service_level: f64,
+    /// Minimum order quantity.
+    pub moq: f64,
+    /// Order multiple.
+    pub pack_size: f64,
+    /// Unit cost (0 when unknown).
+    pub unit_cost: f64,
+    /// Stock inputs.
+    pub on_hand: f64,
+    /// Units on order.
+    pub on_order: f64,
+    /// Open customer backorders.
+    pub backordered: f64,
+    /// Units allocated.
+    pub allocated: f64,
+    /// The decision.
+    pub policy: PolicyOutput,
+    /// Flags for the planner.
+    pub flags: Vec<&'static str>,
+}
+
+/// Seconds spent per stage.
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    /// (stage, seconds) in run order.
+    pub stages: Vec<(&'static str, f64)>,
+}
+
+impl Timings {
+    fn lap(&mut self, stage: &'static str, since: &mut Instant) {
+        self.stages.push((stage, since.elapsed().as_secs_f64()));
+        *since = Instant::now();
+    }
+}
+
+/// The result of a run.
+pub struct RunOutput {
+    /// The data read.
+    pub dataset: Dataset,
+    /// The demand panel.
+    pub panel: Panel,
+    /// One plan per series, in key order.
+    pub plans: Vec<SeriesPlan>,
+    /// Folder written.
+    pub report_dir: PathBuf,
+    /// Stage timings.
+    pub timings: Timings,
+}
+
+impl RunOutput {
+    /// Series with a recommended order.
+    pub fn order_lines(&self) -> usize {
+        self.plans
+            .iter()
+            .filter(|p| p.policy.order_qty > 0.0)
+            .count()
+    }
+
+    /// Value of the recommended orders.
+    pub fn order_value(&self) -> f64 {
+        self.plans
+            .iter()
+            .map(|p| p.policy.order_qty * p.unit_cost)
+            .sum()
+    }
+
+    /// Series in stock now whose stock runs out before an order placed now could arrive.
+    pub fn at_risk(&self) -> usize {
+        self.plans
+            .iter()
+            .filter(|p| p.flags.contains(&FLAG_AT_RISK) && p.policy.stockout_days != Some(0))
+            .count()
+    }
+
+    /// Series with open customer backorders or no net stock now.
+    pub fn out_of_stock(&self) -> usize {
+        self.plans
+            .iter()
+            .filter(|p| p.policy.stockout_days == Some(0))
+            .count()
+    }
+}
+
+/// Flag: stock runs out within the lead time.
+pub const FLAG_AT_RISK: &str = "stockout_within_lead_time";
+
+/// Run the whole batch and write the report folder.
+pub fn run(options: &RunOptions) -> Result<RunOutput> {
+    let config = &options.config;
+    config.validate()?;
+    let pool = {
+        let mut builder = rayon::ThreadPoolBuilder::new();
+        if let Some(n) = options.threads {
+            builder = builder.num_threads(n.max(1));
+        }
+        builder
+            .build()
+            .map_err(|e| Error::Internal(format!("thread pool: {e}")))?
+    };
+    let mut timings = Timings::default();
+    let mut clock = Instant::now();
+
+    let mut dataset = ingest::load(&options.data, config, options.as_of)?;
+    timings.lap("ingest", &mut clock);
+
+    let bucket = config.run.bucket;
+    let panel = Panel::build(&dataset, bucket);
+    let as_of_day = day_number(dataset.as_of);
+    // The last history bucket ends on or after the as-of date; warn when more
+    // than a seventh of it lies ahead (a Sunday missing from a week is normal).
+    let missing_days = bucket.start_day(panel.end) - as_of_day;
+    if f64::from(missing_days) > f64::from(bucket.days_in(panel.end - 1)) / 7.0 {
+        dataset.warnings.summary(
+            "partial_last_bucket",
+            "",
+            1,
+            format!(
+                "the history ends {} day(s) before the end of its last {bucket} (from {}): that {bucket}'s demand is understated; plan on a date that starts a {bucket} or pass --as-of",
+                missing_days,
+                bucket.start(panel.end - 1)
+            ),
+        );
+    }
+    timings.lap("demand", &mut clock);
+
+    let plans = pool.install(|| plan_all(&dataset, &panel, config, options.progress));
+    for plan in &plans {
+        if dataset.items[plan.id].is_none() {
+            let key = &dataset.keys[plan.id];
+            dataset.warnings.push(Warning {
+                kind: "no_item_record",
+                file: String::new(),
+                line: None,
+                sku: key.sku.clone(),
+                location: key.location.clone(),
+                message: "no item-master row: config defaults used for lead time, MOQ, pack size; unit cost 0".into(),
+            });
+        }
+    }
+    timings.lap("forecast_policy", &mut clock);
+
+    let report_dir = options.out.join(dataset.as_of.to_string());
+    let mut output = RunOutput {
+        dataset,
+        panel,
+        plans,
+        report_dir,
+        timings,
+    };
+    pool.install(|| report::write(&output, config, &options.out))?;
+    output.timings.lap("report", &mut clock);
+    Ok(output)
+}
+
+fn progress_bar(n: usize, enabled: bool) -> ProgressBar {
+    use std::io::IsTerminal;
+    let pb = ProgressBar::with_draw_target(
+        Some(n as u64),
+        if enabled && std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    if let Ok(style) =
+        ProgressStyle::with_template("{prefix} {bar:40} {pos}/{len} series ({eta} left)")
+    {
+        pb.set_style(style);
+    }
+    pb.set_prefix("forecast + policy");
+    pb
+}
+
+/// Forecast and plan every series (in parallel, collected in key order).
+fn plan_all(data: &Dataset, panel: &Panel, config: &Config, progress: bool) -> Vec<SeriesPlan> {
+    let bucket = panel.bucket;
+    let per_year = bucket.per_year();
+    // Classes need every series' annual value first.
+    let unit_costs: Vec<f64> = data
+        .items
+        .iter()
+        .map(|i| i.as_ref().and_then(|i| i.unit_cost).unwrap_or(0.0))
+        .collect();
+    let annual_values: Vec<f64> = panel
+        .series
+        .iter()
+        .zip(&unit_costs)
+        .map(|(s, c)| {
+            let tail = &s.demand[s.demand.len().saturating_sub(per_year)..];
+            tail.iter().sum::<f64>() * c
+        })
+        .collect();
+    let abc = demand::abc_classes(&annual_values, config.policy.abc_thresholds);
+    let models = forecast::candidates(config.forecast.moving_average_window);
+    let pb = progress_bar(panel.series.len(), progress);
+    let plans = (0..panel.series.len())
+        .into_par_iter()
+        .map(|id| {
+            let plan = plan_series(
+                data,
+                panel,
+                config,
+                &models,
+                id,
+                abc[id],
+                annual_values[id],
+                unit_costs[id],
+            );
+            pb.inc(1);
+            plan
+        })
+        .collect();
+    pb.finish_and_clear();
+    plans
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan_series(
+    data: &Dataset,
+    panel: &Panel,
+    config: &Config,
+    models: &[Box<dyn forecast::Model>],
+    id: usize,
+    abc: char,
+    annual_value: f64,
+    unit_cost: f64,
+) -> SeriesPlan {
+    let bucket = panel.bucket;
+    let history = &panel.series[id];
+    let item = data.items[id].clone().unwrap_or_default();
+    let p = &config.policy;
+    let (lead_time_days, lead_time_source) = match item.lead_time_days {
+        Some(l) => (l, LeadTimeSource::ItemMaster),
+        None => (p.lead_time_days, LeadTimeSource::ConfigDefault),
+    };
+    let lead_time_sd_days = item.lead_time_sd_days.unwrap_or(p.lead_time_sd_days);
+    let review_period_days = item.review_period_days.unwrap_or(p.review_period_days);
+    let service_level = item
+        .service_level
+        .unwrap_or_else(|| config.service_for_class(abc));
+    let moq = item.moq.unwrap_or(p.moq);
+    let pack_size = item.pack_size.unwrap_or(p.pack_size);
+
+    let y = &history.demand;
+    let recent = &y[y.len().saturating_sub(bucket.per_year())..];
+    let xyz = demand::xyz_class(demand::coefficient_of_variation(recent), p.xyz_thresholds);
+    let pattern = demand::pattern(y);
+
+    let protection_buckets = (lead_time_days + review_period_days) / bucket.mean_days();
+    let spec = ForecastSpec {
+        horizon: config
+            .forecast
+            .horizon
+            .max(protection_buckets.ceil() as usize + 1),
+        backtest_horizon: (protection_buckets.ceil() as usize).max(1),
+        origins: config.forecast.backtest_origins,
+    };
+    let fc = forecast::forecast_series(models, y, spec);
+
+    // Stock.
+    let as_of_day = day_number(data.as_of);
+    let inv = data.inventory[id];
+    let pos = &data.purchase_orders[id];
+    let has_po_file = data.files.iter().any(|f| f.name == "purchase_orders");
+    let (on_order, arrivals) = if has_po_file {
+        let open: Vec<(i64, f64)> = pos
+            .iter()
+            .filter(|po| po.open_qty() > 0.0)
+            .map(|po| (i64::from(po.due_day - as_of_day), po.open_qty()))
+            .collect();
+        (open.iter().map(|(_, q)| q).sum(), open)
+    } else {
+        let q = inv.and_then(|i| i.on_order).unwrap_or(0.0);
+        // Without PO lines, stock on order is assumed to arrive after the lead time.
+        (
+            q,
+            if q > 0.0 {
+                vec![(lead_time_days.ceil() as i64, q)]
+            } else {
+                vec![]
+            },
+        )
+    };
+    let inv_rec = inv.unwrap_or_default();
+
+    let projection_days = (spec.horizon as f64 * bucket.mean_days())
+        .max(lead_time_days + review_period_days + 1.0) as usize;
+    let rate = daily_rate(bucket, panel.end, as_of_day, &fc.mean, projection_days);
+    let input = PolicyInput {
+        rate,
+        sigma_bucket: fc.sigma,
+        bucket_days: bucket.mean_days(),
+        lead_time_days,
+        lead_time_sd_days,
+        review_period_days,
+        order_cycle_days: p.order_cycle_days,
+        service_level,
+        moq,
+        pack_size,
+        on_hand: inv_rec.on_hand,
+        on_order,
+        backordered: inv_rec.backordered,
+        allocated: inv_rec.allocated,
+        arrivals,
+        projection_days,
+    };
+    let out = policy::plan(&input);
+
+    let mut flags = Vec::new();
+    if inv_rec.backordered > 0.0 {
+        flags.push("backordered");
+    }
+    if out.order_qty > 0.0 {
+        flags.push("below_reorder_point");
+    }
+    if out
+        .stockout_days
+        .is_some_and(|d| (d as f64) < lead_time_days)
+    {
+        flags.push(FLAG_AT_RISK);
+    }
+    if inv.is_none() {
+        flags.push("no_inventory_record");
+    }
+    if data.items[id].is_none() {
+        flags.push("no_item_record");
+    }
+    if fc.backtests.is_empty() {
+        flags.push("short_history");
+    }
+    if history.short_buckets() > 0 {
+        flags.push("had_backorders");
+    }
+    let quiet = bucket.per_year() / 4;
+    if y.len() >= quiet && y[y.len() - quiet..].iter().all(|&d| d == 0.0) {
+        flags.push("no_recent_demand");
+    }
+    SeriesPlan {
+        id,
+        abc,
+        xyz,
+        pattern,
+        annual_value,
+        forecast: fc,
+        lead_time_days,
+        lead_time_sd_days,
+        lead_time_source,
+        review_period_days,
+        service_level,
+        moq,
+        pack_size,
+        unit_cost,
+        on_hand: inv_rec.on_hand,
+        on_order,
+        backordered: inv_rec.backordered,
+        allocated: inv_rec.allocated,
+        policy: out,
+        flags,
+    }
+}
+
+/// Spread bucket forecasts over days: day `d` after as-of gets its bucket's
+/// mean divided by the bucket's length (days before the first forecast bucket
+/// use the first bucket's rate; days beyond the forecast the last one's).
+pub fn daily_rate(
+    bucket: Bucket,
+    first_bucket: i64,
+    as_of_day: i32,
+    mean: &[f64],
+    days: usize,
+) -> DailyRate {
+    let rates = (0..days.max(1))
+        .map(|d| {
+            let day = as_of_day + d as i32;
+            let b = bucket.index(day);
+            let k = ((b - first_bucket).max(0) as usize).min(mean.len().saturating_sub(1));
+            mean.get(k).copied().unwrap_or(0.0) / f64::from(bucket.days_in(b))
+        })
+        .collect();
+    DailyRate::new(rates)
+}
+
+/// Date `days` after the as-of date.
+pub fn date_after(as_of: NaiveDate, days: i64) -> NaiveDate {
+    add_days(as_of, days as f64)
+}
+
+/// The key of a plan.
+pub fn key<'a>(data: &'a Dataset, plan: &SeriesPlan) -> &'a SeriesKey {
+    &data.keys[plan.id]
+}

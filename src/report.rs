@@ -1,0 +1,523 @@
+//! Report: the run's tables (CSV, written through Polars), charts and
+//! `run.json`, written into a temporary folder that is renamed into place only
+//! when complete, so a failed run never leaves a half-written report.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::charts::{self, SeriesChart};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::pipeline::{RunOutput, SeriesPlan, date_after};
+use crate::stats::norm_ppf;
+
+/// Round to 3 decimals for output, mapping −0 and non-finite values to 0.
+fn r3(x: f64) -> f64 {
+    let v = (x * 1000.0).round() / 1000.0;
+    if v.is_finite() && v != 0.0 { v } else { 0.0 }
+}
+
+/// A table being assembled column by column.
+#[derive(Default)]
+struct Table {
+    columns: Vec<Column>,
+}
+
+impl Table {
+    fn text<S: AsRef<str>>(
+        &mut self,
+        name: &str,
+        values: impl IntoIterator<Item = S>,
+    ) -> &mut Self {
+        let v: Vec<String> = values.into_iter().map(|s| s.as_ref().to_string()).collect();
+        self.columns.push(Column::new(name.into(), v));
+        self
+    }
+
+    fn opt_text(
+        &mut self,
+        name: &str,
+        values: impl IntoIterator<Item = Option<String>>,
+    ) -> &mut Self {
+        let v: Vec<Option<String>> = values.into_iter().collect();
+        self.columns.push(Column::new(name.into(), v));
+        self
+    }
+
+    fn num(&mut self, name: &str, values: impl IntoIterator<Item = f64>) -> &mut Self {
+        let v: Vec<f64> = values.into_iter().map(r3).collect();
+        self.columns.push(Column::new(name.into(), v));
+        self
+    }
+
+    fn opt_num(&mut self, name: &str, values: impl IntoIterator<Item = Option<f64>>) -> &mut Self {
+        let v: Vec<Option<f64>> = values.into_iter().map(|x| x.map(r3)).collect();
+        self.columns.push(Column::new(name.into(), v));
+        self
+    }
+
+    fn int(&mut self, name: &str, values: impl IntoIterator<Item = u64>) -> &mut Self {
+        let v: Vec<u64> = values.into_iter().collect();
+        self.columns.push(Column::new(name.into(), v));
+        self
+    }
+
+    fn write(&mut self, path: &Path) -> Result<()> {
+        let mut df = DataFrame::new_infer_height(std::mem::take(&mut self.columns))
+            .map_err(|e| Error::Internal(format!("building {}: {e}", path.display())))?;
+        let file = File::create(path).map_err(|e| Error::io("cannot write", path, e))?;
+        CsvWriter::new(file)
+            .include_header(true)
+            .with_float_scientific(Some(false))
+            .finish(&mut df)
+            .map_err(|e| Error::Internal(format!("writing {}: {e}", path.display())))
+    }
+}
+
+fn io_write(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|e| Error::io("cannot write", path, e))
+}
+
+/// Write every output of the run into `out/<as-of>/`, atomically.
+pub fn write(run: &RunOutput, config: &Config, out: &Path) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|e| Error::io("cannot create", out, e))?;
+    let final_dir = run.report_dir.clone();
+    let name = final_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = out.join(format!(".{name}.tmp-{}", std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| Error::io("cannot remove", &tmp, e))?;
+    }
+    std::fs::create_dir_all(&tmp).map_err(|e| Error::io("cannot create", &tmp, e))?;
+    let result = write_all(run, config, &tmp).and_then(|()| replace_dir(&tmp, &final_dir));
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
+/// Move `tmp` to `target`, replacing a previous report of the same date.
+fn replace_dir(tmp: &Path, target: &Path) -> Result<()> {
+    let old: Option<PathBuf> = if target.exists() {
+        let parent = target.parent().unwrap_or(Path::new("."));
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        std::fs::rename(target, &old).map_err(|e| Error::io("cannot move aside", target, e))?;
+        Some(old)
+    } else {
+        None
+    };
+    if let Err(e) = std::fs::rename(tmp, target) {
+        if let Some(old) = &old {
+            let _ = std::fs::rename(old, target);
+        }
+        return Err(Error::io("cannot rename the report into", target, e));
+    }
+    if let Some(old) = old {
+        std::fs::remove_dir_all(&old).map_err(|e| Error::io("cannot remove", &old, e))?;
+    }
+    Ok(())
+}
+
+fn write_all(run: &RunOutput, config: &Config, dir: &Path) -> Result<()> {
+    write_plan(run, &dir.join("plan.csv"))?;
+    write_orders(run, &dir.join("orders.csv"))?;
+    write_forecast(run, &dir.join("forecast.csv"))?;
+    write_accuracy(run, &dir.join("accuracy.csv"))?;
+    write_warnings(run, &dir.join("warnings.csv"))?;
+    let charts = write_charts(run, config, &dir.join("charts"))?;
+    write_run_json(run, config, &charts, &dir.join("run.json"))
+}
+
+fn sku_loc(run: &RunOutput, plans: &[&SeriesPlan]) -> (Vec<String>, Vec<String>) {
+    plans
+        .iter()
+        .map(|p| {
+            let k = &run.dataset.keys[p.id];
+            (k.sku.clone(), k.location.clone())
+        })
+        .unzip()
+}
+
+fn item_text(
+    run: &RunOutput,
+    plans: &[&SeriesPlan],
+    f: impl Fn(&crate::ingest::Item) -> Option<String>,
+) -> Vec<Option<String>> {
+    plans
+        .iter()
+        .map(|p| run.dataset.items[p.id].as_ref().and_then(&f))
+        .collect()
+}
+
+fn write_plan(run: &RunOutput, path: &Path) -> Result<()> {
+    let plans: Vec<&SeriesPlan> = run.plans.iter().collect();
+    let as_of = run.dataset.as_of;
+    let (sku, loc) = sku_loc(run, &plans);
+    let date = |d: Option<i64>| d.map(|d| date_after(as_of, d).to_string());
+    let mut t = Table::default();
+    t.text("sku", sku)
+        .text("location", loc)
+        .opt_text(
+            "description",
+            item_text(run, &plans, |i| i.description.clone()),
+        )
+        .opt_text("supplier", item_text(run, &plans, |i| i.supplier.clone()))
+        .text("abc", plans.iter().map(|p| p.abc.to_string()))
+        .text("xyz", plans.iter().map(|p| p.xyz.to_string()))
+        .text("pattern", plans.iter().map(|p| p.pattern.name()))
+        .text("model", plans.iter().map(|p| p.forecast.model))
+        .opt_num(
+            "backtest_mase",
+            plans.iter().map(|p| p.forecast.chosen().map(|b| b.mase)),
+        )
+        .num(
+            "forecast_per_period",
+            plans
+                .iter()
+                .map(|p| p.forecast.mean.first().copied().unwrap_or(0.0)),
+        )
+        .num("forecast_error_sd", plans.iter().map(|p| p.forecast.sigma))
+        .num("lead_time_days", plans.iter().map(|p| p.lead_time_days))
+        .num(
+            "lead_time_sd_days",
+            plans.iter().map(|p| p.lead_time_sd_days),
+        )
+        .text(
+            "lead_time_source",
+            plans.iter().map(|p| p.lead_time_source.name()),
+        )
+        .num(
+            "review_period_days",
+            plans.iter().map(|p| p.review_period_days),
+        )
+        .num(
+            "lead_time_demand",
+            plans.iter().map(|p| p.policy.lead_time_demand),
+        )
+        .num(
+            "lead_time_demand_sd",
+            plans.iter().map(|p| p.policy.lead_time_demand_sd),
+        )
+        .num("service_target", plans.iter().map(|p| p.service_level))
+        .num("safety_stock", plans.iter().map(|p| p.policy.safety_stock))
+        .num(
+            "reorder_point",
+            plans.iter().map(|p| p.policy.reorder_point),
+        )
+        .num("order_up_to", plans.iter().map(|p| p.policy.order_up_to))
+        .num("on_hand", plans.iter().map(|p| p.on_hand))
+        .num("on_order", plans.iter().map(|p| p.on_order))
+        .num("backordered", plans.iter().map(|p| p.backordered))
+        .num("allocated", plans.iter().map(|p| p.allocated))
+        .num(
+            "inventory_position",
+            plans.iter().map(|p| p.policy.inventory_position),
+        )
+        .num("order_qty", plans.iter().map(|p| p.policy.order_qty))
+        .num("moq", plans.iter().map(|p| p.moq))
+        .num("pack_size", plans.iter().map(|p| p.pack_size))
+        .num("unit_cost", plans.iter().map(|p| p.unit_cost))
+        .num(
+            "order_value",
+            plans.iter().map(|p| p.policy.order_qty * p.unit_cost),
+        )
+        .opt_text(
+            "order_by",
+            plans.iter().map(|p| date(p.policy.order_by_days)),
+        )
+        .opt_text(
+            "projected_stockout",
+            plans.iter().map(|p| date(p.policy.stockout_days)),
+        )
+        .num(
+            "stockout_risk",
+            plans.iter().map(|p| p.policy.stockout_risk),
+        )
+        .opt_num(
+            "days_of_cover",
+            plans.iter().map(|p| p.policy.days_of_cover),
+        )
+        .num("annual_value", plans.iter().map(|p| p.annual_value))
+        .text("flags", plans.iter().map(|p| p.flags.join(";")));
+    t.write(path)
+}
+
+fn write_orders(run: &RunOutput, path: &Path) -> Result<()> {
+    let mut plans: Vec<&SeriesPlan> = run
+        .plans
+        .iter()
+        .filter(|p| p.policy.order_qty > 0.0)
+        .collect();
+    let supplier = |p: &SeriesPlan| {
+        run.dataset.items[p.id]
+            .as_ref()
+            .and_then(|i| i.supplier.clone())
+            .unwrap_or_default()
+    };
+    plans.sort_by(|a, b| supplier(a).cmp(&supplier(b)).then(a.id.cmp(&b.id)));
+    let as_of = run.dataset.as_of;
+    let (sku, loc) = sku_loc(run, &plans);
+    let mut t = Table::default();
+    t.text("supplier", plans.iter().map(|p| supplier(p)))
+        .text("sku", sku)
+        .text("location", loc)
+        .opt_text(
+            "description",
+            item_text(run, &plans, |i| i.description.clone()),
+        )
+        .num("qty", plans.iter().map(|p| p.policy.order_qty))
+        .num("unit_cost", plans.iter().map(|p| p.unit_cost))
+        .num(
+            "extended_cost",
+            plans.iter().map(|p| p.policy.order_qty * p.unit_cost),
+        )
+        .text("order_by", plans.iter().map(|_| as_of.to_string()))
+        .text(
+            "needed_by",
+            plans
+                .iter()
+                .map(|p| date_after(as_of, p.lead_time_days.ceil() as i64).to_string()),
+        )
+        .num("moq", plans.iter().map(|p| p.moq))
+        .num("pack_size", plans.iter().map(|p| p.pack_size))
+        .text("flags", plans.iter().map(|p| p.flags.join(";")));
+    t.write(path)
+}
+
+fn write_forecast(run: &RunOutput, path: &Path) -> Result<()> {
+    let z = norm_ppf(0.9);
+    let bucket = run.panel.bucket;
+    let (mut sku, mut loc, mut start) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut mean, mut p10, mut p50, mut p90) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for p in &run.plans {
+        let k = &run.dataset.keys[p.id];
+        for (h, &m) in p.forecast.mean.iter().enumerate() {
+            sku.push(k.sku.clone());
+            loc.push(k.location.clone());
+            start.push(bucket.start(run.panel.end + h as i64).to_string());
+            let s = p.forecast.sigma;
+            mean.push(m);
+            p10.push((m - z * s).max(0.0));
+            p50.push(m.max(0.0));
+            p90.push(m + z * s);
+        }
+    }
+    let mut t = Table::default();
+    t.text("sku", sku)
+        .text("location", loc)
+        .text("period_start", start)
+        .num("mean", mean)
+        .num("p10", p10)
+        .num("p50", p50)
+        .num("p90", p90);
+    t.write(path)
+}
+
+fn write_accuracy(run: &RunOutput, path: &Path) -> Result<()> {
+    let mut rows = Vec::new();
+    for p in &run.plans {
+        for b in &p.forecast.backtests {
+            rows.push((p.id, b, b.model == p.forecast.model));
+        }
+    }
+    let mut t = Table::default();
+    t.text(
+        "sku",
+        rows.iter().map(|r| run.dataset.keys[r.0].sku.as_str()),
+    )
+    .text(
+        "location",
+        rows.iter().map(|r| run.dataset.keys[r.0].location.as_str()),
+    )
+    .text("model", rows.iter().map(|r| r.1.model))
+    .int("origins", rows.iter().map(|r| r.1.origins as u64))
+    .int("horizon", rows.iter().map(|r| r.1.horizon as u64))
+    .num("mae", rows.iter().map(|r| r.1.mae))
+    .num("rmse", rows.iter().map(|r| r.1.rmse))
+    .num("mase", rows.iter().map(|r| r.1.mase))
+    .num("bias", rows.iter().map(|r| r.1.bias))
+    .text(
+        "chosen",
+        rows.iter().map(|r| if r.2 { "true" } else { "false" }),
+    );
+    t.write(path)
+}
+
+fn write_warnings(run: &RunOutput, path: &Path) -> Result<()> {
+    let w = run.dataset.warnings.listed();
+    let mut t = Table::default();
+    t.text("kind", w.iter().map(|w| w.kind))
+        .text("file", w.iter().map(|w| w.file.as_str()))
+        .opt_text("line", w.iter().map(|w| w.line.map(|l| l.to_string())))
+        .text("sku", w.iter().map(|w| w.sku.as_str()))
+        .text("location", w.iter().map(|w| w.location.as_str()))
+        .text("message", w.iter().map(|w| w.message.as_str()));
+    t.write(path)
+}
+
+/// File-name-safe version of a key part.
+fn safe(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Draw the charts of the highest-value series; returns the files written.
+fn write_charts(run: &RunOutput, config: &Config, dir: &Path) -> Result<Vec<String>> {
+    if config.report.charts == 0 || run.plans.is_empty() {
+        return Ok(Vec::new());
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
+    let mut order: Vec<&SeriesPlan> = run.plans.iter().collect();
+    order.sort_by(|a, b| {
+        b.annual_value
+            .total_cmp(&a.annual_value)
+            .then(a.id.cmp(&b.id))
+    });
+    order.truncate(config.report.charts);
+    let bucket = run.panel.bucket;
+    let z = norm_ppf(0.9);
+    order
+        .par_iter()
+        .map(|p| {
+            let key = &run.dataset.keys[p.id];
+            let h = &run.panel.series[p.id];
+            let history_start: Vec<_> = (0..h.demand.len())
+                .map(|i| bucket.start(h.start + i as i64))
+                .collect();
+            let forecast_start: Vec<_> = (0..p.forecast.mean.len())
+                .map(|i| bucket.start(run.panel.end + i as i64))
+                .collect();
+            let p10: Vec<f64> = p
+                .forecast
+                .mean
+                .iter()
+                .map(|m| (m - z * p.forecast.sigma).max(0.0))
+                .collect();
+            let p90: Vec<f64> = p
+                .forecast
+                .mean
+                .iter()
+                .map(|m| m + z * p.forecast.sigma)
+                .collect();
+            let description = run.dataset.items[p.id]
+                .as_ref()
+                .and_then(|i| i.description.clone())
+                .unwrap_or_default();
+            let title = format!("{} @ {} — {}", key.sku, key.location, description);
+            let subtitle = format!(
+                "model {} · lead time {} d · service {:.0} % · class {}{} · order {}",
+                p.forecast.model,
+                r3(p.lead_time_days),
+                p.service_level * 100.0,
+                p.abc,
+                p.xyz,
+                r3(p.policy.order_qty)
+            );
+            let unit_label = format!("units / {}", bucket.name());
+            let chart = SeriesChart {
+                title: &title,
+                subtitle: &subtitle,
+                unit_label: &unit_label,
+                history_start: &history_start,
+                shipped: &h.shipped,
+                backordered: &h.backordered,
+                forecast_start: &forecast_start,
+                forecast_mean: &p.forecast.mean,
+                forecast_p10: &p10,
+                forecast_p90: &p90,
+                reorder_point: p.policy.reorder_point,
+                order_up_to: p.policy.order_up_to,
+                bucket_days: bucket.mean_days().round() as i64,
+            };
+            let file = format!("{}__{}.png", safe(&key.sku), safe(&key.location));
+            charts::draw_series_png(&chart, &dir.join(&file))
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            Ok(format!("charts/{file}"))
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct RunJson<'a> {
+    tool: &'static str,
+    version: &'static str,
+    as_of: String,
+    bucket: &'static str,
+    first_forecast_period: String,
+    config: &'a Config,
+    inputs: Vec<InputJson<'a>>,
+    counts: BTreeMap<&'static str, u64>,
+    warnings: &'a BTreeMap<&'static str, u64>,
+    charts: &'a [String],
+    timings_seconds: BTreeMap<&'static str, f64>,
+}
+
+#[derive(Serialize)]
+struct InputJson<'a> {
+    file: &'static str,
+    path: &'a str,
+    format: &'static str,
+    sha256: &'a str,
+    rows: usize,
+}
+
+fn write_run_json(run: &RunOutput, config: &Config, charts: &[String], path: &Path) -> Result<()> {
+    let mut counts = BTreeMap::new();
+    counts.insert("series", run.plans.len() as u64);
+    counts.insert("order_lines", run.order_lines() as u64);
+    counts.insert("at_risk", run.at_risk() as u64);
+    counts.insert("out_of_stock", run.out_of_stock() as u64);
+    counts.insert(
+        "forecast_periods",
+        run.plans.iter().map(|p| p.forecast.mean.len() as u64).sum(),
+    );
+    let doc = RunJson {
+        tool: "replenish",
+        version: env!("CARGO_PKG_VERSION"),
+        as_of: run.dataset.as_of.to_string(),
+        bucket: run.panel.bucket.name(),
+        first_forecast_period: run.panel.bucket.start(run.panel.end).to_string(),
+        config,
+        inputs: run
+            .dataset
+            .files
+            .iter()
+            .map(|f| InputJson {
+                file: f.name,
+                path: &f.path,
+                format: f.format,
+                sha256: &f.sha256,
+                rows: f.rows,
+            })
+            .collect(),
+        counts,
+        warnings: run.dataset.warnings.counts(),
+        charts,
+        timings_seconds: run
+            .timings
+            .stages
+            .iter()
+            .map(|(s, t)| (*s, (t * 1000.0).round() / 1000.0))
+            .collect(),
+    };
+    let text = serde_json::to_string_pretty(&doc).map_err(|e| Error::Internal(e.to_string()))?;
+    io_write(path, format!("{text}\n").as_bytes())
+}

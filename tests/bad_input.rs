@@ -1,0 +1,300 @@
+//! Bad input: each case exits with code 3 and one clear message naming the
+//! file, the line (or row) and the column, and leaves no report folder.
+
+mod common;
+
+use common::{Fixture, stderr};
+
+const GOOD_SALES: &str = "sku,location,date,qty\nA,DC1,2024-05-05,3\nA,DC1,2024-05-12,4\n";
+
+/// Run the fixture and check it failed as bad input with all `expected` parts in the message.
+fn fails(f: &Fixture, expected: &[&str]) {
+    let out = f.run(&[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "exit code; stderr: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one message: {err}");
+    for part in expected {
+        assert!(err.contains(part), "message lacks {part:?}: {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        f.reports().is_empty(),
+        "report folder left behind: {:?}",
+        f.reports()
+    );
+}
+
+#[test]
+fn missing_sales_file() {
+    let f = Fixture::new();
+    f.write("inventory.csv", "sku,on_hand\nA,3\n");
+    fails(&f, &["sales.csv", "required file missing"]);
+}
+
+#[test]
+fn missing_required_column() {
+    let f = Fixture::new();
+    f.write("sales.csv", "sku,location,day,qty\nA,DC1,2024-05-05,3\n");
+    fails(
+        &f,
+        &[
+            "sales.csv",
+            "column `date`",
+            "missing required column",
+            "sku, location, day, qty",
+        ],
+    );
+}
+
+#[test]
+fn missing_mapped_column_names_the_mapping() {
+    let f = Fixture::new();
+    f.write("sales.csv", GOOD_SALES);
+    let config = f.dir.path().join("c.toml");
+    std::fs::write(&config, "[columns.sales]\nqty = \"Units\"\n").unwrap();
+    let out = f.run(&["--config", config.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("column `Units`") && err.contains("[columns.sales] qty = \"Units\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn unparsable_date() {
+    let f = Fixture::new();
+    f.write(
+        "sales.csv",
+        "sku,location,date,qty\nA,DC1,2024-05-05,3\nA,DC1,05/12/2024,4\n",
+    );
+    fails(
+        &f,
+        &[
+            "sales.csv, line 3, column `date`",
+            "expected a date YYYY-MM-DD",
+            "05/12/2024",
+        ],
+    );
+}
+
+#[test]
+fn non_numeric_quantity() {
+    let f = Fixture::new();
+    f.write(
+        "sales.csv",
+        "sku,location,date,qty\nA,DC1,2024-05-05,3\nA,DC1,2024-05-12,abc\n",
+    );
+    fails(
+        &f,
+        &[
+            "sales.csv, line 3, column `qty`",
+            "expected a number",
+            "\"abc\"",
+        ],
+    );
+}
+
+#[test]
+fn not_finite_quantity() {
+    let f = Fixture::new();
+    f.write("sales.csv", "sku,location,date,qty\nA,DC1,2024-05-05,NaN\n");
+    fails(&f, &["sales.csv, line 2, column `qty`", "finite"]);
+}
+
+#[test]
+fn negative_on_hand() {
+    let f = Fixture::new();
+    f.write("sales.csv", GOOD_SALES);
+    f.write("inventory.csv", "sku,location,on_hand\nA,DC1,-4\n");
+    fails(
+        &f,
+        &[
+            "inventory.csv, line 2, column `on_hand`",
+            "at least 0",
+            "-4",
+        ],
+    );
+}
+
+#[test]
+fn empty_file() {
+    let f = Fixture::new();
+    f.write("sales.csv", "");
+    fails(&f, &["sales.csv", "empty"]);
+}
+
+#[test]
+fn header_only_sales() {
+    let f = Fixture::new();
+    f.write("sales.csv", "sku,location,date,qty\n");
+    fails(&f, &["sales.csv", "no data rows"]);
+}
+
+#[test]
+fn ragged_row() {
+    let f = Fixture::new();
+    f.write(
+        "sales.csv",
+        "sku,location,date,qty\nA,DC1,2024-05-05,3\nA,DC1,2024-05-12,4,9\n",
+    );
+    fails(
+        &f,
+        &[
+            "sales.csv, line 3",
+            "ragged row",
+            "expected 4 fields",
+            "found 5",
+        ],
+    );
+}
+
+#[test]
+fn short_row_is_ragged_too() {
+    let f = Fixture::new();
+    f.write("sales.csv", GOOD_SALES);
+    f.write("items.csv", "sku,unit_cost,lead_time_days\nA,3\n");
+    fails(
+        &f,
+        &[
+            "items.csv, line 2",
+            "ragged row",
+            "expected 3 fields",
+            "found 2",
+        ],
+    );
+}
+
+#[test]
+fn invalid_utf8() {
+    let f = Fixture::new();
+    f.write(
+        "sales.csv",
+        b"sku,location,date,qty\nA\xff,DC1,2024-05-05,3\n".as_slice(),
+    );
+    fails(&f, &["sales.csv, line 2, column `sku`", "UTF-8"]);
+}
+
+#[test]
+fn service_level_out_of_range() {
+    let f = Fixture::new();
+    f.write("sales.csv", GOOD_SALES);
+    f.write("items.csv", "sku,service_level\nA,95\n");
+    fails(
+        &f,
+        &[
+            "items.csv, line 2, column `service_level`",
+            "between 0 and 1",
+        ],
+    );
+}
+
+#[test]
+fn zero_pack_size() {
+    let f = Fixture::new();
+    f.write("sales.csv", GOOD_SALES);
+    f.write("items.csv", "sku,pack_size\nA,0\n");
+    fails(&f, &["items.csv, line 2, column `pack_size`", "positive"]);
+}
+
+#[test]
+fn both_csv_and_parquet() {
+    let f = Fixture::new();
+    f.write("sales.csv", GOOD_SALES);
+    f.write("sales.parquet", b"PAR1".as_slice());
+    fails(&f, &["sales.csv and sales.parquet"]);
+}
+
+#[test]
+fn parquet_column_of_the_wrong_type() {
+    use polars::prelude::*;
+    let f = Fixture::new();
+    let mut df = df!(
+        "sku" => ["A", "A"],
+        "date" => ["2024-05-05", "2024-05-12"],
+        "qty" => [true, false],
+    )
+    .unwrap();
+    // A boolean quantity is numeric enough; a date where a quantity belongs is not.
+    df.replace(
+        "qty",
+        Column::new("qty".into(), [19848i32, 19855])
+            .cast(&DataType::Date)
+            .unwrap(),
+    )
+    .unwrap();
+    let file = std::fs::File::create(f.data().join("sales.parquet")).unwrap();
+    ParquetWriter::new(file).finish(&mut df).unwrap();
+    fails(
+        &f,
+        &["sales.parquet", "column `qty`", "expected numbers", "date"],
+    );
+}
+
+#[test]
+fn parquet_bad_value_names_the_row() {
+    use polars::prelude::*;
+    let f = Fixture::new();
+    let mut df = df!(
+        "sku" => ["A", "A", "A"],
+        "date" => ["2024-05-05", "2024-05-12", "2024-13-01"],
+        "qty" => [1.0, 2.0, 3.0],
+    )
+    .unwrap();
+    let file = std::fs::File::create(f.data().join("sales.parquet")).unwrap();
+    ParquetWriter::new(file).finish(&mut df).unwrap();
+    fails(&f, &["sales.parquet, row 3, column `date`", "2024-13-01"]);
+}
+
+#[test]
+fn not_a_parquet_file() {
+    let f = Fixture::new();
+    f.write("sales.parquet", b"this is not parquet".as_slice());
+    fails(&f, &["sales.parquet", "cannot read the Parquet file"]);
+}
+
+#[test]
+fn bad_config_value() {
+    let f = Fixture::new();
+    f.write("sales.csv", GOOD_SALES);
+    let config = f.dir.path().join("c.toml");
+    std::fs::write(&config, "[policy]\nreview_period_days = 0\n").unwrap();
+    let out = f.run(&["--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("review_period_days"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn bad_usage_is_exit_code_2() {
+    let f = Fixture::new();
+    f.write("sales.csv", GOOD_SALES);
+    let out = f.run(&["--bucket", "year"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("expected day, week or month"));
+}
+
+#[test]
+fn crlf_and_bom_are_accepted() {
+    let f = Fixture::new();
+    f.write(
+        "sales.csv",
+        "\u{feff}sku,location,date,qty\r\nA,DC1,2024-05-05,3\r\nA,DC1,2024-05-12,4\r\n",
+    );
+    let out = f.run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn quoted_fields_keep_line_numbers() {
+    let f = Fixture::new();
+    f.write(
+        "sales.csv",
+        "sku,location,date,qty\n\"A, large\",DC1,2024-05-05,3\n\"B\nsecond line\",DC1,2024-05-05,3\nC,DC1,2024-05-05,x\n",
+    );
+    fails(&f, &["sales.csv, line 5, column `qty`"]);
+}

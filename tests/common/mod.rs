@@ -1,0 +1,112 @@
+//! Helpers shared by the integration tests: fixture folders and running the binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A temporary input folder plus an output folder.
+pub struct Fixture {
+    /// Keeps the folder alive.
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    /// An empty fixture.
+    pub fn new() -> Fixture {
+        Fixture {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// The input folder.
+    pub fn data(&self) -> PathBuf {
+        let d = self.dir.path().join("data");
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    /// The output folder.
+    pub fn out(&self) -> PathBuf {
+        self.dir.path().join("reports")
+    }
+
+    /// Write an input file.
+    pub fn write(&self, name: &str, content: impl AsRef<[u8]>) -> &Self {
+        std::fs::write(self.data().join(name), content).unwrap();
+        self
+    }
+
+    /// Run `replenish run` on the fixture with extra arguments.
+    pub fn run(&self, extra: &[&str]) -> Output {
+        self.run_into(&self.out(), extra)
+    }
+
+    /// Run `replenish run` on the fixture, writing under `out`.
+    pub fn run_into(&self, out: &Path, extra: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_replenish"))
+            .arg("run")
+            .arg("--data")
+            .arg(self.data())
+            .arg("--out")
+            .arg(out)
+            .arg("--quiet")
+            .args(extra)
+            .output()
+            .expect("run the binary")
+    }
+
+    /// The report folders written.
+    pub fn reports(&self) -> Vec<PathBuf> {
+        match std::fs::read_dir(self.out()) {
+            Ok(entries) => {
+                let mut v: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
+                v.sort();
+                v
+            }
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+/// Rows of a CSV file as maps from column to value.
+pub fn read_csv(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// The header of a CSV file.
+pub fn header(path: &Path) -> Vec<String> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Sales rows: `qty` units of `sku` at `loc` every Sunday for `weeks` weeks ending 2024-05-19.
+pub fn weekly_sales(rows: &mut String, sku: &str, loc: &str, weeks: usize, qty: f64) {
+    let end = chrono::NaiveDate::from_ymd_opt(2024, 5, 19).unwrap();
+    for w in (0..weeks).rev() {
+        let d = end - chrono::Duration::weeks(w as i64);
+        rows.push_str(&format!("{sku},{loc},{d},{qty}\n"));
+    }
+}
+
+/// Standard-error text of a run.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}

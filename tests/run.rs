@@ -1,0 +1,271 @@
+//! End-to-end runs on small fixtures whose results can be computed by hand.
+
+mod common;
+
+use common::{Fixture, header, read_csv, stderr, weekly_sales};
+
+/// Constant demand of 10 a week, lead time 14 days, review 7 days.
+fn constant_fixture() -> Fixture {
+    let f = Fixture::new();
+    let mut sales = String::from("sku,location,date,qty\n");
+    weekly_sales(&mut sales, "A", "DC1", 20, 10.0);
+    weekly_sales(&mut sales, "B", "DC1", 20, 10.0);
+    weekly_sales(&mut sales, "C", "DC1", 20, 10.0);
+    f.write("sales.csv", sales);
+    f.write(
+        "items.csv",
+        "sku,supplier,unit_cost,lead_time_days,moq,pack_size,review_period_days\n\
+         A,S1,2.5,14,50,12,7\n\
+         B,S2,1,14,0,1,7\n\
+         C,S1,4,14,0,1,7\n",
+    );
+    f.write(
+        "inventory.csv",
+        "sku,location,on_hand,backordered,allocated\n\
+         A,DC1,25,0,0\n\
+         B,DC1,40,0,5\n\
+         C,DC1,0,6,0\n",
+    );
+    f.write(
+        "purchase_orders.csv",
+        "po_id,sku,location,qty,order_date,due_date,received_date,received_qty\n\
+         P1,B,DC1,20,2024-05-01,2024-05-25,,\n\
+         P0,B,DC1,99,2024-03-01,2024-03-20,2024-03-21,99\n",
+    );
+    f
+}
+
+fn plan_row(
+    rows: &[std::collections::BTreeMap<String, String>],
+    sku: &str,
+) -> std::collections::BTreeMap<String, String> {
+    rows.iter().find(|r| r["sku"] == sku).expect("row").clone()
+}
+
+fn num(row: &std::collections::BTreeMap<String, String>, col: &str) -> f64 {
+    row[col]
+        .parse()
+        .unwrap_or_else(|_| panic!("{col} = {:?}", row[col]))
+}
+
+#[test]
+fn constant_demand_reorder_point_rounding_and_position() {
+    let f = constant_fixture();
+    let out = f.run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reports = f.reports();
+    assert_eq!(
+        reports.len(),
+        1,
+        "one report folder, no leftovers: {reports:?}"
+    );
+    let dir = &reports[0];
+    assert!(
+        dir.ends_with("2024-05-20"),
+        "as-of = day after the last sale: {dir:?}"
+    );
+    let plan = read_csv(&dir.join("plan.csv"));
+    assert_eq!(plan.len(), 3);
+
+    // A: s = 10/week × 3 weeks = 30, S = 30 + 28 days × 10/7 = 70.
+    let a = plan_row(&plan, "A");
+    assert_eq!(num(&a, "safety_stock"), 0.0);
+    assert_eq!(num(&a, "reorder_point"), 30.0);
+    assert_eq!(num(&a, "order_up_to"), 70.0);
+    assert_eq!(num(&a, "inventory_position"), 25.0);
+    // S − IP = 45 → MOQ 50 → 5 packs of 12 = 60.
+    assert_eq!(num(&a, "order_qty"), 60.0);
+    assert_eq!(a["order_by"], "2024-05-20");
+    assert_eq!(a["lead_time_source"], "item_master");
+
+    // B: IP = 40 on hand + 20 open PO − 5 allocated = 55 ≥ 30: no order yet.
+    let b = plan_row(&plan, "B");
+    assert_eq!(num(&b, "on_order"), 20.0);
+    assert_eq!(num(&b, "inventory_position"), 55.0);
+    assert_eq!(num(&b, "order_qty"), 0.0);
+    // 25 units above s last 17.5 days: below s on day 18 → 2024-06-07.
+    assert_eq!(b["order_by"], "2024-06-07");
+
+    // C: open backorders of 6 and nothing on hand: IP = −6, order S − IP = 76.
+    let c = plan_row(&plan, "C");
+    assert_eq!(num(&c, "inventory_position"), -6.0);
+    assert_eq!(num(&c, "order_qty"), 76.0);
+    assert!(c["flags"].contains("backordered"), "{}", c["flags"]);
+    assert_eq!(c["projected_stockout"], "2024-05-20");
+    assert_eq!(num(&c, "stockout_risk"), 1.0);
+
+    // orders.csv: the two lines, grouped by supplier.
+    let orders = read_csv(&dir.join("orders.csv"));
+    let lines: Vec<(String, String, String)> = orders
+        .iter()
+        .map(|o| (o["supplier"].clone(), o["sku"].clone(), o["qty"].clone()))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            ("S1".into(), "A".into(), "60".into()),
+            ("S1".into(), "C".into(), "76".into())
+        ]
+    );
+    assert_eq!(orders[0]["extended_cost"], "150");
+    assert_eq!(orders[0]["needed_by"], "2024-06-03");
+}
+
+#[test]
+fn report_has_every_file_and_column() {
+    let f = constant_fixture();
+    let out = f.run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = &f.reports()[0];
+    for file in [
+        "plan.csv",
+        "orders.csv",
+        "forecast.csv",
+        "accuracy.csv",
+        "warnings.csv",
+        "run.json",
+    ] {
+        assert!(dir.join(file).is_file(), "{file} missing");
+    }
+    let plan = header(&dir.join("plan.csv"));
+    for col in [
+        "sku",
+        "location",
+        "abc",
+        "xyz",
+        "pattern",
+        "model",
+        "forecast_per_period",
+        "lead_time_days",
+        "lead_time_demand",
+        "lead_time_demand_sd",
+        "safety_stock",
+        "reorder_point",
+        "order_up_to",
+        "on_hand",
+        "on_order",
+        "backordered",
+        "inventory_position",
+        "order_qty",
+        "order_by",
+        "projected_stockout",
+        "stockout_risk",
+        "days_of_cover",
+        "service_target",
+        "flags",
+    ] {
+        assert!(plan.contains(&col.to_string()), "plan.csv lacks {col}");
+    }
+    assert_eq!(
+        header(&dir.join("forecast.csv")),
+        [
+            "sku",
+            "location",
+            "period_start",
+            "mean",
+            "p10",
+            "p50",
+            "p90"
+        ]
+    );
+    let forecast = read_csv(&dir.join("forecast.csv"));
+    assert_eq!(forecast[0]["period_start"], "2024-05-20");
+    assert_eq!(forecast[0]["mean"], "10");
+    let charts: Vec<_> = std::fs::read_dir(dir.join("charts")).unwrap().collect();
+    assert_eq!(charts.len(), 3);
+    let png = std::fs::read(charts[0].as_ref().unwrap().path()).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["as_of"], "2024-05-20");
+    assert_eq!(run["counts"]["series"], 3);
+    assert_eq!(run["counts"]["order_lines"], 2);
+    assert_eq!(run["inputs"].as_array().unwrap().len(), 4);
+    assert_eq!(run["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn output_is_identical_for_any_thread_count() {
+    let f = constant_fixture();
+    // A less regular series too, so that models and spreads differ.
+    let mut sales = std::fs::read_to_string(f.data().join("sales.csv")).unwrap();
+    for w in 0..30 {
+        let d = chrono::NaiveDate::from_ymd_opt(2023, 10, 22).unwrap() + chrono::Duration::weeks(w);
+        sales.push_str(&format!("D,DC2,{d},{}\n", (w * 7919) % 13));
+    }
+    f.write("sales.csv", sales);
+    let one = f.dir.path().join("one");
+    let two = f.dir.path().join("two");
+    for (dir, threads) in [(&one, "1"), (&two, "2")] {
+        let out = f.run_into(dir, &["--threads", threads]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let a = one.join("2024-05-20");
+    let b = two.join("2024-05-20");
+    for file in [
+        "plan.csv",
+        "orders.csv",
+        "forecast.csv",
+        "accuracy.csv",
+        "warnings.csv",
+    ] {
+        assert_eq!(
+            std::fs::read(a.join(file)).unwrap(),
+            std::fs::read(b.join(file)).unwrap(),
+            "{file} differs"
+        );
+    }
+    let strip = |p: &std::path::Path| {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        v.as_object_mut().unwrap().remove("timings_seconds");
+        v["config"]["run"]["out"] = serde_json::Value::Null;
+        v
+    };
+    assert_eq!(strip(&a.join("run.json")), strip(&b.join("run.json")));
+}
+
+#[test]
+fn backorders_count_as_demand() {
+    // Shipments of 6 a week, plus 4 a week backordered: demand is 10 a week.
+    let f = Fixture::new();
+    let mut sales = String::from("sku,date,qty\n");
+    let mut backorders = String::from("sku,date,qty\n");
+    let end = chrono::NaiveDate::from_ymd_opt(2024, 5, 19).unwrap();
+    for w in 0..20 {
+        let d = end - chrono::Duration::weeks(w);
+        sales.push_str(&format!("X,{d},6\n"));
+        backorders.push_str(&format!("X,{d},4\n"));
+    }
+    f.write("sales.csv", sales)
+        .write("backorders.csv", backorders);
+    let out = f.run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan = read_csv(&f.reports()[0].join("plan.csv"));
+    assert_eq!(plan[0]["location"], "main");
+    assert_eq!(num(&plan[0], "forecast_per_period"), 10.0);
+    assert!(plan[0]["flags"].contains("no_inventory_record"));
+    // Config defaults: lead time 28 + review 7 = 5 weeks of 10.
+    assert_eq!(num(&plan[0], "reorder_point"), 50.0);
+    assert_eq!(plan[0]["lead_time_source"], "config_default");
+}
+
+#[test]
+fn rerun_replaces_the_report_and_as_of_is_respected() {
+    let f = constant_fixture();
+    assert!(f.run(&[]).status.success());
+    assert!(f.run(&[]).status.success());
+    let out = f.run(&["--as-of", "2024-05-13"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let names: Vec<String> = f
+        .reports()
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["2024-05-13", "2024-05-20"]);
+    let warnings = read_csv(&f.reports()[0].join("warnings.csv"));
+    assert!(
+        warnings.iter().any(|w| w["kind"] == "after_as_of"),
+        "{warnings:?}"
+    );
+}
