@@ -728,7 +728,7 @@ fn draw_chart<DB: DrawingBackend>(
             AS_OF.stroke_width(1),
         ))
         .map_err(err)?;
-        let label = format!("as of {}", fmt_date(x, true));
+        let label = format!("forecast from {}", fmt_date(x, true));
         // Put the label left of the line when the forecast region is narrow.
         let right_room = (p.x_hi - x) / (p.x_hi - p.x_lo);
         let (dx, h) = if right_room > 0.2 {
@@ -898,7 +898,7 @@ mod tests {
         assert_svg(&svg, "SKU-00012 @ DC1 — Widget 12mm steel");
         let text = std::fs::read_to_string(&svg).unwrap();
         assert!(text.contains("units / week"));
-        assert!(text.contains("as of 2024-12-02"));
+        assert!(text.contains("forecast from 2024-12-02"));
         assert!(text.contains("Reorder point 410"));
         // No temporary render files are left behind.
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())

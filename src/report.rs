@@ -423,12 +423,16 @@ fn write_charts(run: &RunOutput, config: &Config, dir: &Path) -> Result<Vec<Stri
                 .unwrap_or_default();
             let title = format!("{} @ {} — {}", key.sku, key.location, description);
             let subtitle = format!(
-                "model {} · lead time {} d · service {:.0} % · class {}{} · order {}",
+                "as of {} · model {} · lead time {} d · service {:.0} % · class {}{} · reorder point {} · order-up-to {} · position {} · order {}",
+                run.dataset.as_of,
                 p.forecast.model,
                 r3(p.lead_time_days),
                 p.service_level * 100.0,
                 p.abc,
                 p.xyz,
+                r3(p.policy.reorder_point).round(),
+                r3(p.policy.order_up_to).round(),
+                r3(p.policy.inventory_position).round(),
                 r3(p.policy.order_qty)
             );
             let unit_label = format!("units / {}", bucket.name());
@@ -443,8 +447,10 @@ fn write_charts(run: &RunOutput, config: &Config, dir: &Path) -> Result<Vec<Stri
                 forecast_mean: &p.forecast.mean,
                 forecast_p10: &p10,
                 forecast_p90: &p90,
-                reorder_point: p.policy.reorder_point,
-                order_up_to: p.policy.order_up_to,
+                // Stock levels are drawn against projected stock in a later
+                // chart; on this demand-per-bucket axis they would dwarf the history.
+                reorder_point: 0.0,
+                order_up_to: 0.0,
                 bucket_days: bucket.mean_days().round() as i64,
             };
             let file = format!("{}__{}.png", safe(&key.sku), safe(&key.location));
