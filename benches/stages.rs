@@ -5,7 +5,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use replenish::forecast::{ForecastSpec, candidates, forecast_series};
+use replenish::demand::Pattern;
+use replenish::forecast::{Candidates, ForecastSettings, Metric, forecast_series};
 use replenish::policy::{DailyRate, PolicyInput, plan};
 
 /// A deterministic weekly series: level, yearly season and a little noise.
@@ -25,14 +26,20 @@ fn series(n: usize) -> Vec<f64> {
 
 fn bench_forecast(c: &mut Criterion) {
     let y = series(156);
-    let models = candidates(8);
-    let spec = ForecastSpec {
+    let candidates = Candidates::standard(52, 8);
+    let settings = ForecastSettings {
         horizon: 13,
         backtest_horizon: 5,
         origins: 3,
+        metric: Metric::Mase,
+        season_length: 52,
+        discontinued_after: 26,
+        outlier_sigma: 4.0,
+        combination: true,
     };
+    let models = candidates.for_pattern(Pattern::Smooth);
     c.bench_function("forecast_series/156_weeks", |b| {
-        b.iter(|| forecast_series(black_box(&models), black_box(&y), spec))
+        b.iter(|| forecast_series(black_box(models), black_box(&y), Pattern::Smooth, &settings))
     });
 }
 

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::Bucket;
 use crate::error::{Error, Result};
+use crate::forecast::Metric;
 
 /// The whole configuration.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -53,6 +54,16 @@ pub struct ForecastConfig {
     pub moving_average_window: usize,
     /// Rolling-origin backtest origins per series.
     pub backtest_origins: usize,
+    /// Scaled error that picks the model: "mase" or "rmsse".
+    pub metric: Metric,
+    /// Season length in buckets; default from the bucket (52 weekly, 12 monthly, 7 daily).
+    pub season_length: Option<usize>,
+    /// Days without demand after which an item is flagged discontinued and forecast zero (0 = never).
+    pub discontinued_after_days: f64,
+    /// Outliers beyond this many robust standard deviations are clipped before fitting (0 = off).
+    pub outlier_sigma: f64,
+    /// Add the median of the three best candidates as one more candidate.
+    pub combination: bool,
 }
 
 /// Inventory-policy defaults.
@@ -120,6 +131,11 @@ impl Default for ForecastConfig {
             horizon: 13,
             moving_average_window: 8,
             backtest_origins: 3,
+            metric: Metric::Mase,
+            season_length: None,
+            discontinued_after_days: 182.0,
+            outlier_sigma: 4.0,
+            combination: true,
         }
     }
 }
@@ -278,6 +294,22 @@ impl Config {
                 "forecast.backtest_origins: expected 1 to 100".into(),
             ));
         }
+        let f = &self.forecast;
+        if !(f.discontinued_after_days.is_finite() && f.discontinued_after_days >= 0.0) {
+            return Err(Error::Config(
+                "forecast.discontinued_after_days: expected a non-negative number".into(),
+            ));
+        }
+        if !(f.outlier_sigma.is_finite() && f.outlier_sigma >= 0.0) {
+            return Err(Error::Config(
+                "forecast.outlier_sigma: expected a non-negative number".into(),
+            ));
+        }
+        if f.season_length == Some(0) {
+            return Err(Error::Config(
+                "forecast.season_length: expected at least 1".into(),
+            ));
+        }
         if self.run.default_location.trim().is_empty() {
             return Err(Error::Config(
                 "run.default_location must not be empty".into(),
@@ -313,6 +345,17 @@ impl Config {
             .and_then(|m| m.get(logical))
             .map(String::as_str)
             .unwrap_or(logical)
+    }
+
+    /// Season length in buckets: the configured one, else one year of buckets.
+    pub fn season_length(&self) -> usize {
+        self.forecast
+            .season_length
+            .unwrap_or(match self.run.bucket {
+                Bucket::Day => 7,
+                Bucket::Week => 52,
+                Bucket::Month => 12,
+            })
     }
 
     /// Default cycle-service target for an ABC class.

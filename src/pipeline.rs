@@ -13,7 +13,7 @@ use crate::calendar::{Bucket, add_days, day_number};
 use crate::config::Config;
 use crate::demand::{self, Panel, Pattern};
 use crate::error::{Error, Result};
-use crate::forecast::{self, ForecastSpec, SeriesForecast};
+use crate::forecast::{self, Candidates, ForecastSettings, SeriesForecast};
 use crate::ingest::{self, Dataset, SeriesKey};
 use crate::policy::{self, DailyRate, PolicyInput, PolicyOutput};
 use crate::report;
@@ -272,7 +272,10 @@ fn plan_all(data: &Dataset, panel: &Panel, config: &Config, progress: bool) -> V
         })
         .collect();
     let abc = demand::abc_classes(&annual_values, config.policy.abc_thresholds);
-    let models = forecast::candidates(config.forecast.moving_average_window);
+    let candidates = Candidates::standard(
+        config.season_length(),
+        config.forecast.moving_average_window,
+    );
     let pb = progress_bar(panel.series.len(), progress);
     let plans = (0..panel.series.len())
         .into_par_iter()
@@ -281,7 +284,7 @@ fn plan_all(data: &Dataset, panel: &Panel, config: &Config, progress: bool) -> V
                 data,
                 panel,
                 config,
-                &models,
+                &candidates,
                 id,
                 abc[id],
                 annual_values[id],
@@ -300,7 +303,7 @@ fn plan_series(
     data: &Dataset,
     panel: &Panel,
     config: &Config,
-    models: &[Box<dyn forecast::Model>],
+    candidates: &Candidates,
     id: usize,
     abc: char,
     annual_value: f64,
@@ -328,15 +331,18 @@ fn plan_series(
     let pattern = demand::pattern(y);
 
     let protection_buckets = (lead_time_days + review_period_days) / bucket.mean_days();
-    let spec = ForecastSpec {
-        horizon: config
-            .forecast
-            .horizon
-            .max(protection_buckets.ceil() as usize + 1),
+    let f = &config.forecast;
+    let spec = ForecastSettings {
+        horizon: f.horizon.max(protection_buckets.ceil() as usize + 1),
         backtest_horizon: (protection_buckets.ceil() as usize).max(1),
-        origins: config.forecast.backtest_origins,
+        origins: f.backtest_origins,
+        metric: f.metric,
+        season_length: config.season_length(),
+        discontinued_after: (f.discontinued_after_days / bucket.mean_days()).ceil() as usize,
+        outlier_sigma: f.outlier_sigma,
+        combination: f.combination,
     };
-    let fc = forecast::forecast_series(models, y, spec);
+    let fc = forecast::forecast_series(candidates.for_pattern(pattern), y, pattern, &spec);
 
     // Stock.
     let as_of_day = day_number(data.as_of);
@@ -412,9 +418,11 @@ fn plan_series(
     if history.short_buckets() > 0 {
         flags.push("had_backorders");
     }
-    let quiet = bucket.per_year() / 4;
-    if y.len() >= quiet && y[y.len() - quiet..].iter().all(|&d| d == 0.0) {
-        flags.push("no_recent_demand");
+    if fc.discontinued {
+        flags.push("discontinued");
+    }
+    if !fc.outliers.is_empty() {
+        flags.push("outliers_clipped");
     }
     SeriesPlan {
         id,

@@ -73,6 +73,43 @@ pub fn norm_ppf(p: f64) -> f64 {
     x - u / (1.0 + x * u / 2.0)
 }
 
+/// Quantile `p` of a count distribution with mean `mean` and variance `var`:
+/// negative binomial when over-dispersed (`var > mean`), else Poisson. Large
+/// means use the normal approximation. Always finite and ≥ 0.
+pub fn negbin_quantile(mean: f64, var: f64, p: f64) -> f64 {
+    if mean.is_nan() || mean <= 0.0 || !mean.is_finite() {
+        return 0.0;
+    }
+    let p = p.clamp(1e-9, 1.0 - 1e-9);
+    let var = if var.is_finite() { var.max(mean) } else { mean };
+    if mean > 500.0 {
+        return (mean + norm_ppf(p) * var.sqrt()).max(0.0).round();
+    }
+    // pmf(0) and the ratio pmf(k+1)/pmf(k).
+    let (first, ratio): (f64, Box<dyn Fn(f64) -> f64>) = if var <= mean * (1.0 + 1e-9) {
+        ((-mean).exp(), Box::new(move |k: f64| mean / (k + 1.0)))
+    } else {
+        let r = mean * mean / (var - mean);
+        let q = r / (r + mean);
+        (
+            q.powf(r),
+            Box::new(move |k: f64| (k + r) / (k + 1.0) * (1.0 - q)),
+        )
+    };
+    if first.is_nan() || first <= 1e-300 {
+        return (mean + norm_ppf(p) * var.sqrt()).max(0.0).round();
+    }
+    let limit = (mean + 60.0 * var.sqrt() + 100.0) as usize;
+    let (mut pmf, mut cdf) = (first, first);
+    let mut k = 0usize;
+    while cdf < p && k < limit {
+        pmf *= ratio(k as f64);
+        cdf += pmf;
+        k += 1;
+    }
+    k as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +122,20 @@ mod tests {
         assert!((norm_ppf(0.001) + 3.090_232_306_167_813_5).abs() < 1e-10);
         assert_eq!(norm_ppf(0.5), 0.0);
         assert!(norm_ppf(1.5).is_nan());
+    }
+
+    #[test]
+    fn count_quantiles() {
+        // Poisson(2): P(0) = .135, P(≤1) = .406, P(≤2) = .677, P(≤4) = .947.
+        assert_eq!(negbin_quantile(2.0, 2.0, 0.1), 0.0);
+        assert_eq!(negbin_quantile(2.0, 2.0, 0.5), 2.0);
+        assert_eq!(negbin_quantile(2.0, 1.0, 0.9), 4.0);
+        // NB with mean 2, variance 6 (r = 1, q = 1/3: geometric): P(≤k) = 1 − (2/3)^(k+1).
+        assert_eq!(negbin_quantile(2.0, 6.0, 0.5), 1.0);
+        assert_eq!(negbin_quantile(2.0, 6.0, 0.9), 5.0);
+        assert_eq!(negbin_quantile(0.0, 1.0, 0.9), 0.0);
+        let big = negbin_quantile(1e4, 1e4, 0.5);
+        assert!((big - 1e4).abs() <= 1.0);
     }
 
     #[test]

@@ -1,0 +1,73 @@
+//! Forecasting: one trait for every model, a rolling-origin backtest of every
+//! candidate on every series, the per-series choice by scaled error, and the
+//! forecast's uncertainty.
+//!
+//! * [`Model`] holds a method's hyper-parameters; [`Model::fit`] returns a
+//!   [`Fitted`] model that predicts `h` buckets ahead.
+//! * [`select::forecast_series`] prepares the history (leading zeros trimmed,
+//!   outliers clipped in a copy, discontinued items detected), backtests the
+//!   candidates of the series' demand pattern plus a median combination of the
+//!   best three, picks the lowest scaled error and refits it on all data.
+
+pub mod clean;
+pub mod select;
+mod simple;
+
+pub use select::{
+    Backtest, Distribution, ForecastSettings, Metric, SeriesForecast, backtest, forecast_series,
+};
+pub use simple::{MovingAverage, Ses};
+
+use crate::demand::Pattern;
+
+/// A forecasting method with its hyper-parameters (not yet fitted).
+pub trait Model: Send + Sync {
+    /// Short snake_case name used in reports.
+    fn name(&self) -> &'static str;
+    /// Fit to a history (oldest first, one value per bucket, values ≥ 0);
+    /// `None` when the history is too short or the method does not apply.
+    fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>>;
+}
+
+/// A model fitted to one history.
+pub trait Fitted: Send {
+    /// Mean forecast for the next `h` buckets: finite and non-negative.
+    fn predict(&self, h: usize) -> Vec<f64>;
+}
+
+/// The candidate models per demand pattern.
+pub struct Candidates {
+    /// For smooth and erratic demand.
+    pub regular: Vec<Box<dyn Model>>,
+    /// For intermittent and lumpy demand.
+    pub intermittent: Vec<Box<dyn Model>>,
+}
+
+impl Candidates {
+    /// The standard candidate sets for a season length (buckets per year, or 1).
+    pub fn standard(season_length: usize, moving_average_window: usize) -> Candidates {
+        let _ = season_length;
+        Candidates {
+            regular: vec![
+                Box::new(Ses),
+                Box::new(MovingAverage {
+                    window: moving_average_window,
+                }),
+            ],
+            intermittent: vec![
+                Box::new(Ses),
+                Box::new(MovingAverage {
+                    window: moving_average_window,
+                }),
+            ],
+        }
+    }
+
+    /// Candidates for a Syntetos–Boylan pattern.
+    pub fn for_pattern(&self, pattern: Pattern) -> &[Box<dyn Model>] {
+        match pattern {
+            Pattern::Intermittent | Pattern::Lumpy => &self.intermittent,
+            _ => &self.regular,
+        }
+    }
+}

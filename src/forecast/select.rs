@@ -1,0 +1,549 @@
+//! Rolling-origin backtest, per-series selection and the forecast distribution.
+
+use serde::{Deserialize, Serialize};
+
+use super::Model;
+use super::clean::{clip_outliers, first_demand, is_discontinued, median};
+use crate::demand::Pattern;
+use crate::stats::{negbin_quantile, norm_ppf};
+
+/// Scaled error used to choose between candidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    /// Mean absolute scaled error (ranks like MAE: favours the median).
+    #[default]
+    Mase,
+    /// Root mean squared scaled error (ranks like MSE: favours the mean).
+    Rmsse,
+}
+
+/// Settings of the forecast of one series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastSettings {
+    /// Buckets to forecast.
+    pub horizon: usize,
+    /// Buckets ahead evaluated at each backtest origin (lead time + review).
+    pub backtest_horizon: usize,
+    /// Backtest origins.
+    pub origins: usize,
+    /// Selection metric.
+    pub metric: Metric,
+    /// Season length in buckets (1 = none), for the MASE scale.
+    pub season_length: usize,
+    /// Trailing buckets without demand after which an item counts as discontinued (0 = never).
+    pub discontinued_after: usize,
+    /// Outlier limit in robust standard deviations (0 = no cleaning).
+    pub outlier_sigma: f64,
+    /// Add the median of the best three candidates as one more candidate.
+    pub combination: bool,
+}
+
+/// Errors of one candidate over the rolling-origin backtest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backtest {
+    /// Model name.
+    pub model: &'static str,
+    /// Origins evaluated.
+    pub origins: usize,
+    /// Buckets ahead evaluated at each origin.
+    pub horizon: usize,
+    /// Mean absolute error per bucket.
+    pub mae: f64,
+    /// Root mean squared error per bucket.
+    pub rmse: f64,
+    /// MAE over the in-sample (seasonal) naive MAE.
+    pub mase: f64,
+    /// √(MSE over the mean squared one-step difference) (M5's RMSSE).
+    pub rmsse: f64,
+    /// Mean error (forecast − actual): positive means over-forecast.
+    pub bias: f64,
+}
+
+impl Backtest {
+    /// The value of `metric`.
+    pub fn score(&self, metric: Metric) -> f64 {
+        match metric {
+            Metric::Mase => self.mase,
+            Metric::Rmsse => self.rmsse,
+        }
+    }
+}
+
+/// Shape of the forecast distribution used for quantiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Distribution {
+    /// Normal around the mean with the backtest spread, cut at zero.
+    Normal,
+    /// Negative binomial with the mean and the backtest variance (Poisson when
+    /// the variance does not exceed the mean): counts for intermittent demand.
+    NegativeBinomial,
+}
+
+/// Name of the median-of-the-best-three candidate.
+pub const COMBINATION: &str = "median_combination";
+/// Name of the all-zero forecast of items without (recent) demand.
+pub const ZERO: &str = "zero";
+
+/// The forecast of one series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesForecast {
+    /// Chosen model (or [`COMBINATION`], or [`ZERO`]).
+    pub model: &'static str,
+    /// Members of the combination, when it was chosen.
+    pub members: Vec<&'static str>,
+    /// Mean per future bucket.
+    pub mean: Vec<f64>,
+    /// Standard deviation of the one-bucket forecast error.
+    pub sigma: f64,
+    /// Distribution shape for quantiles.
+    pub distribution: Distribution,
+    /// Backtest of every candidate evaluated, in candidate order (combination last).
+    pub backtests: Vec<Backtest>,
+    /// History indices (from the series' first bucket) clipped as outliers.
+    pub outliers: Vec<usize>,
+    /// No demand for the configured time: forecast zero.
+    pub discontinued: bool,
+}
+
+impl SeriesForecast {
+    /// The chosen model's backtest, when there was one.
+    pub fn chosen(&self) -> Option<&Backtest> {
+        self.backtests.iter().find(|b| b.model == self.model)
+    }
+
+    /// Quantile `p` (0 < p < 1) of the demand in future bucket `step`.
+    pub fn quantile(&self, step: usize, p: f64) -> f64 {
+        let m = self.mean.get(step).copied().unwrap_or(0.0).max(0.0);
+        let q = match self.distribution {
+            Distribution::Normal => m + norm_ppf(p) * self.sigma,
+            Distribution::NegativeBinomial => negbin_quantile(m, self.sigma * self.sigma, p),
+        };
+        if q.is_finite() { q.max(0.0) } else { m }
+    }
+
+    fn constant(model: &'static str, horizon: usize, discontinued: bool) -> SeriesForecast {
+        SeriesForecast {
+            model,
+            members: Vec::new(),
+            mean: vec![0.0; horizon],
+            sigma: 0.0,
+            distribution: Distribution::Normal,
+            backtests: Vec::new(),
+            outliers: Vec::new(),
+            discontinued,
+        }
+    }
+}
+
+/// Shortest training window a backtest origin leaves.
+pub const MIN_TRAIN: usize = 4;
+
+/// Backtest origins for a history of `n` buckets: `n − h`, `n − 2h`, … (at
+/// most `origins`, each leaving at least [`MIN_TRAIN`] buckets); when the
+/// history is too short for one full horizon, the horizon shrinks to what is left.
+fn cuts(n: usize, horizon: usize, origins: usize) -> Option<(usize, Vec<usize>)> {
+    if n < MIN_TRAIN + 1 {
+        return None;
+    }
+    let h = horizon.clamp(1, n - MIN_TRAIN);
+    let cuts: Vec<usize> = (1..=origins.max(1))
+        .map_while(|k| n.checked_sub(k * h).filter(|&o| o >= MIN_TRAIN))
+        .collect();
+    (!cuts.is_empty()).then_some((h, cuts))
+}
+
+/// Scales of MASE (mean |y_t − y_{t−m}|, lag 1 when too short) and RMSSE
+/// (mean squared one-step difference) of a training window; never zero.
+fn scales(train: &[f64], season_length: usize) -> (f64, f64) {
+    let fallback = {
+        let mean = train.iter().map(|v| v.abs()).sum::<f64>() / train.len().max(1) as f64;
+        if mean > 0.0 { mean } else { 1.0 }
+    };
+    let lag = if train.len() > season_length && season_length > 1 {
+        season_length
+    } else {
+        1
+    };
+    let diffs = |lag: usize| -> (f64, f64) {
+        let n = train.len().saturating_sub(lag);
+        if n == 0 {
+            return (0.0, 0.0);
+        }
+        let (mut a, mut s) = (0.0, 0.0);
+        for t in lag..train.len() {
+            let d = train[t] - train[t - lag];
+            a += d.abs();
+            s += d * d;
+        }
+        (a / n as f64, s / n as f64)
+    };
+    let mase = diffs(lag).0;
+    let rmsse = diffs(1).1;
+    (
+        if mase > 0.0 { mase } else { fallback },
+        if rmsse > 0.0 {
+            rmsse
+        } else {
+            fallback * fallback
+        },
+    )
+}
+
+/// Forecasts of one candidate at every origin, or `None` if it cannot fit one.
+fn run_origins(model: &dyn Model, y: &[f64], h: usize, cuts: &[usize]) -> Option<Vec<Vec<f64>>> {
+    cuts.iter()
+        .map(|&o| model.fit(&y[..o]).map(|f| sanitize(f.predict(h))))
+        .collect()
+}
+
+fn sanitize(mut v: Vec<f64>) -> Vec<f64> {
+    for x in &mut v {
+        if !x.is_finite() || *x < 0.0 {
+            *x = 0.0;
+        }
+    }
+    v
+}
+
+fn score(
+    model: &'static str,
+    forecasts: &[Vec<f64>],
+    y: &[f64],
+    h: usize,
+    cuts: &[usize],
+    scale: (f64, f64),
+) -> Backtest {
+    let (mut abs, mut sq, mut sum, mut count) = (0.0, 0.0, 0.0, 0usize);
+    for (f, &o) in forecasts.iter().zip(cuts) {
+        for (p, a) in f.iter().zip(&y[o..o + h]) {
+            let e = p - a;
+            abs += e.abs();
+            sq += e * e;
+            sum += e;
+            count += 1;
+        }
+    }
+    let c = count.max(1) as f64;
+    Backtest {
+        model,
+        origins: cuts.len(),
+        horizon: h,
+        mae: abs / c,
+        rmse: (sq / c).sqrt(),
+        mase: abs / c / scale.0,
+        rmsse: (sq / c / scale.1).sqrt(),
+        bias: sum / c,
+    }
+}
+
+/// Element-wise median of several forecasts of equal length.
+fn median_of(forecasts: &[&Vec<f64>]) -> Vec<f64> {
+    let h = forecasts.iter().map(|f| f.len()).min().unwrap_or(0);
+    let mut buf = Vec::with_capacity(forecasts.len());
+    (0..h)
+        .map(|i| {
+            buf.clear();
+            buf.extend(forecasts.iter().map(|f| f[i]));
+            median(&mut buf)
+        })
+        .collect()
+}
+
+/// Backtest one model alone (all origins), e.g. for diagnostics and tests.
+pub fn backtest(
+    model: &dyn Model,
+    y: &[f64],
+    horizon: usize,
+    origins: usize,
+    season_length: usize,
+) -> Option<Backtest> {
+    let (h, cuts) = cuts(y.len(), horizon, origins)?;
+    let forecasts = run_origins(model, y, h, &cuts)?;
+    let scale = scales(&y[..*cuts.last()?], season_length);
+    Some(score(model.name(), &forecasts, y, h, &cuts, scale))
+}
+
+/// Forecast one series: trim leading zeros; forecast zero for an item without
+/// recent demand; clip outliers (regular patterns only); backtest every
+/// candidate and the median of the best three; keep the lowest score
+/// (earlier candidates win ties) and refit it on the whole history.
+pub fn forecast_series(
+    models: &[Box<dyn Model>],
+    y: &[f64],
+    pattern: Pattern,
+    s: &ForecastSettings,
+) -> SeriesForecast {
+    let start = first_demand(y);
+    if start == y.len() {
+        return SeriesForecast::constant(ZERO, s.horizon, false);
+    }
+    if is_discontinued(y, s.discontinued_after) {
+        return SeriesForecast::constant(ZERO, s.horizon, true);
+    }
+    let y = &y[start..];
+    let regular = !matches!(pattern, Pattern::Intermittent | Pattern::Lumpy);
+    let (y, outliers) = if regular {
+        let (c, idx) = clip_outliers(y, s.outlier_sigma, 9);
+        (c, idx.into_iter().map(|i| i + start).collect())
+    } else {
+        (y.to_vec(), Vec::new())
+    };
+    let distribution = if regular {
+        Distribution::Normal
+    } else {
+        Distribution::NegativeBinomial
+    };
+
+    let mut backtests = Vec::new();
+    let mut runs: Vec<(usize, Vec<Vec<f64>>)> = Vec::new();
+    if let Some((h, cut)) = cuts(y.len(), s.backtest_horizon, s.origins) {
+        let scale = scales(&y[..*cut.last().expect("cuts")], s.season_length);
+        for (i, m) in models.iter().enumerate() {
+            if let Some(f) = run_origins(m.as_ref(), &y, h, &cut) {
+                backtests.push(score(m.name(), &f, &y, h, &cut, scale));
+                runs.push((i, f));
+            }
+        }
+        if s.combination && runs.len() >= 3 {
+            let best = best_three(&backtests, s.metric);
+            let per_origin: Vec<Vec<f64>> = (0..cut.len())
+                .map(|o| median_of(&best.iter().map(|&b| &runs[b].1[o]).collect::<Vec<_>>()))
+                .collect();
+            backtests.push(score(COMBINATION, &per_origin, &y, h, &cut, scale));
+        }
+    }
+    let chosen = backtests
+        .iter()
+        .enumerate()
+        .min_by(|(i, a), (j, b)| {
+            a.score(s.metric)
+                .total_cmp(&b.score(s.metric))
+                .then(i.cmp(j))
+        })
+        .map(|(i, _)| i);
+
+    let refit = |m: &dyn Model| m.fit(&y).map(|f| sanitize(f.predict(s.horizon)));
+    let (model, members, mean, sigma) = match chosen {
+        Some(c) if backtests[c].model == COMBINATION => {
+            let best = best_three(&backtests[..c], s.metric);
+            let members: Vec<&'static str> = best.iter().map(|&b| backtests[b].model).collect();
+            let fits: Vec<Vec<f64>> = best
+                .iter()
+                .map(|&b| refit(models[runs[b].0].as_ref()).unwrap_or_else(|| vec![0.0; s.horizon]))
+                .collect();
+            let mean = median_of(&fits.iter().collect::<Vec<_>>());
+            (COMBINATION, members, mean, backtests[c].rmse)
+        }
+        Some(c) => {
+            let m = models[runs[c].0].as_ref();
+            (
+                m.name(),
+                Vec::new(),
+                refit(m).unwrap_or_else(|| vec![0.0; s.horizon]),
+                backtests[c].rmse,
+            )
+        }
+        None => {
+            // Too short to backtest: the first candidate that fits, and a spread
+            // from the data (the larger of the standard deviation and √mean).
+            let n = y.len() as f64;
+            let avg = y.iter().sum::<f64>() / n;
+            let sd = (y.iter().map(|v| (v - avg).powi(2)).sum::<f64>() / n).sqrt();
+            let fitted = models
+                .iter()
+                .find_map(|m| refit(m.as_ref()).map(|f| (m.name(), f)));
+            let (name, mean) = fitted.unwrap_or((ZERO, vec![0.0; s.horizon]));
+            (name, Vec::new(), mean, sd.max(avg.sqrt()))
+        }
+    };
+    SeriesForecast {
+        model,
+        members,
+        mean,
+        sigma: if sigma.is_finite() { sigma } else { 0.0 },
+        distribution,
+        backtests,
+        outliers,
+        discontinued: false,
+    }
+}
+
+/// Indices of the three best backtests by `metric` (ties: earlier first).
+fn best_three(backtests: &[Backtest], metric: Metric) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..backtests.len())
+        .filter(|&i| backtests[i].model != COMBINATION)
+        .collect();
+    order.sort_by(|&a, &b| {
+        backtests[a]
+            .score(metric)
+            .total_cmp(&backtests[b].score(metric))
+            .then(a.cmp(&b))
+    });
+    order.truncate(3);
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forecast::{Candidates, Fitted, MovingAverage, Ses};
+
+    fn settings(horizon: usize, backtest_horizon: usize) -> ForecastSettings {
+        ForecastSettings {
+            horizon,
+            backtest_horizon,
+            origins: 3,
+            metric: Metric::Mase,
+            season_length: 1,
+            discontinued_after: 0,
+            outlier_sigma: 0.0,
+            combination: false,
+        }
+    }
+
+    fn standard() -> Vec<Box<dyn Model>> {
+        Candidates::standard(1, 8).regular
+    }
+
+    #[test]
+    fn constant_series_has_zero_error() {
+        let fc = forecast_series(&standard(), &[7.0; 30], Pattern::Smooth, &settings(5, 4));
+        assert_eq!(fc.mean, vec![7.0; 5]);
+        assert_eq!(fc.sigma, 0.0);
+        let bt = fc.chosen().unwrap();
+        assert_eq!((bt.origins, bt.horizon), (3, 4));
+        assert_eq!(bt.mase, 0.0);
+    }
+
+    #[test]
+    fn backtest_shrinks_for_short_history() {
+        let y = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let bt = backtest(&Ses, &y, 10, 3, 1).unwrap();
+        assert_eq!((bt.origins, bt.horizon), (1, 2));
+        assert!(backtest(&Ses, &y[..4], 2, 3, 1).is_none());
+    }
+
+    #[test]
+    fn short_history_falls_back_to_poisson_spread() {
+        let fc = forecast_series(&standard(), &[4.0, 4.0], Pattern::Smooth, &settings(3, 2));
+        assert!(fc.backtests.is_empty());
+        assert_eq!(fc.mean, vec![4.0; 3]);
+        assert_eq!(fc.sigma, 2.0);
+    }
+
+    #[test]
+    fn selection_prefers_the_lower_scaled_error() {
+        // A step up: SES adapts, an 8-bucket moving average lags.
+        let mut y = vec![5.0; 30];
+        y.extend(vec![50.0; 12]);
+        let fc = forecast_series(&standard(), &y, Pattern::Smooth, &settings(2, 2));
+        assert_eq!(fc.model, "ses");
+        assert_eq!(fc.backtests.len(), 2);
+        assert!(fc.mean[0] > 45.0);
+    }
+
+    #[test]
+    fn leading_zeros_are_trimmed_and_dead_items_forecast_zero() {
+        let mut y = vec![0.0; 20];
+        y.extend(vec![6.0; 10]);
+        let fc = forecast_series(&standard(), &y, Pattern::Smooth, &settings(3, 2));
+        assert_eq!(
+            fc.mean,
+            vec![6.0; 3],
+            "zeros before the first demand must not count"
+        );
+        let mut s = settings(3, 2);
+        s.discontinued_after = 5;
+        let mut dead = vec![6.0; 10];
+        dead.extend(vec![0.0; 6]);
+        let fc = forecast_series(&standard(), &dead, Pattern::Smooth, &s);
+        assert!(fc.discontinued);
+        assert_eq!((fc.model, fc.mean.clone()), (ZERO, vec![0.0; 3]));
+        let none = forecast_series(&standard(), &[0.0; 8], Pattern::NoDemand, &s);
+        assert!(!none.discontinued);
+        assert_eq!(none.model, ZERO);
+    }
+
+    struct Fixed(&'static str, f64);
+    struct FixedFit(f64);
+    impl Fitted for FixedFit {
+        fn predict(&self, h: usize) -> Vec<f64> {
+            vec![self.0; h]
+        }
+    }
+    impl Model for Fixed {
+        fn name(&self) -> &'static str {
+            self.0
+        }
+        fn fit(&self, _: &[f64]) -> Option<Box<dyn Fitted>> {
+            Some(Box::new(FixedFit(self.1)))
+        }
+    }
+
+    #[test]
+    fn the_combination_is_scored_and_loses_ties() {
+        // Actuals …8, 12 at each origin; c (10.5) has MAE 2, a and b 3; the
+        // median of the best three is 10.5 too, and c wins the tie.
+        let y: Vec<f64> = (0..24)
+            .map(|i| if i % 2 == 0 { 8.0 } else { 12.0 })
+            .collect();
+        let models: Vec<Box<dyn Model>> = vec![
+            Box::new(Fixed("a", 7.0)),
+            Box::new(Fixed("b", 13.0)),
+            Box::new(Fixed("c", 10.5)),
+            Box::new(Fixed("d", 100.0)),
+        ];
+        let mut s = settings(2, 2);
+        s.combination = true;
+        let fc = forecast_series(&models, &y, Pattern::Smooth, &s);
+        assert_eq!(fc.backtests.len(), 5);
+        assert_eq!(fc.backtests[4].model, COMBINATION);
+        assert_eq!(fc.backtests[4].mae, 2.0);
+        assert_eq!(fc.model, "c");
+        assert!(fc.members.is_empty());
+    }
+
+    #[test]
+    fn combination_wins_when_its_members_are_right_at_different_origins() {
+        /// Forecasts 10 + offset[parity of the history length].
+        struct Flip(&'static str, [f64; 2]);
+        impl Model for Flip {
+            fn name(&self) -> &'static str {
+                self.0
+            }
+            fn fit(&self, y: &[f64]) -> Option<Box<dyn Fitted>> {
+                Some(Box::new(FixedFit(10.0 + self.1[y.len() % 2])))
+            }
+        }
+        // Even lengths: 10, 6, 14 → median 10; odd: 14, 10, 6 → median 10.
+        let models: Vec<Box<dyn Model>> = vec![
+            Box::new(Flip("a", [0.0, 4.0])),
+            Box::new(Flip("b", [-4.0, 0.0])),
+            Box::new(Flip("c", [4.0, -4.0])),
+        ];
+        let mut s = settings(1, 1);
+        s.combination = true;
+        let fc = forecast_series(&models, &[10.0; 20], Pattern::Smooth, &s);
+        assert_eq!(fc.model, COMBINATION);
+        assert_eq!(fc.members, vec!["b", "a", "c"]);
+        assert_eq!(fc.chosen().unwrap().mae, 0.0);
+        assert_eq!(fc.mean, vec![10.0]);
+    }
+
+    #[test]
+    fn quantiles_are_ordered_and_non_negative() {
+        let mut fc = forecast_series(
+            &[Box::new(MovingAverage { window: 4 }) as Box<dyn Model>],
+            &[3.0, 0.0, 5.0, 1.0, 0.0, 2.0, 4.0, 0.0, 1.0],
+            Pattern::Lumpy,
+            &settings(3, 2),
+        );
+        assert_eq!(fc.distribution, Distribution::NegativeBinomial);
+        for d in [Distribution::Normal, Distribution::NegativeBinomial] {
+            fc.distribution = d;
+            let q: Vec<f64> = [0.1, 0.5, 0.9].iter().map(|&p| fc.quantile(0, p)).collect();
+            assert!(q[0] >= 0.0 && q[0] <= q[1] && q[1] <= q[2], "{d:?} {q:?}");
+        }
+    }
+}
