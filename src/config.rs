@@ -64,6 +64,8 @@ pub struct ForecastConfig {
     pub outlier_sigma: f64,
     /// Add the median of the three best candidates as one more candidate.
     pub combination: bool,
+    /// Quantile levels written to forecast.csv besides p10, p50 and p90.
+    pub quantiles: Vec<f64>,
 }
 
 /// Inventory-policy defaults.
@@ -136,6 +138,7 @@ impl Default for ForecastConfig {
             discontinued_after_days: 182.0,
             outlier_sigma: 4.0,
             combination: true,
+            quantiles: vec![0.1, 0.5, 0.9],
         }
     }
 }
@@ -305,6 +308,11 @@ impl Config {
                 "forecast.outlier_sigma: expected a non-negative number".into(),
             ));
         }
+        if let Some(q) = f.quantiles.iter().find(|q| !(**q > 0.0 && **q < 1.0)) {
+            return Err(Error::Config(format!(
+                "forecast.quantiles: {q} is not strictly between 0 and 1"
+            )));
+        }
         if f.season_length == Some(0) {
             return Err(Error::Config(
                 "forecast.season_length: expected at least 1".into(),
@@ -345,6 +353,18 @@ impl Config {
             .and_then(|m| m.get(logical))
             .map(String::as_str)
             .unwrap_or(logical)
+    }
+
+    /// Quantile levels for forecast.csv: p10, p50, p90 and the configured ones, sorted.
+    pub fn quantile_levels(&self) -> Vec<f64> {
+        let mut levels = vec![0.1, 0.5, 0.9];
+        for &q in &self.forecast.quantiles {
+            if !levels.iter().any(|l| (l - q).abs() < 1e-9) {
+                levels.push(q);
+            }
+        }
+        levels.sort_by(f64::total_cmp);
+        levels
     }
 
     /// Season length in buckets: the configured one, else one year of buckets.

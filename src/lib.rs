@@ -16,6 +16,7 @@ pub mod config;
 pub mod demand;
 pub mod error;
 pub mod forecast;
+pub mod holdout;
 pub mod ingest;
 pub mod pipeline;
 pub mod policy;

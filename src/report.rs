@@ -14,7 +14,6 @@ use crate::charts::{self, SeriesChart};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::pipeline::{RunOutput, SeriesPlan, date_after};
-use crate::stats::norm_ppf;
 
 /// Round to 3 decimals for output, mapping −0 and non-finite values to 0.
 fn r3(x: f64) -> f64 {
@@ -132,7 +131,7 @@ fn replace_dir(tmp: &Path, target: &Path) -> Result<()> {
 fn write_all(run: &RunOutput, config: &Config, dir: &Path) -> Result<()> {
     write_plan(run, &dir.join("plan.csv"))?;
     write_orders(run, &dir.join("orders.csv"))?;
-    write_forecast(run, &dir.join("forecast.csv"))?;
+    write_forecast(run, config, &dir.join("forecast.csv"))?;
     write_accuracy(run, &dir.join("accuracy.csv"))?;
     write_warnings(run, &dir.join("warnings.csv"))?;
     let charts = write_charts(run, config, &dir.join("charts"))?;
@@ -295,32 +294,37 @@ fn write_orders(run: &RunOutput, path: &Path) -> Result<()> {
     t.write(path)
 }
 
-fn write_forecast(run: &RunOutput, path: &Path) -> Result<()> {
-    let z = norm_ppf(0.9);
+/// Column name of a quantile level: 0.1 → "p10", 0.975 → "p97.5".
+fn quantile_name(level: f64) -> String {
+    let pct = (level * 1000.0).round() / 10.0;
+    format!("p{pct}")
+}
+
+fn write_forecast(run: &RunOutput, config: &Config, path: &Path) -> Result<()> {
     let bucket = run.panel.bucket;
-    let (mut sku, mut loc, mut start) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut mean, mut p10, mut p50, mut p90) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let levels = config.quantile_levels();
+    let (mut sku, mut loc, mut start, mut mean) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut quantiles: Vec<Vec<f64>> = vec![Vec::new(); levels.len()];
     for p in &run.plans {
         let k = &run.dataset.keys[p.id];
         for (h, &m) in p.forecast.mean.iter().enumerate() {
             sku.push(k.sku.clone());
             loc.push(k.location.clone());
             start.push(bucket.start(run.panel.end + h as i64).to_string());
-            let s = p.forecast.sigma;
             mean.push(m);
-            p10.push((m - z * s).max(0.0));
-            p50.push(m.max(0.0));
-            p90.push(m + z * s);
+            for (q, &level) in quantiles.iter_mut().zip(&levels) {
+                q.push(p.forecast.quantile(h, level));
+            }
         }
     }
     let mut t = Table::default();
     t.text("sku", sku)
         .text("location", loc)
         .text("period_start", start)
-        .num("mean", mean)
-        .num("p10", p10)
-        .num("p50", p50)
-        .num("p90", p90);
+        .num("mean", mean);
+    for (q, &level) in quantiles.into_iter().zip(&levels) {
+        t.num(&quantile_name(level), q);
+    }
     t.write(path)
 }
 
@@ -393,7 +397,6 @@ fn write_charts(run: &RunOutput, config: &Config, dir: &Path) -> Result<Vec<Stri
     });
     order.truncate(config.report.charts);
     let bucket = run.panel.bucket;
-    let z = norm_ppf(0.9);
     order
         .par_iter()
         .map(|p| {
@@ -405,18 +408,9 @@ fn write_charts(run: &RunOutput, config: &Config, dir: &Path) -> Result<Vec<Stri
             let forecast_start: Vec<_> = (0..p.forecast.mean.len())
                 .map(|i| bucket.start(run.panel.end + i as i64))
                 .collect();
-            let p10: Vec<f64> = p
-                .forecast
-                .mean
-                .iter()
-                .map(|m| (m - z * p.forecast.sigma).max(0.0))
-                .collect();
-            let p90: Vec<f64> = p
-                .forecast
-                .mean
-                .iter()
-                .map(|m| m + z * p.forecast.sigma)
-                .collect();
+            let steps = 0..p.forecast.mean.len();
+            let p10: Vec<f64> = steps.clone().map(|k| p.forecast.quantile(k, 0.1)).collect();
+            let p90: Vec<f64> = steps.map(|k| p.forecast.quantile(k, 0.9)).collect();
             let description = run.dataset.items[p.id]
                 .as_ref()
                 .and_then(|i| i.description.clone())

@@ -31,9 +31,12 @@ pub fn median(values: &mut [f64]) -> f64 {
 /// Clip outliers: a value further than `k` robust standard deviations
 /// (1.4826 · MAD of the residuals) from the centred running median of
 /// `window` buckets is pulled back to that limit (never below zero).
-/// Returns the cleaned copy and the indices changed. `k <= 0` disables it, and
-/// so does a zero MAD (intermittent series, where every demand would stand out).
-pub fn clip_outliers(y: &[f64], k: f64, window: usize) -> (Vec<f64>, Vec<usize>) {
+/// With a season length `season` > 1 and a value one season before or after,
+/// a value is only an outlier if it also lies that far from those (so recurring
+/// seasonal peaks stay). Returns the cleaned copy and the indices changed.
+/// `k <= 0` disables it, and so does a zero MAD (intermittent series, where
+/// every demand would stand out).
+pub fn clip_outliers(y: &[f64], k: f64, window: usize, season: usize) -> (Vec<f64>, Vec<usize>) {
     let n = y.len();
     let mut cleaned = y.to_vec();
     if k <= 0.0 || n < window.max(5) {
@@ -59,7 +62,12 @@ pub fn clip_outliers(y: &[f64], k: f64, window: usize) -> (Vec<f64>, Vec<usize>)
     for i in 0..n {
         let limit = k * scale;
         let r = y[i] - centre[i];
-        if r.abs() > limit {
+        let seasonal_twin = season > 1
+            && [i.checked_sub(season), Some(i + season).filter(|&j| j < n)]
+                .into_iter()
+                .flatten()
+                .any(|j| (y[i] - y[j]).abs() <= limit);
+        if r.abs() > limit && !seasonal_twin {
             cleaned[i] = (centre[i] + limit * r.signum()).max(0.0);
             changed.push(i);
         }
@@ -84,16 +92,38 @@ mod tests {
     fn one_spike_is_clipped_and_reported() {
         let mut y: Vec<f64> = (0..30).map(|i| 10.0 + (i % 3) as f64).collect();
         y[12] = 200.0;
-        let (c, idx) = clip_outliers(&y, 4.0, 9);
+        let (c, idx) = clip_outliers(&y, 4.0, 9, 1);
         assert_eq!(idx, vec![12]);
         assert!(c[12] < 20.0 && c[12] > 10.0, "{}", c[12]);
         assert_eq!(c[11], y[11]);
     }
 
     #[test]
+    fn recurring_seasonal_peaks_are_kept() {
+        let y: Vec<f64> = (0..36)
+            .map(|i| {
+                if i % 12 == 11 {
+                    100.0
+                } else {
+                    10.0 + ((i * 7) % 5) as f64
+                }
+            })
+            .collect();
+        let (_, idx) = clip_outliers(&y, 4.0, 9, 1);
+        assert_eq!(
+            idx,
+            vec![11, 23, 35],
+            "without the season, the peaks look like outliers"
+        );
+        let (c, idx) = clip_outliers(&y, 4.0, 9, 12);
+        assert!(idx.is_empty());
+        assert_eq!(c, y);
+    }
+
+    #[test]
     fn intermittent_series_are_left_alone() {
         let y = [0.0, 0.0, 5.0, 0.0, 0.0, 0.0, 7.0, 0.0, 0.0, 0.0, 1.0, 0.0];
-        let (c, idx) = clip_outliers(&y, 3.0, 9);
+        let (c, idx) = clip_outliers(&y, 3.0, 9, 1);
         assert!(idx.is_empty());
         assert_eq!(c, y);
     }

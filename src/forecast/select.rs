@@ -284,7 +284,7 @@ pub fn forecast_series(
     let y = &y[start..];
     let regular = !matches!(pattern, Pattern::Intermittent | Pattern::Lumpy);
     let (y, outliers) = if regular {
-        let (c, idx) = clip_outliers(y, s.outlier_sigma, 9);
+        let (c, idx) = clip_outliers(y, s.outlier_sigma, 9, s.season_length);
         (c, idx.into_iter().map(|i| i + start).collect())
     } else {
         (y.to_vec(), Vec::new())

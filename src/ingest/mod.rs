@@ -207,6 +207,81 @@ impl KeyIndex {
     }
 }
 
+/// One series of a long file (`unique_id, ds, y`), sorted by date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LongSeries {
+    /// Series identifier.
+    pub id: String,
+    /// Dates, ascending (day numbers).
+    pub days: Vec<i32>,
+    /// Values.
+    pub values: Vec<f64>,
+}
+
+/// Read a long file of series (CSV or Parquet) with the given column names for
+/// the identifier, the date and the value, as the forecasting benchmarks use.
+/// Series come in first-appearance order; a repeated (id, date) is an error.
+pub fn read_long(path: &Path, id: &str, date: &str, value: &str) -> Result<Vec<LongSeries>> {
+    let format = match path.extension().and_then(|e| e.to_str()) {
+        Some("parquet") => Format::Parquet,
+        _ => Format::Csv,
+    };
+    if !path.is_file() {
+        return Err(Error::file(path.display().to_string(), "file not found"));
+    }
+    let names = [id.to_string(), date.to_string(), value.to_string()];
+    let t = Table::read(
+        "series",
+        path,
+        format,
+        &["sku", "date", "qty"],
+        &["sku", "date", "qty"],
+        |c| match c {
+            "sku" => names[0].clone(),
+            "date" => names[1].clone(),
+            _ => names[2].clone(),
+        },
+    )?;
+    let ids = t.required_text("sku")?;
+    let days = t.required_dates("date")?;
+    let values = t.required_numbers("qty", None)?;
+    let mut index: HashMap<String, usize> = HashMap::new();
+    /// (day, value, row) of one series.
+    type Points = Vec<(i32, f64, usize)>;
+    let mut rows: Vec<(String, Points)> = Vec::new();
+    for (row, (id, (day, v))) in ids
+        .into_iter()
+        .zip(days.into_iter().zip(values))
+        .enumerate()
+    {
+        let i = match index.get(&id) {
+            Some(&i) => i,
+            None => {
+                index.insert(id.clone(), rows.len());
+                rows.push((id, Vec::new()));
+                rows.len() - 1
+            }
+        };
+        rows[i].1.push((day, v, row));
+    }
+    rows.into_iter()
+        .map(|(id, mut points)| {
+            points.sort_by_key(|p| p.0);
+            if let Some(w) = points.windows(2).find(|w| w[0].0 == w[1].0) {
+                return Err(Error::input(
+                    t.location(w[1].2, Some("date")),
+                    format!("second value for series \"{id}\" on the same date"),
+                ));
+            }
+            Ok(LongSeries {
+                id,
+                days: points.iter().map(|p| p.0).collect(),
+                values: points.iter().map(|p| p.1).collect(),
+            })
+        })
+        .collect()
+}
+
 /// Read and validate the input folder.
 ///
 /// `as_of` overrides the configured planning date; without either, it is the

@@ -1,0 +1,235 @@
+//! Hold-out evaluation on a long file (`unique_id, ds, y`), the format of the
+//! forecasting benchmarks in `../shared/peers`: the last `h` points of every
+//! series are hidden, forecast from the rest by the per-series selection and
+//! by every candidate alone, and written as `unique_id, ds, replenish, <model>…`
+//! so the peers' scorer can compare them with statsforecast and R.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::calendar::date_of_day;
+use crate::demand;
+use crate::error::{Error, Result};
+use crate::forecast::{Candidates, ForecastSettings, Metric, forecast_series};
+use crate::ingest::{LongSeries, read_long};
+
+/// What to evaluate.
+#[derive(Debug, Clone)]
+pub struct HoldoutOptions {
+    /// Long file (CSV or Parquet).
+    pub input: PathBuf,
+    /// Forecasts CSV to write; quantiles go beside it (`…_quantiles.csv`).
+    pub out: PathBuf,
+    /// Points held out per series.
+    pub h: usize,
+    /// Season length in periods (1 = none).
+    pub season_length: usize,
+    /// Column names: identifier, date, value.
+    pub columns: [String; 3],
+    /// Backtest origins per series.
+    pub origins: usize,
+    /// Selection metric.
+    pub metric: Metric,
+    /// Moving-average window.
+    pub moving_average_window: usize,
+    /// Outlier limit (robust σ; 0 = off).
+    pub outlier_sigma: f64,
+    /// Median-of-best-three candidate.
+    pub combination: bool,
+    /// Days without demand after which an item is forecast zero (0 = never).
+    pub discontinued_after_days: f64,
+    /// Worker threads (`None`: all cores).
+    pub threads: Option<usize>,
+}
+
+/// What the evaluation found.
+#[derive(Debug, Clone)]
+pub struct HoldoutSummary {
+    /// Series evaluated.
+    pub series: usize,
+    /// Series too short for the hold-out (fewer than h + 2 points), left out.
+    pub skipped: usize,
+    /// Wall seconds of fitting and forecasting all series (loading excluded).
+    pub seconds: f64,
+    /// Share of held-out values inside the forecast's p10–p90 interval.
+    pub coverage_80: f64,
+    /// How often each model was chosen.
+    pub chosen: BTreeMap<&'static str, usize>,
+    /// Model columns written after `replenish`.
+    pub models: Vec<&'static str>,
+}
+
+struct SeriesResult {
+    selected: Vec<f64>,
+    p10: Vec<f64>,
+    p50: Vec<f64>,
+    p90: Vec<f64>,
+    each: Vec<Vec<f64>>,
+    chosen: &'static str,
+}
+
+/// Median spacing of the dates, in days (1 when unknown).
+fn median_spacing(series: &[LongSeries]) -> f64 {
+    let mut gaps: Vec<i32> = series
+        .iter()
+        .flat_map(|s| s.days.windows(2).map(|w| w[1] - w[0]))
+        .take(100_000)
+        .collect();
+    if gaps.is_empty() {
+        return 1.0;
+    }
+    gaps.sort_unstable();
+    f64::from(gaps[gaps.len() / 2].max(1))
+}
+
+/// Run the hold-out evaluation and write the forecasts.
+pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
+    if o.h == 0 {
+        return Err(Error::Config("--h: expected at least 1".into()));
+    }
+    if o.season_length == 0 {
+        return Err(Error::Config("--season-length: expected at least 1".into()));
+    }
+    let all = read_long(&o.input, &o.columns[0], &o.columns[1], &o.columns[2])?;
+    let (series, short): (Vec<LongSeries>, Vec<LongSeries>) =
+        all.into_iter().partition(|s| s.values.len() >= o.h + 2);
+    let spacing = median_spacing(&series);
+    let settings = ForecastSettings {
+        horizon: o.h,
+        backtest_horizon: o.h,
+        origins: o.origins,
+        metric: o.metric,
+        season_length: o.season_length,
+        discontinued_after: (o.discontinued_after_days / spacing).ceil() as usize,
+        outlier_sigma: o.outlier_sigma,
+        combination: o.combination,
+    };
+    let candidates = Candidates::standard(o.season_length, o.moving_average_window);
+    let mut models: Vec<&'static str> = Vec::new();
+    for m in candidates.regular.iter().chain(&candidates.intermittent) {
+        if !models.contains(&m.name()) {
+            models.push(m.name());
+        }
+    }
+    let every: Vec<&dyn crate::forecast::Model> = models
+        .iter()
+        .map(|name| {
+            candidates
+                .regular
+                .iter()
+                .chain(&candidates.intermittent)
+                .find(|m| m.name() == *name)
+                .expect("listed")
+                .as_ref()
+        })
+        .collect();
+    let pool = {
+        let mut b = rayon::ThreadPoolBuilder::new();
+        if let Some(n) = o.threads {
+            b = b.num_threads(n.max(1));
+        }
+        b.build()
+            .map_err(|e| Error::Internal(format!("thread pool: {e}")))?
+    };
+    let clock = Instant::now();
+    let results: Vec<SeriesResult> = pool.install(|| {
+        series
+            .par_iter()
+            .map(|s| {
+                let train = &s.values[..s.values.len() - o.h];
+                let pattern = demand::pattern(train);
+                let fc =
+                    forecast_series(candidates.for_pattern(pattern), train, pattern, &settings);
+                let q = |p: f64| (0..o.h).map(|k| fc.quantile(k, p)).collect::<Vec<f64>>();
+                let each = every
+                    .iter()
+                    .map(|m| {
+                        m.fit(train)
+                            .map(|f| f.predict(o.h))
+                            .unwrap_or_else(|| vec![f64::NAN; o.h])
+                    })
+                    .collect();
+                SeriesResult {
+                    p10: q(0.1),
+                    p50: q(0.5),
+                    p90: q(0.9),
+                    selected: fc.mean,
+                    each,
+                    chosen: fc.model,
+                }
+            })
+            .collect()
+    });
+    let seconds = clock.elapsed().as_secs_f64();
+
+    let mut inside = 0usize;
+    let mut total = 0usize;
+    let mut chosen = BTreeMap::new();
+    for (s, r) in series.iter().zip(&results) {
+        *chosen.entry(r.chosen).or_insert(0) += 1;
+        for (k, actual) in s.values[s.values.len() - o.h..].iter().enumerate() {
+            total += 1;
+            if *actual >= r.p10[k] && *actual <= r.p90[k] {
+                inside += 1;
+            }
+        }
+    }
+    write_csv(&o.out, &series, &results, o.h, &models)?;
+    Ok(HoldoutSummary {
+        series: series.len(),
+        skipped: short.len(),
+        seconds,
+        coverage_80: inside as f64 / total.max(1) as f64,
+        chosen,
+        models,
+    })
+}
+
+fn write_csv(
+    path: &Path,
+    series: &[LongSeries],
+    results: &[SeriesResult],
+    h: usize,
+    models: &[&str],
+) -> Result<()> {
+    let err = |e: csv::Error| Error::Internal(format!("writing {}: {e}", path.display()));
+    let quantiles = path.with_file_name(format!(
+        "{}_quantiles.csv",
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
+    let mut w = csv::Writer::from_path(path).map_err(err)?;
+    let mut wq = csv::Writer::from_path(&quantiles).map_err(err)?;
+    let mut header = vec!["unique_id", "ds", "replenish"];
+    header.extend(models.iter().copied());
+    w.write_record(&header).map_err(err)?;
+    wq.write_record(["unique_id", "ds", "p10", "p50", "p90"])
+        .map_err(err)?;
+    for (s, r) in series.iter().zip(results) {
+        let n = s.days.len();
+        for k in 0..h {
+            let ds = date_of_day(s.days[n - h + k])
+                .map(|d| d.to_string())
+                .unwrap_or_default();
+            let mut row = vec![s.id.clone(), ds.clone(), r.selected[k].to_string()];
+            row.extend(r.each.iter().map(|f| f[k].to_string()));
+            w.write_record(&row).map_err(err)?;
+            wq.write_record([
+                s.id.clone(),
+                ds,
+                r.p10[k].to_string(),
+                r.p50[k].to_string(),
+                r.p90[k].to_string(),
+            ])
+            .map_err(err)?;
+        }
+    }
+    w.flush().map_err(|e| Error::io("cannot write", path, e))?;
+    wq.flush()
+        .map_err(|e| Error::io("cannot write", &quantiles, e))?;
+    Ok(())
+}
