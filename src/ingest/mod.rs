@@ -187,14 +187,16 @@ fn locations(t: &Table, config: &Config) -> Result<Vec<String>> {
     }
 }
 
-/// Interns series keys while the files are read.
+/// Collects demand records per series while sales and backorders are read.
 #[derive(Default)]
-struct KeyIndex {
+struct DemandBuilder {
     ids: HashMap<SeriesKey, usize>,
     keys: Vec<SeriesKey>,
+    demand: Vec<Vec<DemandRecord>>,
+    returns: Vec<f64>,
 }
 
-impl KeyIndex {
+impl DemandBuilder {
     fn id(&mut self, sku: String, location: String) -> usize {
         let key = SeriesKey { sku, location };
         if let Some(&id) = self.ids.get(&key) {
@@ -203,7 +205,48 @@ impl KeyIndex {
         let id = self.keys.len();
         self.ids.insert(key.clone(), id);
         self.keys.push(key);
+        self.demand.push(Vec::new());
+        self.returns.push(0.0);
         id
+    }
+
+    /// Add a table's rows dated before `as_of_day`; returns how many were later.
+    /// `record(qty)` turns a quantity into a demand record, or `None` for a return.
+    fn add(
+        &mut self,
+        rows: impl Iterator<Item = ((String, String), (i32, f64))>,
+        as_of_day: i32,
+        record: impl Fn(i32, f64) -> Option<DemandRecord>,
+    ) -> u64 {
+        let mut after = 0;
+        for ((sku, loc), (day, qty)) in rows {
+            if day >= as_of_day {
+                after += 1;
+                continue;
+            }
+            let id = self.id(sku, loc);
+            match record(day, qty) {
+                Some(r) => self.demand[id].push(r),
+                None => self.returns[id] += -qty,
+            }
+        }
+        after
+    }
+
+    /// Keys sorted, with demand and returns in the same order.
+    fn finish(self) -> (Vec<SeriesKey>, Vec<Vec<DemandRecord>>, Vec<f64>) {
+        let mut order: Vec<usize> = (0..self.keys.len()).collect();
+        order.sort_by(|&a, &b| self.keys[a].cmp(&self.keys[b]));
+        let mut demand: Vec<Option<Vec<DemandRecord>>> =
+            self.demand.into_iter().map(Some).collect();
+        (
+            order.iter().map(|&i| self.keys[i].clone()).collect(),
+            order
+                .iter()
+                .map(|&i| demand[i].take().unwrap_or_default())
+                .collect(),
+            order.iter().map(|&i| self.returns[i]).collect(),
+        )
     }
 }
 
@@ -358,36 +401,26 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
     };
     let as_of_day = day_number(as_of);
 
-    let mut index = KeyIndex::default();
-    let mut demand: Vec<Vec<DemandRecord>> = Vec::new();
-    let mut returns: Vec<f64> = Vec::new();
-    let mut after = 0u64;
-    let mut n_returns = 0u64;
-    for ((sku, loc), (day, qty)) in s_sku
-        .into_iter()
-        .zip(s_loc)
-        .zip(s_day.into_iter().zip(s_qty))
-    {
-        if day >= as_of_day {
-            after += 1;
-            continue;
-        }
-        let id = index.id(sku, loc);
-        if id == demand.len() {
-            demand.push(Vec::new());
-            returns.push(0.0);
-        }
-        if qty < 0.0 {
-            returns[id] += -qty;
-            n_returns += 1;
-        } else {
-            demand[id].push(DemandRecord {
+    let mut builder = DemandBuilder::default();
+    let n_returns = s_qty
+        .iter()
+        .zip(&s_day)
+        .filter(|(q, d)| **q < 0.0 && **d < as_of_day)
+        .count() as u64;
+    let after = builder.add(
+        s_sku
+            .into_iter()
+            .zip(s_loc)
+            .zip(s_day.into_iter().zip(s_qty)),
+        as_of_day,
+        |day, qty| {
+            (qty >= 0.0).then_some(DemandRecord {
                 day,
                 shipped: qty,
                 backordered: 0.0,
-            });
-        }
-    }
+            })
+        },
+    );
     warnings.summary(
         "after_as_of",
         &sales.display,
@@ -408,23 +441,17 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
         let locs = locations(&bo, config)?;
         let days = bo.required_dates("date")?;
         let qtys = bo.required_numbers("qty", Some(0.0))?;
-        let mut after = 0u64;
-        for ((sku, loc), (day, qty)) in skus.into_iter().zip(locs).zip(days.into_iter().zip(qtys)) {
-            if day >= as_of_day {
-                after += 1;
-                continue;
-            }
-            let id = index.id(sku, loc);
-            if id == demand.len() {
-                demand.push(Vec::new());
-                returns.push(0.0);
-            }
-            demand[id].push(DemandRecord {
-                day,
-                shipped: 0.0,
-                backordered: qty,
-            });
-        }
+        let after = builder.add(
+            skus.into_iter().zip(locs).zip(days.into_iter().zip(qtys)),
+            as_of_day,
+            |day, qty| {
+                Some(DemandRecord {
+                    day,
+                    shipped: 0.0,
+                    backordered: qty,
+                })
+            },
+        );
         warnings.summary(
             "after_as_of",
             &bo.display,
@@ -435,18 +462,8 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
         );
     }
 
-    // Sort series keys; remap ids.
-    let n = index.keys.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| index.keys[a].cmp(&index.keys[b]));
-    let keys: Vec<SeriesKey> = order.iter().map(|&i| index.keys[i].clone()).collect();
-    let mut demand_sorted = Vec::with_capacity(n);
-    let mut returns_sorted = Vec::with_capacity(n);
-    let mut taken: Vec<Option<Vec<DemandRecord>>> = demand.into_iter().map(Some).collect();
-    for &i in &order {
-        demand_sorted.push(taken[i].take().unwrap_or_default());
-        returns_sorted.push(returns[i]);
-    }
+    let (keys, demand, returns) = builder.finish();
+    let n = keys.len();
     let ids: HashMap<SeriesKey, usize> = keys
         .iter()
         .cloned()
@@ -685,8 +702,8 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
     Ok(Dataset {
         as_of,
         keys,
-        demand: demand_sorted,
-        returns: returns_sorted,
+        demand,
+        returns,
         inventory,
         purchase_orders,
         items,

@@ -227,18 +227,31 @@ impl Table {
         ))
     }
 
-    /// Text values of a column that must be present and non-empty in every row.
-    pub fn required_text(&self, col: &str) -> Result<Vec<String>> {
-        let values = self.text(col)?.unwrap_or_default();
+    /// The values of a column that must be filled in every row.
+    fn require<T>(
+        &self,
+        col: &str,
+        values: Option<Vec<Option<T>>>,
+        expected: &str,
+    ) -> Result<Vec<T>> {
         values
+            .unwrap_or_default()
             .into_iter()
             .enumerate()
             .map(|(row, v)| {
                 v.ok_or_else(|| {
-                    Error::input(self.location(row, Some(col)), "empty value; expected text")
+                    Error::input(
+                        self.location(row, Some(col)),
+                        format!("empty value; expected {expected}"),
+                    )
                 })
             })
             .collect()
+    }
+
+    /// Text values of a column that must be present and non-empty in every row.
+    pub fn required_text(&self, col: &str) -> Result<Vec<String>> {
+        self.require(col, self.text(col)?, "text")
     }
 
     /// Numeric values (finite); `None` entries are empty cells. Absent column → `None`.
@@ -291,20 +304,11 @@ impl Table {
 
     /// Numbers that must be present in every row and at least `min`.
     pub fn required_numbers(&self, col: &str, min: Option<f64>) -> Result<Vec<f64>> {
-        let values = self.numbers(col)?.unwrap_or_default();
-        values
-            .into_iter()
-            .enumerate()
-            .map(|(row, v)| {
-                let x = v.ok_or_else(|| {
-                    Error::input(
-                        self.location(row, Some(col)),
-                        "empty value; expected a number",
-                    )
-                })?;
-                self.check_min(row, col, x, min)
-            })
-            .collect()
+        let values = self.require(col, self.numbers(col)?, "a number")?;
+        for (row, &x) in values.iter().enumerate() {
+            self.check_min(row, col, x, min)?;
+        }
+        Ok(values)
     }
 
     /// Optional numbers (empty cells allowed) that, when present, are at least `min`.
@@ -376,19 +380,7 @@ impl Table {
 
     /// Dates that must be present in every row.
     pub fn required_dates(&self, col: &str) -> Result<Vec<i32>> {
-        let values = self.dates(col)?.unwrap_or_default();
-        values
-            .into_iter()
-            .enumerate()
-            .map(|(row, v)| {
-                v.ok_or_else(|| {
-                    Error::input(
-                        self.location(row, Some(col)),
-                        "empty value; expected a date YYYY-MM-DD",
-                    )
-                })
-            })
-            .collect()
+        self.require(col, self.dates(col)?, "a date YYYY-MM-DD")
     }
 }
 
