@@ -9,14 +9,20 @@
 //!   candidates of the series' demand pattern plus a median combination of the
 //!   best three, picks the lowest scaled error and refits it on all data.
 
+pub mod baseline;
 pub mod clean;
+pub mod intermittent;
 pub mod select;
 mod simple;
+pub mod theta;
 
+pub use baseline::{HistoricAverage, MovingAverage, Naive, SeasonalNaive, Zero};
+pub use intermittent::{Adida, Croston, CrostonOptimized, CrostonSba, Imapa, Tsb, TsbOptimized};
 pub use select::{
     Backtest, Distribution, ForecastSettings, Metric, SeriesForecast, backtest, forecast_series,
 };
-pub use simple::{MovingAverage, Ses};
+pub use simple::Ses;
+pub use theta::Theta;
 
 use crate::demand::Pattern;
 
@@ -45,20 +51,30 @@ pub struct Candidates {
 
 impl Candidates {
     /// The standard candidate sets for a season length (buckets per year, or 1).
+    /// Order matters: earlier candidates win ties.
     pub fn standard(season_length: usize, moving_average_window: usize) -> Candidates {
-        let _ = season_length;
+        let m = season_length.max(1);
+        let mut regular: Vec<Box<dyn Model>> = vec![
+            Box::new(Ses),
+            Box::new(Theta::new(m)),
+            Box::new(MovingAverage::new(moving_average_window)),
+            Box::new(Naive),
+            Box::new(HistoricAverage),
+        ];
+        if m > 1 {
+            regular.push(Box::new(SeasonalNaive::new(m)));
+        }
         Candidates {
-            regular: vec![
-                Box::new(Ses),
-                Box::new(MovingAverage {
-                    window: moving_average_window,
-                }),
-            ],
+            regular,
             intermittent: vec![
+                Box::new(CrostonSba),
+                Box::new(Tsb::default()),
+                Box::new(Adida::default()),
+                Box::new(Imapa),
+                Box::new(CrostonOptimized),
+                Box::new(Croston),
+                Box::new(MovingAverage::new(moving_average_window)),
                 Box::new(Ses),
-                Box::new(MovingAverage {
-                    window: moving_average_window,
-                }),
             ],
         }
     }

@@ -437,7 +437,8 @@ mod tests {
         // A step up: SES adapts, an 8-bucket moving average lags.
         let mut y = vec![5.0; 30];
         y.extend(vec![50.0; 12]);
-        let fc = forecast_series(&standard(), &y, Pattern::Smooth, &settings(2, 2));
+        let models: Vec<Box<dyn Model>> = vec![Box::new(MovingAverage::new(8)), Box::new(Ses)];
+        let fc = forecast_series(&models, &y, Pattern::Smooth, &settings(2, 2));
         assert_eq!(fc.model, "ses");
         assert_eq!(fc.backtests.len(), 2);
         assert!(fc.mean[0] > 45.0);

@@ -1,4 +1,4 @@
-//! Interim local models (moving average, SES) until the full model families land.
+//! Interim simple exponential smoothing until the ETS family lands.
 
 use super::{Fitted, Model};
 
@@ -13,29 +13,6 @@ impl Fitted for Level {
             0.0
         };
         vec![level; h]
-    }
-}
-
-/// Mean of the last `window` buckets.
-#[derive(Debug, Clone, Copy)]
-pub struct MovingAverage {
-    /// Buckets averaged.
-    pub window: usize,
-}
-
-impl Model for MovingAverage {
-    fn name(&self) -> &'static str {
-        "moving_average"
-    }
-
-    fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
-        if history.is_empty() {
-            return None;
-        }
-        let tail = &history[history.len().saturating_sub(self.window.max(1))..];
-        Some(Box::new(Level(
-            tail.iter().sum::<f64>() / tail.len() as f64,
-        )))
     }
 }
 
