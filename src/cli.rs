@@ -13,6 +13,17 @@ use replenish::holdout;
 use replenish::pipeline::{self, RunOptions};
 use replenish::sample::{self, SampleOptions};
 
+/// Print a line on stdout; a closed pipe (`replenish … | head`) is not an error.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        match writeln!(std::io::stdout().lock(), $($arg)*) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            r => r.context("writing to standard output")?,
+        }
+    }};
+}
+
 /// Exit code of a successful run.
 pub const EXIT_OK: u8 = 0;
 /// Exit code of a failure that is not the input's fault (I/O, internal).
@@ -168,35 +179,35 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let out = pipeline::run(&options)?;
     if !args.quiet {
         let warnings = out.dataset.warnings.total();
-        println!(
+        say!(
             "replenish {}: plan as of {} ({} buckets)",
             env!("CARGO_PKG_VERSION"),
             out.dataset.as_of,
             out.panel.bucket
         );
-        println!("  series        {}", out.plans.len());
-        println!(
+        say!("  series        {}", out.plans.len());
+        say!(
             "  order lines   {} worth {}",
             out.order_lines(),
             thousands(out.order_value())
         );
-        println!(
+        say!(
             "  out of stock  {} series (open backorders or no net stock)",
             out.out_of_stock()
         );
-        println!(
+        say!(
             "  at risk       {} more series run out before an order placed today arrives",
             out.at_risk()
         );
         if warnings > 0 {
-            println!("  warnings      {warnings} (listed in warnings.csv)");
+            say!("  warnings      {warnings} (listed in warnings.csv)");
             for (kind, n) in out.dataset.warnings.counts() {
-                println!("                {n:>6} {kind}");
+                say!("                {n:>6} {kind}");
             }
         } else {
-            println!("  warnings      0");
+            say!("  warnings      0");
         }
-        println!("  report        {}", out.report_dir.display());
+        say!("  report        {}", out.report_dir.display());
     }
     Ok(())
 }
@@ -226,7 +237,7 @@ fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
         threads: args.threads,
     };
     let s = holdout::run(&options)?;
-    println!(
+    say!(
         "{} series forecast ({} shorter than h + 2 left out) in {:.3} s; p10–p90 coverage of the hold-out {:.1} %",
         s.series,
         s.skipped,
@@ -234,8 +245,8 @@ fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
         s.coverage_80 * 100.0
     );
     let chosen: Vec<String> = s.chosen.iter().map(|(m, n)| format!("{m} {n}")).collect();
-    println!("chosen: {}", chosen.join(", "));
-    println!(
+    say!("chosen: {}", chosen.join(", "));
+    say!(
         "wrote {} (columns: replenish, {})",
         args.out.display(),
         s.models.join(", ")
@@ -253,7 +264,7 @@ fn sample(args: SampleArgs) -> anyhow::Result<()> {
     };
     let s = sample::generate(&opts, &args.out)
         .with_context(|| format!("writing the sample to {}", args.out.display()))?;
-    println!(
+    say!(
         "wrote {}: {} items, {} series, {} sales rows, {} backorder rows, {} purchase-order lines ({} open), {} events",
         args.out.display(),
         s.items,
