@@ -11,17 +11,17 @@
 
 pub mod baseline;
 pub mod clean;
+pub mod ets;
 pub mod intermittent;
 pub mod select;
-mod simple;
 pub mod theta;
 
 pub use baseline::{HistoricAverage, MovingAverage, Naive, SeasonalNaive, Zero};
+pub use ets::{AutoEts, Holt, HoltWinters, Ses};
 pub use intermittent::{Adida, Croston, CrostonOptimized, CrostonSba, Imapa, Tsb, TsbOptimized};
 pub use select::{
     Backtest, Distribution, ForecastSettings, Metric, SeriesForecast, backtest, forecast_series,
 };
-pub use simple::Ses;
 pub use theta::Theta;
 
 use crate::demand::Pattern;
@@ -55,8 +55,10 @@ impl Candidates {
     pub fn standard(season_length: usize, moving_average_window: usize) -> Candidates {
         let m = season_length.max(1);
         let mut regular: Vec<Box<dyn Model>> = vec![
-            Box::new(Ses),
+            Box::new(AutoEts::new(m)),
             Box::new(Theta::new(m)),
+            Box::new(Ses::new()),
+            Box::new(Holt::new(true)),
             Box::new(MovingAverage::new(moving_average_window)),
             Box::new(Naive),
             Box::new(HistoricAverage),
@@ -74,7 +76,7 @@ impl Candidates {
                 Box::new(CrostonOptimized),
                 Box::new(Croston),
                 Box::new(MovingAverage::new(moving_average_window)),
-                Box::new(Ses),
+                Box::new(Ses::new()),
             ],
         }
     }

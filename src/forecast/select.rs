@@ -419,9 +419,9 @@ mod tests {
     #[test]
     fn backtest_shrinks_for_short_history() {
         let y = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
-        let bt = backtest(&Ses, &y, 10, 3, 1).unwrap();
+        let bt = backtest(&Ses::new(), &y, 10, 3, 1).unwrap();
         assert_eq!((bt.origins, bt.horizon), (1, 2));
-        assert!(backtest(&Ses, &y[..4], 2, 3, 1).is_none());
+        assert!(backtest(&Ses::new(), &y[..4], 2, 3, 1).is_none());
     }
 
     #[test]
@@ -437,7 +437,8 @@ mod tests {
         // A step up: SES adapts, an 8-bucket moving average lags.
         let mut y = vec![5.0; 30];
         y.extend(vec![50.0; 12]);
-        let models: Vec<Box<dyn Model>> = vec![Box::new(MovingAverage::new(8)), Box::new(Ses)];
+        let models: Vec<Box<dyn Model>> =
+            vec![Box::new(MovingAverage::new(8)), Box::new(Ses::new())];
         let fc = forecast_series(&models, &y, Pattern::Smooth, &settings(2, 2));
         assert_eq!(fc.model, "ses");
         assert_eq!(fc.backtests.len(), 2);
