@@ -6,7 +6,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use replenish::demand::Pattern;
-use replenish::forecast::{Candidates, ForecastSettings, Metric, forecast_series};
+use replenish::forecast::{Candidates, ForecastSettings, Metric, Selection, forecast_series};
 use replenish::policy::{DailyRate, PolicyInput, plan};
 
 /// A deterministic weekly series: level, yearly season and a little noise.
@@ -35,7 +35,7 @@ fn bench_forecast(c: &mut Criterion) {
         season_length: 52,
         discontinued_after: 26,
         outlier_sigma: 4.0,
-        combination: true,
+        selection: Selection::BestWithCombination,
     };
     let models = candidates.for_pattern(Pattern::Smooth);
     c.bench_function("forecast_series/156_weeks", |b| {

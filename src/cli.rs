@@ -232,7 +232,7 @@ fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
         metric: f.metric,
         moving_average_window: f.moving_average_window,
         outlier_sigma: f.outlier_sigma,
-        combination: f.combination,
+        selection: f.selection,
         discontinued_after_days: f.discontinued_after_days,
         threads: args.threads,
     };

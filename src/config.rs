@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::Bucket;
 use crate::error::{Error, Result};
-use crate::forecast::Metric;
+use crate::forecast::{Metric, Selection};
 
 /// The whole configuration.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -62,8 +62,9 @@ pub struct ForecastConfig {
     pub discontinued_after_days: f64,
     /// Outliers beyond this many robust standard deviations are clipped before fitting (0 = off).
     pub outlier_sigma: f64,
-    /// Add the median of the three best candidates as one more candidate.
-    pub combination: bool,
+    /// How the forecast is chosen: "best", "best_with_combination" (the median of the
+    /// three best competes as one more candidate) or "combination" (always that median).
+    pub selection: Selection,
     /// Quantile levels written to forecast.csv besides p10, p50 and p90.
     pub quantiles: Vec<f64>,
 }
@@ -137,7 +138,7 @@ impl Default for ForecastConfig {
             season_length: None,
             discontinued_after_days: 182.0,
             outlier_sigma: 4.0,
-            combination: true,
+            selection: Selection::BestWithCombination,
             quantiles: vec![0.1, 0.5, 0.9],
         }
     }

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::calendar::date_of_day;
 use crate::demand;
 use crate::error::{Error, Result};
-use crate::forecast::{Candidates, ForecastSettings, Metric, forecast_series};
+use crate::forecast::{Candidates, ForecastSettings, Metric, Selection, forecast_series};
 use crate::ingest::{LongSeries, read_long};
 
 /// What to evaluate.
@@ -37,8 +37,8 @@ pub struct HoldoutOptions {
     pub moving_average_window: usize,
     /// Outlier limit (robust σ; 0 = off).
     pub outlier_sigma: f64,
-    /// Median-of-best-three candidate.
-    pub combination: bool,
+    /// How the forecast is chosen.
+    pub selection: Selection,
     /// Days without demand after which an item is forecast zero (0 = never).
     pub discontinued_after_days: f64,
     /// Worker threads (`None`: all cores).
@@ -105,7 +105,7 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
         season_length: o.season_length,
         discontinued_after: (o.discontinued_after_days / spacing).ceil() as usize,
         outlier_sigma: o.outlier_sigma,
-        combination: o.combination,
+        selection: o.selection,
     };
     let candidates = Candidates::standard(o.season_length, o.moving_average_window);
     let mut models: Vec<&'static str> = Vec::new();

@@ -340,7 +340,7 @@ fn plan_series(
         season_length: config.season_length(),
         discontinued_after: (f.discontinued_after_days / bucket.mean_days()).ceil() as usize,
         outlier_sigma: f.outlier_sigma,
-        combination: f.combination,
+        selection: f.selection,
     };
     let fc = forecast::forecast_series(candidates.for_pattern(pattern), y, pattern, &spec);
 

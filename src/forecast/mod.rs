@@ -20,7 +20,8 @@ pub use baseline::{HistoricAverage, MovingAverage, Naive, SeasonalNaive, Zero};
 pub use ets::{AutoEts, Holt, HoltWinters, Ses};
 pub use intermittent::{Adida, Croston, CrostonOptimized, CrostonSba, Imapa, Tsb, TsbOptimized};
 pub use select::{
-    Backtest, Distribution, ForecastSettings, Metric, SeriesForecast, backtest, forecast_series,
+    Backtest, Distribution, ForecastSettings, Metric, Selection, SeriesForecast, backtest,
+    forecast_series,
 };
 pub use theta::Theta;
 
@@ -60,7 +61,6 @@ impl Candidates {
             Box::new(Ses::new()),
             Box::new(Holt::new(true)),
             Box::new(MovingAverage::new(moving_average_window)),
-            Box::new(Naive),
             Box::new(HistoricAverage),
         ];
         if m > 1 {

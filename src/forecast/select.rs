@@ -18,6 +18,19 @@ pub enum Metric {
     Rmsse,
 }
 
+/// How the forecast is chosen from the backtested candidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Selection {
+    /// The candidate with the lowest backtest score.
+    Best,
+    /// As `Best`, with the median of the best three as one more candidate.
+    #[default]
+    BestWithCombination,
+    /// Always the median of the best three (steadier when backtests are short and noisy).
+    Combination,
+}
+
 /// Settings of the forecast of one series.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForecastSettings {
@@ -35,8 +48,8 @@ pub struct ForecastSettings {
     pub discontinued_after: usize,
     /// Outlier limit in robust standard deviations (0 = no cleaning).
     pub outlier_sigma: f64,
-    /// Add the median of the best three candidates as one more candidate.
-    pub combination: bool,
+    /// How the forecast is chosen.
+    pub selection: Selection,
 }
 
 /// Errors of one candidate over the rolling-origin backtest.
@@ -305,7 +318,7 @@ pub fn forecast_series(
                 runs.push((i, f));
             }
         }
-        if s.combination && runs.len() >= 3 {
+        if s.selection != Selection::Best && runs.len() >= 3 {
             let best = best_three(&backtests, s.metric);
             let per_origin: Vec<Vec<f64>> = (0..cut.len())
                 .map(|o| median_of(&best.iter().map(|&b| &runs[b].1[o]).collect::<Vec<_>>()))
@@ -313,15 +326,21 @@ pub fn forecast_series(
             backtests.push(score(COMBINATION, &per_origin, &y, h, &cut, scale));
         }
     }
-    let chosen = backtests
-        .iter()
-        .enumerate()
-        .min_by(|(i, a), (j, b)| {
-            a.score(s.metric)
-                .total_cmp(&b.score(s.metric))
-                .then(i.cmp(j))
-        })
-        .map(|(i, _)| i);
+    let chosen = if s.selection == Selection::Combination
+        && backtests.last().is_some_and(|b| b.model == COMBINATION)
+    {
+        Some(backtests.len() - 1)
+    } else {
+        backtests
+            .iter()
+            .enumerate()
+            .min_by(|(i, a), (j, b)| {
+                a.score(s.metric)
+                    .total_cmp(&b.score(s.metric))
+                    .then(i.cmp(j))
+            })
+            .map(|(i, _)| i)
+    };
 
     let refit = |m: &dyn Model| m.fit(&y).map(|f| sanitize(f.predict(s.horizon)));
     let (model, members, mean, sigma) = match chosen {
@@ -398,7 +417,7 @@ mod tests {
             season_length: 1,
             discontinued_after: 0,
             outlier_sigma: 0.0,
-            combination: false,
+            selection: Selection::Best,
         }
     }
 
@@ -497,7 +516,7 @@ mod tests {
             Box::new(Fixed("d", 100.0)),
         ];
         let mut s = settings(2, 2);
-        s.combination = true;
+        s.selection = Selection::BestWithCombination;
         let fc = forecast_series(&models, &y, Pattern::Smooth, &s);
         assert_eq!(fc.backtests.len(), 5);
         assert_eq!(fc.backtests[4].model, COMBINATION);
@@ -525,7 +544,7 @@ mod tests {
             Box::new(Flip("c", [4.0, -4.0])),
         ];
         let mut s = settings(1, 1);
-        s.combination = true;
+        s.selection = Selection::BestWithCombination;
         let fc = forecast_series(&models, &[10.0; 20], Pattern::Smooth, &s);
         assert_eq!(fc.model, COMBINATION);
         assert_eq!(fc.members, vec!["b", "a", "c"]);
