@@ -175,7 +175,7 @@ fn write_plan(run: &RunOutput, path: &Path) -> Result<()> {
         .text("abc", plans.iter().map(|p| p.abc.to_string()))
         .text("xyz", plans.iter().map(|p| p.xyz.to_string()))
         .text("pattern", plans.iter().map(|p| p.pattern.name()))
-        .text("model", plans.iter().map(|p| p.forecast.model))
+        .text("model", plans.iter().map(|p| p.forecast.label()))
         .opt_num(
             "backtest_mase",
             plans.iter().map(|p| p.forecast.chosen().map(|b| b.mase)),

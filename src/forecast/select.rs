@@ -120,6 +120,15 @@ pub struct SeriesForecast {
 }
 
 impl SeriesForecast {
+    /// The chosen model for reports: `median_combination(a+b+c)` names its members.
+    pub fn label(&self) -> String {
+        if self.members.is_empty() {
+            self.model.to_string()
+        } else {
+            format!("{}({})", self.model, self.members.join("+"))
+        }
+    }
+
     /// The chosen model's backtest, when there was one.
     pub fn chosen(&self) -> Option<&Backtest> {
         self.backtests.iter().find(|b| b.model == self.model)
