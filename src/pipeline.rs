@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::demand::{self, Panel, Pattern};
 use crate::error::{Error, Result};
 use crate::forecast::{self, Candidates, ForecastSettings, SeriesForecast};
-use crate::ingest::{self, Dataset, SeriesKey};
+use crate::ingest::{self, Dataset};
 use crate::policy::{self, DailyRate, PolicyInput, PolicyOutput};
 use crate::report;
 use crate::warnings::Warning;
@@ -472,9 +472,4 @@ pub fn daily_rate(
 /// Date `days` after the as-of date.
 pub fn date_after(as_of: NaiveDate, days: i64) -> NaiveDate {
     add_days(as_of, days as f64)
-}
-
-/// The key of a plan.
-pub fn key<'a>(data: &'a Dataset, plan: &SeriesPlan) -> &'a SeriesKey {
-    &data.keys[plan.id]
 }
