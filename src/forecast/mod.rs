@@ -89,3 +89,95 @@ impl Candidates {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forecast::select::{ForecastSettings, Metric, Selection, forecast_series};
+
+    /// Awkward histories: empty-ish, constant, zeros, spikes, huge, tiny, trending to zero.
+    fn histories() -> Vec<Vec<f64>> {
+        let mut state = 7u64;
+        let mut rnd = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut out = vec![
+            vec![],
+            vec![3.0],
+            vec![0.0, 0.0],
+            vec![5.0; 40],
+            vec![0.0; 60],
+            (0..60).map(|i| if i == 59 { 1e6 } else { 0.0 }).collect(),
+            (0..60).map(|i| if i == 0 { 50.0 } else { 0.0 }).collect(),
+            (0..80).map(|i| 1e12 * (1.0 + (i % 12) as f64)).collect(),
+            (0..80).map(|i| 1e-9 * (i % 3) as f64).collect(),
+            (0..60).map(|i| (60 - i) as f64).collect(),
+        ];
+        for n in [7, 30, 104, 156] {
+            out.push(
+                (0..n)
+                    .map(|_| {
+                        if rnd() < 0.3 {
+                            (rnd() * 20.0).floor()
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect(),
+            );
+            out.push(
+                (0..n)
+                    .map(|i| 100.0 + 40.0 * (i as f64 / 8.0).sin() + 30.0 * rnd())
+                    .collect(),
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn every_model_forecasts_finite_non_negative_values() {
+        let c = Candidates::standard(12, 8);
+        for y in histories() {
+            for m in c.regular.iter().chain(&c.intermittent) {
+                if let Some(f) = m.fit(&y) {
+                    let p = f.predict(14);
+                    assert_eq!(p.len(), 14, "{}", m.name());
+                    assert!(
+                        p.iter().all(|v| v.is_finite() && *v >= 0.0),
+                        "{} on {y:?}: {p:?}",
+                        m.name()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn selection_gives_ordered_quantiles_for_any_history() {
+        let c = Candidates::standard(12, 8);
+        let s = ForecastSettings {
+            horizon: 6,
+            backtest_horizon: 5,
+            origins: 3,
+            metric: Metric::Mase,
+            season_length: 12,
+            discontinued_after: 26,
+            outlier_sigma: 4.0,
+            selection: Selection::BestWithCombination,
+        };
+        for y in histories() {
+            let pattern = crate::demand::pattern(&y);
+            let fc = forecast_series(c.for_pattern(pattern), &y, pattern, &s);
+            assert_eq!(fc.mean.len(), 6);
+            assert!(fc.sigma.is_finite() && fc.sigma >= 0.0);
+            for k in 0..6 {
+                let q: Vec<f64> = [0.1, 0.5, 0.9].iter().map(|&p| fc.quantile(k, p)).collect();
+                assert!(q.iter().all(|v| v.is_finite() && *v >= 0.0), "{q:?}");
+                assert!(q[0] <= q[1] && q[1] <= q[2], "{} {q:?}", fc.model);
+            }
+        }
+    }
+}
