@@ -34,8 +34,9 @@ fn bench_forecast(c: &mut Criterion) {
         metric: Metric::Mase,
         season_length: 52,
         discontinued_after: 26,
-        outlier_sigma: 4.0,
+        outlier_sigma: 6.0,
         selection: Selection::BestWithCombination,
+        selection_margin: 0.1,
     };
     let models = candidates.for_pattern(Pattern::Smooth);
     c.bench_function("forecast_series/156_weeks", |b| {

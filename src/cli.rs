@@ -233,6 +233,7 @@ fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
         moving_average_window: f.moving_average_window,
         outlier_sigma: f.outlier_sigma,
         selection: f.selection,
+        selection_margin: f.selection_margin,
         discontinued_after_days: f.discontinued_after_days,
         threads: args.threads,
     };

@@ -65,6 +65,8 @@ pub struct ForecastConfig {
     /// How the forecast is chosen: "best", "best_with_combination" (the median of the
     /// three best competes as one more candidate) or "combination" (always that median).
     pub selection: Selection,
+    /// Relative score a single model must gain over the combination to be chosen (0.1 = 10 %).
+    pub selection_margin: f64,
     /// Quantile levels written to forecast.csv besides p10, p50 and p90.
     pub quantiles: Vec<f64>,
 }
@@ -137,8 +139,9 @@ impl Default for ForecastConfig {
             metric: Metric::Mase,
             season_length: None,
             discontinued_after_days: 182.0,
-            outlier_sigma: 4.0,
+            outlier_sigma: 6.0,
             selection: Selection::BestWithCombination,
+            selection_margin: 0.1,
             quantiles: vec![0.1, 0.5, 0.9],
         }
     }
@@ -313,6 +316,11 @@ impl Config {
             return Err(Error::Config(format!(
                 "forecast.quantiles: {q} is not strictly between 0 and 1"
             )));
+        }
+        if !(f.selection_margin.is_finite() && (0.0..1.0).contains(&f.selection_margin)) {
+            return Err(Error::Config(
+                "forecast.selection_margin: expected a value from 0 up to 1".into(),
+            ));
         }
         if f.season_length == Some(0) {
             return Err(Error::Config(

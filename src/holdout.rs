@@ -39,6 +39,8 @@ pub struct HoldoutOptions {
     pub outlier_sigma: f64,
     /// How the forecast is chosen.
     pub selection: Selection,
+    /// Margin a single model needs over the combination.
+    pub selection_margin: f64,
     /// Days without demand after which an item is forecast zero (0 = never).
     pub discontinued_after_days: f64,
     /// Worker threads (`None`: all cores).
@@ -106,6 +108,7 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
         discontinued_after: (o.discontinued_after_days / spacing).ceil() as usize,
         outlier_sigma: o.outlier_sigma,
         selection: o.selection,
+        selection_margin: o.selection_margin,
     };
     let candidates = Candidates::standard(o.season_length, o.moving_average_window);
     let mut models: Vec<&'static str> = Vec::new();

@@ -341,6 +341,7 @@ fn plan_series(
         discontinued_after: (f.discontinued_after_days / bucket.mean_days()).ceil() as usize,
         outlier_sigma: f.outlier_sigma,
         selection: f.selection,
+        selection_margin: f.selection_margin,
     };
     let fc = forecast::forecast_series(candidates.for_pattern(pattern), y, pattern, &spec);
 

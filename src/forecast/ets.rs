@@ -390,6 +390,14 @@ impl Model for HoltWinters {
 /// has at least two seasons plus three points; multiplicative error or season
 /// only when every value is strictly positive; additive error is never combined
 /// with multiplicative season.
+///
+/// Leading zeros (before an item's launch or first stocking) carry no
+/// information about trend or seasonality, so the data-sufficiency rules (two
+/// seasons plus three points for seasonal models, and R's `n > npar + 4` rule
+/// for every model) count only the observations from the first non-zero one
+/// on. The models are still fitted to the whole history. Without this a run of
+/// exact zeros followed by a couple of launch values let a trend model fit the
+/// zeros perfectly and extrapolate the launch jump (α = β ≈ 1).
 #[derive(Clone, Copy, Debug)]
 pub struct AutoEts {
     /// Number of periods in a season (12 for monthly data, 52 for weekly, 1 for none).
@@ -404,7 +412,8 @@ impl AutoEts {
 
     /// The candidate specifications tried on `history`.
     pub fn candidates(&self, history: &[f64]) -> Vec<EtsSpec> {
-        let n = history.len();
+        // observations from the first non-zero one on (see the type's docs)
+        let n = history.len() - launch_index(history);
         let m = self.season_length;
         let positive = !history.is_empty() && history.iter().all(|&v| v > 0.0);
         let seasonal_ok = (2..=MAX_SEASON).contains(&m) && n >= min_seasonal_len(m);
@@ -550,6 +559,11 @@ fn r_npars(spec: EtsSpec) -> usize {
     2 + 2 * usize::from(spec.has_trend())
         + 2 * usize::from(spec.seasonal())
         + usize::from(spec.damped())
+}
+
+/// Index of the first non-zero value (`y.len()` when all are zero).
+fn launch_index(y: &[f64]) -> usize {
+    y.iter().position(|&v| v != 0.0).unwrap_or(y.len())
 }
 
 fn is_constant(y: &[f64]) -> bool {
@@ -1778,6 +1792,33 @@ mod tests {
         assert_eq!(zero, vec![0.0; 3]);
         let flat = AutoEts::new(12).fit_auto(&[7.0; 30]).unwrap().predict(3);
         assert_eq!(flat, vec![7.0; 3]);
+    }
+
+    #[test]
+    fn leading_zeros_do_not_count_as_history() {
+        // 46 months before launch, then two sales: no trend or season may be fitted.
+        let mut y = vec![0.0; 46];
+        y.extend([3.42, 8.47]);
+        let auto = AutoEts::new(12);
+        assert!(auto.candidates(&y).is_empty());
+        let fit = auto.fit_auto(&y).unwrap();
+        assert_eq!(fit.components.trend, TrendType::None);
+        assert_eq!(fit.components.season, SeasonType::None);
+        let f = fit.predict(12);
+        assert!(
+            f.iter()
+                .all(|v| v.is_finite() && *v >= 0.0 && *v <= 8.47 + 1e-9)
+        );
+        // a long post-launch history keeps every additive model
+        let mut z = vec![0.0; 10];
+        z.extend(seasonal_series(40, 1.0));
+        let c = auto.candidates(&z);
+        assert!(
+            c.iter()
+                .any(|s| s.season == SeasonType::Additive && s.damped())
+        );
+        assert!(c.iter().all(|s| !s.multiplicative()));
+        assert_eq!(auto.candidates(&[0.0; 20]), Vec::<EtsSpec>::new());
     }
 
     #[test]

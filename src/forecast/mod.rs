@@ -167,6 +167,7 @@ mod tests {
             discontinued_after: 26,
             outlier_sigma: 4.0,
             selection: Selection::BestWithCombination,
+            selection_margin: 0.1,
         };
         for y in histories() {
             let pattern = crate::demand::pattern(&y);

@@ -24,10 +24,11 @@ pub enum Metric {
 pub enum Selection {
     /// The candidate with the lowest backtest score.
     Best,
-    /// As `Best`, with the median of the best three as one more candidate.
+    /// The median of the three lead candidates of the pattern, unless a single
+    /// candidate's score beats it by more than the selection margin.
     #[default]
     BestWithCombination,
-    /// Always the median of the best three (steadier when backtests are short and noisy).
+    /// Always the median of the three lead candidates.
     Combination,
 }
 
@@ -50,6 +51,8 @@ pub struct ForecastSettings {
     pub outlier_sigma: f64,
     /// How the forecast is chosen.
     pub selection: Selection,
+    /// Relative score a single model must gain over the combination to be chosen.
+    pub selection_margin: f64,
 }
 
 /// Errors of one candidate over the rolling-origin backtest.
@@ -93,7 +96,7 @@ pub enum Distribution {
     NegativeBinomial,
 }
 
-/// Name of the median-of-the-best-three candidate.
+/// Name of the median of the three lead candidates.
 pub const COMBINATION: &str = "median_combination";
 /// Name of the all-zero forecast of items without (recent) demand.
 pub const ZERO: &str = "zero";
@@ -328,35 +331,48 @@ pub fn forecast_series(
             }
         }
         if s.selection != Selection::Best && runs.len() >= 3 {
-            let best = best_three(&backtests, s.metric);
+            let lead: Vec<usize> = (0..3).collect();
             let per_origin: Vec<Vec<f64>> = (0..cut.len())
-                .map(|o| median_of(&best.iter().map(|&b| &runs[b].1[o]).collect::<Vec<_>>()))
+                .map(|o| median_of(&lead.iter().map(|&b| &runs[b].1[o]).collect::<Vec<_>>()))
                 .collect();
             backtests.push(score(COMBINATION, &per_origin, &y, h, &cut, scale));
         }
     }
-    let chosen = if s.selection == Selection::Combination
-        && backtests.last().is_some_and(|b| b.model == COMBINATION)
-    {
-        Some(backtests.len() - 1)
-    } else {
-        backtests
-            .iter()
-            .enumerate()
-            .min_by(|(i, a), (j, b)| {
-                a.score(s.metric)
-                    .total_cmp(&b.score(s.metric))
-                    .then(i.cmp(j))
+    let best_single = backtests
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.model != COMBINATION)
+        .min_by(|(i, a), (j, b)| {
+            a.score(s.metric)
+                .total_cmp(&b.score(s.metric))
+                .then(i.cmp(j))
+        })
+        .map(|(i, _)| i);
+    let combination = backtests
+        .last()
+        .filter(|b| b.model == COMBINATION)
+        .map(|_| backtests.len() - 1);
+    let chosen = match (s.selection, combination, best_single) {
+        (Selection::Combination, Some(c), _) => Some(c),
+        (Selection::BestWithCombination, Some(c), Some(b)) => {
+            // A single model must beat the combination clearly: short backtests
+            // are noisy, and a lucky winner forecasts worse than the combination.
+            let bar = backtests[c].score(s.metric) * (1.0 - s.selection_margin);
+            Some(if backtests[b].score(s.metric) < bar {
+                b
+            } else {
+                c
             })
-            .map(|(i, _)| i)
+        }
+        _ => best_single,
     };
 
     let refit = |m: &dyn Model| m.fit(&y).map(|f| sanitize(f.predict(s.horizon)));
     let (model, members, mean, sigma) = match chosen {
         Some(c) if backtests[c].model == COMBINATION => {
-            let best = best_three(&backtests[..c], s.metric);
-            let members: Vec<&'static str> = best.iter().map(|&b| backtests[b].model).collect();
-            let fits: Vec<Vec<f64>> = best
+            let lead: Vec<usize> = (0..3).collect();
+            let members: Vec<&'static str> = lead.iter().map(|&b| backtests[b].model).collect();
+            let fits: Vec<Vec<f64>> = lead
                 .iter()
                 .map(|&b| refit(models[runs[b].0].as_ref()).unwrap_or_else(|| vec![0.0; s.horizon]))
                 .collect();
@@ -397,21 +413,6 @@ pub fn forecast_series(
     }
 }
 
-/// Indices of the three best backtests by `metric` (ties: earlier first).
-fn best_three(backtests: &[Backtest], metric: Metric) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..backtests.len())
-        .filter(|&i| backtests[i].model != COMBINATION)
-        .collect();
-    order.sort_by(|&a, &b| {
-        backtests[a]
-            .score(metric)
-            .total_cmp(&backtests[b].score(metric))
-            .then(a.cmp(&b))
-    });
-    order.truncate(3);
-    order
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,6 +428,7 @@ mod tests {
             discontinued_after: 0,
             outlier_sigma: 0.0,
             selection: Selection::Best,
+            selection_margin: 0.1,
         }
     }
 
@@ -512,13 +514,13 @@ mod tests {
     }
 
     #[test]
-    fn the_combination_is_scored_and_loses_ties() {
-        // Actuals …8, 12 at each origin; c (10.5) has MAE 2, a and b 3; the
-        // median of the best three is 10.5 too, and c wins the tie.
+    fn a_single_model_must_beat_the_combination_clearly() {
+        // Actuals …8, 12 at each origin. Lead three a (7), b (13), c (10.5):
+        // their median is 10.5, MAE 2, the same as c alone: the combination stays.
         let y: Vec<f64> = (0..24)
             .map(|i| if i % 2 == 0 { 8.0 } else { 12.0 })
             .collect();
-        let models: Vec<Box<dyn Model>> = vec![
+        let mut models: Vec<Box<dyn Model>> = vec![
             Box::new(Fixed("a", 7.0)),
             Box::new(Fixed("b", 13.0)),
             Box::new(Fixed("c", 10.5)),
@@ -530,8 +532,17 @@ mod tests {
         assert_eq!(fc.backtests.len(), 5);
         assert_eq!(fc.backtests[4].model, COMBINATION);
         assert_eq!(fc.backtests[4].mae, 2.0);
-        assert_eq!(fc.model, "c");
-        assert!(fc.members.is_empty());
+        assert_eq!(fc.model, COMBINATION);
+        assert_eq!(fc.members, vec!["a", "b", "c"]);
+        assert_eq!(fc.mean, vec![10.5, 10.5]);
+        // Lead three 7, 13, 20: median 13, MAE 3; e (10) has MAE 2 < 3 · 0.9 and wins.
+        models[2] = Box::new(Fixed("c", 20.0));
+        models[3] = Box::new(Fixed("e", 10.0));
+        let fc = forecast_series(&models, &y, Pattern::Smooth, &s);
+        assert_eq!(fc.model, "e");
+        s.selection = Selection::Combination;
+        let fc = forecast_series(&models, &y, Pattern::Smooth, &s);
+        assert_eq!(fc.model, COMBINATION);
     }
 
     #[test]
@@ -556,7 +567,7 @@ mod tests {
         s.selection = Selection::BestWithCombination;
         let fc = forecast_series(&models, &[10.0; 20], Pattern::Smooth, &s);
         assert_eq!(fc.model, COMBINATION);
-        assert_eq!(fc.members, vec!["b", "a", "c"]);
+        assert_eq!(fc.members, vec!["a", "b", "c"]);
         assert_eq!(fc.chosen().unwrap().mae, 0.0);
         assert_eq!(fc.mean, vec![10.0]);
     }
