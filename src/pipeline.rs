@@ -205,8 +205,8 @@ pub fn run(options: &RunOptions) -> Result<RunOutput> {
     timings.lap("demand", &mut clock);
 
     let plans = pool.install(|| plan_all(&dataset, &panel, config, options.progress));
-    for plan in &plans {
-        if dataset.items[plan.id].is_none() {
+    if dataset.files.iter().any(|f| f.name == "items") {
+        for plan in plans.iter().filter(|p| dataset.items[p.id].is_none()) {
             let key = &dataset.keys[plan.id];
             dataset.warnings.push(Warning {
                 kind: "no_item_record",
@@ -217,6 +217,13 @@ pub fn run(options: &RunOptions) -> Result<RunOutput> {
                 message: "no item-master row: config defaults used for lead time, MOQ, pack size; unit cost 0".into(),
             });
         }
+    } else {
+        dataset.warnings.summary(
+            "no_item_master",
+            "",
+            plans.len() as u64,
+            "no items file: config defaults used for lead time, MOQ and pack size of every series; unit costs 0 (ABC classes all C)".into(),
+        );
     }
     timings.lap("forecast_policy", &mut clock);
 
