@@ -254,6 +254,31 @@ impl Table {
         self.require(col, self.text(col)?, "text")
     }
 
+    /// Parse every cell of a text column (trimmed; empty → `None`), naming the
+    /// line and column of the first cell `parse` rejects.
+    fn parse_cells<T>(
+        &self,
+        col: &str,
+        column: &Column,
+        expected: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<Vec<Option<T>>> {
+        let strings = column.str().map_err(|e| Error::Internal(e.to_string()))?;
+        let mut out = Vec::with_capacity(strings.len());
+        for (row, v) in strings.iter().enumerate() {
+            out.push(match v.map(str::trim).filter(|s| !s.is_empty()) {
+                None => None,
+                Some(s) => Some(parse(s).ok_or_else(|| {
+                    Error::input(
+                        self.location(row, Some(col)),
+                        format!("expected {expected}, found \"{}\"", truncate(s)),
+                    )
+                })?),
+            });
+        }
+        Ok(out)
+    }
+
     /// Numeric values (finite); `None` entries are empty cells. Absent column → `None`.
     pub fn numbers(&self, col: &str) -> Result<Option<Vec<Option<f64>>>> {
         let Some(column) = self.column(col) else {
@@ -261,21 +286,7 @@ impl Table {
         };
         let values: Vec<Option<f64>> = match column.dtype() {
             DataType::String => {
-                let strings = column.str().map_err(|e| Error::Internal(e.to_string()))?;
-                let mut out = Vec::with_capacity(strings.len());
-                for (row, v) in strings.iter().enumerate() {
-                    let v = v.map(str::trim).filter(|s| !s.is_empty());
-                    out.push(match v {
-                        None => None,
-                        Some(s) => Some(s.parse::<f64>().map_err(|_| {
-                            Error::input(
-                                self.location(row, Some(col)),
-                                format!("expected a number, found \"{}\"", truncate(s)),
-                            )
-                        })?),
-                    });
-                }
-                out
+                self.parse_cells(col, column, "a number", |s| s.parse::<f64>().ok())?
             }
             dt if dt.is_primitive_numeric() || dt.is_bool() => {
                 let casted = column
@@ -344,23 +355,12 @@ impl Table {
             return Ok(None);
         };
         match column.dtype() {
-            DataType::String => {
-                let strings = column.str().map_err(|e| Error::Internal(e.to_string()))?;
-                let mut out = Vec::with_capacity(strings.len());
-                for (row, v) in strings.iter().enumerate() {
-                    let v = v.map(str::trim).filter(|s| !s.is_empty());
-                    out.push(match v {
-                        None => None,
-                        Some(s) => Some(day_number(parse_iso_date(s).ok_or_else(|| {
-                            Error::input(
-                                self.location(row, Some(col)),
-                                format!("expected a date YYYY-MM-DD, found \"{}\"", truncate(s)),
-                            )
-                        })?)),
-                    });
-                }
-                Ok(Some(out))
-            }
+            DataType::String => Ok(Some(self.parse_cells(
+                col,
+                column,
+                "a date YYYY-MM-DD",
+                |s| parse_iso_date(s).map(day_number),
+            )?)),
             DataType::Date | DataType::Datetime(_, _) => {
                 let as_date = column
                     .cast(&DataType::Date)
