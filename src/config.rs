@@ -79,6 +79,8 @@ pub struct PolicyConfig {
     pub lead_time_days: f64,
     /// Standard deviation of the lead time in days when the item master has none.
     pub lead_time_sd_days: f64,
+    /// Received purchase-order lines needed before their lead times replace the item master's.
+    pub min_lead_time_samples: usize,
     /// Days between two order reviews (the weekly batch: 7).
     pub review_period_days: f64,
     /// Demand cover, in days, that one order adds above the reorder point.
@@ -152,6 +154,7 @@ impl Default for PolicyConfig {
         PolicyConfig {
             lead_time_days: 28.0,
             lead_time_sd_days: 0.0,
+            min_lead_time_samples: 3,
             review_period_days: 7.0,
             order_cycle_days: 28.0,
             moq: 0.0,

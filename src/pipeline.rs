@@ -36,9 +36,34 @@ pub struct RunOptions {
     pub progress: bool,
 }
 
+/// Mean and standard deviation of the days from order to receipt over the
+/// received purchase-order lines, when there are at least `min_samples`.
+pub fn observed_lead_time(
+    lines: &[ingest::PurchaseOrder],
+    min_samples: usize,
+) -> Option<(f64, f64)> {
+    let days: Vec<f64> = lines
+        .iter()
+        .filter_map(|po| po.received_day.map(|r| f64::from(r - po.order_day)))
+        .collect();
+    if days.len() < min_samples.max(1) {
+        return None;
+    }
+    let n = days.len() as f64;
+    let mean = days.iter().sum::<f64>() / n;
+    let var = if days.len() > 1 {
+        days.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    Some((mean, var.sqrt()))
+}
+
 /// Where a lead time came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LeadTimeSource {
+    /// Mean and spread of order-to-receipt days of received purchase orders.
+    PurchaseOrders,
     /// The item master's `lead_time_days`.
     ItemMaster,
     /// `policy.lead_time_days` of the config.
@@ -49,6 +74,7 @@ impl LeadTimeSource {
     /// Name for reports.
     pub fn name(self) -> &'static str {
         match self {
+            LeadTimeSource::PurchaseOrders => "purchase_orders",
             LeadTimeSource::ItemMaster => "item_master",
             LeadTimeSource::ConfigDefault => "config_default",
         }
@@ -320,11 +346,21 @@ fn plan_series(
     let history = &panel.series[id];
     let item = data.items[id].clone().unwrap_or_default();
     let p = &config.policy;
-    let (lead_time_days, lead_time_source) = match item.lead_time_days {
-        Some(l) => (l, LeadTimeSource::ItemMaster),
-        None => (p.lead_time_days, LeadTimeSource::ConfigDefault),
-    };
-    let lead_time_sd_days = item.lead_time_sd_days.unwrap_or(p.lead_time_sd_days);
+    let observed = observed_lead_time(&data.purchase_orders[id], p.min_lead_time_samples);
+    let (lead_time_days, lead_time_sd_days, lead_time_source) =
+        match (observed, item.lead_time_days) {
+            (Some((mean, sd)), _) => (mean, sd, LeadTimeSource::PurchaseOrders),
+            (None, Some(l)) => (
+                l,
+                item.lead_time_sd_days.unwrap_or(p.lead_time_sd_days),
+                LeadTimeSource::ItemMaster,
+            ),
+            (None, None) => (
+                p.lead_time_days,
+                item.lead_time_sd_days.unwrap_or(p.lead_time_sd_days),
+                LeadTimeSource::ConfigDefault,
+            ),
+        };
     let review_period_days = item.review_period_days.unwrap_or(p.review_period_days);
     let service_level = item
         .service_level

@@ -269,3 +269,27 @@ fn rerun_replaces_the_report_and_as_of_is_respected() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn lead_time_comes_from_received_purchase_orders() {
+    let f = constant_fixture();
+    // Three received lines for A: 10, 14 and 18 days from order to receipt.
+    f.write(
+        "purchase_orders.csv",
+        "po_id,sku,location,qty,order_date,due_date,received_date,received_qty\n\
+         P1,A,DC1,5,2024-01-01,2024-01-15,2024-01-11,5\n\
+         P2,A,DC1,5,2024-02-01,2024-02-15,2024-02-15,5\n\
+         P3,A,DC1,5,2024-03-01,2024-03-15,2024-03-19,5\n\
+         P4,B,DC1,5,2024-03-01,2024-03-15,2024-03-19,5\n",
+    );
+    let out = f.run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan = read_csv(&f.reports()[0].join("plan.csv"));
+    let a = plan_row(&plan, "A");
+    assert_eq!(a["lead_time_source"], "purchase_orders");
+    assert_eq!(num(&a, "lead_time_days"), 14.0);
+    assert_eq!(num(&a, "lead_time_sd_days"), 4.0);
+    // One received line is too few: B keeps the item master's 14 days.
+    let b = plan_row(&plan, "B");
+    assert_eq!(b["lead_time_source"], "item_master");
+}
