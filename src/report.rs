@@ -417,16 +417,16 @@ fn write_charts(run: &RunOutput, config: &Config, dir: &Path) -> Result<Vec<Stri
                 .unwrap_or_default();
             let title = format!("{} @ {} — {}", key.sku, key.location, description);
             let subtitle = format!(
-                "as of {} · model {} · lead time {} d · service {:.0} % · class {}{} · reorder point {} · order-up-to {} · position {} · order {}",
+                "as of {} · model {} · lead time {:.1} d · service {:.0} % · class {}{} · reorder point {:.0} · order-up-to {:.0} · position {:.0} · order {}",
                 run.dataset.as_of,
                 p.forecast.model,
-                r3(p.lead_time_days),
+                p.lead_time_days,
                 p.service_level * 100.0,
                 p.abc,
                 p.xyz,
-                r3(p.policy.reorder_point).round(),
-                r3(p.policy.order_up_to).round(),
-                r3(p.policy.inventory_position).round(),
+                p.policy.reorder_point,
+                p.policy.order_up_to,
+                p.policy.inventory_position,
                 r3(p.policy.order_qty)
             );
             let unit_label = format!("units / {}", bucket.name());
