@@ -80,6 +80,23 @@ fn unparsable_date() {
 }
 
 #[test]
+fn date_out_of_range() {
+    let f = Fixture::new();
+    f.write(
+        "sales.csv",
+        "sku,location,date,qty\nA,DC1,2024-05-05,3\nA,DC1,0024-05-12,4\n",
+    );
+    fails(
+        &f,
+        &[
+            "sales.csv, line 3, column `date`",
+            "between 1900-01-01 and 2199-12-31",
+            "0024-05-12",
+        ],
+    );
+}
+
+#[test]
 fn non_numeric_quantity() {
     let f = Fixture::new();
     f.write(

@@ -15,6 +15,11 @@ use polars::prelude::*;
 use crate::calendar::{day_number, parse_iso_date};
 use crate::error::{Error, Location, Result};
 
+/// Earliest date accepted in any input.
+const FIRST_DATE: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid");
+/// Latest date accepted in any input.
+const LAST_DATE: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(2199, 12, 31).expect("valid");
+
 /// File formats the ingest understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -354,28 +359,37 @@ impl Table {
         let Some(column) = self.column(col) else {
             return Ok(None);
         };
-        match column.dtype() {
-            DataType::String => Ok(Some(self.parse_cells(
-                col,
-                column,
-                "a date YYYY-MM-DD",
-                |s| parse_iso_date(s).map(day_number),
-            )?)),
-            DataType::Date | DataType::Datetime(_, _) => {
-                let as_date = column
-                    .cast(&DataType::Date)
-                    .and_then(|c| c.cast(&DataType::Int32))
-                    .map_err(|e| Error::Internal(e.to_string()))?;
-                Ok(Some(
-                    as_date
-                        .i32()
-                        .map_err(|e| Error::Internal(e.to_string()))?
-                        .iter()
-                        .collect(),
-                ))
-            }
-            dt => Err(self.type_error(col, dt, "dates")),
+        let days: Vec<Option<i32>> = match column.dtype() {
+            DataType::String => self.parse_cells(col, column, "a date YYYY-MM-DD", |s| {
+                parse_iso_date(s).map(day_number)
+            })?,
+            DataType::Date | DataType::Datetime(_, _) => column
+                .cast(&DataType::Date)
+                .and_then(|c| c.cast(&DataType::Int32))
+                .map_err(|e| Error::Internal(e.to_string()))?
+                .i32()
+                .map_err(|e| Error::Internal(e.to_string()))?
+                .iter()
+                .collect(),
+            dt => return Err(self.type_error(col, dt, "dates")),
+        };
+        let range = day_number(FIRST_DATE)..=day_number(LAST_DATE);
+        if let Some(row) = days
+            .iter()
+            .position(|d| d.is_some_and(|d| !range.contains(&d)))
+        {
+            let shown = days[row]
+                .and_then(crate::calendar::date_of_day)
+                .map_or_else(
+                    || "a date out of any calendar".to_string(),
+                    |d| d.to_string(),
+                );
+            return Err(Error::input(
+                self.location(row, Some(col)),
+                format!("expected a date between {FIRST_DATE} and {LAST_DATE}, found {shown}"),
+            ));
         }
+        Ok(Some(days))
     }
 
     /// Dates that must be present in every row.
