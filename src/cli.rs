@@ -235,15 +235,18 @@ fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
         selection: f.selection,
         selection_margin: f.selection_margin,
         discontinued_after_days: f.discontinued_after_days,
+        calibrate: f.calibrate,
         threads: args.threads,
     };
     let s = holdout::run(&options)?;
     say!(
-        "{} series forecast ({} shorter than h + 2 left out) in {:.3} s; p10–p90 coverage of the hold-out {:.1} %",
+        "{} series forecast ({} shorter than h + 2 left out) in {:.3} s; p10–p90 coverage of the hold-out {:.1} % (spreads calibrated ×{:.2} normal, ×{:.2} counts)",
         s.series,
         s.skipped,
         s.seconds,
-        s.coverage_80 * 100.0
+        s.coverage_80 * 100.0,
+        s.calibration.normal,
+        s.calibration.counts
     );
     let chosen: Vec<String> = s.chosen.iter().map(|(m, n)| format!("{m} {n}")).collect();
     say!("chosen: {}", chosen.join(", "));

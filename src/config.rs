@@ -67,6 +67,9 @@ pub struct ForecastConfig {
     pub selection: Selection,
     /// Relative score a single model must gain over the combination to be chosen (0.1 = 10 %).
     pub selection_margin: f64,
+    /// Widen or narrow all forecast spreads so that p10–p90 holds 80 % of the
+    /// latest backtest origin's errors, pooled over series (split conformal).
+    pub calibrate: bool,
     /// Quantile levels written to forecast.csv besides p10, p50 and p90.
     pub quantiles: Vec<f64>,
 }
@@ -144,6 +147,7 @@ impl Default for ForecastConfig {
             outlier_sigma: 6.0,
             selection: Selection::BestWithCombination,
             selection_margin: 0.1,
+            calibrate: true,
             quantiles: vec![0.1, 0.5, 0.9],
         }
     }

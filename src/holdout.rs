@@ -13,7 +13,10 @@ use rayon::prelude::*;
 use crate::calendar::date_of_day;
 use crate::demand;
 use crate::error::{Error, Result};
-use crate::forecast::{Candidates, ForecastSettings, Metric, Selection, forecast_series};
+use crate::forecast::{
+    Calibration, Candidates, ForecastSettings, Metric, Selection, SeriesForecast, calibration,
+    forecast_series,
+};
 use crate::ingest::{LongSeries, read_long};
 
 /// What to evaluate.
@@ -43,6 +46,8 @@ pub struct HoldoutOptions {
     pub selection_margin: f64,
     /// Days without demand after which an item is forecast zero (0 = never).
     pub discontinued_after_days: f64,
+    /// Calibrate the interval width across series (see [`calibration`]).
+    pub calibrate: bool,
     /// Worker threads (`None`: all cores).
     pub threads: Option<usize>,
 }
@@ -58,6 +63,8 @@ pub struct HoldoutSummary {
     pub seconds: f64,
     /// Share of held-out values inside the forecast's p10–p90 interval.
     pub coverage_80: f64,
+    /// Spread factors applied by the calibration.
+    pub calibration: Calibration,
     /// How often each model was chosen.
     pub chosen: BTreeMap<&'static str, usize>,
     /// Model columns written after `replenish`.
@@ -138,7 +145,7 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
             .map_err(|e| Error::Internal(format!("thread pool: {e}")))?
     };
     let clock = Instant::now();
-    let results: Vec<SeriesResult> = pool.install(|| {
+    let (mut forecasts, each): (Vec<SeriesForecast>, Vec<Vec<Vec<f64>>>) = pool.install(|| {
         series
             .par_iter()
             .map(|s| {
@@ -146,7 +153,6 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
                 let pattern = demand::pattern(train);
                 let fc =
                     forecast_series(candidates.for_pattern(pattern), train, pattern, &settings);
-                let q = |p: f64| (0..o.h).map(|k| fc.quantile(k, p)).collect::<Vec<f64>>();
                 let each = every
                     .iter()
                     .map(|m| {
@@ -155,17 +161,33 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
                             .unwrap_or_else(|| vec![f64::NAN; o.h])
                     })
                     .collect();
-                SeriesResult {
-                    p10: q(0.1),
-                    p50: q(0.5),
-                    p90: q(0.9),
-                    selected: fc.mean,
-                    each,
-                    chosen: fc.model,
-                }
+                (fc, each)
             })
-            .collect()
+            .unzip()
     });
+    let calibration = if o.calibrate {
+        calibration(&forecasts)
+    } else {
+        Calibration::NONE
+    };
+    for f in &mut forecasts {
+        f.sigma *= calibration.factor(f.distribution);
+    }
+    let results: Vec<SeriesResult> = forecasts
+        .into_iter()
+        .zip(each)
+        .map(|(fc, each)| {
+            let q = |p: f64| (0..o.h).map(|k| fc.quantile(k, p)).collect::<Vec<f64>>();
+            SeriesResult {
+                p10: q(0.1),
+                p50: q(0.5),
+                p90: q(0.9),
+                selected: fc.mean,
+                each,
+                chosen: fc.model,
+            }
+        })
+        .collect();
     let seconds = clock.elapsed().as_secs_f64();
 
     let mut inside = 0usize;
@@ -186,6 +208,7 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
         skipped: short.len(),
         seconds,
         coverage_80: inside as f64 / total.max(1) as f64,
+        calibration,
         chosen,
         models,
     })

@@ -13,7 +13,7 @@ use crate::calendar::{Bucket, add_days, day_number};
 use crate::config::Config;
 use crate::demand::{self, Panel, Pattern};
 use crate::error::{Error, Result};
-use crate::forecast::{self, Candidates, ForecastSettings, SeriesForecast};
+use crate::forecast::{self, Calibration, Candidates, ForecastSettings, SeriesForecast};
 use crate::ingest::{self, Dataset};
 use crate::policy::{self, DailyRate, PolicyInput, PolicyOutput};
 use crate::report;
@@ -122,8 +122,42 @@ pub struct SeriesPlan {
     pub allocated: f64,
     /// The decision.
     pub policy: PolicyOutput,
+    /// What the policy was given.
+    pub policy_input: PolicyInput,
     /// Flags for the planner.
     pub flags: Vec<&'static str>,
+}
+
+/// Flag: the position is below the reorder point, an order is recommended.
+pub const FLAG_ORDER: &str = "below_reorder_point";
+
+impl SeriesPlan {
+    /// Multiply the forecast spread by `factor` and apply the policy again.
+    pub fn rescale_spread(&mut self, factor: f64) {
+        if factor == 1.0 {
+            return;
+        }
+        self.forecast.sigma *= factor;
+        self.policy_input.sigma_bucket = self.forecast.sigma;
+        self.policy = policy::plan(&self.policy_input);
+        self.flag_policy();
+    }
+
+    /// Set the flags that follow from the policy's decision.
+    fn flag_policy(&mut self) {
+        self.flags
+            .retain(|f| *f != FLAG_ORDER && *f != FLAG_AT_RISK);
+        if self.policy.order_qty > 0.0 {
+            self.flags.push(FLAG_ORDER);
+        }
+        if self
+            .policy
+            .stockout_days
+            .is_some_and(|d| (d as f64) < self.lead_time_days)
+        {
+            self.flags.push(FLAG_AT_RISK);
+        }
+    }
 }
 
 /// Seconds spent per stage.
@@ -148,6 +182,8 @@ pub struct RunOutput {
     pub panel: Panel,
     /// One plan per series, in key order.
     pub plans: Vec<SeriesPlan>,
+    /// Spread factors of the cross-series calibration.
+    pub calibration: Calibration,
     /// Folder written.
     pub report_dir: PathBuf,
     /// Stage timings.
@@ -230,7 +266,8 @@ pub fn run(options: &RunOptions) -> Result<RunOutput> {
     }
     timings.lap("demand", &mut clock);
 
-    let plans = pool.install(|| plan_all(&dataset, &panel, config, options.progress));
+    let mut plans = pool.install(|| plan_all(&dataset, &panel, config, options.progress));
+    let calibration = pool.install(|| calibrate_plans(&mut plans, config.forecast.calibrate));
     if dataset.files.iter().any(|f| f.name == "items") {
         for plan in plans.iter().filter(|p| dataset.items[p.id].is_none()) {
             let key = &dataset.keys[plan.id];
@@ -258,6 +295,7 @@ pub fn run(options: &RunOptions) -> Result<RunOutput> {
         dataset,
         panel,
         plans,
+        calibration,
         report_dir,
         timings,
     };
@@ -329,6 +367,19 @@ fn plan_all(data: &Dataset, panel: &Panel, config: &Config, progress: bool) -> V
         .collect();
     pb.finish_and_clear();
     plans
+}
+
+/// Calibrate every plan's forecast spread across series and re-apply the policy.
+fn calibrate_plans(plans: &mut [SeriesPlan], enabled: bool) -> Calibration {
+    let c = if enabled {
+        forecast::calibration(plans.iter().map(|p| &p.forecast))
+    } else {
+        Calibration::NONE
+    };
+    plans
+        .par_iter_mut()
+        .for_each(|p| p.rescale_spread(c.factor(p.forecast.distribution)));
+    c
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -441,15 +492,6 @@ fn plan_series(
     if inv_rec.backordered > 0.0 {
         flags.push("backordered");
     }
-    if out.order_qty > 0.0 {
-        flags.push("below_reorder_point");
-    }
-    if out
-        .stockout_days
-        .is_some_and(|d| (d as f64) < lead_time_days)
-    {
-        flags.push(FLAG_AT_RISK);
-    }
     if inv.is_none() {
         flags.push("no_inventory_record");
     }
@@ -468,7 +510,7 @@ fn plan_series(
     if !fc.outliers.is_empty() {
         flags.push("outliers_clipped");
     }
-    SeriesPlan {
+    let mut plan = SeriesPlan {
         id,
         abc,
         xyz,
@@ -488,8 +530,11 @@ fn plan_series(
         backordered: inv_rec.backordered,
         allocated: inv_rec.allocated,
         policy: out,
+        policy_input: input,
         flags,
-    }
+    };
+    plan.flag_policy();
+    plan
 }
 
 /// Spread bucket forecasts over days: day `d` after as-of gets its bucket's

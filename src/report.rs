@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::charts::{self, SeriesChart};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::forecast::Calibration;
 use crate::pipeline::{RunOutput, SeriesPlan, date_after};
 
 /// Round to 3 decimals for output, mapping −0 and non-finite values to 0.
@@ -467,6 +468,7 @@ struct RunJson<'a> {
     counts: BTreeMap<&'static str, u64>,
     warnings: &'a BTreeMap<&'static str, u64>,
     charts: &'a [String],
+    forecast_spread_calibration: Calibration,
     timings_seconds: BTreeMap<&'static str, f64>,
 }
 
@@ -511,6 +513,7 @@ fn write_run_json(run: &RunOutput, config: &Config, charts: &[String], path: &Pa
         counts,
         warnings: run.dataset.warnings.counts(),
         charts,
+        forecast_spread_calibration: run.calibration,
         timings_seconds: run
             .timings
             .stages

@@ -90,7 +90,7 @@ fn date_out_of_range() {
         &f,
         &[
             "sales.csv, line 3, column `date`",
-            "between 1900-01-01 and 2199-12-31",
+            "between 1000-01-01 and 9999-12-31",
             "0024-05-12",
         ],
     );

@@ -20,8 +20,8 @@ pub use baseline::{HistoricAverage, MovingAverage, Naive, SeasonalNaive, Zero};
 pub use ets::{AutoEts, Holt, HoltWinters, Ses};
 pub use intermittent::{Adida, Croston, CrostonOptimized, CrostonSba, Imapa, Tsb, TsbOptimized};
 pub use select::{
-    Backtest, Distribution, ForecastSettings, Metric, Selection, SeriesForecast, backtest,
-    forecast_series,
+    Backtest, Calibration, Distribution, ForecastSettings, Metric, Selection, SeriesForecast,
+    backtest, calibration, forecast_series,
 };
 pub use theta::Theta;
 

@@ -120,6 +120,9 @@ pub struct SeriesForecast {
     pub outliers: Vec<usize>,
     /// No demand for the configured time: forecast zero.
     pub discontinued: bool,
+    /// Errors (actual − forecast) of the latest backtest origin over the spread
+    /// of the earlier origins' errors, for [`calibrate`].
+    pub standardized_errors: Vec<f64>,
 }
 
 impl SeriesForecast {
@@ -157,6 +160,7 @@ impl SeriesForecast {
             backtests: Vec::new(),
             outliers: Vec::new(),
             discontinued,
+            standardized_errors: Vec::new(),
         }
     }
 }
@@ -322,20 +326,24 @@ pub fn forecast_series(
 
     let mut backtests = Vec::new();
     let mut runs: Vec<(usize, Vec<Vec<f64>>)> = Vec::new();
-    if let Some((h, cut)) = cuts(y.len(), s.backtest_horizon, s.origins) {
+    let mut combination_run: Vec<Vec<f64>> = Vec::new();
+    let origins = cuts(y.len(), s.backtest_horizon, s.origins);
+    if let Some((h, cut)) = &origins {
+        let (h, cut) = (*h, cut.as_slice());
         let scale = scales(&y[..*cut.last().expect("cuts")], s.season_length);
+
         for (i, m) in models.iter().enumerate() {
-            if let Some(f) = run_origins(m.as_ref(), &y, h, &cut) {
-                backtests.push(score(m.name(), &f, &y, h, &cut, scale));
+            if let Some(f) = run_origins(m.as_ref(), &y, h, cut) {
+                backtests.push(score(m.name(), &f, &y, h, cut, scale));
                 runs.push((i, f));
             }
         }
         if s.selection != Selection::Best && runs.len() >= 3 {
             let lead: Vec<usize> = (0..3).collect();
-            let per_origin: Vec<Vec<f64>> = (0..cut.len())
+            combination_run = (0..cut.len())
                 .map(|o| median_of(&lead.iter().map(|&b| &runs[b].1[o]).collect::<Vec<_>>()))
                 .collect();
-            backtests.push(score(COMBINATION, &per_origin, &y, h, &cut, scale));
+            backtests.push(score(COMBINATION, &combination_run, &y, h, cut, scale));
         }
     }
     let best_single = backtests
@@ -401,6 +409,27 @@ pub fn forecast_series(
             (name, Vec::new(), mean, sd.max(avg.sqrt()))
         }
     };
+    // Errors of the latest origin, standardised by the spread of the others:
+    // pooled over series they show how wide the intervals must be (calibrate).
+    let standardized_errors = match (chosen, &origins) {
+        (Some(c), Some((h, cut))) if cut.len() >= 2 => {
+            let run = if backtests[c].model == COMBINATION {
+                &combination_run
+            } else {
+                &runs[c].1
+            };
+            let y = &y;
+            let errors = |o: usize| (0..*h).map(move |k| y[cut[o] + k] - run[o][k]);
+            let rest: Vec<f64> = (1..cut.len()).flat_map(errors).collect();
+            let sd = (rest.iter().map(|e| e * e).sum::<f64>() / rest.len() as f64).sqrt();
+            if sd > 0.0 {
+                errors(0).map(|e| e / sd).collect()
+            } else {
+                Vec::new()
+            }
+        }
+        _ => Vec::new(),
+    };
     SeriesForecast {
         model,
         members,
@@ -410,6 +439,67 @@ pub fn forecast_series(
         backtests,
         outliers,
         discontinued: false,
+        standardized_errors,
+    }
+}
+
+/// Fewest pooled errors for a calibration factor; below it the factor is 1.
+pub const MIN_CALIBRATION_ERRORS: usize = 50;
+
+/// Spread factors from [`calibration`], one per distribution shape.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Calibration {
+    /// Factor for normal (regular-demand) spreads.
+    pub normal: f64,
+    /// Factor for negative-binomial (intermittent-demand) spreads.
+    pub counts: f64,
+}
+
+impl Calibration {
+    /// No change.
+    pub const NONE: Calibration = Calibration {
+        normal: 1.0,
+        counts: 1.0,
+    };
+
+    /// The factor for a distribution shape.
+    pub fn factor(&self, d: Distribution) -> f64 {
+        match d {
+            Distribution::Normal => self.normal,
+            Distribution::NegativeBinomial => self.counts,
+        }
+    }
+}
+
+/// Split-conformal calibration across series: the factor, per distribution
+/// shape, that makes the p10–p90 interval hold 80 % of the pooled standardised
+/// errors of the latest backtest origin (kept within 0.5–3; 1 with fewer than
+/// [`MIN_CALIBRATION_ERRORS`] errors). Multiply each spread by it.
+pub fn calibration<'a>(forecasts: impl IntoIterator<Item = &'a SeriesForecast>) -> Calibration {
+    let (mut normal, mut counts) = (Vec::new(), Vec::new());
+    for f in forecasts {
+        let pool = match f.distribution {
+            Distribution::Normal => &mut normal,
+            Distribution::NegativeBinomial => &mut counts,
+        };
+        pool.extend(
+            f.standardized_errors
+                .iter()
+                .copied()
+                .filter(|v| v.is_finite()),
+        );
+    }
+    let factor = |mut z: Vec<f64>| -> f64 {
+        if z.len() < MIN_CALIBRATION_ERRORS {
+            return 1.0;
+        }
+        z.sort_by(f64::total_cmp);
+        let q = |p: f64| z[((z.len() - 1) as f64 * p).round() as usize];
+        ((q(0.9) - q(0.1)) / (2.0 * norm_ppf(0.9))).clamp(0.5, 3.0)
+    };
+    Calibration {
+        normal: factor(normal),
+        counts: factor(counts),
     }
 }
 

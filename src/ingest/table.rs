@@ -16,9 +16,9 @@ use crate::calendar::{day_number, parse_iso_date};
 use crate::error::{Error, Location, Result};
 
 /// Earliest date accepted in any input.
-const FIRST_DATE: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid");
+const FIRST_DATE: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(1000, 1, 1).expect("valid");
 /// Latest date accepted in any input.
-const LAST_DATE: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(2199, 12, 31).expect("valid");
+const LAST_DATE: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(9999, 12, 31).expect("valid");
 
 /// File formats the ingest understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
