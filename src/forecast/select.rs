@@ -663,6 +663,25 @@ mod tests {
     }
 
     #[test]
+    fn calibration_matches_the_spread_of_the_pooled_errors() {
+        let mut fc = forecast_series(&standard(), &[7.0; 30], Pattern::Smooth, &settings(2, 2));
+        fc.sigma = 3.0;
+        // Standardised errors twice as wide as a standard normal: factor 2.
+        let n = 201;
+        fc.standardized_errors = (0..n)
+            .map(|i| 2.0 * norm_ppf((i as f64 + 0.5) / n as f64))
+            .collect();
+        let mut counts = fc.clone();
+        counts.distribution = Distribution::NegativeBinomial;
+        counts.standardized_errors.truncate(10);
+        let c = calibration([&fc, &counts]);
+        assert!((c.normal - 2.0).abs() < 0.05, "{c:?}");
+        assert_eq!(c.counts, 1.0, "too few errors to calibrate");
+        assert_eq!(c.factor(Distribution::Normal), c.normal);
+        assert_eq!(calibration([]), Calibration::NONE);
+    }
+
+    #[test]
     fn quantiles_are_ordered_and_non_negative() {
         let mut fc = forecast_series(
             &[Box::new(MovingAverage { window: 4 }) as Box<dyn Model>],
