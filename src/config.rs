@@ -24,6 +24,8 @@ pub struct Config {
     pub policy: PolicyConfig,
     /// Report settings.
     pub report: ReportConfig,
+    /// Limits of the exception rules.
+    pub exceptions: ExceptionsConfig,
     /// Column-name mapping per input file: `[columns.sales] qty = "Units"`.
     pub columns: BTreeMap<String, BTreeMap<String, String>>,
 }
@@ -113,6 +115,28 @@ pub struct ServiceLevels {
     /// Class C target.
     #[serde(rename = "C")]
     pub c: f64,
+}
+
+/// Limits of the exception rules (exceptions.csv).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExceptionsConfig {
+    /// Days of cover above which stock is excess.
+    pub excess_cover_days: f64,
+    /// Days without demand, with stock on hand, that make stock dead.
+    pub dead_stock_days: f64,
+    /// Backtest bias, as a share of mean demand, beyond which the forecast is biased.
+    pub bias_threshold: f64,
+}
+
+impl Default for ExceptionsConfig {
+    fn default() -> Self {
+        ExceptionsConfig {
+            excess_cover_days: 180.0,
+            dead_stock_days: 182.0,
+            bias_threshold: 0.3,
+        }
+    }
 }
 
 /// Report settings.
@@ -333,6 +357,18 @@ impl Config {
             return Err(Error::Config(
                 "forecast.season_length: expected at least 1".into(),
             ));
+        }
+        let x = &self.exceptions;
+        for (name, v) in [
+            ("excess_cover_days", x.excess_cover_days),
+            ("dead_stock_days", x.dead_stock_days),
+            ("bias_threshold", x.bias_threshold),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(Error::Config(format!(
+                    "exceptions.{name} = {v}: expected a positive number"
+                )));
+            }
         }
         if self.run.default_location.trim().is_empty() {
             return Err(Error::Config(

@@ -15,6 +15,7 @@ pub mod charts;
 pub mod config;
 pub mod demand;
 pub mod error;
+pub mod exceptions;
 pub mod forecast;
 pub mod holdout;
 pub mod ingest;

@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::charts::{self, SeriesChart};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::exceptions;
 use crate::forecast::Calibration;
 use crate::pipeline::{RunOutput, SeriesPlan, date_after};
 
@@ -135,8 +136,14 @@ fn write_all(run: &RunOutput, config: &Config, dir: &Path) -> Result<()> {
     write_forecast(run, config, &dir.join("forecast.csv"))?;
     write_accuracy(run, &dir.join("accuracy.csv"))?;
     write_warnings(run, &dir.join("warnings.csv"))?;
+    let found = exceptions::find(run, config);
+    write_exceptions(run, &found, &dir.join("exceptions.csv"))?;
     let charts = write_charts(run, config, &dir.join("charts"))?;
-    write_run_json(run, config, &charts, &dir.join("run.json"))
+    let mut by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for e in &found {
+        *by_kind.entry(e.kind).or_default() += 1;
+    }
+    write_run_json(run, config, &charts, &by_kind, &dir.join("run.json"))
 }
 
 fn sku_loc(run: &RunOutput, plans: &[&SeriesPlan]) -> (Vec<String>, Vec<String>) {
@@ -359,6 +366,23 @@ fn write_accuracy(run: &RunOutput, path: &Path) -> Result<()> {
     t.write(path)
 }
 
+fn write_exceptions(run: &RunOutput, found: &[exceptions::Exception], path: &Path) -> Result<()> {
+    let keys = |e: &exceptions::Exception| &run.dataset.keys[e.id];
+    let supplier = |e: &exceptions::Exception| {
+        run.dataset.items[e.id]
+            .as_ref()
+            .and_then(|i| i.supplier.clone())
+    };
+    let mut t = Table::default();
+    t.text("sku", found.iter().map(|e| keys(e).sku.as_str()))
+        .text("location", found.iter().map(|e| keys(e).location.as_str()))
+        .opt_text("supplier", found.iter().map(supplier))
+        .text("exception", found.iter().map(|e| e.kind))
+        .num("value", found.iter().map(|e| e.value))
+        .text("detail", found.iter().map(|e| e.detail.as_str()));
+    t.write(path)
+}
+
 fn write_warnings(run: &RunOutput, path: &Path) -> Result<()> {
     let w = run.dataset.warnings.listed();
     let mut t = Table::default();
@@ -467,6 +491,7 @@ struct RunJson<'a> {
     inputs: Vec<InputJson<'a>>,
     counts: BTreeMap<&'static str, u64>,
     warnings: &'a BTreeMap<&'static str, u64>,
+    exceptions: &'a BTreeMap<&'static str, u64>,
     charts: &'a [String],
     forecast_spread_calibration: Calibration,
     timings_seconds: BTreeMap<&'static str, f64>,
@@ -481,7 +506,13 @@ struct InputJson<'a> {
     rows: usize,
 }
 
-fn write_run_json(run: &RunOutput, config: &Config, charts: &[String], path: &Path) -> Result<()> {
+fn write_run_json(
+    run: &RunOutput,
+    config: &Config,
+    charts: &[String],
+    exceptions: &BTreeMap<&'static str, u64>,
+    path: &Path,
+) -> Result<()> {
     let mut counts = BTreeMap::new();
     counts.insert("series", run.plans.len() as u64);
     counts.insert("order_lines", run.order_lines() as u64);
@@ -512,6 +543,7 @@ fn write_run_json(run: &RunOutput, config: &Config, charts: &[String], path: &Pa
             .collect(),
         counts,
         warnings: run.dataset.warnings.counts(),
+        exceptions,
         charts,
         forecast_spread_calibration: run.calibration,
         timings_seconds: run

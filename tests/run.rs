@@ -293,3 +293,49 @@ fn lead_time_comes_from_received_purchase_orders() {
     let b = plan_row(&plan, "B");
     assert_eq!(b["lead_time_source"], "item_master");
 }
+
+#[test]
+fn exceptions_list_backorders_overdue_orders_and_excess() {
+    let f = constant_fixture();
+    f.write(
+        "inventory.csv",
+        "sku,location,on_hand,backordered,allocated\n\
+         A,DC1,25,0,0\n\
+         B,DC1,1000,0,0\n\
+         C,DC1,0,6,0\n",
+    );
+    // An open line for A that was due before the as-of date 2024-05-20.
+    f.write(
+        "purchase_orders.csv",
+        "po_id,sku,location,qty,order_date,due_date,received_date,received_qty\n\
+         P9,A,DC1,12,2024-04-01,2024-05-01,,\n",
+    );
+    let out = f.run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = &f.reports()[0];
+    let rows = read_csv(&dir.join("exceptions.csv"));
+    let found: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| (r["sku"].clone(), r["exception"].clone(), r["value"].clone()))
+        .collect();
+    assert!(
+        found.contains(&("A".into(), "overdue_purchase_order".into(), "12".into())),
+        "{found:?}"
+    );
+    // 1000 units at 10 a week: 700 days of cover.
+    assert!(
+        found.contains(&("B".into(), "excess".into(), "700".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("C".into(), "backordered_now".into(), "6".into())),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|(_, kind, _)| kind == "dead_stock"),
+        "{found:?}"
+    );
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["exceptions"]["excess"], 1);
+}

@@ -1,0 +1,140 @@
+//! Exceptions: the series a planner should look at first, each with the rule
+//! that raised it and the number behind it.
+
+use crate::config::Config;
+use crate::pipeline::{FLAG_AT_RISK, RunOutput, date_after};
+
+/// One exception on one series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exception {
+    /// Series id.
+    pub id: usize,
+    /// Rule: `backordered_now`, `stockout_within_lead_time`, `overdue_purchase_order`,
+    /// `excess`, `dead_stock`, `forecast_bias`, `outliers`.
+    pub kind: &'static str,
+    /// The number the rule looked at (units, days, share or count, as the detail says).
+    pub value: f64,
+    /// What happened, in words.
+    pub detail: String,
+}
+
+/// Every exception of a run, in series order, rules in the order above.
+pub fn find(run: &RunOutput, config: &Config) -> Vec<Exception> {
+    let e = &config.exceptions;
+    let as_of = run.dataset.as_of;
+    let as_of_day = crate::calendar::day_number(as_of);
+    let bucket_days = run.panel.bucket.mean_days();
+    let dead_buckets = (e.dead_stock_days / bucket_days).ceil() as usize;
+    let mut out = Vec::new();
+    for p in &run.plans {
+        let mut add = |kind: &'static str, value: f64, detail: String| {
+            out.push(Exception {
+                id: p.id,
+                kind,
+                value,
+                detail,
+            })
+        };
+        if p.backordered > 0.0 {
+            add(
+                "backordered_now",
+                p.backordered,
+                format!("{} units on open customer backorder", p.backordered),
+            );
+        }
+        if p.flags.contains(&FLAG_AT_RISK)
+            && p.backordered <= 0.0
+            && let Some(d) = p.policy.stockout_days
+        {
+            add(
+                "stockout_within_lead_time",
+                d as f64,
+                format!(
+                    "stock runs out on {}, before an order placed today arrives ({})",
+                    date_after(as_of, d),
+                    date_after(as_of, p.lead_time_days.ceil() as i64)
+                ),
+            );
+        }
+        let overdue: Vec<_> = run.dataset.purchase_orders[p.id]
+            .iter()
+            .filter(|po| po.open_qty() > 0.0 && po.due_day < as_of_day)
+            .collect();
+        if !overdue.is_empty() {
+            let units: f64 = overdue.iter().map(|po| po.open_qty()).sum();
+            let oldest = overdue
+                .iter()
+                .map(|po| po.due_day)
+                .min()
+                .unwrap_or(as_of_day);
+            add(
+                "overdue_purchase_order",
+                units,
+                format!(
+                    "{units} units on {} open PO line(s) past due (oldest due {})",
+                    overdue.len(),
+                    crate::calendar::date_of_day(oldest)
+                        .map(|d| d.to_string())
+                        .unwrap_or_default()
+                ),
+            );
+        }
+        if let Some(cover) = p.policy.days_of_cover
+            && cover > e.excess_cover_days
+        {
+            add(
+                "excess",
+                cover,
+                format!(
+                    "{cover:.0} days of cover at the forecast rate (limit {})",
+                    e.excess_cover_days
+                ),
+            );
+        }
+        let demand = &run.panel.series[p.id].demand;
+        if p.on_hand > 0.0
+            && dead_buckets > 0
+            && demand.len() >= dead_buckets
+            && demand[demand.len() - dead_buckets..]
+                .iter()
+                .all(|&d| d <= 0.0)
+        {
+            add(
+                "dead_stock",
+                p.on_hand,
+                format!(
+                    "{} units on hand and no demand for {} days",
+                    p.on_hand, e.dead_stock_days
+                ),
+            );
+        }
+        if let Some(bt) = p.forecast.chosen() {
+            let mean = demand.iter().sum::<f64>() / demand.len().max(1) as f64;
+            let share = if mean > 0.0 { bt.bias / mean } else { 0.0 };
+            if share.abs() > e.bias_threshold {
+                add(
+                    "forecast_bias",
+                    share,
+                    format!(
+                        "backtest {} by {:.0} % of mean demand",
+                        if share > 0.0 {
+                            "over-forecast"
+                        } else {
+                            "under-forecast"
+                        },
+                        share.abs() * 100.0
+                    ),
+                );
+            }
+        }
+        if !p.forecast.outliers.is_empty() {
+            let n = p.forecast.outliers.len();
+            add(
+                "outliers",
+                n as f64,
+                format!("{n} bucket(s) clipped as outliers before fitting"),
+            );
+        }
+    }
+    out
+}
