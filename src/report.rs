@@ -132,7 +132,9 @@ fn replace_dir(tmp: &Path, target: &Path) -> Result<()> {
 
 fn write_all(run: &RunOutput, config: &Config, dir: &Path) -> Result<()> {
     write_plan(run, &dir.join("plan.csv"))?;
-    write_orders(run, &dir.join("orders.csv"))?;
+    let lines = order_lines(run);
+    write_orders(run, &lines, &dir.join("orders.csv"))?;
+    write_orders_xlsx(run, &lines, &dir.join("orders.xlsx"))?;
     write_forecast(run, config, &dir.join("forecast.csv"))?;
     write_accuracy(run, &dir.join("accuracy.csv"))?;
     write_warnings(run, &dir.join("warnings.csv"))?;
@@ -260,46 +262,161 @@ fn write_plan(run: &RunOutput, path: &Path) -> Result<()> {
     t.write(path)
 }
 
-fn write_orders(run: &RunOutput, path: &Path) -> Result<()> {
-    let mut plans: Vec<&SeriesPlan> = run
+/// One purchase-order line.
+struct OrderLine<'a> {
+    supplier: String,
+    sku: &'a str,
+    location: &'a str,
+    description: String,
+    qty: f64,
+    unit_cost: f64,
+    needed_by: String,
+    plan: &'a SeriesPlan,
+}
+
+/// The lines to order, grouped by supplier (then series order).
+fn order_lines(run: &RunOutput) -> Vec<OrderLine<'_>> {
+    let as_of = run.dataset.as_of;
+    let mut lines: Vec<OrderLine<'_>> = run
         .plans
         .iter()
         .filter(|p| p.policy.order_qty > 0.0)
+        .map(|p| {
+            let item = run.dataset.items[p.id].as_ref();
+            let key = &run.dataset.keys[p.id];
+            OrderLine {
+                supplier: item.and_then(|i| i.supplier.clone()).unwrap_or_default(),
+                sku: &key.sku,
+                location: &key.location,
+                description: item.and_then(|i| i.description.clone()).unwrap_or_default(),
+                qty: p.policy.order_qty,
+                unit_cost: p.unit_cost,
+                needed_by: date_after(as_of, p.lead_time_days.ceil() as i64).to_string(),
+                plan: p,
+            }
+        })
         .collect();
-    let supplier = |p: &SeriesPlan| {
-        run.dataset.items[p.id]
-            .as_ref()
-            .and_then(|i| i.supplier.clone())
-            .unwrap_or_default()
-    };
-    plans.sort_by(|a, b| supplier(a).cmp(&supplier(b)).then(a.id.cmp(&b.id)));
-    let as_of = run.dataset.as_of;
-    let (sku, loc) = sku_loc(run, &plans);
+    lines.sort_by(|a, b| a.supplier.cmp(&b.supplier).then(a.plan.id.cmp(&b.plan.id)));
+    lines
+}
+
+fn write_orders(run: &RunOutput, lines: &[OrderLine<'_>], path: &Path) -> Result<()> {
+    let as_of = run.dataset.as_of.to_string();
     let mut t = Table::default();
-    t.text("supplier", plans.iter().map(|p| supplier(p)))
-        .text("sku", sku)
-        .text("location", loc)
-        .opt_text(
-            "description",
-            item_text(run, &plans, |i| i.description.clone()),
-        )
-        .num("qty", plans.iter().map(|p| p.policy.order_qty))
-        .num("unit_cost", plans.iter().map(|p| p.unit_cost))
-        .num(
-            "extended_cost",
-            plans.iter().map(|p| p.policy.order_qty * p.unit_cost),
-        )
-        .text("order_by", plans.iter().map(|_| as_of.to_string()))
-        .text(
-            "needed_by",
-            plans
-                .iter()
-                .map(|p| date_after(as_of, p.lead_time_days.ceil() as i64).to_string()),
-        )
-        .num("moq", plans.iter().map(|p| p.moq))
-        .num("pack_size", plans.iter().map(|p| p.pack_size))
-        .text("flags", plans.iter().map(|p| p.flags.join(";")));
+    t.text("supplier", lines.iter().map(|l| l.supplier.as_str()))
+        .text("sku", lines.iter().map(|l| l.sku))
+        .text("location", lines.iter().map(|l| l.location))
+        .text("description", lines.iter().map(|l| l.description.as_str()))
+        .num("qty", lines.iter().map(|l| l.qty))
+        .num("unit_cost", lines.iter().map(|l| l.unit_cost))
+        .num("extended_cost", lines.iter().map(|l| l.qty * l.unit_cost))
+        .text("order_by", lines.iter().map(|_| as_of.as_str()))
+        .text("needed_by", lines.iter().map(|l| l.needed_by.as_str()))
+        .num("moq", lines.iter().map(|l| l.plan.moq))
+        .num("pack_size", lines.iter().map(|l| l.plan.pack_size))
+        .text("flags", lines.iter().map(|l| l.plan.flags.join(";")));
     t.write(path)
+}
+
+/// The order lines as a workbook for buyers: one row per line, a bold total
+/// after each supplier and a grand total. Its document date is the as-of date,
+/// so the file is the same for the same input.
+fn write_orders_xlsx(run: &RunOutput, lines: &[OrderLine<'_>], path: &Path) -> Result<()> {
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
+    let err =
+        |e: rust_xlsxwriter::XlsxError| Error::Internal(format!("writing {}: {e}", path.display()));
+    let as_of = run.dataset.as_of;
+    let created = ExcelDateTime::from_ymd(
+        u16::try_from(chrono::Datelike::year(&as_of)).unwrap_or(1900),
+        chrono::Datelike::month(&as_of) as u8,
+        chrono::Datelike::day(&as_of) as u8,
+    )
+    .map_err(err)?;
+    let mut book = Workbook::new();
+    book.set_properties(
+        &DocProperties::new()
+            .set_creation_datetime(&created)
+            .set_title("replenish orders"),
+    );
+    let sheet = book.add_worksheet();
+    sheet.set_name("Orders").map_err(err)?;
+    let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("#,##0.00");
+    let bold_money = Format::new().set_bold().set_num_format("#,##0.00");
+    let header = [
+        "Supplier",
+        "SKU",
+        "Location",
+        "Description",
+        "Qty",
+        "Unit cost",
+        "Extended cost",
+        "Order by",
+        "Needed by",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(err)?;
+    }
+    let mut row = 1u32;
+    let mut grand = 0.0;
+    let mut i = 0;
+    while i < lines.len() {
+        let supplier = &lines[i].supplier;
+        let mut total = 0.0;
+        while i < lines.len() && lines[i].supplier == *supplier {
+            let l = &lines[i];
+            let cost = r3(l.qty * l.unit_cost);
+            sheet.write_string(row, 0, supplier.as_str()).map_err(err)?;
+            sheet.write_string(row, 1, l.sku).map_err(err)?;
+            sheet.write_string(row, 2, l.location).map_err(err)?;
+            sheet
+                .write_string(row, 3, l.description.as_str())
+                .map_err(err)?;
+            sheet.write_number(row, 4, r3(l.qty)).map_err(err)?;
+            sheet
+                .write_number_with_format(row, 5, r3(l.unit_cost), &money)
+                .map_err(err)?;
+            sheet
+                .write_number_with_format(row, 6, cost, &money)
+                .map_err(err)?;
+            sheet.write_string(row, 7, as_of.to_string()).map_err(err)?;
+            sheet
+                .write_string(row, 8, l.needed_by.as_str())
+                .map_err(err)?;
+            total += cost;
+            row += 1;
+            i += 1;
+        }
+        let name = if supplier.is_empty() {
+            "(no supplier)"
+        } else {
+            supplier.as_str()
+        };
+        sheet
+            .write_string_with_format(row, 0, format!("Total {name}"), &bold)
+            .map_err(err)?;
+        sheet
+            .write_number_with_format(row, 6, r3(total), &bold_money)
+            .map_err(err)?;
+        grand += total;
+        row += 2;
+    }
+    sheet
+        .write_string_with_format(row, 0, "Total", &bold)
+        .map_err(err)?;
+    sheet
+        .write_number_with_format(row, 6, r3(grand), &bold_money)
+        .map_err(err)?;
+    for (c, width) in [12.0, 14.0, 10.0, 28.0, 10.0, 12.0, 14.0, 12.0, 12.0]
+        .iter()
+        .enumerate()
+    {
+        sheet.set_column_width(c as u16, *width).map_err(err)?;
+    }
+    sheet.set_freeze_panes(1, 0).map_err(err)?;
+    book.save(path).map_err(err)
 }
 
 /// Column name of a quantile level: 0.1 → "p10", 0.975 → "p97.5".

@@ -120,6 +120,8 @@ fn report_has_every_file_and_column() {
     for file in [
         "plan.csv",
         "orders.csv",
+        "orders.xlsx",
+        "exceptions.csv",
         "forecast.csv",
         "accuracy.csv",
         "warnings.csv",
@@ -205,6 +207,8 @@ fn output_is_identical_for_any_thread_count() {
     for file in [
         "plan.csv",
         "orders.csv",
+        "orders.xlsx",
+        "exceptions.csv",
         "forecast.csv",
         "accuracy.csv",
         "warnings.csv",
