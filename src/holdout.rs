@@ -118,32 +118,15 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
         selection_margin: o.selection_margin,
     };
     let candidates = Candidates::standard(o.season_length, o.moving_average_window);
-    let mut models: Vec<&'static str> = Vec::new();
+    // Every candidate of either pattern once, for the per-model columns.
+    let mut every: Vec<&dyn crate::forecast::Model> = Vec::new();
     for m in candidates.regular.iter().chain(&candidates.intermittent) {
-        if !models.contains(&m.name()) {
-            models.push(m.name());
+        if !every.iter().any(|e| e.name() == m.name()) {
+            every.push(m.as_ref());
         }
     }
-    let every: Vec<&dyn crate::forecast::Model> = models
-        .iter()
-        .map(|name| {
-            candidates
-                .regular
-                .iter()
-                .chain(&candidates.intermittent)
-                .find(|m| m.name() == *name)
-                .expect("listed")
-                .as_ref()
-        })
-        .collect();
-    let pool = {
-        let mut b = rayon::ThreadPoolBuilder::new();
-        if let Some(n) = o.threads {
-            b = b.num_threads(n.max(1));
-        }
-        b.build()
-            .map_err(|e| Error::Internal(format!("thread pool: {e}")))?
-    };
+    let models: Vec<&'static str> = every.iter().map(|m| m.name()).collect();
+    let pool = crate::pipeline::thread_pool(o.threads)?;
     let clock = Instant::now();
     let (mut forecasts, each): (Vec<SeriesForecast>, Vec<Vec<Vec<f64>>>) = pool.install(|| {
         series

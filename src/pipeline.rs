@@ -231,15 +231,7 @@ pub const FLAG_AT_RISK: &str = "stockout_within_lead_time";
 pub fn run(options: &RunOptions) -> Result<RunOutput> {
     let config = &options.config;
     config.validate()?;
-    let pool = {
-        let mut builder = rayon::ThreadPoolBuilder::new();
-        if let Some(n) = options.threads {
-            builder = builder.num_threads(n.max(1));
-        }
-        builder
-            .build()
-            .map_err(|e| Error::Internal(format!("thread pool: {e}")))?
-    };
+    let pool = thread_pool(options.threads)?;
     let mut timings = Timings::default();
     let mut clock = Instant::now();
 
@@ -302,6 +294,17 @@ pub fn run(options: &RunOptions) -> Result<RunOutput> {
     pool.install(|| report::write(&output, config, &options.out))?;
     output.timings.lap("report", &mut clock);
     Ok(output)
+}
+
+/// A rayon pool of `threads` workers (`None`: one per core).
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        builder = builder.num_threads(n.max(1));
+    }
+    builder
+        .build()
+        .map_err(|e| Error::Internal(format!("thread pool: {e}")))
 }
 
 fn progress_bar(n: usize, enabled: bool) -> ProgressBar {

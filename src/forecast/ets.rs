@@ -663,28 +663,8 @@ fn filter<const E: u8, const T: u8, const S: u8>(
                 let f0 = if f.abs() < TOL { f + TOL } else { f };
                 (yt - f) / f0
             };
-            p = match S {
-                1 => yt - sv,
-                2 => {
-                    if sv.abs() < TOL {
-                        HUGE_N
-                    } else {
-                        yt / sv
-                    }
-                }
-                _ => yt,
-            };
-            t = match S {
-                1 => yt - q,
-                2 => {
-                    if q.abs() < TOL {
-                        HUGE_N
-                    } else {
-                        yt / q
-                    }
-                }
-                _ => 0.0,
-            };
+            p = if S == 0 { yt } else { deseason::<S>(yt, sv) };
+            t = if S == 0 { 0.0 } else { deseason::<S>(yt, q) };
         }
         sse += e * e;
         if E == 1 {
@@ -1613,6 +1593,19 @@ fn nm_run<F: FnMut(&[f64]) -> f64>(
             fv[i] = f(&simplex[i * n..(i + 1) * n]);
             evals += 1;
         }
+    }
+}
+
+/// `y` with component `x` taken out: `y − x` (additive, S = 1) or `y / x`
+/// (multiplicative, S = 2; a huge value when `x` is about zero).
+#[inline(always)]
+fn deseason<const S: u8>(y: f64, x: f64) -> f64 {
+    if S == 1 {
+        y - x
+    } else if x.abs() < TOL {
+        HUGE_N
+    } else {
+        y / x
     }
 }
 
