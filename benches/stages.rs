@@ -7,7 +7,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use replenish::demand::Pattern;
 use replenish::forecast::{Candidates, ForecastSettings, Metric, Selection, forecast_series};
-use replenish::policy::{DailyRate, PolicyInput, plan};
+use replenish::policy::{DailyRate, PolicyInput, ServiceTarget, plan};
 
 /// A deterministic weekly series: level, yearly season and a little noise.
 fn series(n: usize) -> Vec<f64> {
@@ -53,7 +53,10 @@ fn bench_policy(c: &mut Criterion) {
         lead_time_sd_days: 4.0,
         review_period_days: 7.0,
         order_cycle_days: 28.0,
-        service_level: 0.95,
+        service: ServiceTarget::FillRate(0.95),
+        order_quantity: None,
+        count_demand: false,
+        count_below: 10.0,
         moq: 24.0,
         pack_size: 12.0,
         on_hand: 180.0,

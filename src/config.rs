@@ -86,15 +86,28 @@ pub struct PolicyConfig {
     pub lead_time_sd_days: f64,
     /// Received purchase-order lines needed before their lead times replace the item master's.
     pub min_lead_time_samples: usize,
-    /// Days between two order reviews (the weekly batch: 7).
+    /// Days between two order reviews (the weekly batch: 7; 0 = continuous review).
     pub review_period_days: f64,
-    /// Demand cover, in days, that one order adds above the reorder point.
+    /// Demand cover, in days, that one order adds above the reorder point
+    /// when the EOQ cannot be computed.
     pub order_cycle_days: f64,
+    /// Cost of placing one order line, when the item master has none; with
+    /// `holding_rate` and a unit cost it sets the order quantity to the EOQ.
+    pub order_cost: Option<f64>,
+    /// Yearly holding cost as a share of unit cost (e.g. 0.25), when the item master has none.
+    pub holding_rate: Option<f64>,
+    /// What the service targets mean: "fill_rate" (share of demand served
+    /// from stock) or "cycle_service" (chance of no stock-out per cycle).
+    pub service_type: ServiceType,
+    /// Expected demand over lead time + review period, in units, below which a
+    /// Poisson / negative-binomial distribution replaces the normal (0 = never;
+    /// intermittent items always use it).
+    pub count_distribution_below: f64,
     /// Minimum order quantity when the item master has none.
     pub moq: f64,
     /// Pack size (order multiple) when the item master has none.
     pub pack_size: f64,
-    /// Cycle-service target per ABC class, used when the item master has none.
+    /// Service target per ABC class, used when the item master has none.
     pub service_level: ServiceLevels,
     /// Cumulative value shares closing classes A and B (e.g. 0.8 and 0.95).
     pub abc_thresholds: [f64; 2],
@@ -102,7 +115,17 @@ pub struct PolicyConfig {
     pub xyz_thresholds: [f64; 2],
 }
 
-/// Cycle-service targets per ABC class.
+/// What a service target measures.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceType {
+    /// Share of demand served from stock.
+    FillRate,
+    /// Probability of no stock-out in a replenishment cycle.
+    CycleService,
+}
+
+/// Service targets per ABC class.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceLevels {
@@ -185,6 +208,10 @@ impl Default for PolicyConfig {
             min_lead_time_samples: 3,
             review_period_days: 7.0,
             order_cycle_days: 28.0,
+            order_cost: None,
+            holding_rate: None,
+            service_type: ServiceType::FillRate,
+            count_distribution_below: 10.0,
             moq: 0.0,
             pack_size: 1.0,
             service_level: ServiceLevels {
@@ -236,6 +263,8 @@ pub const FILE_COLUMNS: &[(&str, &[&str])] = &[
             "pack_size",
             "service_level",
             "review_period_days",
+            "order_cost",
+            "holding_rate",
         ],
     ),
     (
@@ -291,7 +320,14 @@ impl Config {
         };
         positive("lead_time_days", p.lead_time_days, true)?;
         positive("lead_time_sd_days", p.lead_time_sd_days, true)?;
-        positive("review_period_days", p.review_period_days, false)?;
+        positive("review_period_days", p.review_period_days, true)?;
+        positive("count_distribution_below", p.count_distribution_below, true)?;
+        if let Some(k) = p.order_cost {
+            positive("order_cost", k, true)?;
+        }
+        if let Some(h) = p.holding_rate {
+            positive("holding_rate", h, false)?;
+        }
         positive("order_cycle_days", p.order_cycle_days, true)?;
         positive("moq", p.moq, true)?;
         positive("pack_size", p.pack_size, false)?;
@@ -430,7 +466,7 @@ impl Config {
             })
     }
 
-    /// Default cycle-service target for an ABC class.
+    /// Default service target for an ABC class.
     pub fn service_for_class(&self, class: char) -> f64 {
         match class {
             'A' => self.policy.service_level.a,
@@ -475,6 +511,9 @@ mod tests {
         assert!(Config::from_toml("[columns.sales]\nquantity = \"x\"\n").is_err());
         assert!(Config::from_toml("[policy.service_level]\nA = 1.0\nB = 0.9\nC = 0.9\n").is_err());
         assert!(Config::from_toml("[policy]\npack_size = 0\n").is_err());
+        assert!(Config::from_toml("[policy]\nholding_rate = 0\n").is_err());
+        assert!(Config::from_toml("[policy]\norder_cost = -1\n").is_err());
+        assert!(Config::from_toml("[policy]\nservice_type = \"fill\"\n").is_err());
         assert!(Config::from_toml("[run]\nbucket = \"year\"\n").is_err());
     }
 }

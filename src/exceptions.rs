@@ -2,6 +2,7 @@
 //! that raised it and the number behind it.
 
 use crate::config::Config;
+use crate::ingest::PurchaseOrder;
 use crate::pipeline::{FLAG_AT_RISK, RunOutput, date_after};
 
 /// One exception on one series.
@@ -9,8 +10,9 @@ use crate::pipeline::{FLAG_AT_RISK, RunOutput, date_after};
 pub struct Exception {
     /// Series id.
     pub id: usize,
-    /// Rule: `backordered_now`, `stockout_within_lead_time`, `overdue_purchase_order`,
-    /// `excess`, `dead_stock`, `forecast_bias`, `outliers`.
+    /// Rule: `backordered_now`, `stockout_within_lead_time`, `back_in_stock_delayed`,
+    /// `overdue_purchase_order`, `lead_time_outlier`, `excess`, `dead_stock`,
+    /// `forecast_bias`, `outliers`.
     pub kind: &'static str,
     /// The number the rule looked at (units, days, share or count, as the detail says).
     pub value: f64,
@@ -56,6 +58,25 @@ pub fn find(run: &RunOutput, config: &Config) -> Vec<Exception> {
                 ),
             );
         }
+        if let Some(a) = run.availability.get(p.id)
+            && let Some(days) = a.delay_days
+        {
+            let before = a
+                .previous_back_in_stock
+                .map(|d| d.to_string())
+                .unwrap_or_default();
+            let detail = match a.back_in_stock {
+                Some((d, by)) => format!(
+                    "back in stock {} ({}), {days} day(s) later than the previous run's {before}",
+                    date_after(as_of, d),
+                    by.name().replace('_', " ")
+                ),
+                None => format!(
+                    "no back-in-stock date within the projection now; the previous run said {before} (at least {days} day(s) later)"
+                ),
+            };
+            add("back_in_stock_delayed", days as f64, detail);
+        }
         let overdue: Vec<_> = run.dataset.purchase_orders[p.id]
             .iter()
             .filter(|po| po.open_qty() > 0.0 && po.due_day < as_of_day)
@@ -76,6 +97,16 @@ pub fn find(run: &RunOutput, config: &Config) -> Vec<Exception> {
                     crate::calendar::date_of_day(oldest)
                         .map(|d| d.to_string())
                         .unwrap_or_default()
+                ),
+            );
+        }
+        if let Some((days, typical, po)) = lead_time_outlier(&run.dataset.purchase_orders[p.id]) {
+            add(
+                "lead_time_outlier",
+                days,
+                format!(
+                    "{}received {days:.0} days after ordering against a typical {typical:.0}",
+                    po.map(|id| format!("PO {id} ")).unwrap_or_default()
                 ),
             );
         }
@@ -137,4 +168,38 @@ pub fn find(run: &RunOutput, config: &Config) -> Vec<Exception> {
         }
     }
     out
+}
+
+/// The latest received purchase-order line whose lead time is far beyond the
+/// item's typical one: more than the median + max(3 robust σ, half the median),
+/// robust σ = 1.4826 · median absolute deviation, over at least 4 received
+/// lines. Returns (its lead time, the median, its PO id).
+fn lead_time_outlier(lines: &[PurchaseOrder]) -> Option<(f64, f64, Option<&str>)> {
+    let received: Vec<(i32, f64, Option<&str>)> = lines
+        .iter()
+        .filter_map(|po| {
+            po.received_day
+                .map(|r| (r, f64::from(r - po.order_day), po.po_id.as_deref()))
+        })
+        .collect();
+    if received.len() < 4 {
+        return None;
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            0.5 * (v[n / 2 - 1] + v[n / 2])
+        }
+    };
+    let typical = median(received.iter().map(|r| r.1).collect());
+    let mad = median(received.iter().map(|r| (r.1 - typical).abs()).collect());
+    let limit = typical + (3.0 * 1.4826 * mad).max(0.5 * typical);
+    received
+        .iter()
+        .filter(|r| r.1 > limit)
+        .max_by_key(|r| r.0)
+        .map(|r| (r.1, typical, r.2))
 }

@@ -10,6 +10,7 @@
 //! [`ingest`] → [`demand`] → [`forecast`] → [`policy`] → [`report`],
 //! orchestrated by [`pipeline`].
 
+pub mod availability;
 pub mod calendar;
 pub mod charts;
 pub mod config;
@@ -19,6 +20,7 @@ pub mod exceptions;
 pub mod forecast;
 pub mod holdout;
 pub mod ingest;
+pub mod inventory_theory;
 pub mod pipeline;
 pub mod policy;
 pub mod report;

@@ -9,13 +9,16 @@ use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
+use crate::availability::{self, Availability};
 use crate::calendar::{Bucket, add_days, day_number};
 use crate::config::Config;
+use crate::config::ServiceType;
 use crate::demand::{self, Panel, Pattern};
 use crate::error::{Error, Result};
 use crate::forecast::{self, Calibration, Candidates, ForecastSettings, SeriesForecast};
 use crate::ingest::{self, Dataset};
-use crate::policy::{self, DailyRate, PolicyInput, PolicyOutput};
+use crate::inventory_theory::eoq;
+use crate::policy::{self, DailyRate, PolicyInput, PolicyOutput, ServiceTarget};
 use crate::report;
 use crate::warnings::Warning;
 
@@ -104,8 +107,10 @@ pub struct SeriesPlan {
     pub lead_time_source: LeadTimeSource,
     /// Review period, days.
     pub review_period_days: f64,
-    /// Cycle-service target.
-    pub service_level: f64,
+    /// Service target.
+    pub service: ServiceTarget,
+    /// Economic order quantity, when order cost, holding rate and unit cost are known.
+    pub eoq: Option<f64>,
     /// Minimum order quantity.
     pub moq: f64,
     /// Order multiple.
@@ -130,6 +135,8 @@ pub struct SeriesPlan {
 
 /// Flag: the position is below the reorder point, an order is recommended.
 pub const FLAG_ORDER: &str = "below_reorder_point";
+/// Flag: the order line covers open backorders that nothing on the way covers in time.
+pub const FLAG_COVERS_BACKORDERS: &str = "covers_backorders";
 
 impl SeriesPlan {
     /// Multiply the forecast spread by `factor` and apply the policy again.
@@ -146,9 +153,13 @@ impl SeriesPlan {
     /// Set the flags that follow from the policy's decision.
     fn flag_policy(&mut self) {
         self.flags
-            .retain(|f| *f != FLAG_ORDER && *f != FLAG_AT_RISK);
-        if self.policy.order_qty > 0.0 {
+            .retain(|f| ![FLAG_ORDER, FLAG_AT_RISK, FLAG_COVERS_BACKORDERS].contains(f));
+        if self.policy.order_qty > 0.0 && self.policy.inventory_position < self.policy.reorder_point
+        {
             self.flags.push(FLAG_ORDER);
+        }
+        if self.policy.uncovered_backorders > 0.0 {
+            self.flags.push(FLAG_COVERS_BACKORDERS);
         }
         if self
             .policy
@@ -184,6 +195,10 @@ pub struct RunOutput {
     pub plans: Vec<SeriesPlan>,
     /// Spread factors of the cross-series calibration.
     pub calibration: Calibration,
+    /// Availability per series, in key order.
+    pub availability: Vec<Availability>,
+    /// Folder of the previous report the delays were measured against.
+    pub previous_report: Option<PathBuf>,
     /// Folder written.
     pub report_dir: PathBuf,
     /// Stage timings.
@@ -280,7 +295,45 @@ pub fn run(options: &RunOptions) -> Result<RunOutput> {
             "no items file: config defaults used for lead time, MOQ and pack size of every series; unit costs 0 (ABC classes all C)".into(),
         );
     }
+    let no_eoq = plans
+        .iter()
+        .filter(|p| {
+            let item = dataset.items[p.id].as_ref();
+            p.eoq.is_none()
+                && p.unit_cost <= 0.0
+                && item
+                    .and_then(|i| i.order_cost)
+                    .or(config.policy.order_cost)
+                    .is_some()
+                && item
+                    .and_then(|i| i.holding_rate)
+                    .or(config.policy.holding_rate)
+                    .is_some()
+        })
+        .count();
+    dataset.warnings.summary(
+        "eoq_without_unit_cost",
+        "",
+        no_eoq as u64,
+        "order cost and holding rate given but no unit cost: the order quantity is policy.order_cycle_days of demand instead of the EOQ".into(),
+    );
     timings.lap("forecast_policy", &mut clock);
+
+    let previous = match availability::read_previous(&options.out, dataset.as_of) {
+        Ok(previous) => previous,
+        Err(e) => {
+            dataset.warnings.summary(
+                "previous_report_unreadable",
+                "",
+                1,
+                format!("{e}; back-in-stock delays are not listed this time"),
+            );
+            None
+        }
+    };
+    let availability =
+        availability::assess(&plans, &dataset.keys, dataset.as_of, previous.as_ref());
+    timings.lap("availability", &mut clock);
 
     let report_dir = options.out.join(dataset.as_of.to_string());
     let mut output = RunOutput {
@@ -288,6 +341,8 @@ pub fn run(options: &RunOptions) -> Result<RunOutput> {
         panel,
         plans,
         calibration,
+        availability,
+        previous_report: previous.map(|p| p.dir),
         report_dir,
         timings,
     };
@@ -416,9 +471,13 @@ fn plan_series(
             ),
         };
     let review_period_days = item.review_period_days.unwrap_or(p.review_period_days);
-    let service_level = item
+    let level = item
         .service_level
         .unwrap_or_else(|| config.service_for_class(abc));
+    let service = match p.service_type {
+        ServiceType::FillRate => ServiceTarget::FillRate(level),
+        ServiceType::CycleService => ServiceTarget::CycleService(level),
+    };
     let moq = item.moq.unwrap_or(p.moq);
     let pack_size = item.pack_size.unwrap_or(p.pack_size);
 
@@ -471,6 +530,16 @@ fn plan_series(
     let projection_days = (spec.horizon as f64 * bucket.mean_days())
         .max(lead_time_days + review_period_days + 1.0) as usize;
     let rate = daily_rate(bucket, panel.end, as_of_day, &fc.mean, projection_days);
+    // EOQ on the forecast's mean daily demand, with holding cost per unit-day.
+    let mean_daily =
+        fc.mean.iter().sum::<f64>() / (fc.mean.len().max(1) as f64 * bucket.mean_days());
+    let eoq = match (
+        item.order_cost.or(p.order_cost),
+        item.holding_rate.or(p.holding_rate),
+    ) {
+        (Some(k), Some(h)) => eoq(k, h * unit_cost / 365.0, mean_daily),
+        _ => None,
+    };
     let input = PolicyInput {
         rate,
         sigma_bucket: fc.sigma,
@@ -479,7 +548,10 @@ fn plan_series(
         lead_time_sd_days,
         review_period_days,
         order_cycle_days: p.order_cycle_days,
-        service_level,
+        service,
+        order_quantity: eoq,
+        count_demand: fc.distribution == forecast::Distribution::NegativeBinomial,
+        count_below: p.count_distribution_below,
         moq,
         pack_size,
         on_hand: inv_rec.on_hand,
@@ -524,7 +596,8 @@ fn plan_series(
         lead_time_sd_days,
         lead_time_source,
         review_period_days,
-        service_level,
+        service,
+        eoq,
         moq,
         pack_size,
         unit_cost,

@@ -1,21 +1,84 @@
 //! Replenishment policy: inventory position, lead-time demand, safety stock for
-//! a cycle-service target, reorder point, order-up-to level and the
-//! recommended order rounded to MOQ and pack size, with the dates a buyer needs.
+//! a service target, reorder point, order-up-to level and the recommended
+//! order rounded to MOQ and pack size, with the dates a buyer needs.
 //!
 //! Periodic review (the weekly batch): an order placed now arrives after the
 //! lead time L, and the next chance to order comes after the review period R,
-//! so stock must cover demand over L + R:
+//! so stock must cover demand over L + R (R = 0 is continuous review):
 //!
 //! * μ = forecast demand over L + R days;
 //! * σ² = (L + R)/b · σ_d² + (μ/(L + R))² · σ_L², with σ_d the one-bucket
 //!   forecast error, b the bucket length in days and σ_L the lead-time spread;
-//! * safety stock = z·σ for the cycle-service target (z = Φ⁻¹(target));
-//! * reorder point s = μ + safety stock; order-up-to S = s + demand over the
-//!   order cycle that follows;
+//! * the order quantity Q of one replenishment cycle is the EOQ when order and
+//!   holding costs are known, else the demand over the order cycle;
+//! * reorder point s for the target: a cycle-service target α gives
+//!   s = μ + Φ⁻¹(α)·σ; a fill-rate target β gives s = μ + k·σ with
+//!   G(k) = (1 − β)·Q / σ (the normal loss function, Silver–Pyke–Peterson),
+//!   where Q is at least the demand over one review period. Slow movers (few
+//!   units over L + R, or an intermittent pattern) use a Poisson or, when
+//!   over-dispersed, negative-binomial lead-time demand instead: the smallest
+//!   whole s with P(X ≤ s) ≥ α, or with E[(X − s)⁺] ≤ (1 − β)·Q;
+//! * safety stock = s − μ, never below zero (a fill-rate target met by the
+//!   order quantity alone gets no safety stock rather than a negative one);
+//! * order-up-to S = s + Q;
 //! * order S − IP when the inventory position IP is below s, rounded up to the
-//!   MOQ and to a multiple of the pack size.
+//!   MOQ and to a multiple of the pack size;
+//! * open customer backorders that neither the stock on hand nor the purchase
+//!   orders due within the lead time cover always get a line that covers them.
 
-use crate::stats::{norm_cdf, norm_ppf};
+use crate::inventory_theory::{
+    count_reorder_point_cycle, count_reorder_point_fill, count_shortage, cycle_service_factor,
+    fill_rate_factor, normal_shortage,
+};
+use crate::stats::norm_cdf;
+
+/// A service target.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ServiceTarget {
+    /// Probability of no stock-out in a replenishment cycle, in (0, 1).
+    CycleService(f64),
+    /// Share of demand served from stock, in (0, 1).
+    FillRate(f64),
+}
+
+impl ServiceTarget {
+    /// The target level.
+    pub fn level(self) -> f64 {
+        match self {
+            ServiceTarget::CycleService(x) | ServiceTarget::FillRate(x) => x,
+        }
+    }
+
+    /// Name for reports: `cycle_service` or `fill_rate`.
+    pub fn kind(self) -> &'static str {
+        match self {
+            ServiceTarget::CycleService(_) => "cycle_service",
+            ServiceTarget::FillRate(_) => "fill_rate",
+        }
+    }
+}
+
+/// The distribution of demand over lead time + review period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadTimeDistribution {
+    /// Normal with the forecast-error and lead-time spread.
+    Normal,
+    /// Poisson (variance not above the mean).
+    Poisson,
+    /// Negative binomial (over-dispersed counts).
+    NegativeBinomial,
+}
+
+impl LeadTimeDistribution {
+    /// Name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            LeadTimeDistribution::Normal => "normal",
+            LeadTimeDistribution::Poisson => "poisson",
+            LeadTimeDistribution::NegativeBinomial => "negative_binomial",
+        }
+    }
+}
 
 /// Expected demand per day from the as-of date on.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,8 +140,17 @@ pub struct PolicyInput {
     pub review_period_days: f64,
     /// Demand cover one order adds above the reorder point, days.
     pub order_cycle_days: f64,
-    /// Cycle-service target in (0, 1).
-    pub service_level: f64,
+    /// Service target.
+    pub service: ServiceTarget,
+    /// Units one replenishment cycle orders (the EOQ), when known; else the
+    /// demand over `order_cycle_days`.
+    pub order_quantity: Option<f64>,
+    /// Demand comes in counts (intermittent pattern): use a Poisson /
+    /// negative-binomial lead-time demand.
+    pub count_demand: bool,
+    /// Expected demand over lead time + review period below which a count
+    /// distribution replaces the normal (0 = never).
+    pub count_below: f64,
     /// Minimum order quantity.
     pub moq: f64,
     /// Order multiple.
@@ -122,6 +194,16 @@ pub struct PolicyOutput {
     pub stockout_risk: f64,
     /// Days the available stock lasts at the current rate (`None` without demand).
     pub days_of_cover: Option<f64>,
+    /// Distribution the reorder point was set on.
+    pub distribution: LeadTimeDistribution,
+    /// Order quantity of one replenishment cycle (S − s).
+    pub cycle_quantity: f64,
+    /// Fill rate the reorder point gives: 1 − E[(X − s)⁺] / Q, Q at least
+    /// one review period's demand (1 without demand).
+    pub expected_fill_rate: f64,
+    /// Open backorders not covered by stock on hand or by purchase orders due
+    /// within the lead time (the order line covers at least these).
+    pub uncovered_backorders: f64,
 }
 
 /// Round a wanted quantity up to the MOQ and then to a multiple of the pack size.
@@ -137,7 +219,8 @@ pub fn round_order(wanted: f64, moq: f64, pack_size: f64) -> f64 {
 /// Apply the policy to one series.
 pub fn plan(input: &PolicyInput) -> PolicyOutput {
     let l = input.lead_time_days.max(0.0);
-    let protection = l + input.review_period_days.max(0.0);
+    let review = input.review_period_days.max(0.0);
+    let protection = l + review;
     let mu = input.rate.between(0.0, protection);
     let daily = if protection > 0.0 {
         mu / protection
@@ -147,19 +230,86 @@ pub fn plan(input: &PolicyInput) -> PolicyOutput {
     let var = protection / input.bucket_days * input.sigma_bucket.powi(2)
         + (daily * input.lead_time_sd_days).powi(2);
     let sd = var.max(0.0).sqrt();
-    let z = norm_ppf(input.service_level.clamp(1e-6, 1.0 - 1e-6));
-    let safety_stock = (z * sd).max(0.0);
-    let reorder_point = mu + safety_stock;
-    let order_up_to = reorder_point
-        + input
+    let cycle_quantity = match input.order_quantity {
+        Some(q) if q.is_finite() && q > 0.0 => q,
+        _ => input
             .rate
-            .between(protection, protection + input.order_cycle_days.max(0.0));
+            .between(protection, protection + input.order_cycle_days.max(0.0)),
+    };
+    // Units short per cycle are measured against what one cycle orders; with
+    // periodic review that is at least one review period's demand.
+    let fill_quantity = cycle_quantity.max(input.rate.between(l, protection));
+    let discrete = mu > 0.0 && (input.count_demand || mu < input.count_below);
+    let distribution = if !discrete {
+        LeadTimeDistribution::Normal
+    } else if var > mu * (1.0 + 1e-9) {
+        LeadTimeDistribution::NegativeBinomial
+    } else {
+        LeadTimeDistribution::Poisson
+    };
+    let normal_point = |k: f64| {
+        if sd > 0.0 && k.is_finite() {
+            mu + k.min(8.0) * sd
+        } else {
+            mu
+        }
+    };
+    let point = match (distribution, input.service) {
+        (LeadTimeDistribution::Normal, ServiceTarget::CycleService(a)) => {
+            normal_point(cycle_service_factor(a.clamp(1e-6, 1.0 - 1e-6)))
+        }
+        (LeadTimeDistribution::Normal, ServiceTarget::FillRate(b)) => {
+            if fill_quantity > 0.0 {
+                normal_point(fill_rate_factor(
+                    b.clamp(0.0, 1.0 - 1e-9),
+                    fill_quantity,
+                    sd,
+                ))
+            } else {
+                mu
+            }
+        }
+        (_, ServiceTarget::CycleService(a)) => count_reorder_point_cycle(mu, var, a),
+        (_, ServiceTarget::FillRate(b)) => count_reorder_point_fill(mu, var, b, fill_quantity)
+            .unwrap_or_else(|| {
+                normal_point(fill_rate_factor(
+                    b.clamp(0.0, 1.0 - 1e-9),
+                    fill_quantity,
+                    sd,
+                ))
+            }),
+    };
+    let reorder_point = point.max(mu);
+    let safety_stock = reorder_point - mu;
+    let order_up_to = reorder_point + cycle_quantity;
+    let shortage = match distribution {
+        LeadTimeDistribution::Normal => normal_shortage(reorder_point, mu, sd),
+        _ => count_shortage(reorder_point, mu, var)
+            .unwrap_or_else(|| normal_shortage(reorder_point, mu, sd)),
+    };
+    let expected_fill_rate = if fill_quantity > 0.0 {
+        (1.0 - shortage / fill_quantity).clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
     let inventory_position = input.on_hand + input.on_order - input.backordered - input.allocated;
-    let order_qty = if inventory_position < reorder_point - 1e-9 {
+    let mut order_qty = if inventory_position < reorder_point - 1e-9 {
         round_order(order_up_to - inventory_position, input.moq, input.pack_size)
     } else {
         0.0
     };
+    // Backorders that nothing already on the way before a new order covers.
+    let due_in_time: f64 = input
+        .arrivals
+        .iter()
+        .filter(|(day, _)| (*day as f64) <= l)
+        .map(|(_, q)| q)
+        .sum();
+    let uncovered_backorders =
+        (input.backordered - (input.on_hand - input.allocated).max(0.0) - due_in_time).max(0.0);
+    if uncovered_backorders > 1e-9 && order_qty < uncovered_backorders {
+        order_qty = round_order(uncovered_backorders, input.moq, input.pack_size);
+    }
 
     let horizon = input.projection_days;
     // Order-by: the first day the position, drawn down by demand, falls below s.
@@ -250,6 +400,93 @@ pub fn plan(input: &PolicyInput) -> PolicyOutput {
         stockout_days,
         stockout_risk: stockout_risk.clamp(0.0, 1.0),
         days_of_cover,
+        distribution,
+        cycle_quantity,
+        expected_fill_rate,
+        uncovered_backorders,
+    }
+}
+
+/// What brings a series that is out of stock back in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restock {
+    /// Net stock is positive now (backorders are being served from it).
+    OnHand,
+    /// An open purchase-order line.
+    PurchaseOrder,
+    /// A purchase-order line already past its due date, counted as arriving
+    /// today: the date is only as good as the supplier's next promise.
+    OverduePurchaseOrder,
+    /// The order recommended today, arriving after the lead time.
+    RecommendedOrder,
+}
+
+impl Restock {
+    /// Name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Restock::OnHand => "on_hand",
+            Restock::PurchaseOrder => "purchase_order",
+            Restock::OverduePurchaseOrder => "overdue_purchase_order",
+            Restock::RecommendedOrder => "recommended_order",
+        }
+    }
+}
+
+/// Day (after as-of) on which stock is expected back: the first arrival after
+/// which net stock (on hand − allocated − backordered, drawn down by the
+/// forecast, new demand joining the backorders while out) is positive again;
+/// `(0, OnHand)` when net stock is positive now. The earlier of: the open PO
+/// lines alone, and the lines plus the recommended order `order_qty` arriving
+/// after the lead time. `None` when nothing brings it back within the projection.
+pub fn back_in_stock(input: &PolicyInput, order_qty: f64) -> Option<(i64, Restock)> {
+    let net = input.on_hand - input.allocated - input.backordered;
+    if net > 1e-9 {
+        return Some((0, Restock::OnHand));
+    }
+    let project = |extra: Option<(i64, f64)>| -> Option<i64> {
+        let mut stock = net;
+        let mut arrivals: Vec<(i64, f64)> = input
+            .arrivals
+            .iter()
+            .map(|&(d, q)| (d.max(0), q))
+            .chain(extra)
+            .collect();
+        arrivals.sort_by_key(|&(d, _)| d);
+        (0..input.projection_days as i64).find(|&d| {
+            let arrived: f64 = arrivals
+                .iter()
+                .filter(|(day, _)| *day == d)
+                .map(|(_, q)| q)
+                .sum();
+            stock += arrived;
+            let back = arrived > 0.0 && stock > 1e-9;
+            stock -= input.rate.at(d as usize);
+            back
+        })
+    };
+    let by_purchase_orders = project(None).map(|d| {
+        let overdue = d == 0 && input.arrivals.iter().any(|&(day, _)| day < 0);
+        (
+            d,
+            if overdue {
+                Restock::OverduePurchaseOrder
+            } else {
+                Restock::PurchaseOrder
+            },
+        )
+    });
+    let by_order = (order_qty > 0.0)
+        .then(|| {
+            let arrival = input.lead_time_days.max(0.0).ceil() as i64;
+            project(Some((arrival, order_qty)))
+        })
+        .flatten()
+        .map(|d| (d, Restock::RecommendedOrder));
+    match (by_purchase_orders, by_order) {
+        (Some(po), Some(order)) if order.0 < po.0 => Some(order),
+        (Some(po), _) => Some(po),
+        (None, order) => order,
     }
 }
 
@@ -266,7 +503,10 @@ mod tests {
             lead_time_sd_days: 0.0,
             review_period_days: 7.0,
             order_cycle_days: 28.0,
-            service_level: 0.95,
+            service: ServiceTarget::CycleService(0.95),
+            order_quantity: None,
+            count_demand: false,
+            count_below: 0.0,
             moq: 0.0,
             pack_size: 1.0,
             on_hand: 0.0,
@@ -361,5 +601,92 @@ mod tests {
         assert_eq!(out.order_by_days, None);
         assert_eq!(out.stockout_days, None);
         assert_eq!(out.days_of_cover, None);
+    }
+
+    #[test]
+    fn poisson_slow_mover_by_hand() {
+        // One unit a week, L + R = 21 days: Poisson(3) lead-time demand.
+        let mut i = input(1.0 / 7.0);
+        i.count_below = 10.0;
+        let out = plan(&i);
+        assert_eq!(out.distribution, LeadTimeDistribution::Poisson);
+        // P(X ≤ 5) = 0.9161, P(X ≤ 6) = 0.9665: s = 6 for 95 % cycle service.
+        assert!((out.reorder_point - 6.0).abs() < 1e-9);
+        assert!((out.safety_stock - 3.0).abs() < 1e-9);
+        // Fill rate 95 % with Q = 4 (28 days): E[(X − s)⁺] ≤ 0.2:
+        // L(4) = 0.3193, L(5) = 0.1346, so s = 5.
+        i.service = ServiceTarget::FillRate(0.95);
+        let out = plan(&i);
+        assert!((out.reorder_point - 5.0).abs() < 1e-9);
+        assert!((out.cycle_quantity - 4.0).abs() < 1e-9);
+        assert!((out.expected_fill_rate - (1.0 - 0.134_6 / 4.0)).abs() < 1e-3);
+        // Over-dispersed: negative binomial, a higher point for the same target.
+        i.sigma_bucket = 3.0;
+        let nb = plan(&i);
+        assert_eq!(nb.distribution, LeadTimeDistribution::NegativeBinomial);
+        assert!(nb.reorder_point > 5.0);
+        assert_eq!(nb.reorder_point, nb.reorder_point.round());
+    }
+
+    #[test]
+    fn fill_rate_uses_the_loss_function() {
+        let mut i = input(10.0);
+        i.sigma_bucket = 14.0;
+        i.service = ServiceTarget::FillRate(0.98);
+        let out = plan(&i);
+        // σ = 14·√3, Q = 280: G(k) = 0.02·280/σ.
+        let sigma = 14.0 * 3f64.sqrt();
+        let k = crate::inventory_theory::inverse_normal_loss(0.02 * 280.0 / sigma);
+        assert!((out.safety_stock - k * sigma).abs() < 1e-6);
+        assert!((out.expected_fill_rate - 0.98).abs() < 1e-9);
+        assert_eq!(out.distribution, LeadTimeDistribution::Normal);
+        // A fixed order quantity (EOQ) replaces the cover: a bigger Q, less safety stock.
+        i.order_quantity = Some(1000.0);
+        let eoq = plan(&i);
+        assert!((eoq.order_up_to - eoq.reorder_point - 1000.0).abs() < 1e-9);
+        assert!(eoq.safety_stock < out.safety_stock);
+    }
+
+    #[test]
+    fn uncovered_backorders_always_get_a_line() {
+        let mut i = input(1.0 / 7.0);
+        i.backordered = 5.0;
+        i.on_order = 100.0;
+        i.arrivals = vec![(60, 100.0)];
+        i.pack_size = 2.0;
+        let out = plan(&i);
+        // IP = 95 is far above s, but the PO lands after the lead time.
+        assert!(out.inventory_position > out.reorder_point);
+        assert_eq!(out.uncovered_backorders, 5.0);
+        assert_eq!(out.order_qty, 6.0);
+        // A PO due within the lead time covers them: no line.
+        i.arrivals = vec![(10, 100.0)];
+        let out = plan(&i);
+        assert_eq!(out.uncovered_backorders, 0.0);
+        assert_eq!(out.order_qty, 0.0);
+    }
+
+    #[test]
+    fn back_in_stock_dates() {
+        let mut i = input(0.0);
+        i.on_hand = 2.0;
+        assert_eq!(back_in_stock(&i, 0.0), Some((0, Restock::OnHand)));
+        i.backordered = 5.0;
+        i.arrivals = vec![(20, 4.0), (10, 4.0)];
+        // −3 + 4 on day 10 = 1 > 0.
+        assert_eq!(back_in_stock(&i, 0.0), Some((10, Restock::PurchaseOrder)));
+        // One a day: −3 − 10 + 4 < 0 on day 10, −9 − 10 + 4 < 0 on day 20;
+        // the recommended 40 arrive on day 14 (lead time): −13 − 4 + 40 > 0.
+        i.rate = DailyRate::new(vec![1.0]);
+        assert_eq!(back_in_stock(&i, 0.0), None);
+        assert_eq!(
+            back_in_stock(&i, 40.0),
+            Some((14, Restock::RecommendedOrder))
+        );
+        i.arrivals = vec![(-3, 10.0)];
+        assert_eq!(
+            back_in_stock(&i, 0.0),
+            Some((0, Restock::OverduePurchaseOrder))
+        );
     }
 }

@@ -137,6 +137,7 @@ fn write_all(run: &RunOutput, config: &Config, dir: &Path) -> Result<()> {
     write_orders_xlsx(run, &lines, &dir.join("orders.xlsx"))?;
     write_forecast(run, config, &dir.join("forecast.csv"))?;
     write_accuracy(run, &dir.join("accuracy.csv"))?;
+    write_availability(run, &dir.join("availability.csv"))?;
     write_warnings(run, &dir.join("warnings.csv"))?;
     let found = exceptions::find(run, config);
     write_exceptions(run, &found, &dir.join("exceptions.csv"))?;
@@ -218,13 +219,32 @@ fn write_plan(run: &RunOutput, path: &Path) -> Result<()> {
             "lead_time_demand_sd",
             plans.iter().map(|p| p.policy.lead_time_demand_sd),
         )
-        .num("service_target", plans.iter().map(|p| p.service_level))
+        .text("service_type", plans.iter().map(|p| p.service.kind()))
+        .num("service_target", plans.iter().map(|p| p.service.level()))
+        .num(
+            "expected_fill_rate",
+            plans.iter().map(|p| p.policy.expected_fill_rate),
+        )
+        .text(
+            "demand_distribution",
+            plans.iter().map(|p| p.policy.distribution.name()),
+        )
         .num("safety_stock", plans.iter().map(|p| p.policy.safety_stock))
         .num(
             "reorder_point",
             plans.iter().map(|p| p.policy.reorder_point),
         )
         .num("order_up_to", plans.iter().map(|p| p.policy.order_up_to))
+        .num(
+            "cycle_order_qty",
+            plans.iter().map(|p| p.policy.cycle_quantity),
+        )
+        .text(
+            "cycle_order_source",
+            plans
+                .iter()
+                .map(|p| if p.eoq.is_some() { "eoq" } else { "cover" }),
+        )
         .num("on_hand", plans.iter().map(|p| p.on_hand))
         .num("on_order", plans.iter().map(|p| p.on_order))
         .num("backordered", plans.iter().map(|p| p.backordered))
@@ -234,6 +254,10 @@ fn write_plan(run: &RunOutput, path: &Path) -> Result<()> {
             plans.iter().map(|p| p.policy.inventory_position),
         )
         .num("order_qty", plans.iter().map(|p| p.policy.order_qty))
+        .num(
+            "uncovered_backorders",
+            plans.iter().map(|p| p.policy.uncovered_backorders),
+        )
         .num("moq", plans.iter().map(|p| p.moq))
         .num("pack_size", plans.iter().map(|p| p.pack_size))
         .num("unit_cost", plans.iter().map(|p| p.unit_cost))
@@ -500,6 +524,45 @@ fn write_exceptions(run: &RunOutput, found: &[exceptions::Exception], path: &Pat
     t.write(path)
 }
 
+fn write_availability(run: &RunOutput, path: &Path) -> Result<()> {
+    let rows = &run.availability;
+    let as_of = run.dataset.as_of;
+    let key = |id: usize| &run.dataset.keys[id];
+    let day = |d: Option<i64>| d.map(|d| date_after(as_of, d).to_string());
+    let mut t = Table::default();
+    t.text("sku", rows.iter().map(|a| key(a.id).sku.as_str()))
+        .text("location", rows.iter().map(|a| key(a.id).location.as_str()))
+        .text("status", rows.iter().map(|a| a.status.name()))
+        .num(
+            "available_to_promise",
+            rows.iter().map(|a| a.available_to_promise),
+        )
+        .num("backordered", rows.iter().map(|a| a.backordered))
+        .opt_text(
+            "expected_stockout",
+            rows.iter().map(|a| day(a.stockout_days)),
+        )
+        .opt_text(
+            "back_in_stock",
+            rows.iter().map(|a| day(a.back_in_stock.map(|b| b.0))),
+        )
+        .opt_text(
+            "back_in_stock_by",
+            rows.iter()
+                .map(|a| a.back_in_stock.map(|b| b.1.name().to_string())),
+        )
+        .opt_text(
+            "previous_back_in_stock",
+            rows.iter()
+                .map(|a| a.previous_back_in_stock.map(|d| d.to_string())),
+        )
+        .opt_num(
+            "delay_days",
+            rows.iter().map(|a| a.delay_days.map(|d| d as f64)),
+        );
+    t.write(path)
+}
+
 fn write_warnings(run: &RunOutput, path: &Path) -> Result<()> {
     let w = run.dataset.warnings.listed();
     let mut t = Table::default();
@@ -563,7 +626,7 @@ fn write_charts(run: &RunOutput, config: &Config, dir: &Path) -> Result<Vec<Stri
                 run.dataset.as_of,
                 p.forecast.model,
                 p.lead_time_days,
-                p.service_level * 100.0,
+                p.service.level() * 100.0,
                 p.abc,
                 p.xyz,
                 p.policy.reorder_point,
@@ -610,6 +673,8 @@ struct RunJson<'a> {
     warnings: &'a BTreeMap<&'static str, u64>,
     exceptions: &'a BTreeMap<&'static str, u64>,
     charts: &'a [String],
+    /// Folder name (date) of the previous report the delays were measured against.
+    previous_report: Option<String>,
     forecast_spread_calibration: Calibration,
     timings_seconds: BTreeMap<&'static str, f64>,
 }
@@ -635,6 +700,13 @@ fn write_run_json(
     counts.insert("order_lines", run.order_lines() as u64);
     counts.insert("at_risk", run.at_risk() as u64);
     counts.insert("out_of_stock", run.out_of_stock() as u64);
+    counts.insert(
+        "back_in_stock_delays",
+        run.availability
+            .iter()
+            .filter(|a| a.delay_days.is_some())
+            .count() as u64,
+    );
     counts.insert(
         "forecast_periods",
         run.plans.iter().map(|p| p.forecast.mean.len() as u64).sum(),
@@ -662,6 +734,11 @@ fn write_run_json(
         warnings: run.dataset.warnings.counts(),
         exceptions,
         charts,
+        previous_report: run
+            .previous_report
+            .as_ref()
+            .and_then(|d| d.file_name())
+            .map(|n| n.to_string_lossy().into_owned()),
         forecast_spread_calibration: run.calibration,
         timings_seconds: run
             .timings

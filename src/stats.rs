@@ -73,6 +73,57 @@ pub fn norm_ppf(p: f64) -> f64 {
     x - u / (1.0 + x * u / 2.0)
 }
 
+/// Probabilities P(X = 0), P(X = 1), … of a count distribution with mean
+/// `mean` and variance `var`: negative binomial when over-dispersed
+/// (`var > mean`), else Poisson. The iterator never ends (the tail tends to 0).
+#[derive(Debug, Clone)]
+pub struct CountPmf {
+    pmf: f64,
+    k: f64,
+    mean: f64,
+    /// NB size `r` and success probability `q`; `None` for Poisson.
+    negbin: Option<(f64, f64)>,
+}
+
+impl CountPmf {
+    /// The distribution, or `None` when it cannot be evaluated term by term
+    /// (mean not positive and finite, above 500, or P(X = 0) underflowing):
+    /// callers then use the normal approximation.
+    pub fn new(mean: f64, var: f64) -> Option<CountPmf> {
+        if !(mean > 0.0 && mean <= 500.0) {
+            return None;
+        }
+        let var = if var.is_finite() { var.max(mean) } else { mean };
+        let (first, negbin) = if var <= mean * (1.0 + 1e-9) {
+            ((-mean).exp(), None)
+        } else {
+            let r = mean * mean / (var - mean);
+            let q = r / (r + mean);
+            (q.powf(r), Some((r, q)))
+        };
+        (first.is_finite() && first > 1e-300).then_some(CountPmf {
+            pmf: first,
+            k: 0.0,
+            mean,
+            negbin,
+        })
+    }
+}
+
+impl Iterator for CountPmf {
+    type Item = f64;
+
+    fn next(&mut self) -> Option<f64> {
+        let current = self.pmf;
+        self.pmf *= match self.negbin {
+            None => self.mean / (self.k + 1.0),
+            Some((r, q)) => (self.k + r) / (self.k + 1.0) * (1.0 - q),
+        };
+        self.k += 1.0;
+        Some(current)
+    }
+}
+
 /// Quantile `p` of a count distribution with mean `mean` and variance `var`:
 /// negative binomial when over-dispersed (`var > mean`), else Poisson. Large
 /// means use the normal approximation. Always finite and ≥ 0.
@@ -82,32 +133,18 @@ pub fn negbin_quantile(mean: f64, var: f64, p: f64) -> f64 {
     }
     let p = p.clamp(1e-9, 1.0 - 1e-9);
     let var = if var.is_finite() { var.max(mean) } else { mean };
-    if mean > 500.0 {
+    let Some(pmf) = CountPmf::new(mean, var) else {
         return (mean + norm_ppf(p) * var.sqrt()).max(0.0).round();
-    }
-    // pmf(0) and the ratio pmf(k+1)/pmf(k).
-    let (first, ratio): (f64, Box<dyn Fn(f64) -> f64>) = if var <= mean * (1.0 + 1e-9) {
-        ((-mean).exp(), Box::new(move |k: f64| mean / (k + 1.0)))
-    } else {
-        let r = mean * mean / (var - mean);
-        let q = r / (r + mean);
-        (
-            q.powf(r),
-            Box::new(move |k: f64| (k + r) / (k + 1.0) * (1.0 - q)),
-        )
     };
-    if first.is_nan() || first <= 1e-300 {
-        return (mean + norm_ppf(p) * var.sqrt()).max(0.0).round();
-    }
     let limit = (mean + 60.0 * var.sqrt() + 100.0) as usize;
-    let (mut pmf, mut cdf) = (first, first);
-    let mut k = 0usize;
-    while cdf < p && k < limit {
-        pmf *= ratio(k as f64);
-        cdf += pmf;
-        k += 1;
+    let mut cdf = 0.0;
+    for (k, prob) in pmf.enumerate().take(limit) {
+        cdf += prob;
+        if cdf >= p {
+            return k as f64;
+        }
     }
-    k as f64
+    limit as f64
 }
 
 #[cfg(test)]

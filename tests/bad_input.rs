@@ -208,6 +208,28 @@ fn service_level_out_of_range() {
 }
 
 #[test]
+fn negative_lead_time() {
+    let f = Fixture::new();
+    f.write("sales.csv", GOOD_SALES);
+    f.write("items.csv", "sku,lead_time_days\nA,-3\n");
+    fails(
+        &f,
+        &["items.csv, line 2, column `lead_time_days`", "at least 0"],
+    );
+}
+
+#[test]
+fn zero_holding_rate() {
+    let f = Fixture::new();
+    f.write("sales.csv", GOOD_SALES);
+    f.write("items.csv", "sku,order_cost,holding_rate\nA,20,0\n");
+    fails(
+        &f,
+        &["items.csv, line 2, column `holding_rate`", "positive"],
+    );
+}
+
+#[test]
 fn zero_pack_size() {
     let f = Fixture::new();
     f.write("sales.csv", GOOD_SALES);
@@ -276,7 +298,7 @@ fn bad_config_value() {
     let f = Fixture::new();
     f.write("sales.csv", GOOD_SALES);
     let config = f.dir.path().join("c.toml");
-    std::fs::write(&config, "[policy]\nreview_period_days = 0\n").unwrap();
+    std::fs::write(&config, "[policy]\nreview_period_days = -7\n").unwrap();
     let out = f.run(&["--config", config.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(3));
     assert!(

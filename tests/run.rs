@@ -125,6 +125,7 @@ fn report_has_every_file_and_column() {
         "forecast.csv",
         "accuracy.csv",
         "warnings.csv",
+        "availability.csv",
         "run.json",
     ] {
         assert!(dir.join(file).is_file(), "{file} missing");
@@ -153,7 +154,13 @@ fn report_has_every_file_and_column() {
         "projected_stockout",
         "stockout_risk",
         "days_of_cover",
+        "service_type",
         "service_target",
+        "expected_fill_rate",
+        "demand_distribution",
+        "cycle_order_qty",
+        "cycle_order_source",
+        "uncovered_backorders",
         "flags",
     ] {
         assert!(plan.contains(&col.to_string()), "plan.csv lacks {col}");
@@ -342,4 +349,168 @@ fn exceptions_list_backorders_overdue_orders_and_excess() {
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["exceptions"]["excess"], 1);
+}
+
+/// Backordered items C (PO due after the lead time) and D (PO due within it),
+/// and a slow mover E selling one unit a week.
+fn backorder_fixture(d_due: &str) -> Fixture {
+    let f = constant_fixture();
+    let mut sales = String::from("sku,location,date,qty\n");
+    for sku in ["A", "B", "C", "D"] {
+        weekly_sales(&mut sales, sku, "DC1", 20, 10.0);
+    }
+    weekly_sales(&mut sales, "E", "DC1", 20, 1.0);
+    f.write("sales.csv", sales);
+    f.write(
+        "items.csv",
+        "sku,supplier,unit_cost,lead_time_days,moq,pack_size,review_period_days,service_level\n\
+         A,S1,2.5,14,50,12,7,\n\
+         B,S2,1,14,0,1,7,\n\
+         C,S1,4,14,0,1,7,\n\
+         D,S1,4,14,0,1,7,\n\
+         E,S2,1,14,0,1,7,0.95\n",
+    );
+    f.write(
+        "inventory.csv",
+        "sku,location,on_hand,backordered,allocated\n\
+         A,DC1,25,0,0\n\
+         B,DC1,40,0,5\n\
+         C,DC1,0,6,0\n\
+         D,DC1,0,6,0\n\
+         E,DC1,10,0,0\n",
+    );
+    f.write(
+        "purchase_orders.csv",
+        format!(
+            "po_id,sku,location,qty,order_date,due_date,received_date,received_qty\n\
+             P1,B,DC1,20,2024-05-01,2024-05-25,,\n\
+             P2,C,DC1,100,2024-05-01,2024-07-15,,\n\
+             P3,D,DC1,100,2024-05-01,{d_due},,\n"
+        ),
+    );
+    f
+}
+
+#[test]
+fn backorders_always_get_a_covering_line() {
+    let f = backorder_fixture("2024-05-25");
+    let out = f.run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = &f.reports()[0];
+    let plan = read_csv(&dir.join("plan.csv"));
+    // C: IP = 100 − 6 = 94 is far above s = 30, but the PO lands on 2024-07-15,
+    // after an order placed today (lead time 14 days): a line for the 6 waiting.
+    let c = plan_row(&plan, "C");
+    assert_eq!(num(&c, "inventory_position"), 94.0);
+    assert_eq!(num(&c, "uncovered_backorders"), 6.0);
+    assert_eq!(num(&c, "order_qty"), 6.0);
+    assert!(c["flags"].contains("covers_backorders"), "{}", c["flags"]);
+    assert!(
+        !c["flags"].contains("below_reorder_point"),
+        "{}",
+        c["flags"]
+    );
+    // D: the PO is due on 2024-05-25, within the lead time: no line.
+    let d = plan_row(&plan, "D");
+    assert_eq!(num(&d, "uncovered_backorders"), 0.0);
+    assert_eq!(num(&d, "order_qty"), 0.0);
+
+    let avail = read_csv(&dir.join("availability.csv"));
+    let row = |sku: &str| avail.iter().find(|r| r["sku"] == sku).unwrap().clone();
+    // A: 25 on hand at 10/7 a day last 17.5 days, longer than the lead time.
+    assert_eq!(row("A")["status"], "in_stock");
+    assert_eq!(row("A")["available_to_promise"], "25");
+    assert_eq!(row("A")["expected_stockout"], "2024-06-06");
+    // B: 40 on hand − 5 allocated.
+    assert_eq!(row("B")["available_to_promise"], "35");
+    // C: −6 − 56 days × 10/7 + 100 > 0 on 2024-07-15 (the 6 ordered today do
+    // not clear the 26 waiting by 2024-06-03).
+    let c = row("C");
+    assert_eq!(c["status"], "backordered");
+    assert_eq!(c["available_to_promise"], "0");
+    assert_eq!(c["backordered"], "6");
+    assert_eq!(c["back_in_stock"], "2024-07-15");
+    assert_eq!(c["back_in_stock_by"], "purchase_order");
+    assert_eq!(row("D")["back_in_stock"], "2024-05-25");
+}
+
+#[test]
+fn slow_mover_uses_poisson_for_a_fill_rate_target() {
+    let f = backorder_fixture("2024-05-25");
+    let out = f.run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan = read_csv(&f.reports()[0].join("plan.csv"));
+    // E: one a week, L + R = 3 weeks: Poisson(3). Fill rate 95 % with
+    // Q = 28 days = 4 units: smallest s with E[(X − s)⁺] ≤ 0.2 is 5
+    // (E[(X − 4)⁺] = 0.319, E[(X − 5)⁺] = 0.135).
+    let e = plan_row(&plan, "E");
+    assert_eq!(e["demand_distribution"], "poisson");
+    assert_eq!(e["service_type"], "fill_rate");
+    assert_eq!(num(&e, "service_target"), 0.95);
+    assert_eq!(num(&e, "lead_time_demand"), 3.0);
+    assert_eq!(num(&e, "reorder_point"), 5.0);
+    assert_eq!(num(&e, "safety_stock"), 2.0);
+    assert_eq!(num(&e, "order_up_to"), 9.0);
+    assert_eq!(num(&e, "expected_fill_rate"), 0.966);
+    // IP 10 ≥ 5: no order.
+    assert_eq!(num(&e, "order_qty"), 0.0);
+}
+
+#[test]
+fn later_back_in_stock_dates_are_listed_as_delays() {
+    let f = backorder_fixture("2024-05-25");
+    let out = f.run(&["--as-of", "2024-05-13"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A week later the supplier has moved D's PO to 2024-06-10.
+    f.write(
+        "purchase_orders.csv",
+        "po_id,sku,location,qty,order_date,due_date,received_date,received_qty\n\
+         P1,B,DC1,20,2024-05-01,2024-05-25,,\n\
+         P2,C,DC1,100,2024-05-01,2024-07-15,,\n\
+         P3,D,DC1,100,2024-05-01,2024-06-10,,\n",
+    );
+    let out = f.run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reports = f.reports();
+    assert_eq!(reports.len(), 2);
+    let first = read_csv(&reports[0].join("availability.csv"));
+    let d0 = first.iter().find(|r| r["sku"] == "D").unwrap();
+    assert_eq!(d0["back_in_stock"], "2024-05-25");
+    let avail = read_csv(&reports[1].join("availability.csv"));
+    let d = avail.iter().find(|r| r["sku"] == "D").unwrap();
+    assert_eq!(d["back_in_stock"], "2024-06-10");
+    assert_eq!(d["previous_back_in_stock"], "2024-05-25");
+    assert_eq!(d["delay_days"], "16");
+    let c = avail.iter().find(|r| r["sku"] == "C").unwrap();
+    assert_eq!(c["delay_days"], "", "C's date did not move");
+    let exceptions = read_csv(&reports[1].join("exceptions.csv"));
+    let delayed: Vec<_> = exceptions
+        .iter()
+        .filter(|r| r["exception"] == "back_in_stock_delayed")
+        .map(|r| (r["sku"].as_str(), r["value"].as_str()))
+        .collect();
+    assert_eq!(delayed, [("D", "16")]);
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(reports[1].join("run.json")).unwrap())
+            .unwrap();
+    assert_eq!(run["previous_report"], "2024-05-13");
+    assert_eq!(run["counts"]["back_in_stock_delays"], 1);
+}
+
+#[test]
+fn order_quantity_is_the_eoq_when_costs_are_known() {
+    let f = constant_fixture();
+    let config = f.dir.path().join("c.toml");
+    std::fs::write(&config, "[policy]\norder_cost = 50\nholding_rate = 0.25\n").unwrap();
+    let out = f.run(&["--config", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan = read_csv(&f.reports()[0].join("plan.csv"));
+    // A: 10/7 a day, unit cost 2.5: EOQ = √(2 · 50 · 10/7 / (0.25 · 2.5 / 365)).
+    let a = plan_row(&plan, "A");
+    let eoq = (2.0f64 * 50.0 * (10.0 / 7.0) / (0.25 * 2.5 / 365.0)).sqrt();
+    assert_eq!(a["cycle_order_source"], "eoq");
+    assert!((num(&a, "cycle_order_qty") - eoq).abs() < 1e-3, "{a:?}");
+    assert!((num(&a, "order_up_to") - (30.0 + eoq)).abs() < 1e-3);
+    // S − IP = 30 + 288.8 − 25 = 293.8 → 25 packs of 12 = 300.
+    assert_eq!(num(&a, "order_qty"), 300.0);
 }

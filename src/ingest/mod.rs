@@ -70,6 +70,10 @@ pub struct Item {
     pub service_level: Option<f64>,
     /// Days between reviews.
     pub review_period_days: Option<f64>,
+    /// Cost of placing one order line.
+    pub order_cost: Option<f64>,
+    /// Yearly holding cost as a share of unit cost.
+    pub holding_rate: Option<f64>,
 }
 
 /// One purchase-order line.
@@ -540,8 +544,11 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
         let pack = it.optional_numbers("pack_size", None)?;
         let service = it.optional_numbers("service_level", None)?;
         let review = it.optional_numbers("review_period_days", None)?;
+        let order_cost = it.optional_numbers("order_cost", Some(0.0))?;
+        let holding_rate = it.optional_numbers("holding_rate", None)?;
         for (name, values, upper) in [
             ("pack_size", &pack, f64::INFINITY),
+            ("holding_rate", &holding_rate, f64::INFINITY),
             ("service_level", &service, 1.0),
             ("review_period_days", &review, f64::INFINITY),
         ] {
@@ -578,6 +585,8 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
                 pack_size: num(&pack, row),
                 service_level: num(&service, row),
                 review_period_days: num(&review, row),
+                order_cost: num(&order_cost, row),
+                holding_rate: num(&holding_rate, row),
             };
             let line = it.line(row);
             let duplicate = match txt(&locs, row) {
