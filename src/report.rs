@@ -135,6 +135,7 @@ fn write_all(run: &RunOutput, config: &Config, dir: &Path) -> Result<()> {
     let lines = order_lines(run);
     write_orders(run, &lines, &dir.join("orders.csv"))?;
     write_orders_xlsx(run, &lines, &dir.join("orders.xlsx"))?;
+    write_supplier_totals(&lines, &dir.join("orders_by_supplier.csv"))?;
     write_forecast(run, config, &dir.join("forecast.csv"))?;
     write_accuracy(run, &dir.join("accuracy.csv"))?;
     write_availability(run, &dir.join("availability.csv"))?;
@@ -345,6 +346,30 @@ fn write_orders(run: &RunOutput, lines: &[OrderLine<'_>], path: &Path) -> Result
 /// The order lines as a workbook for buyers: one row per line, a bold total
 /// after each supplier and a grand total. Its document date is the as-of date,
 /// so the file is the same for the same input.
+/// One row per supplier: lines, units and value to order, earliest need date.
+fn write_supplier_totals(lines: &[OrderLine<'_>], path: &Path) -> Result<()> {
+    // Lines are grouped by supplier already.
+    let mut totals: Vec<(&str, u64, f64, f64, &str)> = Vec::new();
+    for l in lines {
+        match totals.last_mut() {
+            Some(t) if t.0 == l.supplier => {
+                t.1 += 1;
+                t.2 += l.qty;
+                t.3 += l.qty * l.unit_cost;
+                t.4 = t.4.min(l.needed_by.as_str());
+            }
+            _ => totals.push((&l.supplier, 1, l.qty, l.qty * l.unit_cost, &l.needed_by)),
+        }
+    }
+    let mut t = Table::default();
+    t.text("supplier", totals.iter().map(|t| t.0))
+        .int("lines", totals.iter().map(|t| t.1))
+        .num("units", totals.iter().map(|t| t.2))
+        .num("value", totals.iter().map(|t| t.3))
+        .text("first_needed_by", totals.iter().map(|t| t.4));
+    t.write(path)
+}
+
 fn write_orders_xlsx(run: &RunOutput, lines: &[OrderLine<'_>], path: &Path) -> Result<()> {
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
     let err =

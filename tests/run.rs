@@ -109,6 +109,18 @@ fn constant_demand_reorder_point_rounding_and_position() {
     );
     assert_eq!(orders[0]["extended_cost"], "150");
     assert_eq!(orders[0]["needed_by"], "2024-06-03");
+    // Supplier totals: S1 orders 60 × 2.5 + 76 × 4.
+    let totals = read_csv(&dir.join("orders_by_supplier.csv"));
+    assert_eq!(totals.len(), 1);
+    assert_eq!(
+        (
+            totals[0]["supplier"].as_str(),
+            totals[0]["lines"].as_str(),
+            totals[0]["units"].as_str(),
+            totals[0]["value"].as_str()
+        ),
+        ("S1", "2", "136", "454")
+    );
 }
 
 #[test]
@@ -126,6 +138,7 @@ fn report_has_every_file_and_column() {
         "accuracy.csv",
         "warnings.csv",
         "availability.csv",
+        "orders_by_supplier.csv",
         "run.json",
     ] {
         assert!(dir.join(file).is_file(), "{file} missing");
@@ -219,6 +232,8 @@ fn output_is_identical_for_any_thread_count() {
         "forecast.csv",
         "accuracy.csv",
         "warnings.csv",
+        "availability.csv",
+        "orders_by_supplier.csv",
     ] {
         assert_eq!(
             std::fs::read(a.join(file)).unwrap(),
@@ -315,11 +330,18 @@ fn exceptions_list_backorders_overdue_orders_and_excess() {
          B,DC1,1000,0,0\n\
          C,DC1,0,6,0\n",
     );
-    // An open line for A that was due before the as-of date 2024-05-20.
+    // An open line for A that was due before the as-of date 2024-05-20; B's
+    // received lines took 10, 11, 12, 10 and 40 days (median 11, MAD 1: 40 is
+    // beyond 11 + max(3 · 1.4826, 5.5)).
     f.write(
         "purchase_orders.csv",
         "po_id,sku,location,qty,order_date,due_date,received_date,received_qty\n\
-         P9,A,DC1,12,2024-04-01,2024-05-01,,\n",
+         P9,A,DC1,12,2024-04-01,2024-05-01,,\n\
+         Q1,B,DC1,5,2024-01-01,2024-01-11,2024-01-11,5\n\
+         Q2,B,DC1,5,2024-02-01,2024-02-11,2024-02-12,5\n\
+         Q3,B,DC1,5,2024-02-10,2024-02-20,2024-02-22,5\n\
+         Q4,B,DC1,5,2024-03-01,2024-03-11,2024-03-11,5\n\
+         Q5,B,DC1,5,2024-03-05,2024-03-15,2024-04-14,5\n",
     );
     let out = f.run(&[]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -333,6 +355,15 @@ fn exceptions_list_backorders_overdue_orders_and_excess() {
         found.contains(&("A".into(), "overdue_purchase_order".into(), "12".into())),
         "{found:?}"
     );
+    assert!(
+        found.contains(&("B".into(), "lead_time_outlier".into(), "40".into())),
+        "{found:?}"
+    );
+    let outlier = rows
+        .iter()
+        .find(|r| r["exception"] == "lead_time_outlier")
+        .unwrap();
+    assert!(outlier["detail"].contains("PO Q5"), "{outlier:?}");
     // 1000 units at 10 a week: 700 days of cover.
     assert!(
         found.contains(&("B".into(), "excess".into(), "700".into())),
