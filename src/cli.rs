@@ -199,6 +199,20 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
             "  at risk       {} more series run out before an order placed today arrives",
             out.at_risk()
         );
+        if let Some(previous) = &out.previous_report {
+            let delays = out
+                .availability
+                .iter()
+                .filter(|a| a.delay_days.is_some())
+                .count();
+            say!(
+                "  delays        {delays} series back in stock later than the report of {} said (availability.csv)",
+                previous
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            );
+        }
         if warnings > 0 {
             say!("  warnings      {warnings} (listed in warnings.csv)");
             for (kind, n) in out.dataset.warnings.counts() {

@@ -150,6 +150,9 @@ pub struct ExceptionsConfig {
     pub dead_stock_days: f64,
     /// Backtest bias, as a share of mean demand, beyond which the forecast is biased.
     pub bias_threshold: f64,
+    /// Received purchase-order lines of the last this many days are checked
+    /// for lead-time outliers.
+    pub lead_time_outlier_days: f64,
 }
 
 impl Default for ExceptionsConfig {
@@ -158,6 +161,7 @@ impl Default for ExceptionsConfig {
             excess_cover_days: 180.0,
             dead_stock_days: 182.0,
             bias_threshold: 0.3,
+            lead_time_outlier_days: 91.0,
         }
     }
 }

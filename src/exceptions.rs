@@ -100,7 +100,10 @@ pub fn find(run: &RunOutput, config: &Config) -> Vec<Exception> {
                 ),
             );
         }
-        if let Some((days, typical, po)) = lead_time_outlier(&run.dataset.purchase_orders[p.id]) {
+        let recent = as_of_day - e.lead_time_outlier_days.max(0.0).ceil() as i32;
+        if let Some((days, typical, po)) =
+            lead_time_outlier(&run.dataset.purchase_orders[p.id], recent)
+        {
             add(
                 "lead_time_outlier",
                 days,
@@ -170,11 +173,12 @@ pub fn find(run: &RunOutput, config: &Config) -> Vec<Exception> {
     out
 }
 
-/// The latest received purchase-order line whose lead time is far beyond the
-/// item's typical one: more than the median + max(3 robust σ, half the median),
-/// robust σ = 1.4826 · median absolute deviation, over at least 4 received
-/// lines. Returns (its lead time, the median, its PO id).
-fn lead_time_outlier(lines: &[PurchaseOrder]) -> Option<(f64, f64, Option<&str>)> {
+/// The latest purchase-order line received on or after day `since` whose lead
+/// time is far beyond the item's typical one: more than the median +
+/// max(3 robust σ, half the median), robust σ = 1.4826 · median absolute
+/// deviation, over at least 4 received lines. Returns (its lead time, the
+/// median, its PO id).
+fn lead_time_outlier(lines: &[PurchaseOrder], since: i32) -> Option<(f64, f64, Option<&str>)> {
     let received: Vec<(i32, f64, Option<&str>)> = lines
         .iter()
         .filter_map(|po| {
@@ -199,7 +203,7 @@ fn lead_time_outlier(lines: &[PurchaseOrder]) -> Option<(f64, f64, Option<&str>)
     let limit = typical + (3.0 * 1.4826 * mad).max(0.5 * typical);
     received
         .iter()
-        .filter(|r| r.1 > limit)
+        .filter(|r| r.1 > limit && r.0 >= since)
         .max_by_key(|r| r.0)
         .map(|r| (r.1, typical, r.2))
 }
