@@ -440,22 +440,107 @@ fn calibrate_plans(plans: &mut [SeriesPlan], enabled: bool) -> Calibration {
     c
 }
 
-#[allow(clippy::too_many_arguments)]
-fn plan_series(
-    data: &Dataset,
-    panel: &Panel,
+/// Per-series policy settings: item master values over config defaults, the
+/// lead time from received purchase orders when there are enough of them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SeriesSettings {
+    /// Lead time, days.
+    pub lead_time_days: f64,
+    /// Lead-time spread, days.
+    pub lead_time_sd_days: f64,
+    /// Where the lead time came from.
+    pub lead_time_source: LeadTimeSource,
+    /// Review period, days.
+    pub review_period_days: f64,
+    /// Service target.
+    pub service: ServiceTarget,
+    /// Minimum order quantity.
+    pub moq: f64,
+    /// Order multiple.
+    pub pack_size: f64,
+    /// Cost of one order line, when known.
+    pub order_cost: Option<f64>,
+    /// Yearly holding cost as a share of unit cost, when known.
+    pub holding_rate: Option<f64>,
+}
+
+impl SeriesSettings {
+    /// Economic order quantity on the forecast's mean daily demand (`mean` per
+    /// bucket), when order cost, holding rate and unit cost are known.
+    pub fn eoq(&self, unit_cost: f64, mean: &[f64], bucket: Bucket) -> Option<f64> {
+        let mean_daily = mean.iter().sum::<f64>() / (mean.len().max(1) as f64 * bucket.mean_days());
+        match (self.order_cost, self.holding_rate) {
+            (Some(k), Some(h)) => eoq(k, h * unit_cost / 365.0, mean_daily),
+            _ => None,
+        }
+    }
+
+    /// What the policy needs for this series, given its forecast and stock on
+    /// a planning day: `at` = (bucket, first forecast bucket, planning day number).
+    pub fn policy_input(
+        &self,
+        config: &Config,
+        fc: &SeriesForecast,
+        unit_cost: f64,
+        at: (Bucket, i64, i32),
+        stock: StockState,
+    ) -> PolicyInput {
+        let (bucket, first_bucket, day) = at;
+        let p = &config.policy;
+        let protection = self.lead_time_days + self.review_period_days;
+        let projection_days =
+            (fc.mean.len() as f64 * bucket.mean_days()).max(protection + 1.0) as usize;
+        PolicyInput {
+            rate: daily_rate(bucket, first_bucket, day, &fc.mean, projection_days),
+            sigma_bucket: fc.sigma,
+            bucket_days: bucket.mean_days(),
+            lead_time_days: self.lead_time_days,
+            lead_time_sd_days: self.lead_time_sd_days,
+            review_period_days: self.review_period_days,
+            order_cycle_days: p.order_cycle_days,
+            service: self.service,
+            order_quantity: self.eoq(unit_cost, &fc.mean, bucket),
+            count_demand: fc.distribution == forecast::Distribution::NegativeBinomial,
+            count_below: p.count_distribution_below,
+            moq: self.moq,
+            pack_size: self.pack_size,
+            on_hand: stock.on_hand,
+            on_order: stock.on_order,
+            backordered: stock.backordered,
+            allocated: stock.allocated,
+            arrivals: stock.arrivals,
+            projection_days,
+        }
+    }
+}
+
+/// Stock of one series at the planning date.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StockState {
+    /// Units on hand.
+    pub on_hand: f64,
+    /// Units on order.
+    pub on_order: f64,
+    /// Open customer backorders.
+    pub backordered: f64,
+    /// Units allocated.
+    pub allocated: f64,
+    /// Open arrivals: (days after the planning date, units).
+    pub arrivals: Vec<(i64, f64)>,
+}
+
+/// The settings of one series from its item-master row, its purchase-order
+/// lines and the config; `abc` picks the default service target.
+pub fn series_settings(
+    item: Option<&ingest::Item>,
+    purchase_orders: &[ingest::PurchaseOrder],
     config: &Config,
-    candidates: &Candidates,
-    id: usize,
     abc: char,
-    annual_value: f64,
-    unit_cost: f64,
-) -> SeriesPlan {
-    let bucket = panel.bucket;
-    let history = &panel.series[id];
-    let item = data.items[id].clone().unwrap_or_default();
+) -> SeriesSettings {
+    let default_item = ingest::Item::default();
+    let item = item.unwrap_or(&default_item);
     let p = &config.policy;
-    let observed = observed_lead_time(&data.purchase_orders[id], p.min_lead_time_samples);
+    let observed = observed_lead_time(purchase_orders, p.min_lead_time_samples);
     let (lead_time_days, lead_time_sd_days, lead_time_source) =
         match (observed, item.lead_time_days) {
             (Some((mean, sd)), _) => (mean, sd, LeadTimeSource::PurchaseOrders),
@@ -470,25 +555,35 @@ fn plan_series(
                 LeadTimeSource::ConfigDefault,
             ),
         };
-    let review_period_days = item.review_period_days.unwrap_or(p.review_period_days);
     let level = item
         .service_level
         .unwrap_or_else(|| config.service_for_class(abc));
-    let service = match p.service_type {
-        ServiceType::FillRate => ServiceTarget::FillRate(level),
-        ServiceType::CycleService => ServiceTarget::CycleService(level),
-    };
-    let moq = item.moq.unwrap_or(p.moq);
-    let pack_size = item.pack_size.unwrap_or(p.pack_size);
+    SeriesSettings {
+        lead_time_days,
+        lead_time_sd_days,
+        lead_time_source,
+        review_period_days: item.review_period_days.unwrap_or(p.review_period_days),
+        service: match p.service_type {
+            ServiceType::FillRate => ServiceTarget::FillRate(level),
+            ServiceType::CycleService => ServiceTarget::CycleService(level),
+        },
+        moq: item.moq.unwrap_or(p.moq),
+        pack_size: item.pack_size.unwrap_or(p.pack_size),
+        order_cost: item.order_cost.or(p.order_cost),
+        holding_rate: item.holding_rate.or(p.holding_rate),
+    }
+}
 
-    let y = &history.demand;
-    let recent = &y[y.len().saturating_sub(bucket.per_year())..];
-    let xyz = demand::xyz_class(demand::coefficient_of_variation(recent), p.xyz_thresholds);
-    let pattern = demand::pattern(y);
-
+/// Forecast settings for a series whose stock must cover lead time + review period.
+pub fn forecast_settings(
+    config: &Config,
+    bucket: Bucket,
+    lead_time_days: f64,
+    review_period_days: f64,
+) -> ForecastSettings {
     let protection_buckets = (lead_time_days + review_period_days) / bucket.mean_days();
     let f = &config.forecast;
-    let spec = ForecastSettings {
+    ForecastSettings {
         horizon: f.horizon.max(protection_buckets.ceil() as usize + 1),
         backtest_horizon: (protection_buckets.ceil() as usize).max(1),
         origins: f.backtest_origins,
@@ -498,7 +593,46 @@ fn plan_series(
         outlier_sigma: f.outlier_sigma,
         selection: f.selection,
         selection_margin: f.selection_margin,
-    };
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan_series(
+    data: &Dataset,
+    panel: &Panel,
+    config: &Config,
+    candidates: &Candidates,
+    id: usize,
+    abc: char,
+    annual_value: f64,
+    unit_cost: f64,
+) -> SeriesPlan {
+    let bucket = panel.bucket;
+    let history = &panel.series[id];
+    let p = &config.policy;
+    let settings = series_settings(
+        data.items[id].as_ref(),
+        &data.purchase_orders[id],
+        config,
+        abc,
+    );
+    let SeriesSettings {
+        lead_time_days,
+        lead_time_sd_days,
+        lead_time_source,
+        review_period_days,
+        service,
+        moq,
+        pack_size,
+        ..
+    } = settings;
+
+    let y = &history.demand;
+    let recent = &y[y.len().saturating_sub(bucket.per_year())..];
+    let xyz = demand::xyz_class(demand::coefficient_of_variation(recent), p.xyz_thresholds);
+    let pattern = demand::pattern(y);
+
+    let spec = forecast_settings(config, bucket, lead_time_days, review_period_days);
     let fc = forecast::forecast_series(candidates.for_pattern(pattern), y, pattern, &spec);
 
     // Stock.
@@ -527,40 +661,19 @@ fn plan_series(
     };
     let inv_rec = inv.unwrap_or_default();
 
-    let projection_days = (spec.horizon as f64 * bucket.mean_days())
-        .max(lead_time_days + review_period_days + 1.0) as usize;
-    let rate = daily_rate(bucket, panel.end, as_of_day, &fc.mean, projection_days);
-    // EOQ on the forecast's mean daily demand, with holding cost per unit-day.
-    let mean_daily =
-        fc.mean.iter().sum::<f64>() / (fc.mean.len().max(1) as f64 * bucket.mean_days());
-    let eoq = match (
-        item.order_cost.or(p.order_cost),
-        item.holding_rate.or(p.holding_rate),
-    ) {
-        (Some(k), Some(h)) => eoq(k, h * unit_cost / 365.0, mean_daily),
-        _ => None,
-    };
-    let input = PolicyInput {
-        rate,
-        sigma_bucket: fc.sigma,
-        bucket_days: bucket.mean_days(),
-        lead_time_days,
-        lead_time_sd_days,
-        review_period_days,
-        order_cycle_days: p.order_cycle_days,
-        service,
-        order_quantity: eoq,
-        count_demand: fc.distribution == forecast::Distribution::NegativeBinomial,
-        count_below: p.count_distribution_below,
-        moq,
-        pack_size,
-        on_hand: inv_rec.on_hand,
-        on_order,
-        backordered: inv_rec.backordered,
-        allocated: inv_rec.allocated,
-        arrivals,
-        projection_days,
-    };
+    let input = settings.policy_input(
+        config,
+        &fc,
+        unit_cost,
+        (bucket, panel.end, as_of_day),
+        StockState {
+            on_hand: inv_rec.on_hand,
+            on_order,
+            backordered: inv_rec.backordered,
+            allocated: inv_rec.allocated,
+            arrivals,
+        },
+    );
     let out = policy::plan(&input);
 
     let mut flags = Vec::new();
@@ -597,7 +710,7 @@ fn plan_series(
         lead_time_source,
         review_period_days,
         service,
-        eoq,
+        eoq: input.order_quantity,
         moq,
         pack_size,
         unit_cost,
