@@ -1125,3 +1125,152 @@ mod tests {
         draw_series_png(&daily.chart(), &out.join("example-daily.png")).unwrap();
     }
 }
+
+/// Colours of the simulation's baselines, in the order they are given.
+pub const BASELINES: [RGBColor; 3] = [
+    RGBColor(222, 74, 38),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 114, 178),
+];
+
+/// The simulation's trade-off: achieved fill rate against mean inventory for
+/// replenish at each target (a curve), with the baselines as points.
+#[derive(Debug, Clone)]
+pub struct FrontierChart<'a> {
+    /// Title line.
+    pub title: &'a str,
+    /// Label of the inventory axis (value or units).
+    pub x_label: &'a str,
+    /// replenish at each target: (target, mean inventory, achieved fill rate).
+    pub curve: &'a [(f64, f64, f64)],
+    /// Points: (label, mean inventory, achieved fill rate); the first is
+    /// replenish at its configured targets, the rest baselines.
+    pub points: &'a [(String, f64, f64)],
+}
+
+/// Draw the trade-off chart as PNG (1000×500).
+pub fn draw_frontier_png(chart: &FrontierChart<'_>, path: &Path) -> Result<(), ChartError> {
+    let fail = |message: String| ChartError::Draw {
+        path: path.to_path_buf(),
+        message,
+    };
+    ensure_font().map_err(fail)?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "chart".to_string());
+    let tmp = path.with_file_name(format!(".{file_name}.{}.tmp.png", std::process::id()));
+    let drawn = {
+        let root = BitMapBackend::new(&tmp, (WIDTH, HEIGHT)).into_drawing_area();
+        draw_frontier(&root, chart).and_then(|()| root.present().map_err(|e| e.to_string()))
+    };
+    let result = drawn.and_then(|()| std::fs::rename(&tmp, path).map_err(|e| e.to_string()));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(fail)
+}
+
+/// Same picture as SVG.
+pub fn draw_frontier_svg(chart: &FrontierChart<'_>, path: &Path) -> Result<(), ChartError> {
+    let fail = |message: String| ChartError::Draw {
+        path: path.to_path_buf(),
+        message,
+    };
+    ensure_font().map_err(fail)?;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        draw_frontier(&root, chart).map_err(fail)?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    }
+    std::fs::write(path, svg).map_err(|e| fail(e.to_string()))
+}
+
+fn draw_frontier<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    c: &FrontierChart<'_>,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let xs = c
+        .curve
+        .iter()
+        .map(|p| p.1)
+        .chain(c.points.iter().map(|p| p.1));
+    let ys = c
+        .curve
+        .iter()
+        .map(|p| p.2)
+        .chain(c.points.iter().map(|p| p.2));
+    let x_hi = xs.map(clean).fold(0.0_f64, f64::max).max(1.0) * 1.08;
+    let y_lo_data = ys.map(|y| clean(y * 100.0)).fold(100.0_f64, f64::min);
+    let y_lo = ((y_lo_data - 2.0) / 5.0).floor().clamp(0.0, 19.0) * 5.0;
+    let mut chart = ChartBuilder::on(root)
+        .caption(c.title, text_style(18.0, &INK))
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(0.0..x_hi, y_lo..100.5)
+        .map_err(err)?;
+    let decimals = unit_decimals(x_hi);
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .axis_style(MUTED)
+        .x_desc(c.x_label)
+        .y_desc("Achieved fill rate (%)")
+        .x_label_formatter(&|v| fmt_units(*v, decimals))
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .label_style(text_style(13.0, &INK))
+        .axis_desc_style(text_style(14.0, &INK))
+        .draw()
+        .map_err(err)?;
+    let curve: Vec<(f64, f64)> = c
+        .curve
+        .iter()
+        .map(|p| (clean(p.1), clean(p.2 * 100.0)))
+        .collect();
+    chart
+        .draw_series(LineSeries::new(curve.clone(), FORECAST.stroke_width(2)))
+        .map_err(err)?
+        .label("replenish, every series at the labelled fill-rate target")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], FORECAST.stroke_width(2)));
+    chart
+        .draw_series(curve.iter().map(|&p| Circle::new(p, 4, FORECAST.filled())))
+        .map_err(err)?;
+    // Target labels above-left of the curve's points, clear of the line.
+    chart
+        .draw_series(c.curve.iter().zip(&curve).map(|(t, &p)| {
+            EmptyElement::at(p)
+                + Text::new(
+                    format!("{:.0} %", t.0 * 100.0),
+                    (-8, -6),
+                    text_style(12.0, &MUTED).pos(Pos::new(HPos::Right, VPos::Bottom)),
+                )
+        }))
+        .map_err(err)?;
+    for (i, (label, x, y)) in c.points.iter().enumerate() {
+        let color = if i == 0 {
+            REORDER_POINT
+        } else {
+            BASELINES[(i - 1) % BASELINES.len()]
+        };
+        let p = (clean(*x), clean(y * 100.0));
+        chart
+            .draw_series(std::iter::once(TriangleMarker::new(p, 8, color.filled())))
+            .map_err(err)?
+            .label(label.as_str())
+            .legend(move |(x, y)| TriangleMarker::new((x + 10, y), 6, color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(MUTED)
+        .label_font(text_style(13.0, &INK))
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}

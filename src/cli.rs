@@ -12,6 +12,7 @@ use replenish::config::Config;
 use replenish::holdout;
 use replenish::pipeline::{self, RunOptions};
 use replenish::sample::{self, SampleOptions};
+use replenish::simulate::{self, SimulateOptions};
 
 /// Print a line on stdout; a closed pipe (`replenish … | head`) is not an error.
 macro_rules! say {
@@ -49,6 +50,9 @@ pub enum Command {
     Run(RunArgs),
     /// Write a synthetic but realistic company history (the sample data set).
     Sample(SampleArgs),
+    /// Replay the policy over held-back history beside the usual reorder rules:
+    /// achieved fill rate, backorders and inventory, and the trade-off curve.
+    Simulate(SimulateArgs),
     /// Forecast the last H points of every series of a long file (unique_id, ds, y)
     /// from the rest, for side-by-side scoring with the peers in ../shared/peers.
     Forecast(ForecastArgs),
@@ -106,6 +110,18 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
+/// Options of `replenish simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The same inputs and settings as `replenish run`.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// First day replayed, YYYY-MM-DD (rounded up to a bucket start; default:
+    /// `simulate.origin_buckets` before the end of the history).
+    #[arg(long, value_parser = parse_date)]
+    pub origin: Option<NaiveDate>,
+}
+
 /// Options of `replenish sample`.
 #[derive(Debug, Args)]
 pub struct SampleArgs {
@@ -148,10 +164,12 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run(args),
         Command::Sample(args) => sample(args),
         Command::Forecast(args) => forecast(args),
+        Command::Simulate(args) => simulate(args),
     }
 }
 
-fn run(args: RunArgs) -> anyhow::Result<()> {
+/// The config file merged with the command-line overrides.
+fn run_config(args: &RunArgs) -> anyhow::Result<Config> {
     let mut config = match &args.config {
         Some(path) => Config::from_file(path)?,
         None => Config::default(),
@@ -168,6 +186,80 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     if args.as_of.is_some() {
         config.run.as_of = args.as_of.map(|d| d.to_string());
     }
+    Ok(config)
+}
+
+fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
+    let config = run_config(&args.run)?;
+    let options = SimulateOptions {
+        data: PathBuf::from(&config.run.data),
+        out: PathBuf::from(&config.run.out),
+        as_of: args.run.as_of,
+        origin: args.origin,
+        config,
+        threads: args.run.threads,
+    };
+    let out = simulate::run(&options)?;
+    if args.run.quiet {
+        return Ok(());
+    }
+    say!(
+        "replenish {}: policy replayed from {} to {} ({} days, {} series; each policy starts at its order-up-to level)",
+        env!("CARGO_PKG_VERSION"),
+        out.origin,
+        out.dataset.as_of,
+        out.days,
+        out.series.len()
+    );
+    let all = |_: &simulate::SeriesResult| true;
+    say!(
+        "  {:<28} {:>7} {:>9} {:>8} {:>14}",
+        "policy",
+        "target",
+        "fill rate",
+        "cycles",
+        if out.in_value {
+            "mean inventory"
+        } else {
+            "mean units"
+        }
+    );
+    for v in out.variants() {
+        let t = out.totals(v, all);
+        say!(
+            "  {:<28} {:>7} {:>8.1}% {:>7.1}% {:>14}",
+            v.name(),
+            t.target
+                .map(|x| format!("{:.1}%", x * 100.0))
+                .unwrap_or_default(),
+            t.fill_rate() * 100.0,
+            t.cycle_service() * 100.0,
+            thousands(out.inventory(&t))
+        );
+    }
+    for c in out.comparisons() {
+        match c.replenish_inventory {
+            Some(r) if c.inventory > 0.0 => say!(
+                "  at {:.1}% fill rate, {} holds {} where replenish needs {} ({:+.0}%)",
+                c.fill_rate * 100.0,
+                c.baseline.name(),
+                thousands(c.inventory),
+                thousands(r),
+                (r / c.inventory - 1.0) * 100.0
+            ),
+            _ => say!(
+                "  {} reaches {:.1}% fill rate, outside replenish's curve",
+                c.baseline.name(),
+                c.fill_rate * 100.0
+            ),
+        }
+    }
+    say!("  report        {}", out.report_dir.display());
+    Ok(())
+}
+
+fn run(args: RunArgs) -> anyhow::Result<()> {
+    let config = run_config(&args)?;
     let options = RunOptions {
         data: PathBuf::from(&config.run.data),
         out: PathBuf::from(&config.run.out),

@@ -26,6 +26,8 @@ pub struct Config {
     pub report: ReportConfig,
     /// Limits of the exception rules.
     pub exceptions: ExceptionsConfig,
+    /// The replay of the policy over held-back history (`replenish simulate`).
+    pub simulate: SimulateConfig,
     /// Column-name mapping per input file: `[columns.sales] qty = "Units"`.
     pub columns: BTreeMap<String, BTreeMap<String, String>>,
 }
@@ -166,6 +168,41 @@ impl Default for ExceptionsConfig {
     }
 }
 
+/// Settings of `replenish simulate`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SimulateConfig {
+    /// Buckets of history held back and replayed; default 26 weekly, 12 monthly, 90 daily.
+    pub origin_buckets: Option<usize>,
+    /// Refit the forecasts at every review that has a new complete bucket
+    /// (as the weekly batch does); false: keep the forecast made at the origin.
+    pub refit: bool,
+    /// Demand that cannot be served is lost instead of backordered.
+    pub lost_sales: bool,
+    /// Seed of the lead-time draws.
+    pub seed: u64,
+    /// Fill-rate targets of the trade-off curve (every series at the same target).
+    pub targets: Vec<f64>,
+    /// The spreadsheet baseline orders up to this many weeks of average sales.
+    pub cover_weeks: f64,
+    /// Days of recorded sales the spreadsheet baseline averages.
+    pub cover_history_days: f64,
+}
+
+impl Default for SimulateConfig {
+    fn default() -> Self {
+        SimulateConfig {
+            origin_buckets: None,
+            refit: true,
+            lost_sales: false,
+            seed: 42,
+            targets: vec![0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99],
+            cover_weeks: 8.0,
+            cover_history_days: 91.0,
+        }
+    }
+}
+
 /// Report settings.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -269,6 +306,8 @@ pub const FILE_COLUMNS: &[(&str, &[&str])] = &[
             "review_period_days",
             "order_cost",
             "holding_rate",
+            "min_qty",
+            "max_qty",
         ],
     ),
     (
@@ -354,6 +393,27 @@ impl Config {
                 return Err(Error::Config(format!(
                     "policy.{name} = [{}, {}]: expected two increasing positive numbers",
                     t[0], t[1]
+                )));
+            }
+        }
+        let sim = &self.simulate;
+        if sim.targets.is_empty() || sim.targets.iter().any(|t| !(*t > 0.0 && *t < 1.0)) {
+            return Err(Error::Config(
+                "simulate.targets: expected one or more values strictly between 0 and 1".into(),
+            ));
+        }
+        if sim.origin_buckets == Some(0) {
+            return Err(Error::Config(
+                "simulate.origin_buckets: expected at least 1".into(),
+            ));
+        }
+        for (name, v) in [
+            ("cover_weeks", sim.cover_weeks),
+            ("cover_history_days", sim.cover_history_days),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(Error::Config(format!(
+                    "simulate.{name} = {v}: expected a positive number"
                 )));
             }
         }

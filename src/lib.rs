@@ -25,6 +25,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod report;
 pub mod sample;
+pub mod simulate;
 pub mod stats;
 pub mod warnings;
 

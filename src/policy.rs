@@ -18,8 +18,8 @@
 //!   units over L + R, or an intermittent pattern) use a Poisson or, when
 //!   over-dispersed, negative-binomial lead-time demand instead: the smallest
 //!   whole s with P(X ≤ s) ≥ α, or with E[(X − s)⁺] ≤ (1 − β)·Q;
-//! * safety stock = s − μ, never below zero (a fill-rate target met by the
-//!   order quantity alone gets no safety stock rather than a negative one);
+//! * safety stock = s − μ; it is negative when the order quantity alone gives
+//!   more than a fill-rate target (the reorder point never goes below zero);
 //! * order-up-to S = s + Q;
 //! * order S − IP when the inventory position IP is below s, rounded up to the
 //!   MOQ and to a multiple of the pack size;
@@ -236,9 +236,14 @@ pub fn plan(input: &PolicyInput) -> PolicyOutput {
             .rate
             .between(protection, protection + input.order_cycle_days.max(0.0)),
     };
-    // Units short per cycle are measured against what one cycle orders; with
-    // periodic review that is at least one review period's demand.
-    let fill_quantity = cycle_quantity.max(input.rate.between(l, protection));
+    // Units short per cycle are measured against what one cycle orders: at
+    // least one review period's demand, rounded up to the MOQ and pack size
+    // as the order will be.
+    let fill_quantity = round_order(
+        cycle_quantity.max(input.rate.between(l, protection)),
+        input.moq,
+        input.pack_size,
+    );
     let discrete = mu > 0.0 && (input.count_demand || mu < input.count_below);
     let distribution = if !discrete {
         LeadTimeDistribution::Normal
@@ -279,7 +284,7 @@ pub fn plan(input: &PolicyInput) -> PolicyOutput {
                 ))
             }),
     };
-    let reorder_point = point.max(mu);
+    let reorder_point = point.max(0.0);
     let safety_stock = reorder_point - mu;
     let order_up_to = reorder_point + cycle_quantity;
     let shortage = match distribution {

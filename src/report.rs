@@ -1,6 +1,8 @@
 //! Report: the run's tables (CSV, written through Polars), charts and
-//! `run.json`, written into a temporary folder that is renamed into place only
-//! when complete, so a failed run never leaves a half-written report.
+//! `run.json` — and the simulation's tables, trade-off chart and
+//! `simulation.json` — each written into a temporary folder that is renamed
+//! into place only when complete, so a failed run never leaves a half-written
+//! report.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -10,12 +12,13 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::charts::{self, SeriesChart};
+use crate::charts::{self, FrontierChart, SeriesChart};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exceptions;
 use crate::forecast::Calibration;
 use crate::pipeline::{RunOutput, SeriesPlan, date_after};
+use crate::simulate::{self, SimulationOutput, Variant, engine::Outcome};
 
 /// Round to 3 decimals for output, mapping −0 and non-finite values to 0.
 fn r3(x: f64) -> f64 {
@@ -86,8 +89,18 @@ fn io_write(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Write every output of the run into `out/<as-of>/`, atomically.
 pub fn write(run: &RunOutput, config: &Config, out: &Path) -> Result<()> {
+    write_atomically(out, &run.report_dir, |dir| write_all(run, config, dir))
+}
+
+/// Fill a temporary folder beside `final_dir` with `fill`, then rename it into
+/// place (replacing an earlier folder of the same name); on failure nothing
+/// but the earlier folder is left.
+fn write_atomically(
+    out: &Path,
+    final_dir: &Path,
+    fill: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| Error::io("cannot create", out, e))?;
-    let final_dir = run.report_dir.clone();
     let name = final_dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -97,7 +110,7 @@ pub fn write(run: &RunOutput, config: &Config, out: &Path) -> Result<()> {
         std::fs::remove_dir_all(&tmp).map_err(|e| Error::io("cannot remove", &tmp, e))?;
     }
     std::fs::create_dir_all(&tmp).map_err(|e| Error::io("cannot create", &tmp, e))?;
-    let result = write_all(run, config, &tmp).and_then(|()| replace_dir(&tmp, &final_dir));
+    let result = fill(&tmp).and_then(|()| replace_dir(&tmp, final_dir));
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
@@ -770,6 +783,248 @@ fn write_run_json(
             .stages
             .iter()
             .map(|(s, t)| (*s, (t * 1000.0).round() / 1000.0))
+            .collect(),
+    };
+    let text = serde_json::to_string_pretty(&doc).map_err(|e| Error::Internal(e.to_string()))?;
+    io_write(path, format!("{text}\n").as_bytes())
+}
+
+/// Write the simulation's folder `out/<as-of>-simulation/`, atomically:
+/// `simulation.csv` (per series and policy), `simulation_summary.csv` (per
+/// policy and ABC class), `frontier.png` / `.svg` and `simulation.json`.
+pub fn write_simulation(sim: &SimulationOutput, config: &Config, out: &Path) -> Result<()> {
+    write_atomically(out, &sim.report_dir, |dir| {
+        write_simulation_series(sim, &dir.join("simulation.csv"))?;
+        let summary = simulate::summary(sim);
+        write_simulation_summary(sim, &summary, &dir.join("simulation_summary.csv"))?;
+        write_frontier(sim, dir)?;
+        write_simulation_json(sim, config, &summary, &dir.join("simulation.json"))
+    })
+}
+
+fn write_simulation_series(sim: &SimulationOutput, path: &Path) -> Result<()> {
+    let rows: Vec<(&simulate::SeriesResult, Variant, f64, &Outcome)> = sim
+        .series
+        .iter()
+        .flat_map(|s| {
+            s.outcomes
+                .iter()
+                .map(move |(v, start, o)| (s, *v, *start, o))
+        })
+        .collect();
+    let key = |s: &simulate::SeriesResult| &sim.dataset.keys[s.id];
+    let mut t = Table::default();
+    t.text("sku", rows.iter().map(|r| key(r.0).sku.as_str()))
+        .text("location", rows.iter().map(|r| key(r.0).location.as_str()))
+        .text("abc", rows.iter().map(|r| r.0.abc.to_string()))
+        .text("policy", rows.iter().map(|r| r.1.name()))
+        .opt_num("target", rows.iter().map(|r| target_of(r.0, r.1)))
+        .num("start_on_hand", rows.iter().map(|r| r.2))
+        .text("lead_times_from", rows.iter().map(|r| r.0.lead_times_from))
+        .num("demand", rows.iter().map(|r| r.3.demand))
+        .num(
+            "served_from_stock",
+            rows.iter().map(|r| r.3.served_from_stock),
+        )
+        .num("fill_rate", rows.iter().map(|r| r.3.fill_rate()))
+        .num("cycle_service", rows.iter().map(|r| r.3.cycle_service()))
+        .num("short_units", rows.iter().map(|r| r.3.short))
+        .num("lost_units", rows.iter().map(|r| r.3.lost))
+        .num(
+            "backorder_unit_days",
+            rows.iter().map(|r| r.3.backorder_unit_days),
+        )
+        .num("mean_on_hand", rows.iter().map(|r| r.3.mean_on_hand()))
+        .num(
+            "mean_on_hand_value",
+            rows.iter().map(|r| r.3.mean_on_hand() * r.0.unit_cost),
+        )
+        .int("orders", rows.iter().map(|r| u64::from(r.3.orders)))
+        .num("ordered_units", rows.iter().map(|r| r.3.ordered));
+    t.write(path)
+}
+
+/// The fill-rate (or cycle-service) target of a replenish policy for a series.
+fn target_of(s: &simulate::SeriesResult, v: Variant) -> Option<f64> {
+    match v {
+        Variant::Target(t) => Some(t),
+        Variant::Replenish | Variant::ShipmentsOnly => Some(s.service.level()),
+        _ => None,
+    }
+}
+
+fn write_simulation_summary(
+    sim: &SimulationOutput,
+    rows: &[(Variant, String, simulate::Totals)],
+    path: &Path,
+) -> Result<()> {
+    let mut t = Table::default();
+    t.text("policy", rows.iter().map(|r| r.0.name()))
+        .opt_num("target", rows.iter().map(|r| r.2.target))
+        .text("abc", rows.iter().map(|r| r.1.as_str()))
+        .int("series", rows.iter().map(|r| r.2.series as u64))
+        .num("demand", rows.iter().map(|r| r.2.demand))
+        .num("fill_rate", rows.iter().map(|r| r.2.fill_rate()))
+        .num("cycle_service", rows.iter().map(|r| r.2.cycle_service()))
+        .num("short_units", rows.iter().map(|r| r.2.short))
+        .num("lost_units", rows.iter().map(|r| r.2.lost))
+        .num(
+            "backorder_unit_days",
+            rows.iter().map(|r| r.2.backorder_days),
+        )
+        .num("mean_on_hand", rows.iter().map(|r| r.2.on_hand))
+        .num("mean_on_hand_value", rows.iter().map(|r| r.2.on_hand_value))
+        .int("orders", rows.iter().map(|r| r.2.orders))
+        .num("turns", rows.iter().map(|r| r.2.turns));
+    let _ = sim;
+    t.write(path)
+}
+
+fn write_frontier(sim: &SimulationOutput, dir: &Path) -> Result<()> {
+    let all = |_: &simulate::SeriesResult| true;
+    let curve: Vec<(f64, f64, f64)> = sim
+        .variants()
+        .into_iter()
+        .filter_map(|v| {
+            v.target().map(|t| {
+                let tot = sim.totals(v, all);
+                (t, sim.inventory(&tot), tot.fill_rate())
+            })
+        })
+        .collect();
+    let points: Vec<(String, f64, f64)> = sim
+        .variants()
+        .into_iter()
+        .filter(|v| v.target().is_none())
+        .map(|v| {
+            let tot = sim.totals(v, all);
+            let label = match v {
+                Variant::Replenish => "replenish at the configured targets".to_string(),
+                Variant::ShipmentsOnly => "replenish on shipments only".to_string(),
+                Variant::MinMax => format!("ERP min/max ({} series)", tot.series),
+                Variant::SalesCover => "order up to N weeks of average sales".to_string(),
+                Variant::Target(_) => String::new(),
+            };
+            (label, sim.inventory(&tot), tot.fill_rate())
+        })
+        .collect();
+    let title = format!(
+        "Fill rate vs inventory, replayed {} to {} ({} series)",
+        sim.origin,
+        sim.dataset.as_of,
+        sim.series.len()
+    );
+    let chart = FrontierChart {
+        title: &title,
+        x_label: if sim.in_value {
+            "Mean inventory on hand (value)"
+        } else {
+            "Mean inventory on hand (units)"
+        },
+        curve: &curve,
+        points: &points,
+    };
+    charts::draw_frontier_png(&chart, &dir.join("frontier.png"))
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    charts::draw_frontier_svg(&chart, &dir.join("frontier.svg"))
+        .map_err(|e| Error::Internal(e.to_string()))
+}
+
+#[derive(Serialize)]
+struct SimulationJson<'a> {
+    tool: &'static str,
+    version: &'static str,
+    as_of: String,
+    origin: String,
+    days: usize,
+    bucket: &'static str,
+    series: usize,
+    start_stock: &'static str,
+    lead_times_from: BTreeMap<&'static str, usize>,
+    inventory_measure: &'static str,
+    summary: Vec<SummaryJson>,
+    comparisons: Vec<ComparisonJson>,
+    config: &'a Config,
+    inputs: Vec<InputJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct SummaryJson {
+    policy: &'static str,
+    target: Option<f64>,
+    abc: String,
+    series: usize,
+    fill_rate: f64,
+    cycle_service: f64,
+    mean_inventory: f64,
+}
+
+#[derive(Serialize)]
+struct ComparisonJson {
+    baseline: &'static str,
+    series: usize,
+    fill_rate: f64,
+    inventory: f64,
+    replenish_inventory_at_same_fill_rate: Option<f64>,
+    saving: Option<f64>,
+}
+
+fn write_simulation_json(
+    sim: &SimulationOutput,
+    config: &Config,
+    summary: &[(Variant, String, simulate::Totals)],
+    path: &Path,
+) -> Result<()> {
+    let doc = SimulationJson {
+        tool: "replenish",
+        version: env!("CARGO_PKG_VERSION"),
+        as_of: sim.dataset.as_of.to_string(),
+        origin: sim.origin.to_string(),
+        days: sim.days,
+        bucket: sim.panel.bucket.name(),
+        series: sim.series.len(),
+        start_stock: "each policy's order-up-to level at the origin, nothing on order (inventory history is not in the data contract)",
+        lead_times_from: simulate::lead_time_sources(sim),
+        inventory_measure: if sim.in_value { "value" } else { "units" },
+        summary: summary
+            .iter()
+            .map(|(v, class, t)| SummaryJson {
+                policy: v.name(),
+                target: t.target.map(r3),
+                abc: class.clone(),
+                series: t.series,
+                fill_rate: r3(t.fill_rate()),
+                cycle_service: r3(t.cycle_service()),
+                mean_inventory: r3(sim.inventory(t)),
+            })
+            .collect(),
+        comparisons: sim
+            .comparisons()
+            .into_iter()
+            .map(|c| ComparisonJson {
+                baseline: c.baseline.name(),
+                series: c.series,
+                fill_rate: r3(c.fill_rate),
+                inventory: r3(c.inventory),
+                replenish_inventory_at_same_fill_rate: c.replenish_inventory.map(r3),
+                saving: c
+                    .replenish_inventory
+                    .filter(|_| c.inventory > 0.0)
+                    .map(|r| r3(1.0 - r / c.inventory)),
+            })
+            .collect(),
+        config,
+        inputs: sim
+            .dataset
+            .files
+            .iter()
+            .map(|f| InputJson {
+                file: f.name,
+                path: &f.path,
+                format: f.format,
+                sha256: &f.sha256,
+                rows: f.rows,
+            })
             .collect(),
     };
     let text = serde_json::to_string_pretty(&doc).map_err(|e| Error::Internal(e.to_string()))?;

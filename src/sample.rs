@@ -39,7 +39,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Gamma, Poisson, StandardNormal};
 
 /// Header of `items.csv`.
-pub const ITEMS_HEADER: &str = "sku,description,supplier,unit_cost,lead_time_days,lead_time_sd_days,moq,pack_size,service_level,review_period_days";
+pub const ITEMS_HEADER: &str = "sku,description,supplier,unit_cost,lead_time_days,lead_time_sd_days,moq,pack_size,service_level,review_period_days,min_qty,max_qty";
 /// Header of `sales.csv`.
 pub const SALES_HEADER: &str = "sku,location,date,qty,price,promo";
 /// Header of `backorders.csv`.
@@ -988,6 +988,19 @@ fn write_item_row(buf: &mut Vec<u8>, item: &Item) {
     if item.review_weeks > 1 {
         push_uint(buf, item.review_weeks as u64 * 7);
     }
+    // The ERP's min/max, set once the usual way: min = demand over the lead
+    // time plus a week, max = min + four weeks (weekly mean at the first location).
+    let d = &item.demand;
+    let weekly = if d.sporadic() {
+        d.occurrence_at(1.0) * d.mean_size(1.0)
+    } else {
+        d.level
+    };
+    let min = (weekly * (f64::from(item.lead_time) / 7.0 + 1.0)).ceil();
+    buf.push(b',');
+    push_uint(buf, min as u64);
+    buf.push(b',');
+    push_uint(buf, (min + (4.0 * weekly).ceil()) as u64);
     buf.push(b'\n');
 }
 
@@ -1447,7 +1460,7 @@ mod tests {
         ];
         assert_eq!(
             ITEMS_HEADER,
-            "sku,description,supplier,unit_cost,lead_time_days,lead_time_sd_days,moq,pack_size,service_level,review_period_days"
+            "sku,description,supplier,unit_cost,lead_time_days,lead_time_sd_days,moq,pack_size,service_level,review_period_days,min_qty,max_qty"
         );
         for (f, h) in expect {
             let text = read(&dir.0, f);

@@ -48,7 +48,8 @@ fn policy(case: &Value, service: ServiceTarget, q: Option<f64>) -> PolicyOutput 
         count_demand: false,
         count_below: 0.0,
         moq: 0.0,
-        pack_size: 1.0,
+        // Continuous units, as in the reference (orders are otherwise whole packs).
+        pack_size: 1e-6,
         on_hand: 0.0,
         on_order: 0.0,
         backordered: 0.0,
@@ -124,10 +125,10 @@ fn fill_rate_reorder_points() {
             close(k, num(r, &["k"]), &format!("{name} k at {level}"));
             let want = num(r, &["reorder_point"]);
             let out = policy(&case, ServiceTarget::FillRate(beta), Some(q));
-            // replenish never plans a negative safety stock.
+            // replenish never plans a negative reorder point.
             close(
                 out.reorder_point,
-                want.max(mu),
+                want.max(0.0),
                 &format!("{name} fill-rate r at {level}"),
             );
             close(out.cycle_quantity, q, &format!("{name} Q"));
@@ -136,7 +137,7 @@ fn fill_rate_reorder_points() {
                 num(r, &["fill_rate_exact_continuous_review"]),
                 &format!("{name} exact fill rate at {level}"),
             );
-            if want >= mu {
+            if want >= 0.0 {
                 close(
                     out.expected_fill_rate,
                     beta,

@@ -74,6 +74,10 @@ pub struct Item {
     pub order_cost: Option<f64>,
     /// Yearly holding cost as a share of unit cost.
     pub holding_rate: Option<f64>,
+    /// The ERP's reorder level (min of a min/max rule), for the simulation's baseline.
+    pub min_qty: Option<f64>,
+    /// The ERP's order-up-to level (max of a min/max rule).
+    pub max_qty: Option<f64>,
 }
 
 /// One purchase-order line.
@@ -546,6 +550,20 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
         let review = it.optional_numbers("review_period_days", None)?;
         let order_cost = it.optional_numbers("order_cost", Some(0.0))?;
         let holding_rate = it.optional_numbers("holding_rate", None)?;
+        let min_qty = it.optional_numbers("min_qty", Some(0.0))?;
+        let max_qty = it.optional_numbers("max_qty", Some(0.0))?;
+        if let (Some(lo), Some(hi)) = (&min_qty, &max_qty) {
+            for (row, (lo, hi)) in lo.iter().zip(hi).enumerate() {
+                if let (Some(lo), Some(hi)) = (lo, hi)
+                    && hi < lo
+                {
+                    return Err(Error::input(
+                        it.location(row, Some("max_qty")),
+                        format!("expected max_qty at least min_qty ({lo}), found {hi}"),
+                    ));
+                }
+            }
+        }
         for (name, values, upper) in [
             ("pack_size", &pack, f64::INFINITY),
             ("holding_rate", &holding_rate, f64::INFINITY),
@@ -587,6 +605,8 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
                 review_period_days: num(&review, row),
                 order_cost: num(&order_cost, row),
                 holding_rate: num(&holding_rate, row),
+                min_qty: num(&min_qty, row),
+                max_qty: num(&max_qty, row),
             };
             let line = it.line(row);
             let duplicate = match txt(&locs, row) {

@@ -1,0 +1,666 @@
+//! `replenish simulate`: replay the policy over held-back history and show
+//! what it would have done.
+//!
+//! The history is cut at an origin (by default 26 weeks, 12 months or 90 days
+//! before its end). Every series is forecast as of the origin, and the real
+//! demand after it (shipped + backordered) is replayed day by day
+//! ([`engine`]): orders are placed at every review, arrive after a lead time
+//! drawn from the series' received purchase orders (those received before the
+//! origin; the planned lead time without enough of them), demand is served
+//! from stock and the rest backordered or lost. The forecasts are refitted at
+//! every review that has a new complete bucket, with no row from after the
+//! review day in the fit. Inventory history is not part of the data contract,
+//! so every policy starts from its own order-up-to level with nothing on order,
+//! and the measures count from the day the first order can have arrived (lead
+//! time + review period after the origin): the starting stock flatters no policy.
+//!
+//! Compared on the same demand and the same lead-time draws (the k-th order of
+//! every policy gets the k-th draw): replenish at the configured targets,
+//! replenish at each fill-rate target of `simulate.targets` (the trade-off
+//! curve), replenish on forecasts of shipments only (without the backorder
+//! correction), the ERP min/max rule of the item master, and the spreadsheet
+//! rule "order up to N weeks of average sales" ([`rules`]).
+
+pub mod engine;
+pub mod rules;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use rand::SeedableRng;
+use rand::seq::IndexedRandom;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use crate::calendar::{Bucket, date_of_day, day_number};
+use crate::config::Config;
+use crate::demand::{self, Panel};
+use crate::error::{Error, Result};
+use crate::forecast::{self, Calibration, Candidates, SeriesForecast};
+use crate::ingest::{self, Dataset, PurchaseOrder};
+use crate::pipeline::{self, SeriesSettings};
+use crate::policy::ServiceTarget;
+
+use engine::{OrderRule, Outcome, Replay, replay};
+use rules::{MinMax, Policy, SalesCover};
+
+/// What to simulate.
+#[derive(Debug, Clone)]
+pub struct SimulateOptions {
+    /// Input folder.
+    pub data: PathBuf,
+    /// Folder under which `<as-of>-simulation/` is written.
+    pub out: PathBuf,
+    /// Planning date override (the end of the replay).
+    pub as_of: Option<NaiveDate>,
+    /// Origin override: the first day replayed (rounded up to a bucket start).
+    pub origin: Option<NaiveDate>,
+    /// Configuration.
+    pub config: Config,
+    /// Worker threads (`None`: all cores).
+    pub threads: Option<usize>,
+}
+
+/// A policy replayed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Variant {
+    /// replenish at the configured targets.
+    Replenish,
+    /// replenish with every series at this fill-rate target.
+    Target(f64),
+    /// replenish on forecasts of shipments only.
+    ShipmentsOnly,
+    /// The item master's min/max rule.
+    MinMax,
+    /// Order up to N weeks of average sales.
+    SalesCover,
+}
+
+impl Variant {
+    /// Name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Replenish => "replenish",
+            Variant::Target(_) => "replenish_at_target",
+            Variant::ShipmentsOnly => "replenish_shipments_only",
+            Variant::MinMax => "erp_min_max",
+            Variant::SalesCover => "sales_cover",
+        }
+    }
+
+    /// The fill-rate target every series gets, for [`Variant::Target`].
+    pub fn target(self) -> Option<f64> {
+        match self {
+            Variant::Target(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// A baseline replenish is compared with.
+    pub fn is_baseline(self) -> bool {
+        matches!(
+            self,
+            Variant::ShipmentsOnly | Variant::MinMax | Variant::SalesCover
+        )
+    }
+}
+
+/// The replay of one series under every policy.
+#[derive(Debug, Clone)]
+pub struct SeriesResult {
+    /// Series id.
+    pub id: usize,
+    /// ABC class at the origin.
+    pub abc: char,
+    /// Unit cost (0 when unknown).
+    pub unit_cost: f64,
+    /// The configured service target of the series.
+    pub service: ServiceTarget,
+    /// Where the replayed lead times came from: `purchase_orders` (draws) or `planned`.
+    pub lead_times_from: &'static str,
+    /// (policy, its starting stock, what happened), for every policy that applies.
+    pub outcomes: Vec<(Variant, f64, Outcome)>,
+}
+
+/// Totals of one policy over a set of series.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Totals {
+    /// Series.
+    pub series: usize,
+    /// Units demanded.
+    pub demand: f64,
+    /// Units served from stock.
+    pub served: f64,
+    /// Demand-weighted target (for replenish policies).
+    pub target: Option<f64>,
+    /// Review cycles with demand, and those with a shortage.
+    pub cycles: (u64, u64),
+    /// Units short.
+    pub short: f64,
+    /// Units lost.
+    pub lost: f64,
+    /// Backorder unit-days.
+    pub backorder_days: f64,
+    /// Mean units on hand (summed over series).
+    pub on_hand: f64,
+    /// Mean value on hand (summed over series).
+    pub on_hand_value: f64,
+    /// Orders placed.
+    pub orders: u64,
+    /// Yearly cost of goods moved (units when there is no cost) over mean value on hand.
+    pub turns: f64,
+}
+
+impl Totals {
+    /// Share of demand served from stock.
+    pub fn fill_rate(&self) -> f64 {
+        if self.demand > 0.0 {
+            self.served / self.demand
+        } else {
+            1.0
+        }
+    }
+
+    /// Share of review cycles without a shortage.
+    pub fn cycle_service(&self) -> f64 {
+        if self.cycles.0 > 0 {
+            1.0 - self.cycles.1 as f64 / self.cycles.0 as f64
+        } else {
+            1.0
+        }
+    }
+}
+
+/// The result of a simulation.
+pub struct SimulationOutput {
+    /// The data read.
+    pub dataset: Dataset,
+    /// The demand panel.
+    pub panel: Panel,
+    /// First day replayed.
+    pub origin: NaiveDate,
+    /// Days replayed.
+    pub days: usize,
+    /// Per series.
+    pub series: Vec<SeriesResult>,
+    /// Spread calibration at the origin (demand forecasts).
+    pub calibration: Calibration,
+    /// Folder written.
+    pub report_dir: PathBuf,
+    /// Inventory is measured in value (some unit cost known) rather than units.
+    pub in_value: bool,
+}
+
+impl SimulationOutput {
+    /// The policies replayed, in report order.
+    pub fn variants(&self) -> Vec<Variant> {
+        let mut v: Vec<Variant> = Vec::new();
+        for s in &self.series {
+            for (variant, _, _) in &s.outcomes {
+                if !v.contains(variant) {
+                    v.push(*variant);
+                }
+            }
+        }
+        v
+    }
+
+    /// Totals of `variant` over the series `keep` accepts.
+    pub fn totals(&self, variant: Variant, keep: impl Fn(&SeriesResult) -> bool) -> Totals {
+        let mut t = Totals::default();
+        let mut weighted_target = 0.0;
+        let mut moved_value = 0.0;
+        for s in self.series.iter().filter(|s| keep(s)) {
+            let Some((_, _, o)) = s.outcomes.iter().find(|(v, _, _)| *v == variant) else {
+                continue;
+            };
+            let cost = if self.in_value { s.unit_cost } else { 1.0 };
+            t.series += 1;
+            t.demand += o.demand;
+            t.served += o.served_from_stock;
+            t.cycles.0 += u64::from(o.cycles);
+            t.cycles.1 += u64::from(o.cycles_short);
+            t.short += o.short;
+            t.lost += o.lost;
+            t.backorder_days += o.backorder_unit_days;
+            t.on_hand += o.mean_on_hand();
+            t.on_hand_value += o.mean_on_hand() * s.unit_cost;
+            t.orders += u64::from(o.orders);
+            moved_value += (o.demand - o.lost) * cost;
+            let target = match variant {
+                Variant::Target(x) => Some(x),
+                Variant::Replenish | Variant::ShipmentsOnly => Some(s.service.level()),
+                _ => None,
+            };
+            if let Some(x) = target {
+                weighted_target += x * o.demand;
+            }
+        }
+        if matches!(
+            variant,
+            Variant::Target(_) | Variant::Replenish | Variant::ShipmentsOnly
+        ) && t.demand > 0.0
+        {
+            t.target = Some(weighted_target / t.demand);
+        }
+        let held = if self.in_value {
+            t.on_hand_value
+        } else {
+            t.on_hand
+        };
+        t.turns = if held > 0.0 {
+            moved_value * 365.0 / self.days.max(1) as f64 / held
+        } else {
+            0.0
+        };
+        t
+    }
+
+    /// Inventory measure of the trade-off: mean value on hand, or units when
+    /// no unit cost is known.
+    pub fn inventory(&self, t: &Totals) -> f64 {
+        if self.in_value {
+            t.on_hand_value
+        } else {
+            t.on_hand
+        }
+    }
+
+    /// For each baseline: its fill rate and inventory over the series it ran
+    /// on, and the inventory replenish's trade-off curve needs for the same
+    /// fill rate on those series (interpolated between targets; `None` when
+    /// the baseline's fill rate is outside the curve).
+    pub fn comparisons(&self) -> Vec<Comparison> {
+        let targets: Vec<Variant> = self
+            .variants()
+            .into_iter()
+            .filter(|v| v.target().is_some())
+            .collect();
+        self.variants()
+            .into_iter()
+            .filter(|v| v.is_baseline())
+            .map(|baseline| {
+                let on = |s: &SeriesResult| s.outcomes.iter().any(|(v, _, _)| *v == baseline);
+                let b = self.totals(baseline, on);
+                let mut curve: Vec<(f64, f64)> = targets
+                    .iter()
+                    .map(|v| {
+                        let t = self.totals(*v, on);
+                        (t.fill_rate(), self.inventory(&t))
+                    })
+                    .collect();
+                curve.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let f = b.fill_rate();
+                let at_same_fill = curve.windows(2).find_map(|w| {
+                    let ((f0, i0), (f1, i1)) = (w[0], w[1]);
+                    (f0 <= f && f <= f1).then(|| {
+                        if f1 > f0 {
+                            i0 + (i1 - i0) * (f - f0) / (f1 - f0)
+                        } else {
+                            i0.min(i1)
+                        }
+                    })
+                });
+                Comparison {
+                    baseline,
+                    series: b.series,
+                    fill_rate: f,
+                    inventory: self.inventory(&b),
+                    replenish_inventory: at_same_fill,
+                }
+            })
+            .collect()
+    }
+}
+
+/// A baseline beside replenish's trade-off curve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// The baseline.
+    pub baseline: Variant,
+    /// Series it ran on.
+    pub series: usize,
+    /// Its achieved fill rate.
+    pub fill_rate: f64,
+    /// Its mean inventory (value, or units).
+    pub inventory: f64,
+    /// replenish's inventory at the same fill rate, when within the curve.
+    pub replenish_inventory: Option<f64>,
+}
+
+/// Buckets held back by default: 26 weeks, 12 months or 90 days.
+pub fn default_origin_buckets(bucket: Bucket) -> usize {
+    match bucket {
+        Bucket::Day => 90,
+        Bucket::Week => 26,
+        Bucket::Month => 12,
+    }
+}
+
+/// Run the simulation and write its folder.
+pub fn run(options: &SimulateOptions) -> Result<SimulationOutput> {
+    let config = &options.config;
+    config.validate()?;
+    let pool = pipeline::thread_pool(options.threads)?;
+    let dataset = ingest::load(&options.data, config, options.as_of)?;
+    let bucket = config.run.bucket;
+    let panel = Panel::build(&dataset, bucket);
+    let first = panel
+        .series
+        .iter()
+        .map(|s| s.start)
+        .min()
+        .unwrap_or(panel.end);
+    let origin_bucket = match options.origin {
+        Some(d) => {
+            let day = day_number(d);
+            let b = bucket.index(day);
+            if bucket.start_day(b) < day { b + 1 } else { b }
+        }
+        None => {
+            panel.end
+                - config
+                    .simulate
+                    .origin_buckets
+                    .unwrap_or_else(|| default_origin_buckets(bucket)) as i64
+        }
+    };
+    if origin_bucket <= first || origin_bucket >= panel.end {
+        return Err(Error::Config(format!(
+            "simulate: the origin {} leaves no history before it or nothing to replay after it (history {} to {}, {} buckets)",
+            bucket.start(origin_bucket),
+            bucket.start(first),
+            bucket.start(panel.end),
+            panel.end - first
+        )));
+    }
+    let origin_day = bucket.start_day(origin_bucket);
+    let origin = date_of_day(origin_day)
+        .ok_or_else(|| Error::Internal(format!("origin day {origin_day} out of range")))?;
+    let in_value = dataset
+        .items
+        .iter()
+        .any(|i| i.as_ref().and_then(|i| i.unit_cost).unwrap_or(0.0) > 0.0);
+
+    let series = pool.install(|| simulate_all(&dataset, &panel, config, origin_bucket))?;
+    let days = (bucket.start_day(panel.end) - origin_day) as usize;
+    let report_dir = options.out.join(format!("{}-simulation", dataset.as_of));
+    let (series, calibration) = series;
+    let output = SimulationOutput {
+        dataset,
+        panel,
+        origin,
+        days,
+        series,
+        calibration,
+        report_dir,
+        in_value,
+    };
+    crate::report::write_simulation(&output, config, &options.out)?;
+    Ok(output)
+}
+
+/// Forecasts of one series from its origin on: (first forecast bucket, forecast).
+struct Prepared {
+    settings: SeriesSettings,
+    abc: char,
+    unit_cost: f64,
+    demand: Vec<(i64, SeriesForecast)>,
+    shipments: Vec<(i64, SeriesForecast)>,
+    lead_times: Vec<usize>,
+    lead_times_from: &'static str,
+}
+
+fn simulate_all(
+    data: &Dataset,
+    panel: &Panel,
+    config: &Config,
+    origin_bucket: i64,
+) -> Result<(Vec<SeriesResult>, Calibration)> {
+    let bucket = panel.bucket;
+    let origin_day = bucket.start_day(origin_bucket);
+    let sim = &config.simulate;
+    let unit_costs: Vec<f64> = data
+        .items
+        .iter()
+        .map(|i| i.as_ref().and_then(|i| i.unit_cost).unwrap_or(0.0))
+        .collect();
+    // Classes from the year before the origin.
+    let annual_values: Vec<f64> = panel
+        .series
+        .iter()
+        .zip(&unit_costs)
+        .map(|(s, c)| {
+            let n = (origin_bucket - s.start).clamp(0, s.demand.len() as i64) as usize;
+            s.demand[n.saturating_sub(bucket.per_year())..n]
+                .iter()
+                .sum::<f64>()
+                * c
+        })
+        .collect();
+    let abc = demand::abc_classes(&annual_values, config.policy.abc_thresholds);
+    let candidates = Candidates::standard(
+        config.season_length(),
+        config.forecast.moving_average_window,
+    );
+    let refits: Vec<i64> = if sim.refit {
+        (origin_bucket..panel.end).collect()
+    } else {
+        vec![origin_bucket]
+    };
+    let replay_days = (bucket.start_day(panel.end) - origin_day) as usize;
+
+    let prepared: Vec<Prepared> = (0..panel.series.len())
+        .into_par_iter()
+        .map(|id| {
+            let s = &panel.series[id];
+            // Lead times known at the origin: lines received before it.
+            let received: Vec<PurchaseOrder> = data.purchase_orders[id]
+                .iter()
+                .filter(|po| po.received_day.is_some_and(|r| r < origin_day))
+                .cloned()
+                .collect();
+            let settings =
+                pipeline::series_settings(data.items[id].as_ref(), &received, config, abc[id]);
+            let spec = pipeline::forecast_settings(
+                config,
+                bucket,
+                settings.lead_time_days,
+                settings.review_period_days,
+            );
+            let fit = |history: &[f64], b: i64| {
+                let n = (b - s.start).clamp(0, history.len() as i64) as usize;
+                let y = &history[..n];
+                let pattern = demand::pattern(y);
+                forecast::forecast_series(candidates.for_pattern(pattern), y, pattern, &spec)
+            };
+            let demand_fc = refits.iter().map(|&b| (b, fit(&s.demand, b))).collect();
+            let shipments_fc = refits.iter().map(|&b| (b, fit(&s.shipped, b))).collect();
+            // The k-th order's lead time: a draw from the received lines, else the plan's.
+            let observed: Vec<usize> = received
+                .iter()
+                .filter_map(|po| po.received_day.map(|r| (r - po.order_day).max(1) as usize))
+                .collect();
+            let draws = replay_days / (settings.review_period_days.round().max(1.0) as usize) + 1;
+            let (lead_times, lead_times_from) =
+                if observed.len() >= config.policy.min_lead_time_samples.max(1) {
+                    let mut rng = ChaCha8Rng::seed_from_u64(
+                        sim.seed ^ (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                    );
+                    (
+                        (0..draws)
+                            .map(|_| *observed.choose(&mut rng).unwrap_or(&1))
+                            .collect(),
+                        "purchase_orders",
+                    )
+                } else {
+                    (
+                        vec![settings.lead_time_days.round().max(1.0) as usize],
+                        "planned",
+                    )
+                };
+            Prepared {
+                settings,
+                abc: abc[id],
+                unit_cost: unit_costs[id],
+                demand: demand_fc,
+                shipments: shipments_fc,
+                lead_times,
+                lead_times_from,
+            }
+        })
+        .collect();
+
+    // Spreads calibrated across series at the origin, as the weekly run does.
+    let calibration = if config.forecast.calibrate {
+        forecast::calibration(
+            prepared
+                .iter()
+                .filter_map(|p| p.demand.first().map(|f| &f.1)),
+        )
+    } else {
+        Calibration::NONE
+    };
+    let shipments_calibration = if config.forecast.calibrate {
+        forecast::calibration(
+            prepared
+                .iter()
+                .filter_map(|p| p.shipments.first().map(|f| &f.1)),
+        )
+    } else {
+        Calibration::NONE
+    };
+
+    let results = prepared
+        .into_par_iter()
+        .enumerate()
+        .map(|(id, mut p)| {
+            for (_, fc) in &mut p.demand {
+                fc.sigma *= calibration.factor(fc.distribution);
+            }
+            for (_, fc) in &mut p.shipments {
+                fc.sigma *= shipments_calibration.factor(fc.distribution);
+            }
+            replay_series(data, panel, config, origin_bucket, id, &p)
+        })
+        .collect();
+    Ok((results, calibration))
+}
+
+fn replay_series(
+    data: &Dataset,
+    panel: &Panel,
+    config: &Config,
+    origin_bucket: i64,
+    id: usize,
+    p: &Prepared,
+) -> SeriesResult {
+    let bucket = panel.bucket;
+    let s = &panel.series[id];
+    let origin_day = bucket.start_day(origin_bucket);
+    // Real demand after the origin, spread evenly over each bucket's days.
+    let mut daily = Vec::new();
+    for b in origin_bucket..panel.end {
+        let days = bucket.days_in(b);
+        let k = b - s.start;
+        let d = if k >= 0 {
+            s.demand.get(k as usize).copied().unwrap_or(0.0)
+        } else {
+            0.0
+        };
+        daily.extend(std::iter::repeat_n(d / f64::from(days), days as usize));
+    }
+    let sim = &config.simulate;
+    let replay_with = |rule: &mut dyn OrderRule, start: f64| -> Outcome {
+        let r = Replay {
+            demand: &daily,
+            review_days: p.settings.review_period_days.round().max(1.0) as usize,
+            lead_times: &p.lead_times,
+            start_on_hand: start,
+            lost_sales: sim.lost_sales,
+            measure_from: (p.settings.lead_time_days + p.settings.review_period_days)
+                .ceil()
+                .max(0.0) as usize,
+        };
+        replay(&r, rule)
+    };
+    let policy_on = |settings: SeriesSettings, forecasts: &[(i64, SeriesForecast)]| {
+        let mut rule = Policy {
+            settings,
+            forecasts,
+            unit_cost: p.unit_cost,
+            config,
+            bucket,
+            origin_day,
+        };
+        let start = rule.order_up_to_at_origin();
+        (start, replay_with(&mut rule, start))
+    };
+    let mut outcomes = Vec::new();
+    let (start, o) = policy_on(p.settings, &p.demand);
+    outcomes.push((Variant::Replenish, start, o));
+    for &t in &sim.targets {
+        let mut settings = p.settings;
+        settings.service = ServiceTarget::FillRate(t);
+        let (start, o) = policy_on(settings, &p.demand);
+        outcomes.push((Variant::Target(t), start, o));
+    }
+    let (start, o) = policy_on(p.settings, &p.shipments);
+    outcomes.push((Variant::ShipmentsOnly, start, o));
+    if let Some(item) = data.items[id].as_ref()
+        && let (Some(min), Some(max)) = (item.min_qty, item.max_qty)
+    {
+        let mut rule = MinMax {
+            min,
+            max,
+            moq: p.settings.moq,
+            pack_size: p.settings.pack_size,
+        };
+        outcomes.push((Variant::MinMax, max, replay_with(&mut rule, max)));
+    }
+    let mut cover = SalesCover {
+        weeks: sim.cover_weeks,
+        history_days: sim.cover_history_days,
+        sales: &s.shipped,
+        start: s.start,
+        bucket,
+        origin_day,
+        moq: p.settings.moq,
+        pack_size: p.settings.pack_size,
+    };
+    let start = cover.level(0);
+    outcomes.push((Variant::SalesCover, start, replay_with(&mut cover, start)));
+    SeriesResult {
+        id,
+        abc: p.abc,
+        unit_cost: p.unit_cost,
+        service: p.settings.service,
+        lead_times_from: p.lead_times_from,
+        outcomes,
+    }
+}
+
+/// Rows of `simulation_summary.csv`: every policy (targets in order) by ABC
+/// class and in total.
+pub fn summary(out: &SimulationOutput) -> Vec<(Variant, String, Totals)> {
+    let mut rows = Vec::new();
+    for v in out.variants() {
+        for class in ["A", "B", "C", "all"] {
+            let t = out.totals(v, |s| class == "all" || s.abc.to_string() == class);
+            if t.series > 0 {
+                rows.push((v, class.to_string(), t));
+            }
+        }
+    }
+    rows
+}
+
+/// Counts of the series by where their replayed lead times came from.
+pub fn lead_time_sources(out: &SimulationOutput) -> BTreeMap<&'static str, usize> {
+    let mut m = BTreeMap::new();
+    for s in &out.series {
+        *m.entry(s.lead_times_from).or_default() += 1;
+    }
+    m
+}

@@ -1,0 +1,163 @@
+//! The order rules the simulation compares: replenish's policy on its
+//! forecasts, the ERP's min/max rule, and the spreadsheet rule "order up to N
+//! weeks of average sales".
+
+use crate::calendar::Bucket;
+use crate::config::Config;
+use crate::forecast::SeriesForecast;
+use crate::pipeline::{SeriesSettings, StockState};
+use crate::policy::{self, round_order};
+
+use super::engine::{OrderRule, Stock};
+
+fn state(day: usize, stock: &Stock) -> StockState {
+    StockState {
+        on_hand: stock.on_hand,
+        on_order: stock.on_order(),
+        backordered: stock.backlog,
+        allocated: 0.0,
+        arrivals: stock
+            .pipeline
+            .iter()
+            .map(|&(d, q)| (d as i64 - day as i64, q))
+            .collect(),
+    }
+}
+
+/// replenish's policy: at each review, the latest forecast made from complete
+/// buckets before the review day, applied to the simulated stock.
+pub struct Policy<'a> {
+    /// Series settings (lead time, review period, service target, MOQ, pack).
+    pub settings: SeriesSettings,
+    /// Forecasts, each with the first bucket it forecasts (the history ends
+    /// just before it), in increasing bucket order.
+    pub forecasts: &'a [(i64, SeriesForecast)],
+    /// Unit cost (for the EOQ).
+    pub unit_cost: f64,
+    /// The config (order cycle, count-distribution threshold).
+    pub config: &'a Config,
+    /// Bucket of the history.
+    pub bucket: Bucket,
+    /// Day number of the origin.
+    pub origin_day: i32,
+}
+
+impl Policy<'_> {
+    /// The forecast in use on `day` (days after the origin).
+    fn forecast_on(&self, day: usize) -> Option<&(i64, SeriesForecast)> {
+        let today = self.origin_day + day as i32;
+        self.forecasts
+            .iter()
+            .rev()
+            .find(|(b, _)| self.bucket.start_day(*b) <= today)
+            .or(self.forecasts.first())
+    }
+
+    /// The order-up-to level at the origin with no stock (the starting stock).
+    pub fn order_up_to_at_origin(&self) -> f64 {
+        let Some((first, fc)) = self.forecasts.first() else {
+            return 0.0;
+        };
+        let input = self.settings.policy_input(
+            self.config,
+            fc,
+            self.unit_cost,
+            (self.bucket, *first, self.origin_day),
+            StockState::default(),
+        );
+        policy::plan(&input).order_up_to
+    }
+}
+
+impl OrderRule for Policy<'_> {
+    fn order(&mut self, day: usize, stock: &Stock) -> f64 {
+        let Some((first, fc)) = self.forecast_on(day) else {
+            return 0.0;
+        };
+        let input = self.settings.policy_input(
+            self.config,
+            fc,
+            self.unit_cost,
+            (self.bucket, *first, self.origin_day + day as i32),
+            state(day, stock),
+        );
+        policy::plan(&input).order_qty
+    }
+}
+
+/// Order up to `max` when the position is at or below `min` (the ERP min/max rule).
+#[derive(Debug, Clone, Copy)]
+pub struct MinMax {
+    /// Reorder level.
+    pub min: f64,
+    /// Order-up-to level.
+    pub max: f64,
+    /// Minimum order quantity.
+    pub moq: f64,
+    /// Order multiple.
+    pub pack_size: f64,
+}
+
+impl OrderRule for MinMax {
+    fn order(&mut self, _day: usize, stock: &Stock) -> f64 {
+        let ip = stock.position();
+        if ip <= self.min {
+            round_order(self.max - ip, self.moq, self.pack_size)
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The spreadsheet rule: at every review, order up to `weeks` of the average
+/// daily sales recorded over the complete buckets of the last `history_days`.
+pub struct SalesCover<'a> {
+    /// Weeks of cover.
+    pub weeks: f64,
+    /// Days of recorded sales averaged.
+    pub history_days: f64,
+    /// Recorded sales (shipments) per bucket, the first at bucket `start`.
+    pub sales: &'a [f64],
+    /// Bucket index of `sales[0]`.
+    pub start: i64,
+    /// Bucket of the history.
+    pub bucket: Bucket,
+    /// Day number of the origin.
+    pub origin_day: i32,
+    /// Minimum order quantity.
+    pub moq: f64,
+    /// Order multiple.
+    pub pack_size: f64,
+}
+
+impl SalesCover<'_> {
+    /// The order-up-to level on `day` (days after the origin).
+    pub fn level(&self, day: usize) -> f64 {
+        let current = self.bucket.index(self.origin_day + day as i32);
+        let n = (self.history_days / self.bucket.mean_days())
+            .round()
+            .max(1.0) as i64;
+        let (mut units, mut days) = (0.0, 0.0);
+        for b in (current - n).max(self.start)..current {
+            units += self.sales[(b - self.start) as usize];
+            days += f64::from(self.bucket.days_in(b));
+        }
+        if days > 0.0 {
+            self.weeks * 7.0 * units / days
+        } else {
+            0.0
+        }
+    }
+}
+
+impl OrderRule for SalesCover<'_> {
+    fn order(&mut self, day: usize, stock: &Stock) -> f64 {
+        let target = self.level(day);
+        let ip = stock.position();
+        if ip < target {
+            round_order(target - ip, self.moq, self.pack_size)
+        } else {
+            0.0
+        }
+    }
+}
