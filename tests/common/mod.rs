@@ -44,8 +44,13 @@ impl Fixture {
 
     /// Run `replenish run` on the fixture, writing under `out`.
     pub fn run_into(&self, out: &Path, extra: &[&str]) -> Output {
+        self.command("run", out, extra)
+    }
+
+    /// Run `replenish <sub>` (run or simulate) on the fixture, writing under `out`.
+    pub fn command(&self, sub: &str, out: &Path, extra: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_replenish"))
-            .arg("run")
+            .arg(sub)
             .arg("--data")
             .arg(self.data())
             .arg("--out")

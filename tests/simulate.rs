@@ -1,0 +1,140 @@
+//! `replenish simulate` end to end on small fixtures.
+
+mod common;
+
+use common::{Fixture, read_csv, stderr, weekly_sales};
+
+/// 60 weeks to 2024-05-19: A steady (10 a week), B seasonal-ish, C sporadic.
+fn fixture(b_scale_after_origin: f64) -> Fixture {
+    let f = Fixture::new();
+    let mut sales = String::from("sku,location,date,qty\n");
+    weekly_sales(&mut sales, "A", "DC1", 60, 10.0);
+    let end = chrono::NaiveDate::from_ymd_opt(2024, 5, 19).unwrap();
+    let origin = chrono::NaiveDate::from_ymd_opt(2023, 11, 20).unwrap();
+    for w in (0..60).rev() {
+        let d = end - chrono::Duration::weeks(w);
+        let mut b = 20.0 + ((w * 37) % 11) as f64;
+        if d >= origin {
+            b *= b_scale_after_origin;
+        }
+        sales.push_str(&format!("B,DC1,{d},{b}\n"));
+        if w % 5 == 0 {
+            sales.push_str(&format!("C,DC1,{d},{}\n", 1 + w % 3));
+        }
+    }
+    f.write("sales.csv", sales);
+    f.write(
+        "items.csv",
+        "sku,supplier,unit_cost,lead_time_days,moq,pack_size,review_period_days,min_qty,max_qty\n\
+         A,S1,2,14,0,1,7,25,60\n\
+         B,S1,3,14,0,1,7,,\n\
+         C,S2,5,14,0,1,7,2,4\n",
+    );
+    f
+}
+
+fn simulate(f: &Fixture, out: &std::path::Path, extra: &[&str]) -> std::path::PathBuf {
+    let o = f.command("simulate", out, extra);
+    assert!(o.status.success(), "{}", stderr(&o));
+    out.join("2024-05-20-simulation")
+}
+
+fn row<'a>(
+    rows: &'a [std::collections::BTreeMap<String, String>],
+    sku: &str,
+    policy: &str,
+) -> &'a std::collections::BTreeMap<String, String> {
+    rows.iter()
+        .find(|r| r["sku"] == sku && r["policy"] == policy)
+        .unwrap_or_else(|| panic!("no row {sku} {policy}"))
+}
+
+#[test]
+fn writes_every_policy_and_a_steady_item_is_never_short() {
+    let f = fixture(1.0);
+    let dir = simulate(&f, &f.out(), &[]);
+    for file in [
+        "simulation.csv",
+        "simulation_summary.csv",
+        "frontier.png",
+        "frontier.svg",
+        "simulation.json",
+    ] {
+        assert!(dir.join(file).is_file(), "{file} missing");
+    }
+    let rows = read_csv(&dir.join("simulation.csv"));
+    // 3 series × (configured + 9 targets + shipments only + sales cover) + 2 min/max.
+    assert_eq!(rows.len(), 3 * 12 + 2);
+    for r in &rows {
+        for col in ["fill_rate", "mean_on_hand", "demand", "start_on_hand"] {
+            let v: f64 = r[col].parse().unwrap();
+            assert!(v.is_finite() && v >= 0.0, "{col} = {v}");
+        }
+    }
+    // A: 10 a week, lead time 14 + review 7 days: s = 30, Q = 28 days = 40,
+    // S = 70; it starts with 70 on hand and, demand being exactly as forecast,
+    // is never short. Counted from day 21 (lead time + review) to day 182.
+    let a = row(&rows, "A", "replenish");
+    assert_eq!(a["start_on_hand"], "70");
+    assert_eq!(a["lead_times_from"], "planned");
+    assert_eq!(a["fill_rate"], "1");
+    assert_eq!(a["short_units"], "0");
+    assert_eq!(a["demand"], "230");
+    // The ERP rule of A starts at its max.
+    assert_eq!(row(&rows, "A", "erp_min_max")["start_on_hand"], "60");
+    let summary = read_csv(&dir.join("simulation_summary.csv"));
+    assert!(
+        summary
+            .iter()
+            .any(|r| r["policy"] == "sales_cover" && r["abc"] == "all")
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("simulation.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["origin"], "2023-11-20");
+    assert_eq!(json["days"], 182);
+}
+
+#[test]
+fn the_origin_forecast_sees_nothing_after_the_origin() {
+    // B's demand after the origin tripled: what replenish starts with (its
+    // order-up-to level from the origin's forecast) must not change.
+    let f1 = fixture(1.0);
+    let f3 = fixture(3.0);
+    let r1 = read_csv(&simulate(&f1, &f1.out(), &[]).join("simulation.csv"));
+    let r3 = read_csv(&simulate(&f3, &f3.out(), &[]).join("simulation.csv"));
+    for policy in ["replenish", "replenish_shipments_only", "sales_cover"] {
+        assert_eq!(
+            row(&r1, "B", policy)["start_on_hand"],
+            row(&r3, "B", policy)["start_on_hand"],
+            "{policy}"
+        );
+    }
+    assert_ne!(
+        row(&r1, "B", "replenish")["demand"],
+        row(&r3, "B", "replenish")["demand"]
+    );
+}
+
+#[test]
+fn same_result_for_any_thread_count() {
+    let f = fixture(1.0);
+    let one = simulate(&f, &f.dir.path().join("one"), &["--threads", "1"]);
+    let two = simulate(&f, &f.dir.path().join("two"), &["--threads", "2"]);
+    for file in ["simulation.csv", "simulation_summary.csv", "frontier.svg"] {
+        assert_eq!(
+            std::fs::read(one.join(file)).unwrap(),
+            std::fs::read(two.join(file)).unwrap(),
+            "{file} differs"
+        );
+    }
+}
+
+#[test]
+fn an_origin_without_history_is_refused() {
+    let f = fixture(1.0);
+    let o = f.command("simulate", &f.out(), &["--origin", "2020-01-06"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("origin"), "{}", stderr(&o));
+    assert!(!f.out().join("2024-05-20-simulation").exists());
+}
