@@ -101,7 +101,7 @@ pub struct PolicyConfig {
     /// What the service targets mean: "fill_rate" (share of demand served
     /// from stock) or "cycle_service" (chance of no stock-out per cycle).
     pub service_type: ServiceType,
-    /// Expected demand over lead time + review period, in units, below which a
+    /// Expected demand over lead time + half a review period, in units, below which a
     /// Poisson / negative-binomial distribution replaces the normal (0 = never;
     /// intermittent items always use it).
     pub count_distribution_below: f64,

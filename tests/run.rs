@@ -3,8 +3,10 @@
 mod common;
 
 use common::{Fixture, header, read_csv, stderr, weekly_sales};
+use replenish::inventory_theory::inverse_normal_loss;
 
-/// Constant demand of 10 a week, lead time 14 days, review 7 days.
+/// Constant demand of 10 a week, lead time 14 days, review 14 days: the
+/// reorder point covers L + R/2 = 21 days.
 fn constant_fixture() -> Fixture {
     let f = Fixture::new();
     let mut sales = String::from("sku,location,date,qty\n");
@@ -15,9 +17,9 @@ fn constant_fixture() -> Fixture {
     f.write(
         "items.csv",
         "sku,supplier,unit_cost,lead_time_days,moq,pack_size,review_period_days\n\
-         A,S1,2.5,14,50,12,7\n\
-         B,S2,1,14,0,1,7\n\
-         C,S1,4,14,0,1,7\n",
+         A,S1,2.5,14,50,12,14\n\
+         B,S2,1,14,0,1,14\n\
+         C,S1,4,14,0,1,14\n",
     );
     f.write(
         "inventory.csv",
@@ -67,29 +69,52 @@ fn constant_demand_reorder_point_rounding_and_position() {
     let plan = read_csv(&dir.join("plan.csv"));
     assert_eq!(plan.len(), 3);
 
-    // A: s = 10/week × 3 weeks = 30, S = 30 + 28 days × 10/7 = 70.
+    // The undershoot of a 14-day review at 10/7 a day is about uniform over
+    // 20 units: σ = 20/√12, the only spread of constant demand.
+    let sigma = 20.0 / 12f64.sqrt();
+    let reorder_point =
+        |target: f64, q: f64| 30.0 + inverse_normal_loss((1.0 - target) * q / sigma) * sigma;
+    // Classes by value (20 weeks × 10 × unit cost): C 800 and A 500 close
+    // the first 80 % (class A, 98 % fill), B 200 is class B (95 %).
+    // A: L + R/2 = 3 weeks of 10 = 30; one order is 28 days = 40 → MOQ 50 →
+    // 60 (packs of 12): G(k) = 0.02 · 60 / σ.
     let a = plan_row(&plan, "A");
-    assert_eq!(num(&a, "safety_stock"), 0.0);
-    assert_eq!(num(&a, "reorder_point"), 30.0);
-    assert_eq!(num(&a, "order_up_to"), 70.0);
+    assert_eq!(a["abc"], "A");
+    let s_a = reorder_point(0.98, 60.0);
+    assert_eq!(num(&a, "lead_time_demand"), 30.0);
+    assert!((num(&a, "reorder_point") - s_a).abs() < 1e-3, "{a:?}");
+    assert!((num(&a, "safety_stock") - (s_a - 30.0)).abs() < 1e-3);
+    assert!((num(&a, "order_up_to") - (s_a + 40.0)).abs() < 1e-3);
     assert_eq!(num(&a, "inventory_position"), 25.0);
-    // S − IP = 45 → MOQ 50 → 5 packs of 12 = 60.
+    // S − IP = s + 15 → MOQ 50 → 5 packs of 12 = 60.
     assert_eq!(num(&a, "order_qty"), 60.0);
     assert_eq!(a["order_by"], "2024-05-20");
     assert_eq!(a["lead_time_source"], "item_master");
 
-    // B: IP = 40 on hand + 20 open PO − 5 allocated = 55 ≥ 30: no order yet.
+    // B (class B, 95 %, Q = 40): IP = 40 on hand + 20 open PO − 5 allocated
+    // = 55 ≥ s: no order yet; the position falls below s after
+    // (55 − s) / (10/7) days.
     let b = plan_row(&plan, "B");
+    assert_eq!(b["abc"], "B");
+    let s_b = reorder_point(0.95, 40.0);
+    assert!((num(&b, "reorder_point") - s_b).abs() < 1e-3, "{b:?}");
     assert_eq!(num(&b, "on_order"), 20.0);
     assert_eq!(num(&b, "inventory_position"), 55.0);
     assert_eq!(num(&b, "order_qty"), 0.0);
-    // 25 units above s last 17.5 days: below s on day 18 → 2024-06-07.
-    assert_eq!(b["order_by"], "2024-06-07");
+    let below = ((55.0 - s_b) * 0.7).floor() as i64 + 1;
+    let as_of = chrono::NaiveDate::from_ymd_opt(2024, 5, 20).unwrap();
+    assert_eq!(
+        b["order_by"],
+        (as_of + chrono::Duration::days(below)).to_string()
+    );
 
-    // C: open backorders of 6 and nothing on hand: IP = −6, order S − IP = 76.
+    // C (class A, 98 %): open backorders of 6 and nothing on hand: IP = −6,
+    // order S − IP = s + 40 + 6, rounded up to whole units.
     let c = plan_row(&plan, "C");
+    assert_eq!(c["abc"], "A");
+    let c_qty = (reorder_point(0.98, 40.0) + 46.0).ceil();
     assert_eq!(num(&c, "inventory_position"), -6.0);
-    assert_eq!(num(&c, "order_qty"), 76.0);
+    assert_eq!(num(&c, "order_qty"), c_qty);
     assert!(c["flags"].contains("backordered"), "{}", c["flags"]);
     assert_eq!(c["projected_stockout"], "2024-05-20");
     assert_eq!(num(&c, "stockout_risk"), 1.0);
@@ -104,22 +129,22 @@ fn constant_demand_reorder_point_rounding_and_position() {
         lines,
         vec![
             ("S1".into(), "A".into(), "60".into()),
-            ("S1".into(), "C".into(), "76".into())
+            ("S1".into(), "C".into(), c_qty.to_string())
         ]
     );
     assert_eq!(orders[0]["extended_cost"], "150");
     assert_eq!(orders[0]["needed_by"], "2024-06-03");
-    // Supplier totals: S1 orders 60 × 2.5 + 76 × 4.
+    // Supplier totals: S1 orders 60 × 2.5 + C's line × 4.
     let totals = read_csv(&dir.join("orders_by_supplier.csv"));
     assert_eq!(totals.len(), 1);
     assert_eq!(
         (
             totals[0]["supplier"].as_str(),
             totals[0]["lines"].as_str(),
-            totals[0]["units"].as_str(),
-            totals[0]["value"].as_str()
+            num(&totals[0], "units"),
+            num(&totals[0], "value")
         ),
-        ("S1", "2", "136", "454")
+        ("S1", "2", 60.0 + c_qty, 150.0 + 4.0 * c_qty)
     );
 }
 
@@ -271,8 +296,8 @@ fn backorders_count_as_demand() {
     assert_eq!(plan[0]["location"], "main");
     assert_eq!(num(&plan[0], "forecast_per_period"), 10.0);
     assert!(plan[0]["flags"].contains("no_inventory_record"));
-    // Config defaults: lead time 28 + review 7 = 5 weeks of 10.
-    assert_eq!(num(&plan[0], "reorder_point"), 50.0);
+    // Config defaults: lead time 28 + half the review of 7 = 31.5 days of 10 a week.
+    assert_eq!(num(&plan[0], "lead_time_demand"), 45.0);
     assert_eq!(plan[0]["lead_time_source"], "config_default");
 }
 
@@ -395,11 +420,11 @@ fn backorder_fixture(d_due: &str) -> Fixture {
     f.write(
         "items.csv",
         "sku,supplier,unit_cost,lead_time_days,moq,pack_size,review_period_days,service_level\n\
-         A,S1,2.5,14,50,12,7,\n\
-         B,S2,1,14,0,1,7,\n\
-         C,S1,4,14,0,1,7,\n\
-         D,S1,4,14,0,1,7,\n\
-         E,S2,1,14,0,1,7,0.95\n",
+         A,S1,2.5,14,50,12,14,\n\
+         B,S2,1,14,0,1,14,\n\
+         C,S1,4,14,0,1,14,\n\
+         D,S1,4,14,0,1,14,\n\
+         E,S2,1,14,0,1,14,0.95\n",
     );
     f.write(
         "inventory.csv",
@@ -471,7 +496,7 @@ fn slow_mover_uses_poisson_for_a_fill_rate_target() {
     let out = f.run(&[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let plan = read_csv(&f.reports()[0].join("plan.csv"));
-    // E: one a week, L + R = 3 weeks: Poisson(3). Fill rate 95 % with
+    // E: one a week, L + R/2 = 3 weeks: Poisson(3). Fill rate 95 % with
     // Q = 28 days = 4 units: smallest s with E[(X − s)⁺] ≤ 0.2 is 5
     // (E[(X − 4)⁺] = 0.319, E[(X − 5)⁺] = 0.135).
     let e = plan_row(&plan, "E");
@@ -541,7 +566,13 @@ fn order_quantity_is_the_eoq_when_costs_are_known() {
     let eoq = (2.0f64 * 50.0 * (10.0 / 7.0) / (0.25 * 2.5 / 365.0)).sqrt();
     assert_eq!(a["cycle_order_source"], "eoq");
     assert!((num(&a, "cycle_order_qty") - eoq).abs() < 1e-3, "{a:?}");
-    assert!((num(&a, "order_up_to") - (30.0 + eoq)).abs() < 1e-3);
-    // S − IP = 30 + 288.8 − 25 = 293.8 → 25 packs of 12 = 300.
-    assert_eq!(num(&a, "order_qty"), 300.0);
+    // Fill rate 98 % with Q = 288.8 → 25 packs of 12 = 300: a reorder point
+    // below the 30 of lead-time demand.
+    let sigma = 20.0 / 12f64.sqrt();
+    let s = 30.0 + inverse_normal_loss(0.02 * 300.0 / sigma) * sigma;
+    assert!((num(&a, "reorder_point") - s).abs() < 1e-3, "{a:?}");
+    assert!((num(&a, "order_up_to") - (s + eoq)).abs() < 1e-3);
+    // IP 25 is above s = 24.5: no order yet.
+    assert!(s < 25.0);
+    assert_eq!(num(&a, "order_qty"), 0.0);
 }

@@ -292,3 +292,94 @@ mod tests {
         assert_eq!((out.cycles, out.cycles_short), (4, 2));
     }
 }
+
+#[cfg(test)]
+mod policy_replay {
+    //! The policy's fill-rate rule replayed on i.i.d. demand: the achieved
+    //! fill rate must meet the target within 3 points (measured: within 1 point
+    //! at CV 0.3 and 0.6, up to +2.5 at CV 0.1 and an 80 % target; protecting
+    //! L + R instead of L + R/2 overshoots by 3 to 10 points at 80–95 %).
+
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+    use rand_distr::{Distribution, Normal};
+
+    use super::*;
+    use crate::policy::{DailyRate, PolicyInput, ServiceTarget, plan};
+
+    /// The policy with the true mean and spread of weekly demand.
+    struct Known {
+        weekly_mean: f64,
+        weekly_sd: f64,
+        target: f64,
+    }
+
+    impl OrderRule for Known {
+        fn order(&mut self, day: usize, stock: &Stock) -> f64 {
+            plan(&PolicyInput {
+                rate: DailyRate::new(vec![self.weekly_mean / 7.0]),
+                sigma_bucket: self.weekly_sd,
+                bucket_days: 7.0,
+                lead_time_days: 28.0,
+                lead_time_sd_days: 0.0,
+                review_period_days: 7.0,
+                order_cycle_days: 28.0,
+                service: ServiceTarget::FillRate(self.target),
+                order_quantity: None,
+                count_demand: false,
+                count_below: 0.0,
+                moq: 0.0,
+                pack_size: 1e-6,
+                on_hand: stock.on_hand,
+                on_order: stock.on_order(),
+                backordered: stock.backlog,
+                allocated: 0.0,
+                arrivals: stock
+                    .pipeline
+                    .iter()
+                    .map(|&(d, q)| (d as i64 - day as i64, q))
+                    .collect(),
+                projection_days: 60,
+            })
+            .order_qty
+        }
+    }
+
+    #[test]
+    fn fill_rate_targets_are_met_on_iid_demand() {
+        for weekly_sd in [10.0, 30.0, 60.0] {
+            let mut rng = ChaCha8Rng::seed_from_u64(7);
+            let normal = Normal::new(100.0, weekly_sd).unwrap();
+            // 1,500 weeks of demand, each week spread evenly over its days.
+            let demand: Vec<f64> = (0..1500)
+                .flat_map(|_| {
+                    let week: f64 = normal.sample(&mut rng);
+                    std::iter::repeat_n(week.max(0.0) / 7.0, 7)
+                })
+                .collect();
+            for target in [0.8, 0.9, 0.95, 0.98, 0.99] {
+                let mut rule = Known {
+                    weekly_mean: 100.0,
+                    weekly_sd,
+                    target,
+                };
+                let out = replay(
+                    &Replay {
+                        demand: &demand,
+                        review_days: 7,
+                        lead_times: &[28],
+                        start_on_hand: 500.0,
+                        lost_sales: false,
+                        measure_from: 140,
+                    },
+                    &mut rule,
+                );
+                let achieved = out.fill_rate();
+                assert!(
+                    (achieved - target).abs() < 0.03,
+                    "sd {weekly_sd}, target {target}: achieved {achieved:.4}"
+                );
+            }
+        }
+    }
+}
