@@ -11,8 +11,9 @@ cd "$(dirname "$0")/.."
 out="${1:-/tmp/replenish-simulate-real}"; shift || true
 sets="${*:-stallion:month uci_sales_transactions_weekly:week synth_intermittent:week}"
 data_dir="$(cd ../shared/datasets && pwd)"
-cargo build --release --quiet
-bin="${CARGO_TARGET_DIR:-target}/release/replenish"
+# REPLENISH_BIN: an already built binary (default: build the release one).
+if [ -z "${REPLENISH_BIN:-}" ]; then cargo build --release --quiet; fi
+bin="${REPLENISH_BIN:-${CARGO_TARGET_DIR:-target}/release/replenish}"
 mkdir -p "$out"
 for spec in $sets; do
   name="${spec%%:*}"; bucket="${spec##*:}"
