@@ -88,7 +88,42 @@ pub struct SeriesChart<'a> {
     pub order_up_to: f64,
     /// Width of one bucket in days (1, 7 or ~30), for bar widths.
     pub bucket_days: i64,
+    /// The projected stock under the demand chart, when given.
+    pub stock: Option<StockPanel<'a>>,
 }
+
+/// The projected stock of one series from the as-of date on, drawn as a
+/// second panel under its demand chart.
+#[derive(Debug, Clone, Copy)]
+pub struct StockPanel<'a> {
+    /// The as-of date (day 0).
+    pub start: NaiveDate,
+    /// Projected net stock (on hand − allocated − backordered, plus open PO
+    /// arrivals, minus forecast demand) at the end of each day, without a new order.
+    pub on_hand: &'a [f64],
+    /// The same with the recommended order arriving after the lead time.
+    pub with_order: &'a [f64],
+    /// Projected inventory position at the end of each day, without a new order.
+    pub position: &'a [f64],
+    /// Reorder point.
+    pub reorder_point: f64,
+    /// Order-up-to level.
+    pub order_up_to: f64,
+    /// Open purchase-order arrivals: (day, units).
+    pub arrivals: &'a [(i64, f64)],
+    /// The recommended order's arrival: (day, units).
+    pub order: Option<(i64, f64)>,
+    /// Day stock runs out without a new order.
+    pub stockout_day: Option<i64>,
+}
+
+/// Colour of projected stock on hand.
+pub const STOCK: RGBColor = RGBColor(0, 128, 128);
+/// Colour of the projected inventory position.
+pub const POSITION: RGBColor = RGBColor(150, 150, 150);
+
+/// Height of the stock panel under a series chart.
+const STOCK_HEIGHT: u32 = 300;
 
 /// Error drawing a chart.
 #[derive(Debug, thiserror::Error)]
@@ -122,8 +157,8 @@ pub fn draw_series_png(chart: &SeriesChart<'_>, path: &Path) -> Result<(), Chart
         .unwrap_or_else(|| "chart".to_string());
     let tmp = path.with_file_name(format!(".{file_name}.{}.tmp.png", std::process::id()));
     let drawn = {
-        let root = BitMapBackend::new(&tmp, (WIDTH, HEIGHT)).into_drawing_area();
-        draw_chart(&root, chart).and_then(|()| root.present().map_err(|e| e.to_string()))
+        let root = BitMapBackend::new(&tmp, (WIDTH, series_height(chart))).into_drawing_area();
+        draw_series(&root, chart).and_then(|()| root.present().map_err(|e| e.to_string()))
         // `root` is dropped here; on error the backend may still write `tmp`.
     };
     let result = drawn.and_then(|()| std::fs::rename(&tmp, path).map_err(|e| e.to_string()));
@@ -142,11 +177,220 @@ pub fn draw_series_svg(chart: &SeriesChart<'_>, path: &Path) -> Result<(), Chart
     ensure_font().map_err(fail)?;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        draw_chart(&root, chart).map_err(fail)?;
+        let root =
+            SVGBackend::with_string(&mut svg, (WIDTH, series_height(chart))).into_drawing_area();
+        draw_series(&root, chart).map_err(fail)?;
         root.present().map_err(|e| fail(e.to_string()))?;
     }
     std::fs::write(path, svg).map_err(|e| fail(e.to_string()))
+}
+
+/// Picture height of a series chart: the demand chart, plus the stock panel.
+fn series_height(chart: &SeriesChart<'_>) -> u32 {
+    HEIGHT + chart.stock.map_or(0, |_| STOCK_HEIGHT)
+}
+
+/// The demand chart and, under it, the stock panel.
+fn draw_series<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &SeriesChart<'_>,
+) -> Result<(), String> {
+    match &chart.stock {
+        None => draw_chart(root, chart),
+        Some(stock) => {
+            let (top, bottom) = root.split_vertically(HEIGHT);
+            draw_chart(&top, chart)?;
+            draw_stock(&bottom, stock)
+        }
+    }
+}
+
+/// The stock panel: projected stock on hand with and without the recommended
+/// order, the inventory position, the reorder point and order-up-to level,
+/// PO arrivals, the order's arrival and the stock-out date.
+fn draw_stock<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    p: &StockPanel<'_>,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let days = p.on_hand.len().max(p.position.len()).max(2);
+    let series = [p.on_hand, p.with_order, p.position];
+    let values = series
+        .iter()
+        .flat_map(|s| s.iter().copied())
+        .chain([p.reorder_point, p.order_up_to]);
+    let (mut lo, mut hi) = values
+        .filter(|v| v.is_finite())
+        .fold((0.0_f64, 0.0_f64), |(a, b), v| {
+            (a.min(v.max(-MAX_VALUE)), b.max(v.min(MAX_VALUE)))
+        });
+    if hi - lo < 1.0 {
+        hi = lo + 1.0;
+    }
+    let pad = (hi - lo) * 0.08;
+    (lo, hi) = (if lo < 0.0 { lo - pad } else { 0.0 }, hi + pad);
+    let decimals = unit_decimals(hi - lo);
+    let start = p.start;
+    let date_of = move |x: f64| start + chrono::Duration::days(x.round() as i64);
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            "Projected stock (units) if nothing else is ordered, and with the recommended order",
+            text_style(15.0, &INK),
+        )
+        .margin_left(16)
+        .margin_right(28)
+        .margin_bottom(6)
+        .x_label_area_size(30)
+        .y_label_area_size(64)
+        .build_cartesian_2d(0.0..(days as f64 - 1.0), lo..hi)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .axis_style(MUTED)
+        .x_labels(8)
+        .x_label_formatter(&|x| date_of(*x).format("%Y-%m-%d").to_string())
+        .y_label_formatter(&|v| fmt_units(*v, decimals))
+        .label_style(text_style(13.0, &INK))
+        .draw()
+        .map_err(err)?;
+    let x_end = days as f64 - 1.0;
+    let level = |y: f64, color: RGBColor| {
+        DashedPathElement::new(vec![(0.0, y), (x_end, y)], 6, 4, color.stroke_width(2))
+    };
+    if p.order_up_to > 0.0 {
+        chart
+            .draw_series(std::iter::once(level(p.order_up_to, ORDER_UP_TO)))
+            .map_err(err)?
+            .label(format!(
+                "Order-up-to {}",
+                fmt_units(p.order_up_to, decimals)
+            ))
+            .legend(|(x, y)| {
+                DashedPathElement::new(vec![(x, y), (x + 20, y)], 6, 4, ORDER_UP_TO.stroke_width(2))
+            });
+    }
+    if p.reorder_point > 0.0 {
+        chart
+            .draw_series(std::iter::once(level(p.reorder_point, REORDER_POINT)))
+            .map_err(err)?
+            .label(format!(
+                "Reorder point {}",
+                fmt_units(p.reorder_point, decimals)
+            ))
+            .legend(|(x, y)| {
+                DashedPathElement::new(
+                    vec![(x, y), (x + 20, y)],
+                    6,
+                    4,
+                    REORDER_POINT.stroke_width(2),
+                )
+            });
+    }
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, 0.0), (x_end, 0.0)],
+            MUTED.stroke_width(1),
+        )))
+        .map_err(err)?;
+    let line = |s: &[f64]| -> Vec<(f64, f64)> {
+        s.iter()
+            .enumerate()
+            .map(|(i, v)| {
+                (
+                    i as f64,
+                    if v.is_finite() {
+                        v.clamp(-MAX_VALUE, MAX_VALUE)
+                    } else {
+                        0.0
+                    },
+                )
+            })
+            .collect()
+    };
+    chart
+        .draw_series(LineSeries::new(line(p.position), POSITION.stroke_width(2)))
+        .map_err(err)?
+        .label("Inventory position (on hand + on order − backorders)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], POSITION.stroke_width(2)));
+    if p.order.is_some() {
+        chart
+            .draw_series(std::iter::once(DashedPathElement::new(
+                line(p.with_order),
+                5,
+                3,
+                STOCK.stroke_width(2),
+            )))
+            .map_err(err)?
+            .label("Stock with the recommended order")
+            .legend(|(x, y)| {
+                DashedPathElement::new(vec![(x, y), (x + 20, y)], 5, 3, STOCK.stroke_width(2))
+            });
+    }
+    chart
+        .draw_series(LineSeries::new(line(p.on_hand), STOCK.stroke_width(3)))
+        .map_err(err)?
+        .label("Stock on hand, no new order")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], STOCK.stroke_width(3)));
+    let at = |s: &[f64], d: i64| s.get(d.max(0) as usize).copied().unwrap_or(0.0);
+    let arrivals: Vec<(f64, f64)> = p
+        .arrivals
+        .iter()
+        .filter(|(d, _)| (*d as usize) < days)
+        .map(|&(d, _)| (d.max(0) as f64, at(p.on_hand, d)))
+        .collect();
+    if !arrivals.is_empty() {
+        chart
+            .draw_series(
+                arrivals
+                    .iter()
+                    .map(|&pt| TriangleMarker::new(pt, 7, SHIPPED.filled())),
+            )
+            .map_err(err)?
+            .label("Open purchase order arrives")
+            .legend(|(x, y)| TriangleMarker::new((x + 10, y), 6, SHIPPED.filled()));
+    }
+    if let Some((d, _)) = p.order.filter(|(d, _)| (*d as usize) < days) {
+        chart
+            .draw_series(std::iter::once(TriangleMarker::new(
+                (d as f64, at(p.with_order, d)),
+                8,
+                FORECAST.filled(),
+            )))
+            .map_err(err)?
+            .label(format!("Recommended order arrives {}", date_of(d as f64)))
+            .legend(|(x, y)| TriangleMarker::new((x + 10, y), 6, FORECAST.filled()));
+    }
+    if let Some(d) = p.stockout_day.filter(|d| (*d as usize) < days) {
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(d as f64, lo), (d as f64, hi)],
+                BACKORDERED.stroke_width(2),
+            )))
+            .map_err(err)?
+            .label(if d == 0 {
+                "Out of stock now: backorders waiting".to_string()
+            } else {
+                format!("Stock-out {}", date_of(d as f64))
+            })
+            .legend(|(x, y)| {
+                PathElement::new(
+                    vec![(x + 10, y - 7), (x + 10, y + 7)],
+                    BACKORDERED.stroke_width(2),
+                )
+            });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(GRID)
+        .label_font(text_style(12.0, &INK))
+        .draw()
+        .map_err(err)?;
+    Ok(())
 }
 
 /// Register the embedded font under [`FAMILY`] once per process.
@@ -787,6 +1031,7 @@ mod tests {
                 reorder_point: self.reorder_point,
                 order_up_to: self.order_up_to,
                 bucket_days: self.bucket_days,
+                stock: None,
             }
         }
     }

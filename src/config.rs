@@ -268,7 +268,7 @@ impl Default for PolicyConfig {
 
 impl Default for ReportConfig {
     fn default() -> Self {
-        ReportConfig { charts: 10 }
+        ReportConfig { charts: 200 }
     }
 }
 

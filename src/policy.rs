@@ -506,6 +506,53 @@ pub fn back_in_stock(input: &PolicyInput, order_qty: f64) -> Option<(i64, Restoc
     }
 }
 
+/// Projected stock per day after the as-of date (end of day), for charts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projection {
+    /// Net stock (on hand − allocated − backordered) plus open PO arrivals,
+    /// minus forecast demand, without a new order.
+    pub on_hand: Vec<f64>,
+    /// The same with the recommended order arriving after the lead time.
+    pub with_order: Vec<f64>,
+    /// Inventory position minus forecast demand, without a new order.
+    pub position: Vec<f64>,
+    /// Day the recommended order arrives.
+    pub order_arrival: i64,
+}
+
+/// Project stock over `input.projection_days` with and without `order_qty`.
+pub fn project(input: &PolicyInput, order_qty: f64) -> Projection {
+    let days = input.projection_days.max(1);
+    let arrival = input.lead_time_days.max(0.0).ceil() as i64;
+    let mut stock = input.on_hand - input.allocated - input.backordered;
+    let mut position = stock + input.on_order;
+    let mut out = Projection {
+        on_hand: Vec::with_capacity(days),
+        with_order: Vec::with_capacity(days),
+        position: Vec::with_capacity(days),
+        order_arrival: arrival,
+    };
+    let mut ordered = 0.0;
+    for d in 0..days as i64 {
+        stock += input
+            .arrivals
+            .iter()
+            .filter(|(day, _)| (*day).max(0) == d)
+            .map(|(_, q)| q)
+            .sum::<f64>();
+        if d == arrival {
+            ordered = order_qty.max(0.0);
+        }
+        let demand = input.rate.at(d as usize);
+        stock -= demand;
+        position -= demand;
+        out.on_hand.push(stock);
+        out.with_order.push(stock + ordered);
+        out.position.push(position);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -701,6 +748,23 @@ mod tests {
         let out = plan(&i);
         assert_eq!(out.uncovered_backorders, 0.0);
         assert_eq!(out.order_qty, 0.0);
+    }
+
+    #[test]
+    fn projection_by_hand() {
+        // 3 on hand, 1 a day, 10 arriving on day 2, lead time 21, order 5.
+        let mut i = input(1.0);
+        i.on_hand = 3.0;
+        i.on_order = 10.0;
+        i.arrivals = vec![(2, 10.0)];
+        i.projection_days = 25;
+        let p = project(&i, 5.0);
+        assert_eq!(&p.on_hand[..4], &[2.0, 1.0, 10.0, 9.0]);
+        assert_eq!(&p.position[..2], &[12.0, 11.0]);
+        assert_eq!(p.order_arrival, 21);
+        assert_eq!(p.on_hand[21], 13.0 - 22.0);
+        assert_eq!(p.with_order[21], 13.0 - 22.0 + 5.0);
+        assert_eq!(p.with_order[20], p.on_hand[20]);
     }
 
     #[test]

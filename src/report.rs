@@ -12,12 +12,13 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::charts::{self, FrontierChart, SeriesChart};
+use crate::charts::{self, FrontierChart, SeriesChart, StockPanel};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exceptions;
 use crate::forecast::Calibration;
 use crate::pipeline::{RunOutput, SeriesPlan, date_after};
+use crate::policy;
 use crate::simulate::{self, SimulationOutput, Variant, engine::Outcome};
 
 /// Round to 3 decimals for output, mapping −0 and non-finite values to 0.
@@ -155,7 +156,8 @@ fn write_all(run: &RunOutput, config: &Config, dir: &Path) -> Result<()> {
     write_warnings(run, &dir.join("warnings.csv"))?;
     let found = exceptions::find(run, config);
     write_exceptions(run, &found, &dir.join("exceptions.csv"))?;
-    let charts = write_charts(run, config, &dir.join("charts"))?;
+    let ids = charted(run, config, &found);
+    let charts = write_charts(run, &ids, &dir.join("charts"))?;
     let mut by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
     for e in &found {
         *by_kind.entry(e.kind).or_default() += 1;
@@ -627,22 +629,45 @@ fn safe(s: &str) -> String {
 }
 
 /// Draw the charts of the highest-value series; returns the files written.
-fn write_charts(run: &RunOutput, config: &Config, dir: &Path) -> Result<Vec<String>> {
-    if config.report.charts == 0 || run.plans.is_empty() {
-        return Ok(Vec::new());
-    }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
-    let mut order: Vec<&SeriesPlan> = run.plans.iter().collect();
-    order.sort_by(|a, b| {
+/// Series that get a chart: every one with an order or an exception, and the
+/// `report.charts` highest by annual value; in series order.
+fn charted(run: &RunOutput, config: &Config, found: &[exceptions::Exception]) -> Vec<usize> {
+    let mut by_value: Vec<&SeriesPlan> = run.plans.iter().collect();
+    by_value.sort_by(|a, b| {
         b.annual_value
             .total_cmp(&a.annual_value)
             .then(a.id.cmp(&b.id))
     });
-    order.truncate(config.report.charts);
+    let mut keep = vec![false; run.plans.len()];
+    for p in by_value.iter().take(config.report.charts) {
+        keep[p.id] = true;
+    }
+    for p in run.plans.iter().filter(|p| p.policy.order_qty > 0.0) {
+        keep[p.id] = true;
+    }
+    for e in found {
+        keep[e.id] = true;
+    }
+    (0..keep.len()).filter(|&i| keep[i]).collect()
+}
+
+/// File stem of a series' charts inside `charts/`.
+fn chart_stem(run: &RunOutput, id: usize) -> String {
+    let key = &run.dataset.keys[id];
+    format!("{}__{}", safe(&key.sku), safe(&key.location))
+}
+
+/// Draw the charts of the `ids` series (PNG, and SVG beside it) in parallel;
+/// returns the PNG paths relative to the report folder.
+fn write_charts(run: &RunOutput, ids: &[usize], dir: &Path) -> Result<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
     let bucket = run.panel.bucket;
-    order
-        .par_iter()
-        .map(|p| {
+    ids.par_iter()
+        .map(|&id| {
+            let p = &run.plans[id];
             let key = &run.dataset.keys[p.id];
             let h = &run.panel.series[p.id];
             let history_start: Vec<_> = (0..h.demand.len())
@@ -673,6 +698,7 @@ fn write_charts(run: &RunOutput, config: &Config, dir: &Path) -> Result<Vec<Stri
                 r3(p.policy.order_qty)
             );
             let unit_label = format!("units / {}", bucket.name());
+            let projection = policy::project(&p.policy_input, p.policy.order_qty);
             let chart = SeriesChart {
                 title: &title,
                 subtitle: &subtitle,
@@ -684,16 +710,30 @@ fn write_charts(run: &RunOutput, config: &Config, dir: &Path) -> Result<Vec<Stri
                 forecast_mean: &p.forecast.mean,
                 forecast_p10: &p10,
                 forecast_p90: &p90,
-                // Stock levels are drawn against projected stock in a later
-                // chart; on this demand-per-bucket axis they would dwarf the history.
+                // Stock levels are drawn in the stock panel below; on this
+                // demand-per-bucket axis they would dwarf the history.
                 reorder_point: 0.0,
                 order_up_to: 0.0,
                 bucket_days: bucket.mean_days().round() as i64,
+                stock: Some(StockPanel {
+                    start: run.dataset.as_of,
+                    on_hand: &projection.on_hand,
+                    with_order: &projection.with_order,
+                    position: &projection.position,
+                    reorder_point: p.policy.reorder_point,
+                    order_up_to: p.policy.order_up_to,
+                    arrivals: &p.policy_input.arrivals,
+                    order: (p.policy.order_qty > 0.0)
+                        .then_some((projection.order_arrival, p.policy.order_qty)),
+                    stockout_day: p.policy.stockout_days,
+                }),
             };
-            let file = format!("{}__{}.png", safe(&key.sku), safe(&key.location));
-            charts::draw_series_png(&chart, &dir.join(&file))
+            let stem = chart_stem(run, id);
+            charts::draw_series_png(&chart, &dir.join(format!("{stem}.png")))
                 .map_err(|e| Error::Internal(e.to_string()))?;
-            Ok(format!("charts/{file}"))
+            charts::draw_series_svg(&chart, &dir.join(format!("{stem}.svg")))
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            Ok(format!("charts/{stem}.png"))
         })
         .collect()
 }

@@ -218,10 +218,14 @@ fn report_has_every_file_and_column() {
     let forecast = read_csv(&dir.join("forecast.csv"));
     assert_eq!(forecast[0]["period_start"], "2024-05-20");
     assert_eq!(forecast[0]["mean"], "10");
-    let charts: Vec<_> = std::fs::read_dir(dir.join("charts")).unwrap().collect();
-    assert_eq!(charts.len(), 3);
-    let png = std::fs::read(charts[0].as_ref().unwrap().path()).unwrap();
-    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // A chart per series (PNG, and SVG beside it).
+    for sku in ["A", "B", "C"] {
+        let png = std::fs::read(dir.join(format!("charts/{sku}__DC1.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        let svg = std::fs::read_to_string(dir.join(format!("charts/{sku}__DC1.svg"))).unwrap();
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    }
+    assert_eq!(std::fs::read_dir(dir.join("charts")).unwrap().count(), 6);
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["as_of"], "2024-05-20");
