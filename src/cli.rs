@@ -254,7 +254,7 @@ fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
         .models
         .iter()
         .zip(&s.model_seconds)
-        .map(|(m, t)| format!("{m} {t:.3}"))
+        .map(|(m, t)| format!("{m} {t:.6}"))
         .collect();
     say!(
         "fit + forecast seconds per model (each alone on every series, summed over series): {}",
