@@ -356,6 +356,16 @@ fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
     );
     let chosen: Vec<String> = s.chosen.iter().map(|(m, n)| format!("{m} {n}")).collect();
     say!("chosen: {}", chosen.join(", "));
+    let per_model: Vec<String> = s
+        .models
+        .iter()
+        .zip(&s.model_seconds)
+        .map(|(m, t)| format!("{m} {t:.6}"))
+        .collect();
+    say!(
+        "fit + forecast seconds per model (each alone on every series, summed over series): {}",
+        per_model.join(", ")
+    );
     say!(
         "wrote {} (columns: replenish, {})",
         args.out.display(),

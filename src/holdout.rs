@@ -69,6 +69,11 @@ pub struct HoldoutSummary {
     pub chosen: BTreeMap<&'static str, usize>,
     /// Model columns written after `replenish`.
     pub models: Vec<&'static str>,
+    /// Seconds spent fitting each model of `models` (same order) to every
+    /// series and forecasting `h` ahead, summed over series: the model's own
+    /// cost, without the selection's backtests. With one thread this is the
+    /// model's single-core wall time on the whole file.
+    pub model_seconds: Vec<f64>,
 }
 
 struct SeriesResult {
@@ -128,7 +133,8 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
     let models: Vec<&'static str> = every.iter().map(|m| m.name()).collect();
     let pool = crate::pipeline::thread_pool(o.threads)?;
     let clock = Instant::now();
-    let (mut forecasts, each): (Vec<SeriesForecast>, Vec<Vec<Vec<f64>>>) = pool.install(|| {
+    type Each = (Vec<Vec<f64>>, Vec<f64>);
+    let (mut forecasts, each): (Vec<SeriesForecast>, Vec<Each>) = pool.install(|| {
         series
             .par_iter()
             .map(|s| {
@@ -136,18 +142,27 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
                 let pattern = demand::pattern(train);
                 let fc =
                     forecast_series(candidates.for_pattern(pattern), train, pattern, &settings);
-                let each = every
+                let (each, secs) = every
                     .iter()
                     .map(|m| {
-                        m.fit(train)
+                        let t = Instant::now();
+                        let f = m
+                            .fit(train)
                             .map(|f| f.predict(o.h))
-                            .unwrap_or_else(|| vec![f64::NAN; o.h])
+                            .unwrap_or_else(|| vec![f64::NAN; o.h]);
+                        (f, t.elapsed().as_secs_f64())
                     })
-                    .collect();
-                (fc, each)
+                    .unzip();
+                (fc, (each, secs))
             })
             .unzip()
     });
+    let mut model_seconds = vec![0.0; every.len()];
+    for (_, secs) in &each {
+        for (total, s) in model_seconds.iter_mut().zip(secs) {
+            *total += s;
+        }
+    }
     let calibration = if o.calibrate {
         calibration(&forecasts)
     } else {
@@ -159,7 +174,7 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
     let results: Vec<SeriesResult> = forecasts
         .into_iter()
         .zip(each)
-        .map(|(fc, each)| {
+        .map(|(fc, (each, _))| {
             let q = |p: f64| (0..o.h).map(|k| fc.quantile(k, p)).collect::<Vec<f64>>();
             SeriesResult {
                 p10: q(0.1),
@@ -194,6 +209,7 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
         calibration,
         chosen,
         models,
+        model_seconds,
     })
 }
 

@@ -41,6 +41,30 @@ fn holds_out_the_last_h_points_of_every_series() {
         text.contains("2 series forecast (1 shorter than h + 2 left out)"),
         "{text}"
     );
+    // One fit + forecast time per model column, in the columns' order.
+    let timings = text
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(
+                "fit + forecast seconds per model (each alone on every series, summed over series): ",
+            )
+        })
+        .unwrap_or_else(|| panic!("no per-model timings in {text}"));
+    let columns = text
+        .lines()
+        .find_map(|l| l.split_once("(columns: replenish, ").map(|(_, c)| c))
+        .and_then(|c| c.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("no column list in {text}"));
+    let timed: Vec<&str> = timings
+        .split(", ")
+        .map(|entry| {
+            let (name, secs) = entry.rsplit_once(' ').expect("name and seconds");
+            let secs: f64 = secs.parse().expect("seconds");
+            assert!((0.0..60.0).contains(&secs), "{entry}");
+            name
+        })
+        .collect();
+    assert_eq!(timed, columns.split(", ").collect::<Vec<_>>());
     let rows = read_csv(&dir.path().join("fc.csv"));
     assert_eq!(rows.len(), 6);
     let ds: Vec<&str> = rows.iter().map(|r| r["ds"].as_str()).collect();

@@ -1826,6 +1826,297 @@ mod tests {
         assert_eq!(a.aicc.to_bits(), b.aicc.to_bits());
     }
 
+    // Training parts (the first n_train = 50 months) of three M3 monthly series,
+    // as in ../shared/datasets/M3_monthly.csv (R package Mcomp).
+    /// M3 monthly N1402 (MICRO, shipments), months 1–50.
+    const N1402: [f64; 50] = [
+        2640.0, 2640.0, 2160.0, 4200.0, 3360.0, 2400.0, 3600.0, 1920.0, 4200.0, 4560.0, 480.0,
+        3720.0, 5640.0, 2880.0, 1800.0, 3120.0, 2400.0, 2520.0, 9000.0, 2640.0, 3120.0, 2880.0,
+        8760.0, 5160.0, 2160.0, 8280.0, 4920.0, 3120.0, 6600.0, 4080.0, 5880.0, 1680.0, 6720.0,
+        2040.0, 6480.0, 1920.0, 3600.0, 2040.0, 2760.0, 3840.0, 960.0, 2280.0, 1320.0, 2160.0,
+        4800.0, 3000.0, 3120.0, 5880.0, 2640.0, 2400.0,
+    ];
+    /// M3 monthly N1406 (MICRO, shipments), months 1–50.
+    const N1406: [f64; 50] = [
+        2000.0, 1550.0, 4450.0, 3050.0, 3050.0, 2250.0, 2200.0, 2450.0, 4900.0, 5300.0, 600.0,
+        12050.0, 4050.0, 1900.0, 3200.0, 7400.0, 10650.0, 9850.0, 4000.0, 11500.0, 2750.0, 5700.0,
+        3900.0, 9200.0, 3000.0, 5550.0, 3300.0, 4700.0, 6250.0, 4550.0, 8550.0, 4400.0, 5200.0,
+        3800.0, 3750.0, 11100.0, 6800.0, 6600.0, 5100.0, 5400.0, 11400.0, 9400.0, 4150.0, 7500.0,
+        11150.0, 7250.0, 5650.0, 12000.0, 11550.0, 7450.0,
+    ];
+    /// M3 monthly N1412 (MICRO, shipments), months 1–50.
+    const N1412: [f64; 50] = [
+        2180.0, 3540.0, 3260.0, 3460.0, 3000.0, 2140.0, 2100.0, 3220.0, 3860.0, 3460.0, 3980.0,
+        1780.0, 4980.0, 3120.0, 2840.0, 4320.0, 3200.0, 3320.0, 1660.0, 2300.0, 3280.0, 3940.0,
+        3180.0, 3680.0, 6100.0, 4300.0, 2160.0, 1880.0, 3700.0, 2280.0, 2020.0, 1800.0, 2480.0,
+        2120.0, 5580.0, 3180.0, 3340.0, 2700.0, 3640.0, 3440.0, 2720.0, 1440.0, 1260.0, 2980.0,
+        3480.0, 3720.0, 3460.0, 2020.0, 4980.0, 3380.0,
+    ];
+
+    /// statsforecast 2.1.1 reference: the AICc and 6-step mean forecast of
+    /// `AutoETS(season_length=12, model=MODEL, damped=DAMPED).fit(y)` then
+    /// `.predict(h=6)["mean"]` (AICc from `.model_["aicc"]`), y one of the
+    /// series above as float64; MODEL "ANN", "AAN" (damped=True), "AAA" or
+    /// "MAM" (damped=False).
+    struct Reference {
+        y: &'static [f64],
+        spec: EtsSpec,
+        aicc: f64,
+        mean: [f64; 6],
+    }
+
+    fn spec(error: ErrorType, trend: TrendType, season: SeasonType) -> EtsSpec {
+        EtsSpec::new(error, trend, season)
+    }
+
+    fn ann() -> EtsSpec {
+        spec(ErrorType::Additive, TrendType::None, SeasonType::None)
+    }
+
+    fn aadn() -> EtsSpec {
+        spec(ErrorType::Additive, TrendType::Damped, SeasonType::None)
+    }
+
+    fn aaa() -> EtsSpec {
+        spec(
+            ErrorType::Additive,
+            TrendType::Additive,
+            SeasonType::Additive,
+        )
+    }
+
+    fn mam() -> EtsSpec {
+        spec(
+            ErrorType::Multiplicative,
+            TrendType::Additive,
+            SeasonType::Multiplicative,
+        )
+    }
+
+    /// Largest relative difference between two forecasts.
+    fn max_rel(got: &[f64], want: &[f64]) -> f64 {
+        got.iter()
+            .zip(want)
+            .map(|(g, w)| (g - w).abs() / w.abs())
+            .fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn non_seasonal_specs_match_statsforecast() {
+        let refs = [
+            Reference {
+                y: &N1402,
+                spec: ann(),
+                aicc: 958.6941,
+                mean: [3611.0086; 6],
+            },
+            Reference {
+                y: &N1406,
+                spec: ann(),
+                aicc: 1001.3202,
+                mean: [8373.8148; 6],
+            },
+            Reference {
+                y: &N1412,
+                spec: ann(),
+                aicc: 894.7250,
+                mean: [3120.0024; 6],
+            },
+            Reference {
+                y: &N1402,
+                spec: aadn(),
+                aicc: 964.8525,
+                mean: [
+                    3782.5707, 3782.3067, 3782.0853, 3781.8995, 3781.7436, 3781.6128,
+                ],
+            },
+            Reference {
+                y: &N1406,
+                spec: aadn(),
+                aicc: 1000.9587,
+                mean: [
+                    8139.1197, 8200.6004, 8260.7854, 8319.7020, 8377.3770, 8433.8365,
+                ],
+            },
+            Reference {
+                y: &N1412,
+                spec: aadn(),
+                aicc: 902.1764,
+                mean: [
+                    3099.3770, 3098.9427, 3098.5212, 3098.1122, 3097.7151, 3097.3298,
+                ],
+            },
+        ];
+        for r in &refs {
+            let fit = fit_ets(r.y, 12, r.spec).unwrap();
+            let f = fit.predict(6);
+            let (d_aicc, rel) = (fit.aicc - r.aicc, max_rel(&f, &r.mean));
+            if r.spec == ann() {
+                // One smoothing parameter and the initial level: both
+                // optimisers find the same optimum (α at its 1e-4 bound on
+                // N1402 and N1412); they differ only by statsforecast's
+                // Nelder–Mead stopping tolerance (measured: AICc to 1e-3,
+                // forecasts to 6e-4).
+                assert!(
+                    d_aicc.abs() < 0.01,
+                    "{}: AICc {} vs {}",
+                    fit.spec,
+                    fit.aicc,
+                    r.aicc
+                );
+                assert!(rel < 1e-3, "{}: {f:?} vs {:?}", fit.spec, r.mean);
+            } else {
+                // The damped-trend likelihood is flat in φ: on N1402 replenish
+                // stops at φ = 0.98 (its bound), statsforecast at φ = 0.84,
+                // 1.2 AICc apart (replenish worse; on N1406 and N1412 it is
+                // 0.2 and 0.03 better), forecasts 1.3 % apart. R's `ets`
+                // differs from statsforecast by up to 5 % here.
+                assert!(
+                    d_aicc < 1.5,
+                    "{}: AICc {} vs {}",
+                    fit.spec,
+                    fit.aicc,
+                    r.aicc
+                );
+                assert!(rel < 0.02, "{}: {f:?} vs {:?}", fit.spec, r.mean);
+            }
+        }
+    }
+
+    #[test]
+    fn seasonal_specs_match_statsforecast() {
+        let refs = [
+            Reference {
+                y: &N1402,
+                spec: aaa(),
+                aicc: 997.6771,
+                mean: [
+                    2849.0553, 3273.8689, 3214.8853, 2733.0237, 5215.8123, 2118.0496,
+                ],
+            },
+            Reference {
+                y: &N1406,
+                spec: aaa(),
+                aicc: 1011.3270,
+                mean: [
+                    7150.6208, 8036.9404, 11089.2204, 9778.5304, 7807.0382, 10236.4107,
+                ],
+            },
+            Reference {
+                y: &N1412,
+                spec: aaa(),
+                aicc: 911.6378,
+                mean: [
+                    2936.9724, 3260.5865, 3210.6642, 2268.6843, 1724.3669, 2507.7432,
+                ],
+            },
+            Reference {
+                y: &N1402,
+                spec: mam(),
+                aicc: 980.0316,
+                mean: [
+                    2890.8143, 3093.3311, 3742.6778, 2538.5520, 5392.0438, 1852.5082,
+                ],
+            },
+            Reference {
+                y: &N1406,
+                spec: mam(),
+                aicc: 1011.2279,
+                mean: [
+                    7129.7543, 8570.8737, 12461.4385, 10942.6769, 7480.2272, 11798.0634,
+                ],
+            },
+            Reference {
+                y: &N1412,
+                spec: mam(),
+                aicc: 902.9236,
+                mean: [
+                    2760.9090, 3111.9389, 2872.5717, 2226.3353, 1615.1134, 2380.1732,
+                ],
+            },
+        ];
+        for r in &refs {
+            let fit = fit_ets(r.y, 12, r.spec).unwrap();
+            let f = fit.predict(6);
+            // 16 parameters from 50 points: the likelihood is flat and each
+            // optimiser stops at its own point of it. Measured: replenish's
+            // AICc is within 0.4 above and 1.1 below statsforecast's (R's
+            // forecast 8.20 `ets` is up to 4.1 above it), so the optimum is as
+            // good to within 1.1.
+            assert!(
+                (fit.aicc - r.aicc).abs() < 1.1,
+                "{}: AICc {} vs {}",
+                fit.spec,
+                fit.aicc,
+                r.aicc
+            );
+            // Where the season is well determined (N1406, N1412) the forecasts
+            // agree to 5.8 % (R's to statsforecast's: 6–18 %). On the noisy
+            // N1402 they differ by up to 36 % (R's by 26 %) at equal AICc,
+            // so only the AICc is pinned there.
+            if r.y != N1402.as_slice() {
+                let rel = max_rel(&f, &r.mean);
+                assert!(rel < 0.06, "{}: {f:?} vs {:?}", fit.spec, r.mean);
+            }
+        }
+    }
+
+    #[test]
+    fn automatic_choice_beside_statsforecast() {
+        // statsforecast 2.1.1 `AutoETS(season_length=12).fit(y)`:
+        // `.model_["components"]`, `.model_["aicc"]`, `.predict(h=6)["mean"]`.
+        // R forecast 8.20 `ets(ts(y, frequency = 12))` picks ETS(M,N,N) on
+        // N1402 (AICc 958.698), ETS(M,Ad,N) on N1406, ETS(M,N,A) on N1412.
+        let auto = AutoEts::new(12);
+
+        // N1402: the same model, ETS(A,N,N).
+        let fit = auto.fit_auto(&N1402).unwrap();
+        assert_eq!(fit.spec, "ETS(A,N,N)");
+        assert!((fit.aicc - 958.6941).abs() < 0.01, "{}", fit.aicc);
+        assert!(max_rel(&fit.predict(6), &[3611.0086; 6]) < 1e-3);
+
+        // N1412: statsforecast picks ETS(M,N,M) (AICc 893.638); replenish,
+        // like R, ETS(M,N,A), 0.12 above it. The forecasts agree to 1 %.
+        let fit = auto.fit_auto(&N1412).unwrap();
+        assert_eq!(fit.spec, "ETS(M,N,A)");
+        assert!((fit.aicc - 893.6378).abs() < 0.2, "{}", fit.aicc);
+        let sf = [
+            2929.9229, 3334.8397, 3047.5058, 2361.5740, 1733.4741, 2561.9333,
+        ];
+        assert!(max_rel(&fit.predict(6), &sf) < 0.01, "{:?}", fit.predict(6));
+
+        // N1406: statsforecast and R pick ETS(M,Ad,N) (AICc 997.751); so
+        // would replenish's own ETS(M,Ad,N) fit on its own, which reaches
+        // 997.750. Inside `fit_auto` that fit starts from the ETS(A,Ad,N)
+        // optimum and stops higher, so ETS(A,A,N) (998.093) wins and the
+        // forecast trends up where statsforecast's is nearly flat (up to
+        // 34 % apart at step 6). A known discrepancy, pinned here.
+        let fit = auto.fit_auto(&N1406).unwrap();
+        assert_eq!(fit.spec, "ETS(A,A,N)");
+        let alone = fit_ets(
+            &N1406,
+            12,
+            spec(
+                ErrorType::Multiplicative,
+                TrendType::Damped,
+                SeasonType::None,
+            ),
+        )
+        .unwrap();
+        assert!((alone.aicc - 997.7506).abs() < 0.01, "{}", alone.aicc);
+        assert!(
+            alone.aicc < fit.aicc - 0.3,
+            "{} vs {}",
+            alone.aicc,
+            fit.aicc
+        );
+        let sf = [
+            6901.0531, 6905.3870, 6909.2986, 6912.8289, 6916.0152, 6918.8910,
+        ];
+        assert!(max_rel(&alone.predict(6), &sf) < 0.002);
+        assert!(max_rel(&fit.predict(6), &sf) > 0.25);
+    }
+
     #[test]
     fn spec_labels() {
         let s = EtsSpec::new(
