@@ -1519,3 +1519,157 @@ fn draw_frontier<DB: DrawingBackend>(
         .map_err(err)?;
     Ok(())
 }
+
+/// A horizontal bar chart of the portfolio: one bar per category, or two
+/// side by side (e.g. inventory value now and after the recommended orders).
+#[derive(Debug, Clone)]
+pub struct BarChart<'a> {
+    /// Title line.
+    pub title: &'a str,
+    /// Label of the value axis, with its unit.
+    pub x_label: &'a str,
+    /// Category labels, top to bottom.
+    pub labels: &'a [String],
+    /// One or two value series: (legend name, colour, one value per label).
+    pub series: &'a [(&'a str, RGBColor, Vec<f64>)],
+}
+
+/// Draw a bar chart as PNG (800 × 60 + 28 per category) or SVG, by `svg`.
+pub fn draw_bars(chart: &BarChart<'_>, path: &Path, svg: bool) -> Result<(), ChartError> {
+    let fail = |message: String| ChartError::Draw {
+        path: path.to_path_buf(),
+        message,
+    };
+    ensure_font().map_err(fail)?;
+    let size = (800, 110 + 30 * chart.labels.len().max(1) as u32);
+    if svg {
+        let mut text = String::new();
+        {
+            let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+            draw_bar_chart(&root, chart).map_err(fail)?;
+            root.present().map_err(|e| fail(e.to_string()))?;
+        }
+        return std::fs::write(path, text).map_err(|e| fail(e.to_string()));
+    }
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "chart".to_string());
+    let tmp = path.with_file_name(format!(".{file_name}.{}.tmp.png", std::process::id()));
+    let drawn = {
+        let root = BitMapBackend::new(&tmp, size).into_drawing_area();
+        draw_bar_chart(&root, chart).and_then(|()| root.present().map_err(|e| e.to_string()))
+    };
+    let result = drawn.and_then(|()| std::fs::rename(&tmp, path).map_err(|e| e.to_string()));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(fail)
+}
+
+fn draw_bar_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    c: &BarChart<'_>,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let n = c.labels.len().max(1);
+    let x_hi = c
+        .series
+        .iter()
+        .flat_map(|s| s.2.iter().copied())
+        .map(clean)
+        .fold(0.0_f64, f64::max)
+        .max(1.0)
+        * 1.15;
+    let label_style = text_style(13.0, &INK);
+    let label_w = c
+        .labels
+        .iter()
+        .map(|l| text_width(root, l, &label_style))
+        .max()
+        .unwrap_or(40) as i32
+        + 16;
+    let decimals = unit_decimals(x_hi);
+    let labels = c.labels.to_vec();
+    let mut chart = ChartBuilder::on(root)
+        .caption(c.title, text_style(16.0, &INK))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(label_w)
+        .build_cartesian_2d(0.0..x_hi, (0..n).into_segmented())
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .axis_style(MUTED)
+        .disable_y_mesh()
+        .x_desc(c.x_label)
+        .x_label_formatter(&|v| fmt_units(*v, decimals))
+        .y_labels(n)
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .label_style(label_style.clone())
+        .axis_desc_style(text_style(13.0, &INK))
+        .draw()
+        .map_err(err)?;
+    let k = c.series.len().max(1) as f64;
+    for (j, (name, color, values)) in c.series.iter().enumerate() {
+        let color = *color;
+        let bars = values.iter().enumerate().map(move |(i, v)| {
+            // Segment i spans [i, i + 1); the series share it, one band each.
+            let mut bar = Rectangle::new(
+                [
+                    (0.0, SegmentValue::Exact(i)),
+                    (clean(*v), SegmentValue::Exact(i + 1)),
+                ],
+                color.filled(),
+            );
+            bar.set_margin(
+                (4.0 + 22.0 * j as f64 / k) as u32,
+                (4.0 + 22.0 * (k - 1.0 - j as f64) / k) as u32,
+                0,
+                0,
+            );
+            bar
+        });
+        let drawn = chart.draw_series(bars).map_err(err)?;
+        if c.series.len() > 1 {
+            drawn.label(*name).legend(move |(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled())
+            });
+        }
+        // Values at the end of the bars.
+        chart
+            .draw_series(values.iter().enumerate().map(|(i, v)| {
+                EmptyElement::at((clean(*v), SegmentValue::CenterOf(i)))
+                    + Text::new(
+                        fmt_units(*v, decimals),
+                        (
+                            4,
+                            if c.series.len() > 1 {
+                                -8 + 12 * j as i32
+                            } else {
+                                -6
+                            },
+                        ),
+                        text_style(11.0, &MUTED),
+                    )
+            }))
+            .map_err(err)?;
+    }
+    if c.series.len() > 1 {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(GRID)
+            .label_font(text_style(12.0, &INK))
+            .draw()
+            .map_err(err)?;
+    }
+    Ok(())
+}

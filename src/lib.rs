@@ -19,6 +19,7 @@ pub mod error;
 pub mod exceptions;
 pub mod forecast;
 pub mod holdout;
+pub mod html;
 pub mod ingest;
 pub mod inventory_theory;
 pub mod pipeline;

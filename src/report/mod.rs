@@ -4,6 +4,8 @@
 //! into place only when complete, so a failed run never leaves a half-written
 //! report.
 
+mod index;
+
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -90,7 +92,7 @@ fn io_write(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Write every output of the run into `out/<as-of>/`, atomically.
 pub fn write(run: &RunOutput, config: &Config, out: &Path) -> Result<()> {
-    write_atomically(out, &run.report_dir, |dir| write_all(run, config, dir))
+    write_atomically(out, &run.report_dir, |dir| write_all(run, config, out, dir))
 }
 
 /// Fill a temporary folder beside `final_dir` with `fill`, then rename it into
@@ -144,7 +146,7 @@ fn replace_dir(tmp: &Path, target: &Path) -> Result<()> {
     Ok(())
 }
 
-fn write_all(run: &RunOutput, config: &Config, dir: &Path) -> Result<()> {
+fn write_all(run: &RunOutput, config: &Config, out: &Path, dir: &Path) -> Result<()> {
     write_plan(run, &dir.join("plan.csv"))?;
     let lines = order_lines(run);
     write_orders(run, &lines, &dir.join("orders.csv"))?;
@@ -158,6 +160,7 @@ fn write_all(run: &RunOutput, config: &Config, dir: &Path) -> Result<()> {
     write_exceptions(run, &found, &dir.join("exceptions.csv"))?;
     let ids = charted(run, config, &found);
     let charts = write_charts(run, &ids, &dir.join("charts"))?;
+    index::write(run, out, &found, &lines, &ids, dir)?;
     let mut by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
     for e in &found {
         *by_kind.entry(e.kind).or_default() += 1;
@@ -303,7 +306,7 @@ fn write_plan(run: &RunOutput, path: &Path) -> Result<()> {
 }
 
 /// One purchase-order line.
-struct OrderLine<'a> {
+pub(crate) struct OrderLine<'a> {
     supplier: String,
     sku: &'a str,
     location: &'a str,

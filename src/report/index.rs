@@ -1,0 +1,507 @@
+//! `index.html` of a run: the page a planner opens on Monday — headline
+//! figures, the portfolio (ABC × XYZ, demand patterns, models, forecast error,
+//! service, inventory value, backorder risks, the simulation's trade-off when
+//! one ran), and sortable tables of exceptions and orders linking to the
+//! series charts.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::charts::{self, BarChart, SHIPPED, STOCK};
+use crate::error::{Error, Result};
+use crate::exceptions::Exception;
+use crate::html::{Cell, Figure, Page, Table, render};
+use crate::pipeline::{RunOutput, SeriesPlan, date_after};
+
+use super::{OrderLine, chart_stem};
+
+/// A number with thousands separators and `decimals` decimals.
+pub fn grouped(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return String::new();
+    }
+    let s = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let mut out = String::new();
+    if x < 0.0 && s.chars().any(|c| c != '0' && c != '.') {
+        out.push('-');
+    }
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    out
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1} %", x * 100.0)
+}
+
+/// Demand-weighted mean of `f` over `plans`, weight = forecast demand over the horizon.
+fn weighted(plans: &[&SeriesPlan], f: impl Fn(&SeriesPlan) -> f64) -> Option<f64> {
+    let (mut sum, mut w) = (0.0, 0.0);
+    for p in plans {
+        let weight: f64 = p.forecast.mean.iter().sum();
+        if weight > 0.0 {
+            sum += f(p) * weight;
+            w += weight;
+        }
+    }
+    (w > 0.0).then(|| sum / w)
+}
+
+/// Write the portfolio charts into `charts/` and `index.html` into `dir`.
+pub fn write(
+    run: &RunOutput,
+    out: &Path,
+    found: &[Exception],
+    lines: &[OrderLine<'_>],
+    charted: &[usize],
+    dir: &Path,
+) -> Result<()> {
+    let as_of = run.dataset.as_of;
+    let has_chart = {
+        let mut v = vec![false; run.plans.len()];
+        for &i in charted {
+            v[i] = true;
+        }
+        v
+    };
+    let chart_of = |id: usize| has_chart[id].then(|| format!("charts/{}.png", chart_stem(run, id)));
+    let key = |id: usize| &run.dataset.keys[id];
+    let plans: Vec<&SeriesPlan> = run.plans.iter().collect();
+    let in_value = run.plans.iter().any(|p| p.unit_cost > 0.0);
+
+    // Headline figures.
+    let expected_fill = weighted(&plans, |p| p.policy.expected_fill_rate);
+    let target = weighted(&plans, |p| p.service.level());
+    let mut page = Page {
+        title: format!("Replenishment plan as of {as_of}"),
+        subtitle: format!(
+            "{} series in {} buckets · history before {} · replenish {}",
+            run.plans.len(),
+            run.panel.bucket,
+            as_of,
+            env!("CARGO_PKG_VERSION")
+        ),
+        ..Page::default()
+    };
+    page.headlines = vec![
+        (
+            "series planned".into(),
+            grouped(run.plans.len() as f64, 0),
+            "SKU-locations in the plan".into(),
+        ),
+        (
+            format!("order lines, worth {}", grouped(run.order_value(), 0)),
+            grouped(run.order_lines() as f64, 0),
+            "lines in orders.csv and their value at unit cost".into(),
+        ),
+        (
+            "out of stock now".into(),
+            grouped(run.out_of_stock() as f64, 0),
+            "open customer backorders or no net stock".into(),
+        ),
+        (
+            "at risk before an order can arrive".into(),
+            grouped(run.at_risk() as f64, 0),
+            "in stock now, but projected to run out within the lead time".into(),
+        ),
+        (
+            format!(
+                "expected fill rate (target {})",
+                target.map(pct).unwrap_or_default()
+            ),
+            expected_fill.map(pct).unwrap_or_else(|| "—".into()),
+            "demand-weighted fill rate the reorder points give".into(),
+        ),
+        (
+            "exceptions".into(),
+            grouped(found.len() as f64, 0),
+            "rows of exceptions.csv, listed below".into(),
+        ),
+    ];
+
+    // ABC × XYZ.
+    let mut matrix: BTreeMap<(char, char), (u64, f64)> = BTreeMap::new();
+    for p in &plans {
+        let e = matrix.entry((p.abc, p.xyz)).or_default();
+        e.0 += 1;
+        e.1 += p.annual_value;
+    }
+    page.portfolio_tables.push(Table {
+        id: "abc-xyz".into(),
+        caption: "ABC × XYZ: series (annual demand value)".into(),
+        note: "ABC by share of annual demand value, XYZ by the coefficient of variation of the last year's demand.".into(),
+        columns: vec!["class".into(), "#X".into(), "#Y".into(), "#Z".into()],
+        rows: ['A', 'B', 'C']
+            .iter()
+            .map(|&a| {
+                let mut row = vec![Cell::text(a.to_string())];
+                for x in ['X', 'Y', 'Z'] {
+                    let (n, v) = matrix.get(&(a, x)).copied().unwrap_or_default();
+                    row.push(Cell::number(format!("{} ({})", n, grouped(v, 0)), n as f64));
+                }
+                row
+            })
+            .collect(),
+        sortable: false,
+    });
+
+    // Service by class.
+    page.portfolio_tables.push(Table {
+        id: "service".into(),
+        caption: "Service target and expected fill rate by class".into(),
+        note: "Demand-weighted; the expected fill rate is what the reorder points give under the forecast's uncertainty (replenish simulate measures what they achieved over history).".into(),
+        columns: vec![
+            "class".into(),
+            "#series".into(),
+            "#target".into(),
+            "#expected fill rate".into(),
+            "#inventory value now".into(),
+            "#after the recommended orders".into(),
+        ],
+        rows: ['A', 'B', 'C']
+            .iter()
+            .map(|&a| {
+                let members: Vec<&SeriesPlan> =
+                    plans.iter().copied().filter(|p| p.abc == a).collect();
+                let now: f64 = members.iter().map(|p| p.on_hand.max(0.0) * p.unit_cost).sum();
+                let after: f64 = members
+                    .iter()
+                    .map(|p| (p.on_hand.max(0.0) + p.on_order + p.policy.order_qty) * p.unit_cost)
+                    .sum();
+                let t = weighted(&members, |p| p.service.level());
+                let e = weighted(&members, |p| p.policy.expected_fill_rate);
+                vec![
+                    Cell::text(a.to_string()),
+                    Cell::number(members.len().to_string(), members.len() as f64),
+                    Cell::number(t.map(pct).unwrap_or_default(), t.unwrap_or(0.0)),
+                    Cell::number(e.map(pct).unwrap_or_default(), e.unwrap_or(0.0)),
+                    Cell::number(grouped(now, 0), now),
+                    Cell::number(grouped(after, 0), after),
+                ]
+            })
+            .collect(),
+        sortable: false,
+    });
+
+    // Forecast error by model and class.
+    let mut error: BTreeMap<&'static str, [(f64, u32); 3]> = BTreeMap::new();
+    for p in &plans {
+        if let Some(bt) = p.forecast.chosen()
+            && bt.mase.is_finite()
+        {
+            let slot = &mut error.entry(p.forecast.model).or_default()[match p.abc {
+                'A' => 0,
+                'B' => 1,
+                _ => 2,
+            }];
+            slot.0 += bt.mase;
+            slot.1 += 1;
+        }
+    }
+    page.portfolio_tables.push(Table {
+        id: "errors".into(),
+        caption: "Forecast error by chosen model and class: mean backtest MASE (series)".into(),
+        note: "MASE below 1 beats the naive forecast in the backtest.".into(),
+        columns: vec!["model".into(), "#A".into(), "#B".into(), "#C".into()],
+        rows: error
+            .iter()
+            .map(|(model, cells)| {
+                let mut row = vec![Cell::text(*model)];
+                for (sum, n) in cells {
+                    row.push(if *n > 0 {
+                        Cell::number(
+                            format!("{:.2} ({n})", sum / f64::from(*n)),
+                            sum / f64::from(*n),
+                        )
+                    } else {
+                        Cell::text("")
+                    });
+                }
+                row
+            })
+            .collect(),
+        sortable: true,
+    });
+
+    // Largest backorder risks.
+    let mut risks: Vec<&SeriesPlan> = plans
+        .iter()
+        .copied()
+        .filter(|p| p.policy.stockout_risk > 0.0)
+        .collect();
+    let exposure = |p: &SeriesPlan| {
+        p.policy.stockout_risk
+            * p.policy.lead_time_demand
+            * p.unit_cost.max(if in_value { 0.0 } else { 1.0 })
+    };
+    risks.sort_by(|a, b| exposure(b).total_cmp(&exposure(a)).then(a.id.cmp(&b.id)));
+    risks.truncate(20);
+    page.portfolio_tables.push(Table {
+        id: "risks".into(),
+        caption: "The 20 largest backorder risks".into(),
+        note: format!(
+            "Ranked by the chance of a stock-out before an order placed today can arrive × lead-time demand{}.",
+            if in_value { " × unit cost" } else { "" }
+        ),
+        columns: vec![
+            "sku".into(),
+            "location".into(),
+            "#risk".into(),
+            format!("#exposure ({})", if in_value { "value" } else { "units" }),
+            "stock-out".into(),
+            "#order".into(),
+        ],
+        rows: risks
+            .iter()
+            .map(|p| {
+                let e = exposure(p);
+                let mut sku = Cell::text(key(p.id).sku.clone());
+                if let Some(h) = chart_of(p.id) {
+                    sku = sku.link(h);
+                }
+                vec![
+                    sku,
+                    Cell::text(key(p.id).location.clone()),
+                    Cell::number(pct(p.policy.stockout_risk), p.policy.stockout_risk),
+                    Cell::number(grouped(e, 0), e),
+                    Cell::text(
+                        p.policy
+                            .stockout_days
+                            .map(|d| date_after(as_of, d).to_string())
+                            .unwrap_or_default(),
+                    ),
+                    Cell::number(grouped(p.policy.order_qty, 0), p.policy.order_qty),
+                ]
+            })
+            .collect(),
+        sortable: true,
+    });
+
+    // Portfolio charts.
+    let charts_dir = dir.join("charts");
+    std::fs::create_dir_all(&charts_dir).map_err(|e| Error::io("cannot create", &charts_dir, e))?;
+    let mut bar = |stem: &str, caption: &str, chart: BarChart<'_>| -> Result<()> {
+        for svg in [false, true] {
+            let file = charts_dir.join(format!("{stem}.{}", if svg { "svg" } else { "png" }));
+            charts::draw_bars(&chart, &file, svg).map_err(|e| Error::Internal(e.to_string()))?;
+        }
+        page.portfolio_figures.push(Figure {
+            caption: caption.into(),
+            png: format!("charts/{stem}.png"),
+            svg: Some(format!("charts/{stem}.svg")),
+        });
+        Ok(())
+    };
+    let mut patterns: BTreeMap<&'static str, f64> = BTreeMap::new();
+    for p in &plans {
+        *patterns.entry(p.pattern.name()).or_default() += 1.0;
+    }
+    let labels: Vec<String> = patterns.keys().map(|k| k.to_string()).collect();
+    bar(
+        "portfolio_patterns",
+        "Demand patterns (Syntetos–Boylan): how many series of each",
+        BarChart {
+            title: "Demand patterns",
+            x_label: "series",
+            labels: &labels,
+            series: &[("series", SHIPPED, patterns.values().copied().collect())],
+        },
+    )?;
+    let mut models: BTreeMap<&'static str, f64> = BTreeMap::new();
+    for p in &plans {
+        *models.entry(p.forecast.model).or_default() += 1.0;
+    }
+    let mut by_count: Vec<(&str, f64)> = models.into_iter().collect();
+    by_count.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    let labels: Vec<String> = by_count.iter().map(|m| m.0.to_string()).collect();
+    bar(
+        "portfolio_models",
+        "How often each model was chosen",
+        BarChart {
+            title: "Chosen forecast model",
+            x_label: "series",
+            labels: &labels,
+            series: &[(
+                "series",
+                charts::FORECAST,
+                by_count.iter().map(|m| m.1).collect(),
+            )],
+        },
+    )?;
+    if in_value {
+        let classes = ["A".to_string(), "B".to_string(), "C".to_string()];
+        let value = |after: bool| -> Vec<f64> {
+            ['A', 'B', 'C']
+                .iter()
+                .map(|&c| {
+                    plans
+                        .iter()
+                        .filter(|p| p.abc == c)
+                        .map(|p| {
+                            let units = p.on_hand.max(0.0)
+                                + if after {
+                                    p.on_order + p.policy.order_qty
+                                } else {
+                                    0.0
+                                };
+                            units * p.unit_cost
+                        })
+                        .sum()
+                })
+                .collect()
+        };
+        bar(
+            "portfolio_inventory",
+            "Inventory value by class: on hand now, and once the open and recommended orders are in",
+            BarChart {
+                title: "Inventory value by ABC class",
+                x_label: "value at unit cost",
+                labels: &classes,
+                series: &[
+                    ("on hand now", STOCK, value(false)),
+                    (
+                        "with open and recommended orders",
+                        charts::ORDER_UP_TO,
+                        value(true),
+                    ),
+                ],
+            },
+        )?;
+    }
+    // The simulation's trade-off, when one ran for this date.
+    let sim = out.join(format!("{as_of}-simulation"));
+    if sim.join("frontier.png").is_file() {
+        for ext in ["png", "svg"] {
+            let from = sim.join(format!("frontier.{ext}"));
+            let to = charts_dir.join(format!("simulation_frontier.{ext}"));
+            if from.is_file() {
+                std::fs::copy(&from, &to).map_err(|e| Error::io("cannot copy", &from, e))?;
+            }
+        }
+        page.portfolio_figures.push(Figure {
+            caption: format!(
+                "Fill rate against inventory, from replenish simulate ({}; its tables are there)",
+                sim.display()
+            ),
+            png: "charts/simulation_frontier.png".into(),
+            svg: charts_dir
+                .join("simulation_frontier.svg")
+                .is_file()
+                .then(|| "charts/simulation_frontier.svg".into()),
+        });
+    }
+
+    // Exceptions and orders.
+    page.tables.push(Table {
+        id: "exceptions".into(),
+        caption: format!("Exceptions ({})", found.len()),
+        note: "Click a column to sort; the SKU opens the series chart (demand, forecast, projected stock).".into(),
+        columns: vec![
+            "sku".into(),
+            "location".into(),
+            "class".into(),
+            "exception".into(),
+            "#value".into(),
+            "detail".into(),
+        ],
+        rows: found
+            .iter()
+            .map(|e| {
+                let mut sku = Cell::text(key(e.id).sku.clone());
+                if let Some(h) = chart_of(e.id) {
+                    sku = sku.link(h);
+                }
+                vec![
+                    sku,
+                    Cell::text(key(e.id).location.clone()),
+                    Cell::text(format!("{}{}", run.plans[e.id].abc, run.plans[e.id].xyz)),
+                    Cell::text(e.kind),
+                    Cell::number(grouped(e.value, 2), e.value),
+                    Cell::text(e.detail.clone()),
+                ]
+            })
+            .collect(),
+        sortable: true,
+    });
+    page.tables.push(Table {
+        id: "orders".into(),
+        caption: format!(
+            "Orders ({} lines, worth {})",
+            lines.len(),
+            grouped(run.order_value(), 2)
+        ),
+        note: "The lines of orders.csv, by supplier.".into(),
+        columns: vec![
+            "supplier".into(),
+            "sku".into(),
+            "location".into(),
+            "description".into(),
+            "#qty".into(),
+            "#value".into(),
+            "needed by".into(),
+            "flags".into(),
+        ],
+        rows: lines
+            .iter()
+            .map(|l| {
+                let mut sku = Cell::text(l.sku);
+                if let Some(h) = chart_of(l.plan.id) {
+                    sku = sku.link(h);
+                }
+                vec![
+                    Cell::text(l.supplier.clone()),
+                    sku,
+                    Cell::text(l.location),
+                    Cell::text(l.description.clone()),
+                    Cell::number(grouped(l.qty, 0), l.qty),
+                    Cell::number(grouped(l.qty * l.unit_cost, 2), l.qty * l.unit_cost),
+                    Cell::text(l.needed_by.clone()),
+                    Cell::text(l.plan.flags.join(" ")),
+                ]
+            })
+            .collect(),
+        sortable: true,
+    });
+    page.files = [
+        (
+            "plan.csv",
+            "every series: classes, forecast, policy, stock, order, dates, flags",
+        ),
+        ("orders.csv", "the order lines, ready to import"),
+        (
+            "orders.xlsx",
+            "the order lines for buyers, with supplier totals",
+        ),
+        (
+            "orders_by_supplier.csv",
+            "lines, units and value per supplier",
+        ),
+        (
+            "availability.csv",
+            "status, available to promise, back-in-stock dates, delays",
+        ),
+        ("exceptions.csv", "the exceptions above"),
+        (
+            "forecast.csv",
+            "forecast mean and quantiles per series and period",
+        ),
+        ("accuracy.csv", "backtest errors of every candidate model"),
+        ("warnings.csv", "what the run survived in the input"),
+        ("run.json", "config, input hashes, counts, timings"),
+    ]
+    .iter()
+    .map(|(f, w)| (f.to_string(), w.to_string()))
+    .collect();
+    let html = render(&page);
+    let path = dir.join("index.html");
+    std::fs::write(&path, html).map_err(|e| Error::io("cannot write", &path, e))
+}

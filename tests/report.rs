@@ -1,0 +1,59 @@
+//! The static report on data from the sample generator: every chart is a
+//! valid PNG with its SVG beside it, and every link of index.html resolves.
+
+mod common;
+
+use std::process::Command;
+
+use common::stderr;
+
+#[test]
+fn index_links_resolve_and_charts_are_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = dir.path().join("reports");
+    let bin = env!("CARGO_BIN_EXE_replenish");
+    let o = Command::new(bin)
+        .args(["sample", "--skus", "8", "--out"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = Command::new(bin)
+        .args(["run", "--quiet", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = out.join("2026-11-22");
+    let html = std::fs::read_to_string(report.join("index.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("Replenishment plan as of 2026-11-22"));
+    let links = replenish::html::links(&html);
+    assert!(links.len() > 20, "{} links", links.len());
+    for link in &links {
+        if let Some(anchor) = link.strip_prefix('#') {
+            assert!(html.contains(&format!("id=\"{anchor}\"")), "anchor {link}");
+        } else {
+            assert!(!link.contains("://"), "external link {link}");
+            assert!(report.join(link).is_file(), "{link} does not resolve");
+        }
+    }
+    // Every PNG is a PNG, with an SVG beside it.
+    let mut pngs = 0;
+    for entry in std::fs::read_dir(report.join("charts")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "png") {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{path:?}");
+            let svg = std::fs::read_to_string(path.with_extension("svg")).unwrap();
+            assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{path:?}");
+            pngs += 1;
+        }
+    }
+    // 16 series charts (each has an order, an exception or is in the top 200)
+    // and the pattern, model and inventory-value charts.
+    assert_eq!(pngs, 16 + 3);
+}
