@@ -119,6 +119,12 @@ pub struct StockPanel<'a> {
 
 /// Colour of projected stock on hand.
 pub const STOCK: RGBColor = RGBColor(0, 128, 128);
+/// Colour of open purchase-order arrivals.
+pub const ARRIVAL: RGBColor = RGBColor(139, 101, 8);
+/// Colour of the recommended order.
+pub const ORDER: RGBColor = RGBColor(230, 159, 0);
+/// Colour of plain counts (series per pattern).
+pub const COUNT: RGBColor = RGBColor(110, 110, 110);
 /// Colour of the projected inventory position.
 pub const POSITION: RGBColor = RGBColor(150, 150, 150);
 
@@ -338,7 +344,7 @@ fn draw_stock<DB: DrawingBackend>(
     let arrivals: Vec<(f64, f64)> = p
         .arrivals
         .iter()
-        .filter(|(d, _)| (*d as usize) < days)
+        .filter(|(d, _)| ((*d).max(0) as usize) < days)
         .map(|&(d, _)| (d.max(0) as f64, at(p.on_hand, d)))
         .collect();
     if !arrivals.is_empty() {
@@ -346,22 +352,22 @@ fn draw_stock<DB: DrawingBackend>(
             .draw_series(
                 arrivals
                     .iter()
-                    .map(|&pt| TriangleMarker::new(pt, 7, SHIPPED.filled())),
+                    .map(|&pt| TriangleMarker::new(pt, 7, ARRIVAL.filled())),
             )
             .map_err(err)?
             .label("Open purchase order arrives")
-            .legend(|(x, y)| TriangleMarker::new((x + 10, y), 6, SHIPPED.filled()));
+            .legend(|(x, y)| TriangleMarker::new((x + 10, y), 6, ARRIVAL.filled()));
     }
     if let Some((d, _)) = p.order.filter(|(d, _)| (*d as usize) < days) {
         chart
             .draw_series(std::iter::once(TriangleMarker::new(
                 (d as f64, at(p.with_order, d)),
                 8,
-                FORECAST.filled(),
+                ORDER.filled(),
             )))
             .map_err(err)?
             .label(format!("Recommended order arrives {}", date_of(d as f64)))
-            .legend(|(x, y)| TriangleMarker::new((x + 10, y), 6, FORECAST.filled()));
+            .legend(|(x, y)| TriangleMarker::new((x + 10, y), 6, ORDER.filled()));
     }
     if let Some(d) = p.stockout_day.filter(|d| (*d as usize) < days) {
         chart

@@ -49,7 +49,10 @@ fn index_links_resolve_and_charts_are_valid() {
             let bytes = std::fs::read(&path).unwrap();
             assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{path:?}");
             let svg = std::fs::read_to_string(path.with_extension("svg")).unwrap();
-            assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{path:?}");
+            assert!(
+                svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+                "{path:?}"
+            );
             pngs += 1;
         }
     }

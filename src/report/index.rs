@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::charts::{self, BarChart, SHIPPED, STOCK};
+use crate::charts::{self, BarChart, COUNT, ORDER, STOCK};
 use crate::error::{Error, Result};
 use crate::exceptions::Exception;
 use crate::html::{Cell, Figure, Page, Table, render};
@@ -313,7 +313,7 @@ pub fn write(
             title: "Demand patterns",
             x_label: "series",
             labels: &labels,
-            series: &[("series", SHIPPED, patterns.values().copied().collect())],
+            series: &[("series", COUNT, patterns.values().copied().collect())],
         },
     )?;
     let mut models: BTreeMap<&'static str, f64> = BTreeMap::new();
@@ -368,11 +368,7 @@ pub fn write(
                 labels: &classes,
                 series: &[
                     ("on hand now", STOCK, value(false)),
-                    (
-                        "with open and recommended orders",
-                        charts::ORDER_UP_TO,
-                        value(true),
-                    ),
+                    ("with open and recommended orders", ORDER, value(true)),
                 ],
             },
         )?;
