@@ -207,8 +207,11 @@ impl Default for SimulateConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReportConfig {
-    /// Number of highest-value series that get a chart.
+    /// Number of highest-value series that get a chart (besides those with an
+    /// order or an exception).
     pub charts: usize,
+    /// At most this many series charts (orders and service exceptions first).
+    pub max_series_charts: usize,
 }
 
 impl Default for RunConfig {
@@ -268,7 +271,10 @@ impl Default for PolicyConfig {
 
 impl Default for ReportConfig {
     fn default() -> Self {
-        ReportConfig { charts: 200 }
+        ReportConfig {
+            charts: 200,
+            max_series_charts: 1000,
+        }
     }
 }
 

@@ -225,7 +225,10 @@ fn report_has_every_file_and_column() {
         let svg = std::fs::read_to_string(dir.join(format!("charts/{sku}__DC1.svg"))).unwrap();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     }
-    assert_eq!(std::fs::read_dir(dir.join("charts")).unwrap().count(), 6);
+    // Three series charts and three portfolio charts (patterns, models,
+    // inventory value), each PNG + SVG.
+    assert_eq!(std::fs::read_dir(dir.join("charts")).unwrap().count(), 12);
+    assert!(dir.join("index.html").is_file());
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["as_of"], "2024-05-20");

@@ -632,26 +632,46 @@ fn safe(s: &str) -> String {
 }
 
 /// Draw the charts of the highest-value series; returns the files written.
-/// Series that get a chart: every one with an order or an exception, and the
-/// `report.charts` highest by annual value; in series order.
+/// Series that get a chart, in series order: those with an order line, then
+/// those with an exception about service (backordered now, stock-out within
+/// the lead time, back-in-stock delay, overdue PO), then the `report.charts`
+/// highest by annual value, then those with any other exception — each group
+/// by value — up to `report.max_series_charts`.
 fn charted(run: &RunOutput, config: &Config, found: &[exceptions::Exception]) -> Vec<usize> {
-    let mut by_value: Vec<&SeriesPlan> = run.plans.iter().collect();
-    by_value.sort_by(|a, b| {
-        b.annual_value
-            .total_cmp(&a.annual_value)
-            .then(a.id.cmp(&b.id))
+    let n = run.plans.len();
+    let mut by_value: Vec<usize> = (0..n).collect();
+    by_value.sort_by(|&a, &b| {
+        run.plans[b]
+            .annual_value
+            .total_cmp(&run.plans[a].annual_value)
+            .then(a.cmp(&b))
     });
-    let mut keep = vec![false; run.plans.len()];
-    for p in by_value.iter().take(config.report.charts) {
-        keep[p.id] = true;
-    }
-    for p in run.plans.iter().filter(|p| p.policy.order_qty > 0.0) {
-        keep[p.id] = true;
+    // Lower rank = drawn first.
+    let mut rank = vec![u8::MAX; n];
+    for &id in by_value.iter().take(config.report.charts) {
+        rank[id] = 2;
     }
     for e in found {
-        keep[e.id] = true;
+        let r = match e.kind {
+            "backordered_now"
+            | "stockout_within_lead_time"
+            | "back_in_stock_delayed"
+            | "overdue_purchase_order" => 1,
+            _ => 3,
+        };
+        rank[e.id] = rank[e.id].min(r);
     }
-    (0..keep.len()).filter(|&i| keep[i]).collect()
+    for p in run.plans.iter().filter(|p| p.policy.order_qty > 0.0) {
+        rank[p.id] = 0;
+    }
+    let mut chosen: Vec<usize> = by_value
+        .into_iter()
+        .filter(|&i| rank[i] < u8::MAX)
+        .collect();
+    chosen.sort_by_key(|&i| rank[i]); // stable: by value within a rank
+    chosen.truncate(config.report.max_series_charts);
+    chosen.sort_unstable();
+    chosen
 }
 
 /// File stem of a series' charts inside `charts/`.
