@@ -118,8 +118,8 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.wrap{max-height:56
 figure{margin:12px 0}figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:13px;color:#5f5f5f}\
 .note{font-size:13px;color:#5f5f5f;margin:4px 0}nav a{margin-right:14px}";
 
-const SCRIPT: &str = "document.querySelectorAll('table.sortable th').forEach(function(th,i){th.addEventListener('click',function(){\
-var t=th.closest('table'),b=t.tBodies[0],rows=Array.prototype.slice.call(b.rows),asc=th.getAttribute('data-dir')!=='asc';\
+const SCRIPT: &str = "document.querySelectorAll('table.sortable th').forEach(function(th){th.addEventListener('click',function(){\
+var i=th.cellIndex,t=th.closest('table'),b=t.tBodies[0],rows=Array.prototype.slice.call(b.rows),asc=th.getAttribute('data-dir')!=='asc';\
 t.querySelectorAll('th').forEach(function(h){h.removeAttribute('data-dir')});th.setAttribute('data-dir',asc?'asc':'desc');\
 var key=function(r){var c=r.cells[i],v=c.getAttribute('data-v');return v===null?c.textContent.toLowerCase():parseFloat(v)};\
 rows.sort(function(x,y){var a=key(x),c=key(y),o=(typeof a===typeof c)?(a<c?-1:a>c?1:0):(typeof a==='number'?-1:1);return asc?o:-o});\
