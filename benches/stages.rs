@@ -71,5 +71,64 @@ fn bench_policy(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_forecast, bench_policy);
+/// One series chart as the report draws it: 156 weeks of history, a 13-week
+/// forecast fan and the stock panel, as PNG and as SVG.
+fn bench_chart(c: &mut Criterion) {
+    use chrono::{Duration, NaiveDate};
+    use replenish::charts::{SeriesChart, StockPanel, draw_series_png, draw_series_svg};
+    let y = series(156);
+    let start = NaiveDate::from_ymd_opt(2023, 11, 27).unwrap();
+    let history: Vec<NaiveDate> = (0..156).map(|w| start + Duration::weeks(w)).collect();
+    let backordered: Vec<f64> = y.iter().map(|v| (v - 60.0).max(0.0)).collect();
+    let future: Vec<NaiveDate> = (156..169).map(|w| start + Duration::weeks(w)).collect();
+    let mean = vec![50.0; 13];
+    let p10 = vec![35.0; 13];
+    let p90 = vec![65.0; 13];
+    let on_hand: Vec<f64> = (0..120)
+        .map(|d| 180.0 - 7.0 * d as f64 + if d >= 9 { 100.0 } else { 0.0 })
+        .collect();
+    let with_order: Vec<f64> = on_hand
+        .iter()
+        .enumerate()
+        .map(|(d, v)| v + if d >= 28 { 240.0 } else { 0.0 })
+        .collect();
+    let position: Vec<f64> = (0..120).map(|d| 275.0 - 7.0 * d as f64).collect();
+    let arrivals = [(9, 100.0)];
+    let chart = SeriesChart {
+        title: "SKU-00001 @ DC1 — Widget",
+        subtitle: "bench",
+        unit_label: "units / week",
+        history_start: &history,
+        shipped: &y,
+        backordered: &backordered,
+        forecast_start: &future,
+        forecast_mean: &mean,
+        forecast_p10: &p10,
+        forecast_p90: &p90,
+        reorder_point: 0.0,
+        order_up_to: 0.0,
+        bucket_days: 7,
+        stock: Some(StockPanel {
+            start: start + Duration::weeks(156),
+            on_hand: &on_hand,
+            with_order: &with_order,
+            position: &position,
+            reorder_point: 230.0,
+            order_up_to: 430.0,
+            arrivals: &arrivals,
+            order: Some((28, 240.0)),
+            stockout_day: Some(40),
+        }),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (png, svg) = (dir.path().join("c.png"), dir.path().join("c.svg"));
+    c.bench_function("chart/series_png_and_svg", |b| {
+        b.iter(|| {
+            draw_series_png(black_box(&chart), &png).unwrap();
+            draw_series_svg(black_box(&chart), &svg).unwrap();
+        })
+    });
+}
+
+criterion_group!(benches, bench_forecast, bench_policy, bench_chart);
 criterion_main!(benches);
