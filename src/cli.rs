@@ -342,6 +342,7 @@ fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
         selection_margin: f.selection_margin,
         discontinued_after_days: f.discontinued_after_days,
         calibrate: f.calibrate,
+        spread_pooling: f.spread_pooling,
         threads: args.threads,
     };
     let s = holdout::run(&options)?;

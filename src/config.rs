@@ -74,6 +74,9 @@ pub struct ForecastConfig {
     /// Widen or narrow all forecast spreads so that p10–p90 holds 80 % of the
     /// latest backtest origin's errors, pooled over series (split conformal).
     pub calibrate: bool,
+    /// Share of each spread's variance taken from its peers: σ² ← (1 − p)·σ²
+    /// + p·(pooled spread-to-level ratio × level)² (0 = each series alone).
+    pub spread_pooling: f64,
     /// Quantile levels written to forecast.csv besides p10, p50 and p90.
     pub quantiles: Vec<f64>,
 }
@@ -239,6 +242,7 @@ impl Default for ForecastConfig {
             selection: Selection::BestWithCombination,
             selection_margin: 0.1,
             calibrate: true,
+            spread_pooling: 0.0,
             quantiles: vec![0.1, 0.5, 0.9],
         }
     }

@@ -48,6 +48,8 @@ pub struct HoldoutOptions {
     pub discontinued_after_days: f64,
     /// Calibrate the interval width across series (see [`calibration`]).
     pub calibrate: bool,
+    /// Share of each spread's variance taken from its peers (`forecast.spread_pooling`).
+    pub spread_pooling: f64,
     /// Worker threads (`None`: all cores).
     pub threads: Option<usize>,
 }
@@ -168,7 +170,9 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
     } else {
         Calibration::NONE
     };
+    let ratio = crate::forecast::pooled_spread_ratio(&forecasts);
     for f in &mut forecasts {
+        f.pool_spread(&ratio, o.spread_pooling);
         f.sigma *= calibration.factor(f.distribution);
     }
     let results: Vec<SeriesResult> = forecasts

@@ -274,7 +274,13 @@ pub fn run(options: &RunOptions) -> Result<RunOutput> {
     timings.lap("demand", &mut clock);
 
     let mut plans = pool.install(|| plan_all(&dataset, &panel, config, options.progress));
-    let calibration = pool.install(|| calibrate_plans(&mut plans, config.forecast.calibrate));
+    let calibration = pool.install(|| {
+        calibrate_plans(
+            &mut plans,
+            config.forecast.calibrate,
+            config.forecast.spread_pooling,
+        )
+    });
     if dataset.files.iter().any(|f| f.name == "items") {
         for plan in plans.iter().filter(|p| dataset.items[p.id].is_none()) {
             let key = &dataset.keys[plan.id];
@@ -428,15 +434,22 @@ fn plan_all(data: &Dataset, panel: &Panel, config: &Config, progress: bool) -> V
 }
 
 /// Calibrate every plan's forecast spread across series and re-apply the policy.
-fn calibrate_plans(plans: &mut [SeriesPlan], enabled: bool) -> Calibration {
+/// First, when `pooling` > 0, shrink every spread toward the pooled
+/// spread-to-level ratio of its distribution shape.
+fn calibrate_plans(plans: &mut [SeriesPlan], enabled: bool, pooling: f64) -> Calibration {
     let c = if enabled {
         forecast::calibration(plans.iter().map(|p| &p.forecast))
     } else {
         Calibration::NONE
     };
-    plans
-        .par_iter_mut()
-        .for_each(|p| p.rescale_spread(c.factor(p.forecast.distribution)));
+    let ratio = forecast::pooled_spread_ratio(plans.iter().map(|p| &p.forecast));
+    plans.par_iter_mut().for_each(|p| {
+        let before = p.forecast.sigma;
+        p.forecast.pool_spread(&ratio, pooling);
+        let factor = c.factor(p.forecast.distribution) * p.forecast.sigma / before;
+        p.forecast.sigma = before;
+        p.rescale_spread(if factor.is_finite() { factor } else { 1.0 });
+    });
     c
 }
 

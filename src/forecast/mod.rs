@@ -21,7 +21,7 @@ pub use ets::{AutoEts, Holt, HoltWinters, Ses};
 pub use intermittent::{Adida, Croston, CrostonOptimized, CrostonSba, Imapa, Tsb, TsbOptimized};
 pub use select::{
     Backtest, Calibration, Distribution, ForecastSettings, Metric, Selection, SeriesForecast,
-    backtest, calibration, forecast_series,
+    backtest, calibration, forecast_series, pooled_spread_ratio,
 };
 pub use theta::Theta;
 

@@ -135,6 +135,35 @@ impl SeriesForecast {
         }
     }
 
+    /// Mean forecast per bucket.
+    pub fn level(&self) -> f64 {
+        if self.mean.is_empty() {
+            0.0
+        } else {
+            self.mean.iter().sum::<f64>() / self.mean.len() as f64
+        }
+    }
+
+    /// Shrink the spread toward the pooled spread-to-level `ratio` (from
+    /// [`pooled_spread_ratio`]): σ² ← (1 − p)·σ² + p·(ratio · level)², `p` the
+    /// share taken from the peers. Three backtest origins make one series'
+    /// spread noisy; its peers steady it.
+    pub fn pool_spread(&mut self, ratio: &Calibration, share: f64) {
+        let r = ratio.factor(self.distribution);
+        let level = self.level();
+        if share <= 0.0
+            || !r.is_finite()
+            || level.is_nan()
+            || level <= 0.0
+            || self.backtests.is_empty()
+        {
+            return;
+        }
+        let p = share.clamp(0.0, 1.0);
+        let pooled = r * level;
+        self.sigma = ((1.0 - p) * self.sigma * self.sigma + p * pooled * pooled).sqrt();
+    }
+
     /// The chosen model's backtest, when there was one.
     pub fn chosen(&self) -> Option<&Backtest> {
         self.backtests.iter().find(|b| b.model == self.model)
@@ -468,6 +497,36 @@ impl Calibration {
             Distribution::Normal => self.normal,
             Distribution::NegativeBinomial => self.counts,
         }
+    }
+}
+
+/// Spread relative to level, pooled across series: the median, per
+/// distribution shape, of σ / (mean forecast per bucket) over the series that
+/// were backtested and have demand. Used by [`SeriesForecast::pool_spread`].
+pub fn pooled_spread_ratio<'a>(
+    forecasts: impl IntoIterator<Item = &'a SeriesForecast>,
+) -> Calibration {
+    let (mut normal, mut counts) = (Vec::new(), Vec::new());
+    for f in forecasts {
+        let level = f.level();
+        if f.backtests.is_empty() || level.is_nan() || level <= 0.0 || !f.sigma.is_finite() {
+            continue;
+        }
+        match f.distribution {
+            Distribution::Normal => normal.push(f.sigma / level),
+            Distribution::NegativeBinomial => counts.push(f.sigma / level),
+        }
+    }
+    let median = |mut v: Vec<f64>| -> f64 {
+        if v.is_empty() {
+            return f64::NAN;
+        }
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    Calibration {
+        normal: median(normal),
+        counts: median(counts),
     }
 }
 

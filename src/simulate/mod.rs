@@ -532,14 +532,28 @@ fn simulate_all(
         Calibration::NONE
     };
 
+    let share = config.forecast.spread_pooling;
+    let ratio = forecast::pooled_spread_ratio(
+        prepared
+            .iter()
+            .filter_map(|p| p.demand.first().map(|f| &f.1)),
+    );
+    let shipments_ratio = forecast::pooled_spread_ratio(
+        prepared
+            .iter()
+            .filter_map(|p| p.shipments.first().map(|f| &f.1)),
+    );
+
     let results = prepared
         .into_par_iter()
         .enumerate()
         .map(|(id, mut p)| {
             for (_, fc) in &mut p.demand {
+                fc.pool_spread(&ratio, share);
                 fc.sigma *= calibration.factor(fc.distribution);
             }
             for (_, fc) in &mut p.shipments {
+                fc.pool_spread(&shipments_ratio, share);
                 fc.sigma *= shipments_calibration.factor(fc.distribution);
             }
             replay_series(data, panel, config, origin_bucket, id, &p)
