@@ -19,6 +19,15 @@ fn index_links_resolve_and_charts_are_valid() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
+    // A simulation of the same date first: the page shows its trade-off.
+    let o = Command::new(bin)
+        .args(["simulate", "--quiet", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
     let o = Command::new(bin)
         .args(["run", "--quiet", "--data"])
         .arg(&data)
@@ -31,6 +40,8 @@ fn index_links_resolve_and_charts_are_valid() {
     let html = std::fs::read_to_string(report.join("index.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("Replenishment plan as of 2026-11-22"));
+    assert!(html.contains("id=\"simulation\""), "no simulation section");
+    assert!(html.contains("charts/simulation_frontier.png"));
     let links = replenish::html::links(&html);
     assert!(links.len() > 20, "{} links", links.len());
     for link in &links {
@@ -56,7 +67,7 @@ fn index_links_resolve_and_charts_are_valid() {
             pngs += 1;
         }
     }
-    // 16 series charts (each has an order, an exception or is in the top 200)
-    // and the pattern, model and inventory-value charts.
-    assert_eq!(pngs, 16 + 3);
+    // 16 series charts (each has an order, an exception or is in the top 200),
+    // the pattern, model and inventory-value charts, and the simulation's.
+    assert_eq!(pngs, 16 + 3 + 1);
 }

@@ -383,10 +383,10 @@ pub fn write(
                 std::fs::copy(&from, &to).map_err(|e| Error::io("cannot copy", &from, e))?;
             }
         }
+        let folder = format!("{as_of}-simulation");
         page.portfolio_figures.push(Figure {
             caption: format!(
-                "Fill rate against inventory, from replenish simulate ({}; its tables are there)",
-                sim.display()
+                "Fill rate against inventory when the policy is replayed over held-back history (replenish simulate; its tables are in {folder}/ beside this report)"
             ),
             png: "charts/simulation_frontier.png".into(),
             svg: charts_dir
@@ -394,6 +394,9 @@ pub fn write(
                 .is_file()
                 .then(|| "charts/simulation_frontier.svg".into()),
         });
+        if let Some(table) = simulation_table(&sim.join("simulation.json")) {
+            page.portfolio_tables.push(table);
+        }
     }
 
     // Exceptions and orders.
@@ -500,4 +503,67 @@ pub fn write(
     let html = render(&page);
     let path = dir.join("index.html");
     std::fs::write(&path, html).map_err(|e| Error::io("cannot write", &path, e))
+}
+
+/// The simulation's totals per policy (all classes), from its `simulation.json`;
+/// `None` when the file is missing or not as expected.
+fn simulation_table(path: &Path) -> Option<Table> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let doc: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let measure = doc["inventory_measure"].as_str().unwrap_or("units");
+    let rows = doc["summary"]
+        .as_array()?
+        .iter()
+        .filter(|r| r["abc"] == "all")
+        .map(|r| {
+            let num = |k: &str| r[k].as_f64().unwrap_or(0.0);
+            let target = r["target"].as_f64();
+            vec![
+                Cell::text(r["policy"].as_str().unwrap_or("")),
+                Cell::number(target.map(pct).unwrap_or_default(), target.unwrap_or(-1.0)),
+                Cell::number(pct(num("fill_rate")), num("fill_rate")),
+                Cell::number(pct(num("cycle_service")), num("cycle_service")),
+                Cell::number(grouped(num("mean_inventory"), 0), num("mean_inventory")),
+            ]
+        })
+        .collect();
+    let comparisons: Vec<String> = doc["comparisons"]
+        .as_array()?
+        .iter()
+        .filter_map(|c| {
+            let saving = c["saving"].as_f64()?;
+            Some(format!(
+                "{:.0} % {} than {} at its {:.1} % fill rate",
+                saving.abs() * 100.0,
+                if saving >= 0.0 { "less" } else { "more" },
+                c["baseline"].as_str().unwrap_or(""),
+                c["fill_rate"].as_f64().unwrap_or(0.0) * 100.0
+            ))
+        })
+        .collect();
+    Some(Table {
+        id: "simulation".into(),
+        caption: format!(
+            "Replayed from {} to {}: achieved service and mean inventory ({measure})",
+            doc["origin"].as_str().unwrap_or(""),
+            doc["as_of"].as_str().unwrap_or("")
+        ),
+        note: if comparisons.is_empty() {
+            "replenish at each fill-rate target, at the configured targets, and the baselines on the same demand and lead times.".into()
+        } else {
+            format!(
+                "Inventory replenish needs for a baseline's fill rate: {}.",
+                comparisons.join("; ")
+            )
+        },
+        columns: vec![
+            "policy".into(),
+            "#target".into(),
+            "#fill rate".into(),
+            "#cycle service".into(),
+            "#mean inventory".into(),
+        ],
+        rows,
+        sortable: true,
+    })
 }
