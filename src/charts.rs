@@ -144,27 +144,43 @@ pub enum ChartError {
     },
 }
 
-/// Draw a PNG (1000×500 default) of the chart at `path`.
-///
-/// The file is rendered next to `path` under a temporary name and then
-/// renamed, so a failed draw never leaves a half-written chart behind and the
+/// Draw a PNG (1000 wide; 500 high, 800 with the stock panel) of the chart at
+/// `path`. A failed draw never leaves a half-written chart behind, and the
 /// output is PNG whatever the extension of `path`.
 pub fn draw_series_png(chart: &SeriesChart<'_>, path: &Path) -> Result<(), ChartError> {
+    render_png(path, (WIDTH, series_height(chart)), |root| {
+        draw_series(root, chart)
+    })
+}
+
+/// Same picture as SVG.
+pub fn draw_series_svg(chart: &SeriesChart<'_>, path: &Path) -> Result<(), ChartError> {
+    render_svg(path, (WIDTH, series_height(chart)), |root| {
+        draw_series(root, chart)
+    })
+}
+
+/// Render a PNG of `size` at `path` with `draw`: drawn next to `path` under a
+/// temporary `.png` name (plotters picks the format from the extension) and
+/// renamed, so a failed draw never leaves a half-written picture behind.
+fn render_png(
+    path: &Path,
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,
+) -> Result<(), ChartError> {
     let fail = |message: String| ChartError::Draw {
         path: path.to_path_buf(),
         message,
     };
     ensure_font().map_err(fail)?;
-    // plotters picks the image format from the file extension, so render to
-    // a `.png` sibling first.
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "chart".to_string());
     let tmp = path.with_file_name(format!(".{file_name}.{}.tmp.png", std::process::id()));
     let drawn = {
-        let root = BitMapBackend::new(&tmp, (WIDTH, series_height(chart))).into_drawing_area();
-        draw_series(&root, chart).and_then(|()| root.present().map_err(|e| e.to_string()))
+        let root = BitMapBackend::new(&tmp, size).into_drawing_area();
+        draw(&root).and_then(|()| root.present().map_err(|e| e.to_string()))
         // `root` is dropped here; on error the backend may still write `tmp`.
     };
     let result = drawn.and_then(|()| std::fs::rename(&tmp, path).map_err(|e| e.to_string()));
@@ -174,8 +190,12 @@ pub fn draw_series_png(chart: &SeriesChart<'_>, path: &Path) -> Result<(), Chart
     result.map_err(fail)
 }
 
-/// Same picture as SVG.
-pub fn draw_series_svg(chart: &SeriesChart<'_>, path: &Path) -> Result<(), ChartError> {
+/// Render an SVG of `size` at `path` with `draw`.
+fn render_svg(
+    path: &Path,
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>,
+) -> Result<(), ChartError> {
     let fail = |message: String| ChartError::Draw {
         path: path.to_path_buf(),
         message,
@@ -183,9 +203,8 @@ pub fn draw_series_svg(chart: &SeriesChart<'_>, path: &Path) -> Result<(), Chart
     ensure_font().map_err(fail)?;
     let mut svg = String::new();
     {
-        let root =
-            SVGBackend::with_string(&mut svg, (WIDTH, series_height(chart))).into_drawing_area();
-        draw_series(&root, chart).map_err(fail)?;
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        draw(&root).map_err(fail)?;
         root.present().map_err(|e| fail(e.to_string()))?;
     }
     std::fs::write(path, svg).map_err(|e| fail(e.to_string()))
@@ -1401,41 +1420,12 @@ pub struct FrontierChart<'a> {
 
 /// Draw the trade-off chart as PNG (1000×500).
 pub fn draw_frontier_png(chart: &FrontierChart<'_>, path: &Path) -> Result<(), ChartError> {
-    let fail = |message: String| ChartError::Draw {
-        path: path.to_path_buf(),
-        message,
-    };
-    ensure_font().map_err(fail)?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "chart".to_string());
-    let tmp = path.with_file_name(format!(".{file_name}.{}.tmp.png", std::process::id()));
-    let drawn = {
-        let root = BitMapBackend::new(&tmp, (WIDTH, HEIGHT)).into_drawing_area();
-        draw_frontier(&root, chart).and_then(|()| root.present().map_err(|e| e.to_string()))
-    };
-    let result = drawn.and_then(|()| std::fs::rename(&tmp, path).map_err(|e| e.to_string()));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(fail)
+    render_png(path, (WIDTH, HEIGHT), |root| draw_frontier(root, chart))
 }
 
 /// Same picture as SVG.
 pub fn draw_frontier_svg(chart: &FrontierChart<'_>, path: &Path) -> Result<(), ChartError> {
-    let fail = |message: String| ChartError::Draw {
-        path: path.to_path_buf(),
-        message,
-    };
-    ensure_font().map_err(fail)?;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        draw_frontier(&root, chart).map_err(fail)?;
-        root.present().map_err(|e| fail(e.to_string()))?;
-    }
-    std::fs::write(path, svg).map_err(|e| fail(e.to_string()))
+    render_svg(path, (WIDTH, HEIGHT), |root| draw_frontier(root, chart))
 }
 
 fn draw_frontier<DB: DrawingBackend>(
@@ -1540,37 +1530,14 @@ pub struct BarChart<'a> {
     pub series: &'a [(&'a str, RGBColor, Vec<f64>)],
 }
 
-/// Draw a bar chart as PNG (800 × 60 + 28 per category) or SVG, by `svg`.
+/// Draw a bar chart as PNG or SVG (by `svg`): 800 wide, 110 + 30 per category high.
 pub fn draw_bars(chart: &BarChart<'_>, path: &Path, svg: bool) -> Result<(), ChartError> {
-    let fail = |message: String| ChartError::Draw {
-        path: path.to_path_buf(),
-        message,
-    };
-    ensure_font().map_err(fail)?;
     let size = (800, 110 + 30 * chart.labels.len().max(1) as u32);
     if svg {
-        let mut text = String::new();
-        {
-            let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
-            draw_bar_chart(&root, chart).map_err(fail)?;
-            root.present().map_err(|e| fail(e.to_string()))?;
-        }
-        return std::fs::write(path, text).map_err(|e| fail(e.to_string()));
+        render_svg(path, size, |root| draw_bar_chart(root, chart))
+    } else {
+        render_png(path, size, |root| draw_bar_chart(root, chart))
     }
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "chart".to_string());
-    let tmp = path.with_file_name(format!(".{file_name}.{}.tmp.png", std::process::id()));
-    let drawn = {
-        let root = BitMapBackend::new(&tmp, size).into_drawing_area();
-        draw_bar_chart(&root, chart).and_then(|()| root.present().map_err(|e| e.to_string()))
-    };
-    let result = drawn.and_then(|()| std::fs::rename(&tmp, path).map_err(|e| e.to_string()));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(fail)
 }
 
 fn draw_bar_chart<DB: DrawingBackend>(
