@@ -285,34 +285,19 @@ fn draw_stock<DB: DrawingBackend>(
     let level = |y: f64, color: RGBColor| {
         DashedPathElement::new(vec![(0.0, y), (x_end, y)], 6, 4, color.stroke_width(2))
     };
-    if p.order_up_to > 0.0 {
-        chart
-            .draw_series(std::iter::once(level(p.order_up_to, ORDER_UP_TO)))
-            .map_err(err)?
-            .label(format!(
-                "Order-up-to {}",
-                fmt_units(p.order_up_to, decimals)
-            ))
-            .legend(|(x, y)| {
-                DashedPathElement::new(vec![(x, y), (x + 20, y)], 6, 4, ORDER_UP_TO.stroke_width(2))
-            });
-    }
-    if p.reorder_point > 0.0 {
-        chart
-            .draw_series(std::iter::once(level(p.reorder_point, REORDER_POINT)))
-            .map_err(err)?
-            .label(format!(
-                "Reorder point {}",
-                fmt_units(p.reorder_point, decimals)
-            ))
-            .legend(|(x, y)| {
-                DashedPathElement::new(
-                    vec![(x, y), (x + 20, y)],
-                    6,
-                    4,
-                    REORDER_POINT.stroke_width(2),
-                )
-            });
+    for (y, color, name) in [
+        (p.order_up_to, ORDER_UP_TO, "Order-up-to"),
+        (p.reorder_point, REORDER_POINT, "Reorder point"),
+    ] {
+        if y > 0.0 {
+            chart
+                .draw_series(std::iter::once(level(y, color)))
+                .map_err(err)?
+                .label(format!("{name} {}", fmt_units(y, decimals)))
+                .legend(move |(x, y)| {
+                    DashedPathElement::new(vec![(x, y), (x + 20, y)], 6, 4, color.stroke_width(2))
+                });
+        }
     }
     chart
         .draw_series(std::iter::once(PathElement::new(

@@ -43,6 +43,20 @@ pub struct Panel {
 }
 
 impl Panel {
+    /// Each series' demand over the year (`bucket.per_year()` buckets) before
+    /// bucket `before`, times its unit cost: what ABC classes are made of.
+    pub fn annual_values(&self, unit_costs: &[f64], before: i64) -> Vec<f64> {
+        let per_year = self.bucket.per_year();
+        self.series
+            .iter()
+            .zip(unit_costs)
+            .map(|(s, c)| {
+                let n = (before - s.start).clamp(0, s.demand.len() as i64) as usize;
+                s.demand[n.saturating_sub(per_year)..n].iter().sum::<f64>() * c
+            })
+            .collect()
+    }
+
     /// Aggregate the dataset's daily records to buckets. Every series runs from
     /// the bucket of its first record to the bucket holding the day before the
     /// as-of date, with missing buckets filled with zero.

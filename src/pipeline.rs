@@ -389,23 +389,9 @@ fn progress_bar(n: usize, enabled: bool) -> ProgressBar {
 
 /// Forecast and plan every series (in parallel, collected in key order).
 fn plan_all(data: &Dataset, panel: &Panel, config: &Config, progress: bool) -> Vec<SeriesPlan> {
-    let bucket = panel.bucket;
-    let per_year = bucket.per_year();
     // Classes need every series' annual value first.
-    let unit_costs: Vec<f64> = data
-        .items
-        .iter()
-        .map(|i| i.as_ref().and_then(|i| i.unit_cost).unwrap_or(0.0))
-        .collect();
-    let annual_values: Vec<f64> = panel
-        .series
-        .iter()
-        .zip(&unit_costs)
-        .map(|(s, c)| {
-            let tail = &s.demand[s.demand.len().saturating_sub(per_year)..];
-            tail.iter().sum::<f64>() * c
-        })
-        .collect();
+    let unit_costs = data.unit_costs();
+    let annual_values = panel.annual_values(&unit_costs, panel.end);
     let abc = demand::abc_classes(&annual_values, config.policy.abc_thresholds);
     let candidates = Candidates::standard(
         config.season_length(),

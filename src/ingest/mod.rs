@@ -163,6 +163,16 @@ pub struct Dataset {
     pub warnings: Warnings,
 }
 
+impl Dataset {
+    /// Unit cost per series from the item master (0 when unknown).
+    pub fn unit_costs(&self) -> Vec<f64> {
+        self.items
+            .iter()
+            .map(|i| i.as_ref().and_then(|i| i.unit_cost).unwrap_or(0.0))
+            .collect()
+    }
+}
+
 fn logical_columns(name: &str) -> &'static [&'static str] {
     FILE_COLUMNS
         .iter()

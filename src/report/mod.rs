@@ -780,6 +780,21 @@ struct RunJson<'a> {
     timings_seconds: BTreeMap<&'static str, f64>,
 }
 
+/// The input files as `run.json` and `simulation.json` list them.
+fn inputs(dataset: &crate::ingest::Dataset) -> Vec<InputJson<'_>> {
+    dataset
+        .files
+        .iter()
+        .map(|f| InputJson {
+            file: f.name,
+            path: &f.path,
+            format: f.format,
+            sha256: &f.sha256,
+            rows: f.rows,
+        })
+        .collect()
+}
+
 #[derive(Serialize)]
 struct InputJson<'a> {
     file: &'static str,
@@ -819,18 +834,7 @@ fn write_run_json(
         bucket: run.panel.bucket.name(),
         first_forecast_period: run.panel.bucket.start(run.panel.end).to_string(),
         config,
-        inputs: run
-            .dataset
-            .files
-            .iter()
-            .map(|f| InputJson {
-                file: f.name,
-                path: &f.path,
-                format: f.format,
-                sha256: &f.sha256,
-                rows: f.rows,
-            })
-            .collect(),
+        inputs: inputs(&run.dataset),
         counts,
         warnings: run.dataset.warnings.counts(),
         exceptions,
@@ -1077,18 +1081,7 @@ fn write_simulation_json(
             })
             .collect(),
         config,
-        inputs: sim
-            .dataset
-            .files
-            .iter()
-            .map(|f| InputJson {
-                file: f.name,
-                path: &f.path,
-                format: f.format,
-                sha256: &f.sha256,
-                rows: f.rows,
-            })
-            .collect(),
+        inputs: inputs(&sim.dataset),
     };
     let text = serde_json::to_string_pretty(&doc).map_err(|e| Error::Internal(e.to_string()))?;
     io_write(path, format!("{text}\n").as_bytes())

@@ -32,6 +32,14 @@ impl Stock {
     pub fn position(&self) -> f64 {
         self.on_hand + self.on_order() - self.backlog
     }
+
+    /// Open orders as (days after `day`, units).
+    pub fn arrivals_after(&self, day: usize) -> Vec<(i64, f64)> {
+        self.pipeline
+            .iter()
+            .map(|&(d, q)| (d as i64 - day as i64, q))
+            .collect()
+    }
 }
 
 /// Decides how much to order at a review.
@@ -334,11 +342,7 @@ mod policy_replay {
                 on_order: stock.on_order(),
                 backordered: stock.backlog,
                 allocated: 0.0,
-                arrivals: stock
-                    .pipeline
-                    .iter()
-                    .map(|&(d, q)| (d as i64 - day as i64, q))
-                    .collect(),
+                arrivals: stock.arrivals_after(day),
                 projection_days: 60,
             })
             .order_qty

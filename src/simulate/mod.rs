@@ -378,10 +378,7 @@ pub fn run(options: &SimulateOptions) -> Result<SimulationOutput> {
     let origin_day = bucket.start_day(origin_bucket);
     let origin = date_of_day(origin_day)
         .ok_or_else(|| Error::Internal(format!("origin day {origin_day} out of range")))?;
-    let in_value = dataset
-        .items
-        .iter()
-        .any(|i| i.as_ref().and_then(|i| i.unit_cost).unwrap_or(0.0) > 0.0);
+    let in_value = dataset.unit_costs().iter().any(|&c| c > 0.0);
 
     let series = pool.install(|| simulate_all(&dataset, &panel, config, origin_bucket))?;
     let days = (bucket.start_day(panel.end) - origin_day) as usize;
@@ -421,24 +418,9 @@ fn simulate_all(
     let bucket = panel.bucket;
     let origin_day = bucket.start_day(origin_bucket);
     let sim = &config.simulate;
-    let unit_costs: Vec<f64> = data
-        .items
-        .iter()
-        .map(|i| i.as_ref().and_then(|i| i.unit_cost).unwrap_or(0.0))
-        .collect();
+    let unit_costs = data.unit_costs();
     // Classes from the year before the origin.
-    let annual_values: Vec<f64> = panel
-        .series
-        .iter()
-        .zip(&unit_costs)
-        .map(|(s, c)| {
-            let n = (origin_bucket - s.start).clamp(0, s.demand.len() as i64) as usize;
-            s.demand[n.saturating_sub(bucket.per_year())..n]
-                .iter()
-                .sum::<f64>()
-                * c
-        })
-        .collect();
+    let annual_values = panel.annual_values(&unit_costs, origin_bucket);
     let abc = demand::abc_classes(&annual_values, config.policy.abc_thresholds);
     let candidates = Candidates::standard(
         config.season_length(),

@@ -16,11 +16,7 @@ fn state(day: usize, stock: &Stock) -> StockState {
         on_order: stock.on_order(),
         backordered: stock.backlog,
         allocated: 0.0,
-        arrivals: stock
-            .pipeline
-            .iter()
-            .map(|&(d, q)| (d as i64 - day as i64, q))
-            .collect(),
+        arrivals: stock.arrivals_after(day),
     }
 }
 
