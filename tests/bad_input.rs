@@ -230,6 +230,28 @@ fn zero_holding_rate() {
 }
 
 #[test]
+fn max_below_min() {
+    let f = Fixture::new();
+    f.write("sales.csv", GOOD_SALES);
+    f.write("items.csv", "sku,min_qty,max_qty\nA,20,10\n");
+    fails(
+        &f,
+        &["items.csv, line 2, column `max_qty`", "at least min_qty"],
+    );
+}
+
+#[test]
+fn negative_order_cost() {
+    let f = Fixture::new();
+    f.write("sales.csv", GOOD_SALES);
+    f.write("items.csv", "sku,order_cost,holding_rate\nA,-5,0.2\n");
+    fails(
+        &f,
+        &["items.csv, line 2, column `order_cost`", "at least 0"],
+    );
+}
+
+#[test]
 fn zero_pack_size() {
     let f = Fixture::new();
     f.write("sales.csv", GOOD_SALES);
