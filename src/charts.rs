@@ -1471,7 +1471,14 @@ fn draw_frontier<DB: DrawingBackend>(
         .draw_series(c.curve.iter().zip(&curve).map(|(t, &p)| {
             EmptyElement::at(p)
                 + Text::new(
-                    format!("{:.0} %", t.0 * 100.0),
+                    {
+                        let pct = t.0 * 100.0;
+                        if (pct - pct.round()).abs() < 1e-9 {
+                            format!("{pct:.0} %")
+                        } else {
+                            format!("{pct:.1} %")
+                        }
+                    },
                     (-8, -6),
                     text_style(12.0, &MUTED).pos(Pos::new(HPos::Right, VPos::Bottom)),
                 )

@@ -254,6 +254,18 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
             ),
         }
     }
+    for t in out.tuned_targets() {
+        say!(
+            "  class {}: target {:.1}%, achieved {:.1}%{}",
+            t.class,
+            t.target * 100.0,
+            t.achieved * 100.0,
+            match t.suggested {
+                Some(x) => format!("; a {:.1}% target would have achieved it", x * 100.0),
+                None => "; outside the replayed targets".to_string(),
+            }
+        );
+    }
     say!("  report        {}", out.report_dir.display());
     Ok(())
 }

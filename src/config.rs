@@ -199,7 +199,9 @@ impl Default for SimulateConfig {
             refit: true,
             lost_sales: false,
             seed: 42,
-            targets: vec![0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99],
+            targets: vec![
+                0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999,
+            ],
             cover_weeks: 8.0,
             cover_history_days: 91.0,
         }

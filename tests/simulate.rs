@@ -64,8 +64,8 @@ fn writes_every_policy_and_a_steady_item_meets_its_target() {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
     let rows = read_csv(&dir.join("simulation.csv"));
-    // 3 series × (configured + 9 targets + shipments only + sales cover) + 2 min/max.
-    assert_eq!(rows.len(), 3 * 12 + 2);
+    // 3 series × (configured + 11 targets + shipments only + sales cover) + 2 min/max.
+    assert_eq!(rows.len(), 3 * 14 + 2);
     for r in &rows {
         for col in ["fill_rate", "mean_on_hand", "demand", "start_on_hand"] {
             let v: f64 = r[col].parse().unwrap();
@@ -106,6 +106,14 @@ fn writes_every_policy_and_a_steady_item_meets_its_target() {
         serde_json::from_str(&std::fs::read_to_string(dir.join("simulation.json")).unwrap())
             .unwrap();
     assert_eq!(json["origin"], "2023-11-20");
+    // Per class: the target, what it achieved, and the target that would have.
+    for t in json["tuned_targets"].as_array().unwrap() {
+        let target = t["target"].as_f64().unwrap();
+        assert!(target > 0.0 && target < 1.0, "{t}");
+        if let Some(s) = t["target_that_achieves_it"].as_f64() {
+            assert!((0.5..=0.999).contains(&s), "{t}");
+        }
+    }
     assert_eq!(json["days"], 182);
 }
 

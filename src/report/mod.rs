@@ -1011,6 +1011,7 @@ struct SimulationJson<'a> {
     inventory_measure: &'static str,
     summary: Vec<SummaryJson>,
     comparisons: Vec<ComparisonJson>,
+    tuned_targets: Vec<TunedJson>,
     config: &'a Config,
     inputs: Vec<InputJson<'a>>,
 }
@@ -1024,6 +1025,14 @@ struct SummaryJson {
     fill_rate: f64,
     cycle_service: f64,
     mean_inventory: f64,
+}
+
+#[derive(Serialize)]
+struct TunedJson {
+    abc: char,
+    target: f64,
+    achieved: f64,
+    target_that_achieves_it: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -1078,6 +1087,16 @@ fn write_simulation_json(
                     .replenish_inventory
                     .filter(|_| c.inventory > 0.0)
                     .map(|r| r3(1.0 - r / c.inventory)),
+            })
+            .collect(),
+        tuned_targets: sim
+            .tuned_targets()
+            .into_iter()
+            .map(|t| TunedJson {
+                abc: t.class,
+                target: r3(t.target),
+                achieved: r3(t.achieved),
+                target_that_achieves_it: t.suggested.map(r3),
             })
             .collect(),
         config,

@@ -267,6 +267,51 @@ impl SimulationOutput {
         }
     }
 
+    /// Per ABC class: the configured target (demand-weighted), the fill rate
+    /// replenish achieved at it, and the uniform target whose replay achieved
+    /// the configured one (interpolated on the class's own trade-off curve;
+    /// `None` outside it) — the target to configure so that the class gets
+    /// what it asks for, as far as this history tells.
+    pub fn tuned_targets(&self) -> Vec<TunedTarget> {
+        let targets: Vec<Variant> = self
+            .variants()
+            .into_iter()
+            .filter(|v| v.target().is_some())
+            .collect();
+        ['A', 'B', 'C']
+            .into_iter()
+            .filter_map(|class| {
+                let in_class = |s: &SeriesResult| s.abc == class;
+                let configured = self.totals(Variant::Replenish, in_class);
+                let want = configured.target?;
+                let mut curve: Vec<(f64, f64)> = targets
+                    .iter()
+                    .filter_map(|v| {
+                        let t = self.totals(*v, in_class);
+                        v.target().map(|x| (t.fill_rate(), x))
+                    })
+                    .collect();
+                curve.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+                let suggested = curve.windows(2).find_map(|w| {
+                    let ((f0, t0), (f1, t1)) = (w[0], w[1]);
+                    (f0 <= want && want <= f1).then(|| {
+                        if f1 > f0 {
+                            t0 + (t1 - t0) * (want - f0) / (f1 - f0)
+                        } else {
+                            t0.min(t1)
+                        }
+                    })
+                });
+                Some(TunedTarget {
+                    class,
+                    target: want,
+                    achieved: configured.fill_rate(),
+                    suggested,
+                })
+            })
+            .collect()
+    }
+
     /// For each baseline: its fill rate and inventory over the series it ran
     /// on, and the inventory replenish's trade-off curve needs for the same
     /// fill rate on those series (interpolated between targets; `None` when
@@ -312,6 +357,19 @@ impl SimulationOutput {
             })
             .collect()
     }
+}
+
+/// What a class asked for, got, and the target that would have given it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TunedTarget {
+    /// ABC class.
+    pub class: char,
+    /// Configured target (demand-weighted over the class).
+    pub target: f64,
+    /// Fill rate achieved at the configured targets.
+    pub achieved: f64,
+    /// Uniform fill-rate target whose replay achieved `target`, when within the curve.
+    pub suggested: Option<f64>,
 }
 
 /// A baseline beside replenish's trade-off curve.
