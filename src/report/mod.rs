@@ -104,6 +104,7 @@ fn write_atomically(
     fill: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| Error::io("cannot create", out, e))?;
+    recover(out)?;
     let name = final_dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -118,6 +119,50 @@ fn write_atomically(
         let _ = std::fs::remove_dir_all(&tmp);
     }
     result
+}
+
+/// Whether process `pid` runs (Linux: `/proc/<pid>`; elsewhere assumed alive,
+/// so nothing of another process is ever touched).
+fn process_alive(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    !proc.is_dir() || proc.join(pid.to_string()).exists()
+}
+
+/// Clean up after runs that were killed while writing into `out`: a
+/// `.<name>.tmp-<pid>` folder of a dead process is removed; a
+/// `.<name>.old-<pid>` one (a previous report moved aside just before the new
+/// one was renamed in) goes back to `<name>` when that is missing, else is
+/// removed.
+fn recover(out: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return Ok(());
+    };
+    let mut found: Vec<(PathBuf, String, bool)> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let file = e.file_name().to_string_lossy().into_owned();
+            let rest = file.strip_prefix('.')?;
+            let (name, kind_pid) = rest.rsplit_once('.')?;
+            let (old, pid) = match kind_pid.split_once('-')? {
+                ("tmp", pid) => (false, pid),
+                ("old", pid) => (true, pid),
+                _ => return None,
+            };
+            let pid: u32 = pid.parse().ok()?;
+            (pid != std::process::id() && !process_alive(pid))
+                .then(|| (e.path(), name.to_string(), old))
+        })
+        .collect();
+    found.sort();
+    for (path, name, old) in found {
+        let target = out.join(&name);
+        if old && !target.exists() {
+            std::fs::rename(&path, &target).map_err(|e| Error::io("cannot restore", &path, e))?;
+        } else {
+            std::fs::remove_dir_all(&path).map_err(|e| Error::io("cannot remove", &path, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Move `tmp` to `target`, replacing a previous report of the same date.
