@@ -392,15 +392,23 @@ fn draw_stock<DB: DrawingBackend>(
                 )
             });
     }
+    legend_box(&mut chart, SeriesLabelPosition::UpperRight)
+}
+
+/// The legend box of the charts built with plotters' `ChartBuilder` (stock
+/// panel, trade-off, bars): one style everywhere.
+fn legend_box<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
+        .position(position)
+        .background_style(WHITE.mix(0.9))
         .border_style(GRID)
         .label_font(text_style(12.0, &INK))
         .draw()
-        .map_err(err)?;
-    Ok(())
+        .map_err(|e| e.to_string())
 }
 
 /// Register the embedded font under [`FAMILY`] once per process.
@@ -1536,15 +1544,7 @@ fn draw_frontier<DB: DrawingBackend>(
             }
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(MUTED)
-        .label_font(text_style(13.0, &INK))
-        .draw()
-        .map_err(err)?;
-    Ok(())
+    legend_box(&mut chart, SeriesLabelPosition::LowerRight)
 }
 
 /// A horizontal bar chart of the portfolio: one bar per category, or two
@@ -1666,14 +1666,7 @@ fn draw_bar_chart<DB: DrawingBackend>(
             .map_err(err)?;
     }
     if c.series.len() > 1 {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(GRID)
-            .label_font(text_style(12.0, &INK))
-            .draw()
-            .map_err(err)?;
+        legend_box(&mut chart, SeriesLabelPosition::LowerRight)?;
     }
     Ok(())
 }

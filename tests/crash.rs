@@ -6,22 +6,16 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::stderr;
+use common::{sample_data, stderr};
 
 #[test]
 fn sigkill_mid_run_leaves_the_previous_report() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let out = dir.path().join("reports");
-    let bin = env!("CARGO_BIN_EXE_replenish");
-    let o = Command::new(bin)
-        .args(["sample", "--skus", "8", "--out"])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    sample_data(&data, 8);
     let run = || {
-        let mut c = Command::new(bin);
+        let mut c = Command::new(env!("CARGO_BIN_EXE_replenish"));
         c.args(["run", "--quiet", "--data"])
             .arg(&data)
             .arg("--out")

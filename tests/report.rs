@@ -3,39 +3,25 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::stderr;
+use common::{replenish, sample_data};
 
 #[test]
 fn index_links_resolve_and_charts_are_valid() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let out = dir.path().join("reports");
-    let bin = env!("CARGO_BIN_EXE_replenish");
-    let o = Command::new(bin)
-        .args(["sample", "--skus", "8", "--out"])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    sample_data(&data, 8);
     // A simulation of the same date first: the page shows its trade-off.
-    let o = Command::new(bin)
-        .args(["simulate", "--quiet", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = Command::new(bin)
-        .args(["run", "--quiet", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    for sub in ["simulate", "run"] {
+        replenish(&[
+            sub.as_ref(),
+            "--quiet".as_ref(),
+            "--data".as_ref(),
+            data.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+    }
     let report = out.join("2026-11-22");
     let html = std::fs::read_to_string(report.join("index.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));

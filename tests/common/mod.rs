@@ -111,6 +111,28 @@ pub fn weekly_sales(rows: &mut String, sku: &str, loc: &str, weeks: usize, qty: 
     }
 }
 
+/// Run the binary with `args`; panic with its standard error when it fails.
+pub fn replenish(args: &[&std::ffi::OsStr]) -> Output {
+    let o = Command::new(env!("CARGO_BIN_EXE_replenish"))
+        .args(args)
+        .output()
+        .expect("run the binary");
+    assert!(o.status.success(), "{}", stderr(&o));
+    o
+}
+
+/// Generate `replenish sample --skus SKUS` data into `dir` (the default end date 2026-11-22).
+pub fn sample_data(dir: &Path, skus: usize) {
+    let skus = skus.to_string();
+    replenish(&[
+        "sample".as_ref(),
+        "--skus".as_ref(),
+        skus.as_ref(),
+        "--out".as_ref(),
+        dir.as_os_str(),
+    ]);
+}
+
 /// Standard-error text of a run.
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
