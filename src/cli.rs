@@ -317,6 +317,10 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
                     .unwrap_or_default()
             );
         }
+        let rejected = out.dataset.rejected.len();
+        if rejected > 0 {
+            say!("  rejected rows {rejected} input rows not used (listed in rejected_rows.csv)");
+        }
         if warnings > 0 {
             say!("  warnings      {warnings} (listed in warnings.csv)");
             for (kind, n) in out.dataset.warnings.counts() {

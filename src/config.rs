@@ -18,6 +18,8 @@ use crate::forecast::{Metric, Selection};
 pub struct Config {
     /// Where to read, where to write, which calendar.
     pub run: RunConfig,
+    /// What to do with bad rows in the input files.
+    pub input: InputConfig,
     /// Forecasting settings.
     pub forecast: ForecastConfig,
     /// Inventory-policy defaults (used where the item master is silent).
@@ -46,6 +48,43 @@ pub struct RunConfig {
     pub as_of: Option<String>,
     /// Location name used when the files have no `location` column.
     pub default_location: String,
+}
+
+/// What a bad value in an input file does.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum BadRows {
+    /// Stop the run with a message naming file, line and column.
+    #[default]
+    Error,
+    /// History files (sales, backorders, events): set the row aside in
+    /// `rejected_rows.csv` and go on; other files still stop the run.
+    Quarantine,
+}
+
+/// Handling of bad rows in the input files.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct InputConfig {
+    /// `error` (default) or `quarantine`.
+    pub bad_rows: BadRows,
+    /// With `quarantine`, the run still stops when more than this share of a
+    /// file's rows are bad: the file is then wrong, not dirty.
+    pub max_rejected_share: f64,
+    /// Sales and backorders older than this many years before the as-of date
+    /// are left out (counted in `warnings.csv`): a stray old date would
+    /// otherwise stretch a series over centuries of empty buckets.
+    pub max_history_years: f64,
+}
+
+impl Default for InputConfig {
+    fn default() -> Self {
+        InputConfig {
+            bad_rows: BadRows::Error,
+            max_rejected_share: 0.01,
+            max_history_years: 10.0,
+        }
+    }
 }
 
 /// Forecasting settings.
@@ -358,6 +397,18 @@ impl Config {
 
     /// Check ranges and the column mapping.
     pub fn validate(&self) -> Result<()> {
+        let share = self.input.max_rejected_share;
+        if !(0.0..=1.0).contains(&share) {
+            return Err(Error::Config(format!(
+                "input.max_rejected_share = {share}: expected a share between 0 and 1"
+            )));
+        }
+        let years = self.input.max_history_years;
+        if !(1.0..=100.0).contains(&years) {
+            return Err(Error::Config(format!(
+                "input.max_history_years = {years}: expected a number of years from 1 to 100"
+            )));
+        }
         let p = &self.policy;
         let positive = |name: &str, v: f64, allow_zero: bool| {
             if !v.is_finite() || v < 0.0 || (!allow_zero && v == 0.0) {

@@ -359,3 +359,134 @@ fn quoted_fields_keep_line_numbers() {
     );
     fails(&f, &["sales.csv, line 5, column `qty`"]);
 }
+
+#[test]
+fn mixed_date_formats_name_the_first_other_one() {
+    let f = Fixture::new();
+    f.write(
+        "sales.csv",
+        "sku,location,date,qty\nA,DC1,2024-05-05,3\nA,DC1,05/12/2024,4\nA,DC1,2024-05-19,4\n",
+    );
+    fails(
+        &f,
+        &[
+            "sales.csv, line 3, column `date`",
+            "YYYY-MM-DD",
+            "\"05/12/2024\"",
+        ],
+    );
+}
+
+#[test]
+fn huge_quantity_is_taken_for_corruption() {
+    let f = Fixture::new();
+    f.write(
+        "sales.csv",
+        "sku,location,date,qty\nA,DC1,2024-05-05,3\nA,DC1,2024-05-12,1e300\n",
+    );
+    fails(
+        &f,
+        &["sales.csv, line 3, column `qty`", "at most 1e12", "1e300"],
+    );
+}
+
+#[test]
+fn infinite_stock() {
+    let f = Fixture::new();
+    f.write("sales.csv", GOOD_SALES);
+    f.write("inventory.csv", "sku,location,on_hand\nA,DC1,inf\n");
+    fails(&f, &["inventory.csv, line 2, column `on_hand`", "finite"]);
+}
+
+#[test]
+fn column_named_twice() {
+    let f = Fixture::new();
+    f.write(
+        "sales.csv",
+        "sku,location,date,qty,qty\nA,DC1,2024-05-05,3,4\n",
+    );
+    fails(&f, &["sales.csv, line 1, column `qty`", "appears twice"]);
+}
+
+#[test]
+fn renamed_column_lists_the_header() {
+    let f = Fixture::new();
+    f.write("sales.csv", "item,location,date,qty\nA,DC1,2024-05-05,3\n");
+    fails(
+        &f,
+        &[
+            "column `sku`",
+            "missing required column",
+            "item, location, date, qty",
+        ],
+    );
+}
+
+#[test]
+fn negative_backorder() {
+    let f = Fixture::new();
+    f.write("sales.csv", GOOD_SALES);
+    f.write(
+        "backorders.csv",
+        "sku,location,date,qty\nA,DC1,2024-05-06,-2\n",
+    );
+    fails(&f, &["backorders.csv, line 2, column `qty`", "at least 0"]);
+}
+
+#[test]
+fn empty_sku() {
+    let f = Fixture::new();
+    f.write(
+        "sales.csv",
+        "sku,location,date,qty\nA,DC1,2024-05-05,3\n ,DC1,2024-05-12,4\n",
+    );
+    fails(&f, &["sales.csv, line 3, column `sku`", "empty value"]);
+}
+
+#[test]
+fn promo_flag_other_than_0_or_1() {
+    let f = Fixture::new();
+    f.write(
+        "sales.csv",
+        "sku,location,date,qty,promo\nA,DC1,2024-05-05,3,0\nA,DC1,2024-05-12,4,yes\n",
+    );
+    fails(&f, &["sales.csv, line 3, column `promo`", "\"yes\""]);
+}
+
+#[test]
+fn negative_lead_time_in_the_config() {
+    let f = Fixture::new();
+    f.write("sales.csv", GOOD_SALES);
+    let config = f.dir.path().join("c.toml");
+    std::fs::write(&config, "[policy]\nlead_time_days = -3\n").unwrap();
+    let out = f.run(&["--config", config.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("policy.lead_time_days = -3"), "{err}");
+}
+
+#[test]
+fn rejected_share_out_of_range() {
+    let f = Fixture::new();
+    f.write("sales.csv", GOOD_SALES);
+    let config = f.dir.path().join("c.toml");
+    std::fs::write(&config, "[input]\nmax_rejected_share = 2\n").unwrap();
+    let out = f.run(&["--config", config.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("input.max_rejected_share = 2"), "{err}");
+}
+
+#[test]
+fn as_of_centuries_after_the_last_sale() {
+    let f = Fixture::new();
+    f.write("sales.csv", GOOD_SALES);
+    let out = f.run(&["--as-of", "2999-01-01"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("input.max_history_years") && err.contains("2024-05-12"),
+        "{err}"
+    );
+    assert!(f.reports().is_empty());
+}

@@ -162,6 +162,7 @@ fn report_has_every_file_and_column() {
         "forecast.csv",
         "accuracy.csv",
         "warnings.csv",
+        "rejected_rows.csv",
         "availability.csv",
         "orders_by_supplier.csv",
         "run.json",
@@ -264,6 +265,7 @@ fn output_is_identical_for_any_thread_count() {
         "forecast.csv",
         "accuracy.csv",
         "warnings.csv",
+        "rejected_rows.csv",
         "availability.csv",
         "orders_by_supplier.csv",
     ] {

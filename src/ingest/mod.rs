@@ -10,7 +10,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::calendar::{date_of_day, day_number, parse_iso_date};
-use crate::config::{Config, FILE_COLUMNS};
+use crate::config::{BadRows, Config, FILE_COLUMNS};
 use crate::error::{Error, Result};
 use crate::warnings::{Warning, Warnings};
 pub use table::Format;
@@ -138,6 +138,25 @@ pub struct InputFile {
     pub rows: usize,
 }
 
+/// An input row the run did not use, kept for whoever fixes the data
+/// (`rejected_rows.csv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RejectedRow {
+    /// Input file.
+    pub file: String,
+    /// CSV line (header = 1) or Parquet row (first = 1).
+    pub line: u64,
+    /// Column at fault, when one is.
+    pub column: String,
+    /// Machine-readable reason: `bad_value`, `inventory_without_history`,
+    /// `po_without_history`, `po_received_before_order`, `duplicate_item`.
+    pub reason: &'static str,
+    /// What was wrong.
+    pub message: String,
+    /// The row's values, every column of the file, as one CSV record.
+    pub record: String,
+}
+
 /// Everything read from the input folder, keyed by series.
 #[derive(Debug, Clone)]
 pub struct Dataset {
@@ -161,6 +180,8 @@ pub struct Dataset {
     pub files: Vec<InputFile>,
     /// Recoverable oddities.
     pub warnings: Warnings,
+    /// Rows set aside, in file order then line order.
+    pub rejected: Vec<RejectedRow>,
 }
 
 impl Dataset {
@@ -196,6 +217,56 @@ fn open(
     .map(Some)
 }
 
+/// Open a history file (sales, backorders, events): with
+/// `input.bad_rows = "quarantine"` its bad rows are set aside instead of
+/// stopping the run.
+fn open_history(
+    dir: &Path,
+    name: &'static str,
+    required: &[&'static str],
+    config: &Config,
+) -> Result<Option<Table>> {
+    let mut table = open(dir, name, required, config)?;
+    if config.input.bad_rows == BadRows::Quarantine
+        && let Some(t) = &mut table
+    {
+        t.quarantine_bad_rows();
+    }
+    Ok(table)
+}
+
+/// Move the rows a history table set aside to `rejected` (failing when there
+/// are too many) and count them as one warning.
+fn collect_rejected(
+    t: &Table,
+    config: &Config,
+    rejected: &mut Vec<RejectedRow>,
+    warnings: &mut Warnings,
+) -> Result<()> {
+    t.check_rejected_share(config.input.max_rejected_share)?;
+    let rows = t.rejected();
+    warnings.summary(
+        "rejected_rows",
+        &t.display,
+        rows.len() as u64,
+        format!(
+            "{} rows with bad values set aside (input.bad_rows = \"quarantine\"); see rejected_rows.csv",
+            rows.len()
+        ),
+    );
+    for (row, column, message) in rows {
+        rejected.push(RejectedRow {
+            file: t.display.clone(),
+            line: t.line(row),
+            column: column.unwrap_or_default(),
+            reason: "bad_value",
+            message,
+            record: t.record_text(row),
+        });
+    }
+    Ok(())
+}
+
 /// Location column of a table, or the default location for every row.
 fn locations(t: &Table, config: &Config) -> Result<Vec<String>> {
     if t.has("location") {
@@ -208,6 +279,8 @@ fn locations(t: &Table, config: &Config) -> Result<Vec<String>> {
 /// Collects demand records per series while sales and backorders are read.
 #[derive(Default)]
 struct DemandBuilder {
+    /// Rows dated before this day are left out.
+    first_day: i32,
     ids: HashMap<SeriesKey, usize>,
     keys: Vec<SeriesKey>,
     demand: Vec<Vec<DemandRecord>>,
@@ -230,16 +303,22 @@ impl DemandBuilder {
 
     /// Add a table's rows dated before `as_of_day`; returns how many were later.
     /// `record(qty)` turns a quantity into a demand record, or `None` for a return.
+    /// Add rows dated in `[first_day, as_of_day)`; returns how many were
+    /// dated before and on or after that window.
     fn add(
         &mut self,
         rows: impl Iterator<Item = ((String, String), (i32, f64))>,
         as_of_day: i32,
         record: impl Fn(i32, f64) -> Option<DemandRecord>,
-    ) -> u64 {
-        let mut after = 0;
+    ) -> (u64, u64) {
+        let (mut before, mut after) = (0, 0);
         for ((sku, loc), (day, qty)) in rows {
             if day >= as_of_day {
                 after += 1;
+                continue;
+            }
+            if day < self.first_day {
+                before += 1;
                 continue;
             }
             let id = self.id(sku, loc);
@@ -248,7 +327,7 @@ impl DemandBuilder {
                 None => self.returns[id] += -qty,
             }
         }
-        after
+        (before, after)
     }
 
     /// Keys sorted, with demand and returns in the same order.
@@ -355,6 +434,7 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
         ));
     }
     let mut warnings = Warnings::default();
+    let mut rejected = Vec::new();
     let mut files = Vec::new();
     let mut record = |t: &Table| {
         files.push(InputFile {
@@ -370,7 +450,7 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
     };
 
     // --- sales (required) ---------------------------------------------------
-    let sales = open(dir, "sales", &["sku", "date", "qty"], config)?.ok_or_else(|| {
+    let sales = open_history(dir, "sales", &["sku", "date", "qty"], config)?.ok_or_else(|| {
         Error::file(
             dir.join("sales.csv").display().to_string(),
             "required file missing: expected sales.csv or sales.parquet",
@@ -396,12 +476,16 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
                 && *p != 0.0
                 && *p != 1.0
             {
-                return Err(Error::input(
-                    sales.location(row, Some("promo")),
-                    format!("expected 0 or 1, found {p}"),
-                ));
+                sales.reject(row, Some("promo"), format!("expected 0 or 1, found {p}"))?;
             }
         }
+    }
+    collect_rejected(&sales, config, &mut rejected, &mut warnings)?;
+    if (0..sales.height()).all(|row| !sales.keeps(row)) {
+        return Err(Error::file(
+            sales.display.clone(),
+            "no usable data rows: every row was set aside (see the first above)",
+        ));
     }
     let as_of = match as_of {
         Some(d) => d,
@@ -412,24 +496,55 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
                 ))
             })?,
             None => {
-                let last = *s_day.iter().max().expect("sales has rows");
+                let last = s_day
+                    .iter()
+                    .enumerate()
+                    .filter(|(row, _)| sales.keeps(*row))
+                    .map(|(_, d)| *d)
+                    .max()
+                    .expect("sales has usable rows");
                 date_of_day(last + 1).ok_or_else(|| Error::Internal("date out of range".into()))?
             }
         },
     };
     let as_of_day = day_number(as_of);
+    let last_sale = s_day
+        .iter()
+        .enumerate()
+        .filter(|(row, _)| sales.keeps(*row))
+        .map(|(_, d)| *d)
+        .max()
+        .expect("sales has usable rows");
+    let window_days = (config.input.max_history_years * 365.25).round() as i32;
+    if as_of_day - last_sale > window_days {
+        return Err(Error::Config(format!(
+            "the as-of date {as_of} is more than input.max_history_years ({}) after the last sale ({}); check --as-of or run.as_of",
+            config.input.max_history_years,
+            date_of_day(last_sale).map_or_else(String::new, |d| d.to_string())
+        )));
+    }
+    let first_day = as_of_day - window_days;
 
-    let mut builder = DemandBuilder::default();
+    let mut builder = DemandBuilder {
+        first_day,
+        ..DemandBuilder::default()
+    };
     let n_returns = s_qty
         .iter()
         .zip(&s_day)
-        .filter(|(q, d)| **q < 0.0 && **d < as_of_day)
+        .enumerate()
+        .filter(|(row, (q, d))| {
+            **q < 0.0 && **d < as_of_day && **d >= first_day && sales.keeps(*row)
+        })
         .count() as u64;
-    let after = builder.add(
+    let (before, after) = builder.add(
         s_sku
             .into_iter()
             .zip(s_loc)
-            .zip(s_day.into_iter().zip(s_qty)),
+            .zip(s_day.into_iter().zip(s_qty))
+            .enumerate()
+            .filter(|(row, _)| sales.keeps(*row))
+            .map(|(_, r)| r),
         as_of_day,
         |day, qty| {
             (qty >= 0.0).then_some(DemandRecord {
@@ -438,6 +553,12 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
                 backordered: 0.0,
             })
         },
+    );
+    warnings.summary(
+        "before_history_window",
+        &sales.display,
+        before,
+        format!("{before} sales rows dated more than input.max_history_years ({}) before the as-of date were left out", config.input.max_history_years),
     );
     warnings.summary(
         "after_as_of",
@@ -453,14 +574,20 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
     );
 
     // --- backorders ------------------------------------------------------------
-    if let Some(bo) = open(dir, "backorders", &["sku", "date", "qty"], config)? {
+    if let Some(bo) = open_history(dir, "backorders", &["sku", "date", "qty"], config)? {
         record(&bo);
         let skus = bo.required_text("sku")?;
         let locs = locations(&bo, config)?;
         let days = bo.required_dates("date")?;
         let qtys = bo.required_numbers("qty", Some(0.0))?;
-        let after = builder.add(
-            skus.into_iter().zip(locs).zip(days.into_iter().zip(qtys)),
+        collect_rejected(&bo, config, &mut rejected, &mut warnings)?;
+        let (before, after) = builder.add(
+            skus.into_iter()
+                .zip(locs)
+                .zip(days.into_iter().zip(qtys))
+                .enumerate()
+                .filter(|(row, _)| bo.keeps(*row))
+                .map(|(_, r)| r),
             as_of_day,
             |day, qty| {
                 Some(DemandRecord {
@@ -469,6 +596,12 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
                     backordered: qty,
                 })
             },
+        );
+        warnings.summary(
+            "before_history_window",
+            &bo.display,
+            before,
+            format!("{before} backorder rows dated more than input.max_history_years ({}) before the as-of date were left out", config.input.max_history_years),
         );
         warnings.summary(
             "after_as_of",
@@ -503,13 +636,22 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
         for (row, (sku, loc)) in skus.into_iter().zip(locs).enumerate() {
             let key = SeriesKey { sku, location: loc };
             let Some(&id) = ids.get(&key) else {
+                let message = "stock record for a SKU-location with no sales or backorders before the as-of date; not planned";
+                rejected.push(RejectedRow {
+                    file: inv.display.clone(),
+                    line: inv.line(row),
+                    column: String::new(),
+                    reason: "inventory_without_history",
+                    message: message.into(),
+                    record: inv.record_text(row),
+                });
                 warnings.push(Warning {
                     kind: "inventory_without_history",
                     file: inv.display.clone(),
                     line: Some(inv.line(row)),
                     sku: key.sku,
                     location: key.location,
-                    message: "stock record for a SKU-location with no sales or backorders before the as-of date; not planned".into(),
+                    message: message.into(),
                 });
                 continue;
             };
@@ -600,8 +742,8 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
         let txt =
             |v: &Option<Vec<Option<String>>>, row: usize| v.as_ref().and_then(|v| v[row].clone());
         let num = |v: &Option<Vec<Option<f64>>>, row: usize| v.as_ref().and_then(|v| v[row]);
-        let mut by_sku: BTreeMap<String, (Item, u64)> = BTreeMap::new();
-        let mut by_key: BTreeMap<SeriesKey, (Item, u64)> = BTreeMap::new();
+        let mut by_sku: BTreeMap<String, (Item, usize)> = BTreeMap::new();
+        let mut by_key: BTreeMap<SeriesKey, (Item, usize)> = BTreeMap::new();
         for (row, sku) in skus.into_iter().enumerate() {
             let item = Item {
                 description: txt(&description, row),
@@ -625,14 +767,29 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
                         sku: sku.clone(),
                         location,
                     };
-                    by_key.insert(key.clone(), (item, line)).map(|_| key)
+                    by_key
+                        .insert(key.clone(), (item, row))
+                        .map(|(_, earlier)| (key, earlier))
                 }
-                None => by_sku.insert(sku.clone(), (item, line)).map(|_| SeriesKey {
-                    sku,
-                    location: String::new(),
+                None => by_sku.insert(sku.clone(), (item, row)).map(|(_, earlier)| {
+                    (
+                        SeriesKey {
+                            sku,
+                            location: String::new(),
+                        },
+                        earlier,
+                    )
                 }),
             };
-            if let Some(key) = duplicate {
+            if let Some((key, earlier)) = duplicate {
+                rejected.push(RejectedRow {
+                    file: it.display.clone(),
+                    line: it.line(earlier),
+                    column: String::new(),
+                    reason: "duplicate_item",
+                    message: format!("superseded by line {line}, a later row for the same key"),
+                    record: it.record_text(earlier),
+                });
                 warnings.push(Warning {
                     kind: "duplicate_item",
                     file: it.display.clone(),
@@ -649,6 +806,19 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
                 .or_else(|| by_sku.get(&key.sku))
                 .map(|(item, _)| item.clone());
         }
+        let planned_skus: std::collections::HashSet<&str> =
+            keys.iter().map(|k| k.sku.as_str()).collect();
+        let unused = by_sku
+            .keys()
+            .filter(|sku| !planned_skus.contains(sku.as_str()))
+            .count()
+            + by_key.keys().filter(|k| !ids.contains_key(*k)).count();
+        warnings.summary(
+            "items_without_history",
+            &it.display,
+            unused as u64,
+            format!("{unused} item-master rows for SKUs or SKU-locations with no sales or backorders before the as-of date; not planned"),
+        );
     }
 
     // --- purchase orders ---------------------------------------------------------------
@@ -682,12 +852,20 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
                     message: message.into(),
                 })
             };
+            let mut reject = |reason: &'static str, message: &str| {
+                rejected.push(RejectedRow {
+                    file: po.display.clone(),
+                    line,
+                    column: String::new(),
+                    reason,
+                    message: message.into(),
+                    record: po.record_text(row),
+                })
+            };
             let Some(&id) = ids.get(&key) else {
-                line_warning(
-                    "po_without_history",
-                    "purchase-order line for a SKU-location with no sales or backorders; not planned",
-                    &key,
-                );
+                let message = "purchase-order line for a SKU-location with no sales or backorders; not planned";
+                reject("po_without_history", message);
+                line_warning("po_without_history", message, &key);
                 continue;
             };
             let received_day = received.as_ref().and_then(|v| v[row]);
@@ -701,11 +879,9 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
             if let Some(r) = received_day
                 && r < order[row]
             {
-                line_warning(
-                    "po_received_before_order",
-                    "received before it was ordered; the line is ignored",
-                    &key,
-                );
+                let message = "received before it was ordered; the line is ignored";
+                reject("po_received_before_order", message);
+                line_warning("po_received_before_order", message, &key);
                 continue;
             }
             purchase_orders[id].push(PurchaseOrder {
@@ -722,13 +898,17 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
 
     // --- events --------------------------------------------------------------------------
     let mut events = Vec::new();
-    if let Some(ev) = open(dir, "events", &["date", "name"], config)? {
+    if let Some(ev) = open_history(dir, "events", &["date", "name"], config)? {
         record(&ev);
         let days = ev.required_dates("date")?;
         let names = ev.required_text("name")?;
         let skus = ev.text("sku")?;
         let locs = ev.text("location")?;
+        collect_rejected(&ev, config, &mut rejected, &mut warnings)?;
         for (row, (day, name)) in days.into_iter().zip(names).enumerate() {
+            if !ev.keeps(row) {
+                continue;
+            }
             events.push(Event {
                 day,
                 name,
@@ -749,5 +929,6 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
         events,
         files,
         warnings,
+        rejected,
     })
 }

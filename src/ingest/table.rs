@@ -6,7 +6,8 @@
 //! every column as text, so that each value is validated here with a message a
 //! planner can act on. Parquet files are read by Polars with their own types.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,9 @@ use crate::error::{Error, Location, Result};
 
 /// Earliest date accepted in any input.
 const FIRST_DATE: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(1000, 1, 1).expect("valid");
+/// Largest magnitude accepted for any number: beyond it a value is taken for a
+/// corrupted cell (sums and squares of it would no longer be finite).
+pub const MAX_MAGNITUDE: f64 = 1e12;
 /// Latest date accepted in any input.
 const LAST_DATE: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(9999, 12, 31).expect("valid");
 
@@ -44,6 +48,10 @@ pub struct Table {
     lines: Option<Vec<u64>>,
     /// Logical column → column name in the file.
     columns: HashMap<&'static str, String>,
+    /// Bad cells set their row aside instead of failing the read.
+    quarantine: bool,
+    /// Rows set aside: data row → (column in the file, what was wrong); the first problem per row.
+    rejected: RefCell<BTreeMap<usize, (Option<String>, String)>>,
 }
 
 /// Find `<dir>/<name>.csv` or `<dir>/<name>.parquet`.
@@ -140,7 +148,89 @@ impl Table {
             df,
             lines,
             columns,
+            quarantine: false,
+            rejected: RefCell::new(BTreeMap::new()),
         })
+    }
+
+    /// From now on, a bad value sets its row aside (see [`Table::rejected`])
+    /// instead of failing the read.
+    pub fn quarantine_bad_rows(&mut self) {
+        self.quarantine = true;
+    }
+
+    /// Report a bad value in data row `row`, logical column `col`: an error,
+    /// or, for a quarantining table, the row set aside (first problem kept).
+    pub fn reject(&self, row: usize, col: Option<&str>, message: String) -> Result<()> {
+        if !self.quarantine {
+            return Err(Error::input(self.location(row, col), message));
+        }
+        let column = self.location(row, col).column;
+        self.rejected
+            .borrow_mut()
+            .entry(row)
+            .or_insert((column, message));
+        Ok(())
+    }
+
+    /// True unless data row `row` was set aside.
+    pub fn keeps(&self, row: usize) -> bool {
+        !self.rejected.borrow().contains_key(&row)
+    }
+
+    /// Rows set aside so far: (data row, column in the file, what was wrong), by row.
+    pub fn rejected(&self) -> Vec<(usize, Option<String>, String)> {
+        self.rejected
+            .borrow()
+            .iter()
+            .map(|(&row, (col, msg))| (row, col.clone(), msg.clone()))
+            .collect()
+    }
+
+    /// Fail when more than `max_share` of the rows were set aside: the file
+    /// is then more likely wrong as a whole than dirty in places.
+    pub fn check_rejected_share(&self, max_share: f64) -> Result<()> {
+        let rejected = self.rejected.borrow();
+        let n = rejected.len();
+        let allowed = (max_share * self.height() as f64).floor() as usize;
+        match rejected.iter().next() {
+            Some((&row, (_, message))) if n > allowed => {
+                let col = rejected[&row].0.clone();
+                let mut location = self.location(row, None);
+                location.column = col;
+                Err(Error::input(
+                    location,
+                    format!(
+                        "{message} — and {n} of {} rows are bad, more than input.max_rejected_share ({max_share}) allows; fix the file",
+                        self.height()
+                    ),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The values of data row `row`, every column of the file, as one CSV record.
+    pub fn record_text(&self, row: usize) -> String {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        let fields: Vec<String> = self
+            .df
+            .columns()
+            .iter()
+            .map(|c| match c.get(row) {
+                Ok(AnyValue::Null) | Err(_) => String::new(),
+                Ok(AnyValue::String(s)) => s.to_string(),
+                Ok(v) => v.to_string(),
+            })
+            .collect();
+        // Writing to a Vec cannot fail.
+        let _ = writer.write_record(&fields);
+        let bytes = writer.into_inner().unwrap_or_default();
+        String::from_utf8_lossy(&bytes)
+            .trim_end_matches('\n')
+            .to_string()
     }
 
     /// Number of data rows.
@@ -232,8 +322,9 @@ impl Table {
         ))
     }
 
-    /// The values of a column that must be filled in every row.
-    fn require<T>(
+    /// The values of a column that must be filled in every row (a row set
+    /// aside gets a placeholder).
+    fn require<T: Default>(
         &self,
         col: &str,
         values: Option<Vec<Option<T>>>,
@@ -243,13 +334,12 @@ impl Table {
             .unwrap_or_default()
             .into_iter()
             .enumerate()
-            .map(|(row, v)| {
-                v.ok_or_else(|| {
-                    Error::input(
-                        self.location(row, Some(col)),
-                        format!("empty value; expected {expected}"),
-                    )
-                })
+            .map(|(row, v)| match v {
+                Some(v) => Ok(v),
+                None if !self.keeps(row) => Ok(T::default()),
+                None => self
+                    .reject(row, Some(col), format!("empty value; expected {expected}"))
+                    .map(|()| T::default()),
             })
             .collect()
     }
@@ -273,12 +363,17 @@ impl Table {
         for (row, v) in strings.iter().enumerate() {
             out.push(match v.map(str::trim).filter(|s| !s.is_empty()) {
                 None => None,
-                Some(s) => Some(parse(s).ok_or_else(|| {
-                    Error::input(
-                        self.location(row, Some(col)),
-                        format!("expected {expected}, found \"{}\"", truncate(s)),
-                    )
-                })?),
+                Some(s) => match parse(s) {
+                    Some(x) => Some(x),
+                    None => {
+                        self.reject(
+                            row,
+                            Some(col),
+                            format!("expected {expected}, found \"{}\"", truncate(s)),
+                        )?;
+                        None
+                    }
+                },
             });
         }
         Ok(out)
@@ -289,7 +384,7 @@ impl Table {
         let Some(column) = self.column(col) else {
             return Ok(None);
         };
-        let values: Vec<Option<f64>> = match column.dtype() {
+        let mut values: Vec<Option<f64>> = match column.dtype() {
             DataType::String => {
                 self.parse_cells(col, column, "a number", |s| s.parse::<f64>().ok())?
             }
@@ -305,14 +400,21 @@ impl Table {
             }
             dt => return Err(self.type_error(col, dt, "numbers")),
         };
-        for (row, v) in values.iter().enumerate() {
-            if let Some(x) = v
-                && !x.is_finite()
-            {
-                return Err(Error::input(
-                    self.location(row, Some(col)),
-                    format!("expected a finite number, found {x}"),
-                ));
+        for (row, v) in values.iter_mut().enumerate() {
+            if let Some(x) = *v {
+                let problem = if !x.is_finite() {
+                    Some(format!("expected a finite number, found {x}"))
+                } else if x.abs() > MAX_MAGNITUDE {
+                    Some(format!(
+                        "expected a number of at most {MAX_MAGNITUDE:e} in magnitude, found {x:e} (a corrupted value?)"
+                    ))
+                } else {
+                    None
+                };
+                if let Some(message) = problem {
+                    self.reject(row, Some(col), message)?;
+                    *v = None;
+                }
             }
         }
         Ok(Some(values))
@@ -333,24 +435,30 @@ impl Table {
         col: &str,
         min: Option<f64>,
     ) -> Result<Option<Vec<Option<f64>>>> {
-        let Some(values) = self.numbers(col)? else {
+        let Some(mut values) = self.numbers(col)? else {
             return Ok(None);
         };
-        for (row, v) in values.iter().enumerate() {
-            if let Some(x) = v {
-                self.check_min(row, col, *x, min)?;
+        for (row, v) in values.iter_mut().enumerate() {
+            if let Some(x) = *v
+                && !self.check_min(row, col, x, min)?
+            {
+                *v = None;
             }
         }
         Ok(Some(values))
     }
 
-    fn check_min(&self, row: usize, col: &str, x: f64, min: Option<f64>) -> Result<f64> {
+    /// True when `x` is at least `min`; otherwise the row is rejected.
+    fn check_min(&self, row: usize, col: &str, x: f64, min: Option<f64>) -> Result<bool> {
         match min {
-            Some(m) if x < m => Err(Error::input(
-                self.location(row, Some(col)),
-                format!("expected a value of at least {m}, found {x}"),
-            )),
-            _ => Ok(x),
+            Some(m) if x < m => self
+                .reject(
+                    row,
+                    Some(col),
+                    format!("expected a value of at least {m}, found {x}"),
+                )
+                .map(|()| false),
+            _ => Ok(true),
         }
     }
 
@@ -359,7 +467,7 @@ impl Table {
         let Some(column) = self.column(col) else {
             return Ok(None);
         };
-        let days: Vec<Option<i32>> = match column.dtype() {
+        let mut days: Vec<Option<i32>> = match column.dtype() {
             DataType::String => self.parse_cells(col, column, "a date YYYY-MM-DD", |s| {
                 parse_iso_date(s).map(day_number)
             })?,
@@ -374,20 +482,21 @@ impl Table {
             dt => return Err(self.type_error(col, dt, "dates")),
         };
         let range = day_number(FIRST_DATE)..=day_number(LAST_DATE);
-        if let Some(row) = days
-            .iter()
-            .position(|d| d.is_some_and(|d| !range.contains(&d)))
-        {
-            let shown = days[row]
-                .and_then(crate::calendar::date_of_day)
-                .map_or_else(
+        for (row, d) in days.iter_mut().enumerate() {
+            if let Some(day) = *d
+                && !range.contains(&day)
+            {
+                let shown = crate::calendar::date_of_day(day).map_or_else(
                     || "a date out of any calendar".to_string(),
                     |d| d.to_string(),
                 );
-            return Err(Error::input(
-                self.location(row, Some(col)),
-                format!("expected a date between {FIRST_DATE} and {LAST_DATE}, found {shown}"),
-            ));
+                self.reject(
+                    row,
+                    Some(col),
+                    format!("expected a date between {FIRST_DATE} and {LAST_DATE}, found {shown}"),
+                )?;
+                *d = None;
+            }
         }
         Ok(Some(days))
     }

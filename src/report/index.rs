@@ -495,6 +495,10 @@ pub fn write(
         ),
         ("accuracy.csv", "backtest errors of every candidate model"),
         ("warnings.csv", "what the run survived in the input"),
+        (
+            "rejected_rows.csv",
+            "input rows the run did not use, and why",
+        ),
         ("run.json", "config, input hashes, counts, timings"),
     ]
     .iter()

@@ -201,6 +201,7 @@ fn write_all(run: &RunOutput, config: &Config, out: &Path, dir: &Path) -> Result
     write_accuracy(run, &dir.join("accuracy.csv"))?;
     write_availability(run, &dir.join("availability.csv"))?;
     write_warnings(run, &dir.join("warnings.csv"))?;
+    write_rejected(run, &dir.join("rejected_rows.csv"))?;
     let found = exceptions::find(run, config);
     write_exceptions(run, &found, &dir.join("exceptions.csv"))?;
     let ids = charted(run, config, &found);
@@ -663,6 +664,19 @@ fn write_warnings(run: &RunOutput, path: &Path) -> Result<()> {
     t.write(path)
 }
 
+/// Input rows the run did not use, with their values, for whoever fixes the data.
+fn write_rejected(run: &RunOutput, path: &Path) -> Result<()> {
+    let r = &run.dataset.rejected;
+    let mut t = Table::default();
+    t.text("file", r.iter().map(|r| r.file.as_str()))
+        .text("line", r.iter().map(|r| r.line.to_string()))
+        .text("column", r.iter().map(|r| r.column.as_str()))
+        .text("reason", r.iter().map(|r| r.reason))
+        .text("message", r.iter().map(|r| r.message.as_str()))
+        .text("record", r.iter().map(|r| r.record.as_str()));
+    t.write(path)
+}
+
 /// File-name-safe version of a key part.
 fn safe(s: &str) -> String {
     s.chars()
@@ -868,6 +882,7 @@ fn write_run_json(
             .filter(|a| a.delay_days.is_some())
             .count() as u64,
     );
+    counts.insert("rejected_rows", run.dataset.rejected.len() as u64);
     counts.insert(
         "forecast_periods",
         run.plans.iter().map(|p| p.forecast.mean.len() as u64).sum(),

@@ -1,0 +1,362 @@
+//! Input the run survives: odd but usable files give a plan, the oddity is
+//! counted in `warnings.csv`, rows not used are listed in `rejected_rows.csv`,
+//! and no output holds a NaN, an infinity or a negative quantity. With
+//! `input.bad_rows = "quarantine"`, bad rows of history files are set aside.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use common::{Fixture, read_csv, stderr, weekly_sales};
+
+/// Columns that may legitimately be negative (an error's sign, a safety
+/// stock under a fill-rate target, an exception's measured bias).
+const SIGNED: &[&str] = &["bias", "safety_stock", "value"];
+
+/// Run the fixture with `extra` arguments, check it succeeded and that every
+/// CSV output is clean; return the report folder.
+fn survives(f: &Fixture, extra: &[&str]) -> PathBuf {
+    let out = f.run(extra);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "exit code; stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let reports = f.reports();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let dir = reports[0].clone();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "csv") {
+            check_clean(&path);
+        }
+    }
+    dir
+}
+
+/// No NaN or infinity anywhere, no negative number outside [`SIGNED`].
+fn check_clean(path: &Path) {
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    for (i, row) in read_csv(path).iter().enumerate() {
+        for (col, v) in row {
+            if name == "rejected_rows.csv" || name == "warnings.csv" {
+                continue; // free text and the rejected values themselves
+            }
+            let lower = v.to_ascii_lowercase();
+            assert!(
+                !(lower == "nan" || lower.contains("inf")) || col == "flags" || col == "detail",
+                "{name} row {} column {col}: {v}",
+                i + 1
+            );
+            if let Ok(x) = v.parse::<f64>() {
+                assert!(x.is_finite(), "{name} row {} column {col}: {v}", i + 1);
+                assert!(
+                    x >= 0.0 || SIGNED.contains(&col.as_str()),
+                    "{name} row {} column {col}: negative {v}",
+                    i + 1
+                );
+            }
+        }
+    }
+}
+
+/// The plan row of SKU `sku`.
+fn plan_row(dir: &Path, sku: &str) -> BTreeMap<String, String> {
+    read_csv(&dir.join("plan.csv"))
+        .into_iter()
+        .find(|r| r["sku"] == sku)
+        .unwrap_or_else(|| panic!("no plan row for {sku}"))
+}
+
+/// Warning kinds listed in the report.
+fn warning_kinds(dir: &Path) -> Vec<String> {
+    read_csv(&dir.join("warnings.csv"))
+        .into_iter()
+        .map(|r| r["kind"].clone())
+        .collect()
+}
+
+fn two_skus() -> String {
+    let mut s = String::from("sku,location,date,qty\n");
+    weekly_sales(&mut s, "A", "DC1", 30, 5.0);
+    weekly_sales(&mut s, "B", "DC1", 30, 2.0);
+    s
+}
+
+#[test]
+fn extra_columns_are_ignored() {
+    let f = Fixture::new();
+    let mut s = String::from("sku,location,date,qty,channel,comment\n");
+    for line in two_skus().lines().skip(1) {
+        s.push_str(&format!("{line},web,\"note, with a comma\"\n"));
+    }
+    f.write("sales.csv", s);
+    let dir = survives(&f, &[]);
+    assert_eq!(read_csv(&dir.join("plan.csv")).len(), 2);
+}
+
+#[test]
+fn a_single_sku_with_a_single_row() {
+    let f = Fixture::new();
+    f.write("sales.csv", "sku,location,date,qty\nA,DC1,2024-05-05,3\n");
+    let dir = survives(&f, &[]);
+    let row = plan_row(&dir, "A");
+    assert_eq!(row["location"], "DC1");
+}
+
+#[test]
+fn a_series_of_one_bucket_beside_a_long_one() {
+    let f = Fixture::new();
+    let mut s = two_skus();
+    s.push_str("C,DC1,2024-05-19,7\n");
+    f.write("sales.csv", s);
+    let dir = survives(&f, &[]);
+    plan_row(&dir, "C");
+}
+
+#[test]
+fn an_all_zero_series_orders_nothing() {
+    let f = Fixture::new();
+    let mut s = two_skus();
+    weekly_sales(&mut s, "Z", "DC1", 30, 0.0);
+    f.write("sales.csv", s);
+    f.write("inventory.csv", "sku,location,on_hand\nZ,DC1,0\n");
+    let dir = survives(&f, &[]);
+    let row = plan_row(&dir, "Z");
+    assert_eq!(row["order_qty"].parse::<f64>().unwrap(), 0.0, "{row:?}");
+    assert_eq!(row["forecast_per_period"].parse::<f64>().unwrap(), 0.0);
+}
+
+#[test]
+fn a_ten_year_gap_in_the_history() {
+    let f = Fixture::new();
+    let mut s = String::from("sku,location,date,qty\n");
+    for week in 0..20 {
+        let d =
+            chrono::NaiveDate::from_ymd_opt(2014, 6, 1).unwrap() + chrono::Duration::weeks(week);
+        s.push_str(&format!("A,DC1,{d},4\n"));
+    }
+    weekly_sales(&mut s, "A", "DC1", 20, 6.0);
+    f.write("sales.csv", s);
+    let dir = survives(&f, &[]);
+    let row = plan_row(&dir, "A");
+    assert!(
+        row["forecast_per_period"].parse::<f64>().unwrap() > 0.0,
+        "{row:?}"
+    );
+}
+
+#[test]
+fn a_stray_ancient_date_is_left_out_of_a_daily_history() {
+    let f = Fixture::new();
+    let mut s = two_skus();
+    s.push_str("A,DC1,1024-05-12,3\n");
+    f.write("sales.csv", s);
+    let dir = survives(&f, &["--bucket", "day"]);
+    let warnings = read_csv(&dir.join("warnings.csv"));
+    let w = warnings
+        .iter()
+        .find(|w| w["kind"] == "before_history_window")
+        .expect("warning");
+    assert!(w["message"].starts_with("1 sales rows"), "{w:?}");
+    assert_eq!(read_csv(&dir.join("plan.csv")).len(), 2);
+}
+
+#[test]
+fn returns_are_counted_apart_from_demand() {
+    let f = Fixture::new();
+    let mut s = two_skus();
+    s.push_str("A,DC1,2024-05-12,-3\n");
+    f.write("sales.csv", s);
+    let dir = survives(&f, &[]);
+    assert!(warning_kinds(&dir).contains(&"returns".to_string()));
+}
+
+#[test]
+fn lead_time_zero_and_moq_zero_are_allowed() {
+    let f = Fixture::new();
+    f.write("sales.csv", two_skus());
+    f.write(
+        "items.csv",
+        "sku,lead_time_days,moq,pack_size\nA,0,0,1\nB,14,0,6\n",
+    );
+    f.write("inventory.csv", "sku,location,on_hand\nA,DC1,0\nB,DC1,0\n");
+    let dir = survives(&f, &[]);
+    let b = plan_row(&dir, "B");
+    let q: f64 = b["order_qty"].parse().unwrap();
+    assert!(q > 0.0 && q % 6.0 == 0.0, "{b:?}");
+    assert_eq!(plan_row(&dir, "A")["lead_time_days"], "0");
+}
+
+#[test]
+fn rows_for_skus_missing_elsewhere_are_listed() {
+    let f = Fixture::new();
+    f.write("sales.csv", two_skus());
+    f.write(
+        "inventory.csv",
+        "sku,location,on_hand\nA,DC1,3\nGHOST,DC1,9\n",
+    );
+    f.write(
+        "purchase_orders.csv",
+        "po_id,sku,location,qty,order_date,due_date\nP1,GHOST,DC1,5,2024-05-01,2024-05-20\n",
+    );
+    f.write("items.csv", "sku,unit_cost\nA,2\nONLY_IN_ITEMS,3\n");
+    let dir = survives(&f, &[]);
+    let rejected = read_csv(&dir.join("rejected_rows.csv"));
+    let reasons: Vec<(&str, &str, &str)> = rejected
+        .iter()
+        .map(|r| (r["file"].as_str(), r["line"].as_str(), r["reason"].as_str()))
+        .collect();
+    assert!(
+        reasons.iter().any(|(f, l, r)| f.ends_with("inventory.csv")
+            && *l == "3"
+            && *r == "inventory_without_history"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|(f, l, r)| f.ends_with("purchase_orders.csv")
+                && *l == "2"
+                && *r == "po_without_history"),
+        "{reasons:?}"
+    );
+    let ghost = rejected
+        .iter()
+        .find(|r| r["reason"] == "inventory_without_history")
+        .unwrap();
+    assert_eq!(ghost["record"], "GHOST,DC1,9");
+    // B has no item-master row: planned on the defaults, and said so.
+    let kinds = warning_kinds(&dir);
+    assert!(kinds.contains(&"no_item_record".to_string()), "{kinds:?}");
+    assert!(
+        kinds.contains(&"items_without_history".to_string()),
+        "{kinds:?}"
+    );
+    assert_eq!(read_csv(&dir.join("plan.csv")).len(), 2);
+}
+
+#[test]
+fn duplicate_item_rows_keep_the_last() {
+    let f = Fixture::new();
+    f.write("sales.csv", two_skus());
+    f.write("items.csv", "sku,unit_cost\nA,2\nB,1\nA,5\n");
+    let dir = survives(&f, &[]);
+    assert_eq!(plan_row(&dir, "A")["unit_cost"], "5");
+    let rejected = read_csv(&dir.join("rejected_rows.csv"));
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!(rejected[0]["line"], "2");
+    assert_eq!(rejected[0]["reason"], "duplicate_item");
+    assert_eq!(rejected[0]["record"], "A,2");
+}
+
+#[test]
+fn duplicate_stock_rows_are_added() {
+    let f = Fixture::new();
+    f.write("sales.csv", two_skus());
+    f.write("inventory.csv", "sku,location,on_hand\nA,DC1,3\nA,DC1,4\n");
+    let dir = survives(&f, &[]);
+    assert_eq!(plan_row(&dir, "A")["on_hand"], "7");
+    assert!(warning_kinds(&dir).contains(&"duplicate_inventory".to_string()));
+}
+
+#[test]
+fn a_po_received_before_it_was_ordered_is_set_aside() {
+    let f = Fixture::new();
+    f.write("sales.csv", two_skus());
+    f.write(
+        "purchase_orders.csv",
+        "po_id,sku,location,qty,order_date,due_date,received_date\n\
+         P1,A,DC1,10,2024-04-01,2024-04-20,2024-03-25\n\
+         P2,A,DC1,10,2024-04-01,2024-04-20,2024-04-22\n",
+    );
+    let dir = survives(&f, &[]);
+    let rejected = read_csv(&dir.join("rejected_rows.csv"));
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!(rejected[0]["reason"], "po_received_before_order");
+    assert_eq!(rejected[0]["line"], "2");
+    assert!(rejected[0]["record"].starts_with("P1,A,DC1,10,"));
+}
+
+/// Sales with bad rows at lines 5 (qty), 9 (date) and 12 (empty sku) among 60 data rows.
+fn dirty_sales() -> String {
+    let mut lines: Vec<String> = two_skus().lines().map(str::to_string).collect();
+    lines[4] = "A,DC1,2024-01-07,lots".into();
+    lines[8] = "A,DC1,07/01/2024,3".into();
+    lines[11] = ",DC1,2024-01-14,3".into();
+    let mut s = lines.join("\n");
+    s.push('\n');
+    s
+}
+
+#[test]
+fn quarantine_sets_bad_history_rows_aside() {
+    let f = Fixture::new();
+    f.write("sales.csv", dirty_sales());
+    let config = f.dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        "[input]\nbad_rows = \"quarantine\"\nmax_rejected_share = 0.1\n",
+    )
+    .unwrap();
+    let dir = survives(&f, &["--config", config.to_str().unwrap()]);
+    let rejected = read_csv(&dir.join("rejected_rows.csv"));
+    let got: Vec<(&str, &str, &str)> = rejected
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_str(),
+                r["column"].as_str(),
+                r["reason"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("5", "qty", "bad_value"),
+            ("9", "date", "bad_value"),
+            ("12", "sku", "bad_value")
+        ]
+    );
+    assert_eq!(rejected[0]["record"], "A,DC1,2024-01-07,lots");
+    assert!(
+        rejected[1]["message"].contains("YYYY-MM-DD"),
+        "{rejected:?}"
+    );
+    assert!(warning_kinds(&dir).contains(&"rejected_rows".to_string()));
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["counts"]["rejected_rows"], 3);
+}
+
+#[test]
+fn quarantine_still_stops_on_a_mostly_bad_file() {
+    let f = Fixture::new();
+    f.write("sales.csv", dirty_sales());
+    let config = f.dir.path().join("c.toml");
+    std::fs::write(&config, "[input]\nbad_rows = \"quarantine\"\n").unwrap();
+    let out = f.run(&["--config", config.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("line 5, column `qty`") && err.contains("3 of 60 rows"),
+        "{err}"
+    );
+    assert!(f.reports().is_empty());
+}
+
+#[test]
+fn quarantine_does_not_cover_stock_or_purchase_orders() {
+    let f = Fixture::new();
+    f.write("sales.csv", two_skus());
+    f.write("inventory.csv", "sku,location,on_hand\nA,DC1,many\n");
+    let config = f.dir.path().join("c.toml");
+    std::fs::write(&config, "[input]\nbad_rows = \"quarantine\"\n").unwrap();
+    let out = f.run(&["--config", config.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("inventory.csv, line 2, column `on_hand`"),
+        "{err}"
+    );
+}
