@@ -12,6 +12,7 @@ use replenish::config::Config;
 use replenish::holdout;
 use replenish::pipeline::{self, RunOptions};
 use replenish::sample::{self, SampleOptions};
+use replenish::shard::Shard;
 use replenish::simulate::{self, SimulateOptions};
 
 /// Print a line on stdout; a closed pipe (`replenish … | head`) is not an error.
@@ -47,7 +48,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the weekly batch: read the history, forecast, plan, write the report.
-    Run(RunArgs),
+    Run(RunCommandArgs),
+    /// Finish a run split with `run --shard K/N`: read every shard's forecasts
+    /// and write the report a single run writes.
+    Merge(RunArgs),
     /// Write a synthetic but realistic company history (the sample data set).
     Sample(SampleArgs),
     /// Replay the policy over held-back history beside the usual reorder rules:
@@ -110,6 +114,19 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
+/// Options of `replenish run`.
+#[derive(Debug, Args)]
+pub struct RunCommandArgs {
+    /// Inputs and settings.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Forecast only shard K of N (the series whose stable hash of sku and
+    /// location modulo N is K) into OUT/<as-of>-parts/; `replenish merge`
+    /// then writes the report.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+}
+
 /// Options of `replenish simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
@@ -161,7 +178,11 @@ fn parse_bucket(s: &str) -> Result<Bucket, String> {
 /// Run the parsed command.
 pub fn execute(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => match args.shard {
+            Some(shard) => run_shard(&args.run, shard),
+            None => run(args.run, false),
+        },
+        Command::Merge(args) => run(args, true),
         Command::Sample(args) => sample(args),
         Command::Forecast(args) => forecast(args),
         Command::Simulate(args) => simulate(args),
@@ -270,17 +291,38 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run(args: RunArgs) -> anyhow::Result<()> {
-    let config = run_config(&args)?;
-    let options = RunOptions {
+fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {
+    let config = run_config(args)?;
+    Ok(RunOptions {
         data: PathBuf::from(&config.run.data),
         out: PathBuf::from(&config.run.out),
         as_of: args.as_of,
         config,
         threads: args.threads,
         progress: !args.quiet,
+    })
+}
+
+fn run_shard(args: &RunArgs, shard: Shard) -> anyhow::Result<()> {
+    let (path, n) = pipeline::forecast_shard(&run_options(args)?, shard)?;
+    if !args.quiet {
+        say!(
+            "replenish {}: shard {shard}, {n} series forecast into {}",
+            env!("CARGO_PKG_VERSION"),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// `run`, or `merge` of a sharded run's parts.
+fn run(args: RunArgs, merge: bool) -> anyhow::Result<()> {
+    let options = run_options(&args)?;
+    let out = if merge {
+        pipeline::merge(&options)?
+    } else {
+        pipeline::run(&options)?
     };
-    let out = pipeline::run(&options)?;
     if !args.quiet {
         let warnings = out.dataset.warnings.total();
         say!(

@@ -26,6 +26,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod report;
 pub mod sample;
+pub mod shard;
 pub mod simulate;
 pub mod stats;
 pub mod warnings;

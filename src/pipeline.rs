@@ -20,6 +20,7 @@ use crate::ingest::{self, Dataset};
 use crate::inventory_theory::eoq;
 use crate::policy::{self, DailyRate, PolicyInput, PolicyOutput, ServiceTarget};
 use crate::report;
+use crate::shard::{self, Shard};
 use crate::warnings::Warning;
 
 /// What to run.
@@ -242,8 +243,56 @@ impl RunOutput {
 /// Flag: stock runs out within the lead time.
 pub const FLAG_AT_RISK: &str = "stockout_within_lead_time";
 
+/// Where a run's forecasts come from.
+enum Forecasts {
+    /// Fitted by this run.
+    Fit,
+    /// Read from the parts of a sharded run (`replenish merge`).
+    Parts,
+}
+
 /// Run the whole batch and write the report folder.
 pub fn run(options: &RunOptions) -> Result<RunOutput> {
+    run_with(options, Forecasts::Fit)
+}
+
+/// Finish a sharded run: read the forecasts every `run --shard K/N` wrote
+/// under `<out>/<as-of>-parts/` and write the report a single run writes.
+pub fn merge(options: &RunOptions) -> Result<RunOutput> {
+    run_with(options, Forecasts::Parts)
+}
+
+/// Forecast the series of one shard and write its part (see [`crate::shard`]).
+/// Returns the part's path and the number of series in it.
+pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<(PathBuf, usize)> {
+    let config = &options.config;
+    config.validate()?;
+    let pool = thread_pool(options.threads)?;
+    let dataset = ingest::load(&options.data, config, options.as_of)?;
+    let panel = Panel::build(&dataset, config.run.bucket);
+    let candidates = Candidates::standard(
+        config.season_length(),
+        config.forecast.moving_average_window,
+    );
+    let ids: Vec<usize> = (0..panel.series.len())
+        .filter(|&id| shard.owns(&dataset.keys[id]))
+        .collect();
+    let pb = progress_bar(ids.len(), options.progress);
+    let forecasts: Vec<(usize, SeriesForecast)> = pool.install(|| {
+        ids.par_iter()
+            .map(|&id| {
+                let f = fit_series(&dataset, &panel, config, &candidates, id);
+                pb.inc(1);
+                (id, f)
+            })
+            .collect()
+    });
+    pb.finish_and_clear();
+    let path = shard::write_part(&options.out, &dataset, config, shard, &forecasts)?;
+    Ok((path, forecasts.len()))
+}
+
+fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
     let config = &options.config;
     config.validate()?;
     let pool = thread_pool(options.threads)?;
@@ -273,7 +322,22 @@ pub fn run(options: &RunOptions) -> Result<RunOutput> {
     }
     timings.lap("demand", &mut clock);
 
-    let mut plans = pool.install(|| plan_all(&dataset, &panel, config, options.progress));
+    let given = match source {
+        Forecasts::Fit => None,
+        Forecasts::Parts => {
+            let candidates = Candidates::standard(
+                config.season_length(),
+                config.forecast.moving_average_window,
+            );
+            Some(shard::read_parts(
+                &options.out,
+                &dataset,
+                config,
+                &candidates,
+            )?)
+        }
+    };
+    let mut plans = pool.install(|| plan_all(&dataset, &panel, config, given, options.progress));
     let calibration = pool.install(|| {
         calibrate_plans(
             &mut plans,
@@ -387,8 +451,15 @@ fn progress_bar(n: usize, enabled: bool) -> ProgressBar {
     pb
 }
 
-/// Forecast and plan every series (in parallel, collected in key order).
-fn plan_all(data: &Dataset, panel: &Panel, config: &Config, progress: bool) -> Vec<SeriesPlan> {
+/// Forecast and plan every series (in parallel, collected in key order);
+/// `given` forecasts (from a sharded run's parts) are used instead of fitting.
+fn plan_all(
+    data: &Dataset,
+    panel: &Panel,
+    config: &Config,
+    given: Option<Vec<SeriesForecast>>,
+    progress: bool,
+) -> Vec<SeriesPlan> {
     // Classes need every series' annual value first.
     let unit_costs = data.unit_costs();
     let annual_values = panel.annual_values(&unit_costs, panel.end);
@@ -398,14 +469,22 @@ fn plan_all(data: &Dataset, panel: &Panel, config: &Config, progress: bool) -> V
         config.forecast.moving_average_window,
     );
     let pb = progress_bar(panel.series.len(), progress);
-    let plans = (0..panel.series.len())
-        .into_par_iter()
-        .map(|id| {
+    let mut given: Vec<Option<SeriesForecast>> = match given {
+        Some(g) => g.into_iter().map(Some).collect(),
+        None => vec![None; panel.series.len()],
+    };
+    let plans = given
+        .par_iter_mut()
+        .enumerate()
+        .map(|(id, fc)| {
+            let fc = fc
+                .take()
+                .unwrap_or_else(|| fit_series(data, panel, config, &candidates, id));
             let plan = plan_series(
                 data,
                 panel,
                 config,
-                &candidates,
+                fc,
                 id,
                 abc[id],
                 annual_values[id],
@@ -595,12 +674,40 @@ pub fn forecast_settings(
     }
 }
 
+/// Forecast series `id`: the only per-series work that does not depend on
+/// the other series (so a sharded run can do it apart).
+fn fit_series(
+    data: &Dataset,
+    panel: &Panel,
+    config: &Config,
+    candidates: &Candidates,
+    id: usize,
+) -> SeriesForecast {
+    // The service target (by ABC class, which needs every series) does not
+    // enter the forecast: any class gives the same lead time and horizon.
+    let settings = series_settings(
+        data.items[id].as_ref(),
+        &data.purchase_orders[id],
+        config,
+        'C',
+    );
+    let y = &panel.series[id].demand;
+    let pattern = demand::pattern(y);
+    let spec = forecast_settings(
+        config,
+        panel.bucket,
+        settings.lead_time_days,
+        settings.review_period_days,
+    );
+    forecast::forecast_series(candidates.for_pattern(pattern), y, pattern, &spec)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn plan_series(
     data: &Dataset,
     panel: &Panel,
     config: &Config,
-    candidates: &Candidates,
+    fc: SeriesForecast,
     id: usize,
     abc: char,
     annual_value: f64,
@@ -630,9 +737,6 @@ fn plan_series(
     let recent = &y[y.len().saturating_sub(bucket.per_year())..];
     let xyz = demand::xyz_class(demand::coefficient_of_variation(recent), p.xyz_thresholds);
     let pattern = demand::pattern(y);
-
-    let spec = forecast_settings(config, bucket, lead_time_days, review_period_days);
-    let fc = forecast::forecast_series(candidates.for_pattern(pattern), y, pattern, &spec);
 
     // Stock.
     let as_of_day = day_number(data.as_of);
