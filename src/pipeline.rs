@@ -243,6 +243,14 @@ impl RunOutput {
 /// Flag: stock runs out within the lead time.
 pub const FLAG_AT_RISK: &str = "stockout_within_lead_time";
 
+/// The candidate models of the configured season length.
+fn candidates(config: &Config) -> Candidates {
+    Candidates::standard(
+        config.season_length(),
+        config.forecast.moving_average_window,
+    )
+}
+
 /// Where a run's forecasts come from.
 enum Forecasts {
     /// Fitted by this run.
@@ -270,10 +278,7 @@ pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<(PathBuf, us
     let pool = thread_pool(options.threads)?;
     let dataset = ingest::load(&options.data, config, options.as_of)?;
     let panel = Panel::build(&dataset, config.run.bucket);
-    let candidates = Candidates::standard(
-        config.season_length(),
-        config.forecast.moving_average_window,
-    );
+    let candidates = candidates(config);
     let ids: Vec<usize> = (0..panel.series.len())
         .filter(|&id| shard.owns(&dataset.keys[id]))
         .collect();
@@ -325,10 +330,7 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
     let given = match source {
         Forecasts::Fit => None,
         Forecasts::Parts => {
-            let candidates = Candidates::standard(
-                config.season_length(),
-                config.forecast.moving_average_window,
-            );
+            let candidates = candidates(config);
             Some(shard::read_parts(
                 &options.out,
                 &dataset,
@@ -464,10 +466,7 @@ fn plan_all(
     let unit_costs = data.unit_costs();
     let annual_values = panel.annual_values(&unit_costs, panel.end);
     let abc = demand::abc_classes(&annual_values, config.policy.abc_thresholds);
-    let candidates = Candidates::standard(
-        config.season_length(),
-        config.forecast.moving_average_window,
-    );
+    let candidates = candidates(config);
     let pb = progress_bar(panel.series.len(), progress);
     let mut given: Vec<Option<SeriesForecast>> = match given {
         Some(g) => g.into_iter().map(Some).collect(),

@@ -194,10 +194,9 @@ impl Table {
         let n = rejected.len();
         let allowed = (max_share * self.height() as f64).floor() as usize;
         match rejected.iter().next() {
-            Some((&row, (_, message))) if n > allowed => {
-                let col = rejected[&row].0.clone();
+            Some((&row, (column, message))) if n > allowed => {
                 let mut location = self.location(row, None);
-                location.column = col;
+                location.column = column.clone();
                 Err(Error::input(
                     location,
                     format!(
