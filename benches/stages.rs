@@ -65,6 +65,7 @@ fn bench_policy(c: &mut Criterion) {
         allocated: 5.0,
         arrivals: vec![(9, 100.0)],
         projection_days: 120,
+        forecast_errors: None,
     };
     c.bench_function("policy_plan/one_series", |b| {
         b.iter(|| plan(black_box(&input)))

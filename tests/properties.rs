@@ -99,6 +99,7 @@ proptest! {
             allocated,
             arrivals: if on_order > 0.0 { vec![(arrival, on_order)] } else { vec![] },
             projection_days: 200,
+            forecast_errors: None,
         };
         let out = plan(&input);
         for v in [out.lead_time_demand, out.lead_time_demand_sd, out.safety_stock, out.reorder_point,
