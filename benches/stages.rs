@@ -30,6 +30,7 @@ fn bench_forecast(c: &mut Criterion) {
     let settings = ForecastSettings {
         horizon: 13,
         backtest_horizon: 5,
+        protection_buckets: None,
         origins: 3,
         metric: Metric::Mase,
         season_length: 52,

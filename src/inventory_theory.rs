@@ -282,7 +282,8 @@ impl EmpiricalErrors {
         for (i, &(z, w)) in zw.iter().enumerate() {
             sum_w += w;
             sum_zw += z * w;
-            let closes = (done + sum_w) / total * m as f64 >= (points.len() + 1) as f64 - 1e-9;
+            let closes = n <= MAX_EMPIRICAL_POINTS
+                || (done + sum_w) / total * m as f64 >= (points.len() + 1) as f64 - 1e-9;
             if closes || i + 1 == n {
                 points.push((sum_zw / sum_w, sum_w / total));
                 done += sum_w;
@@ -407,7 +408,7 @@ impl EmpiricalErrors {
         let top = scale * self.max() + 8.0 * sd;
         if sd == 0.0 {
             return if scale > 0.0 {
-                self.inverse_loss(short / scale)
+                scale * self.inverse_loss(short / scale)
             } else {
                 0.0
             };
@@ -420,7 +421,11 @@ impl EmpiricalErrors {
         if self.shortage(hi, scale, sd) >= short {
             return hi;
         }
-        let mut t = lo;
+        // Start at the normal answer with the same mean and spread: close, and
+        // Newton's first step from anywhere lands left of the root (convexity).
+        let spread = (scale * scale * self.sd().powi(2) + sd * sd).sqrt();
+        let guess = scale * self.mean() + spread * inverse_normal_loss(short / spread);
+        let mut t = if guess > lo && guess < hi { guess } else { lo };
         for _ in 0..100 {
             let f = self.shortage(t, scale, sd) - short;
             if f > 0.0 {

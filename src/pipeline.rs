@@ -622,6 +622,7 @@ pub fn forecast_settings(
     ForecastSettings {
         horizon: f.horizon.max(protection_buckets.ceil() as usize + 1),
         backtest_horizon: (protection_buckets.ceil() as usize).max(1),
+        protection_buckets: Some((lead_time_days + review_period_days / 2.0) / bucket.mean_days()),
         origins: f.backtest_origins,
         metric: f.metric,
         season_length: config.season_length(),

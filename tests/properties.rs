@@ -12,6 +12,7 @@ fn settings(season_length: usize) -> ForecastSettings {
     ForecastSettings {
         horizon: 8,
         backtest_horizon: 4,
+        protection_buckets: None,
         origins: 3,
         metric: Metric::Mase,
         season_length,

@@ -162,6 +162,7 @@ mod tests {
         let s = ForecastSettings {
             horizon: 6,
             backtest_horizon: 5,
+            protection_buckets: None,
             origins: 3,
             metric: Metric::Mase,
             season_length: 12,

@@ -43,6 +43,10 @@ pub struct ForecastSettings {
     pub horizon: usize,
     /// Buckets ahead evaluated at each backtest origin (lead time + review).
     pub backtest_horizon: usize,
+    /// Buckets the reorder point protects (lead time + half a review, may be
+    /// fractional): the horizon of the summed errors in
+    /// [`SeriesForecast::horizon_errors`]; `None`: the backtest horizon.
+    pub protection_buckets: Option<f64>,
     /// Backtest origins.
     pub origins: usize,
     /// Selection metric.
@@ -127,11 +131,13 @@ pub struct SeriesForecast {
     /// Errors (actual − forecast) of the latest backtest origin over the spread
     /// of the earlier origins' errors, for [`calibrate`].
     pub standardized_errors: Vec<f64>,
-    /// Per backtest origin, (z, w): the error summed over the backtest
-    /// horizon against the demand as it was (outliers not clipped: the stock
-    /// must serve them) over w, √horizon times the one-bucket spread of the
-    /// other origins' errors — what the normal lead-time demand assumes to
-    /// be standard normal (pooled by [`pool_horizon_errors`], weighted by w).
+    /// Per backtest origin, (z, w): the error summed over the protection
+    /// horizon T (`protection_buckets`, at most the backtest horizon; a
+    /// fractional last bucket counts pro rata) against the demand as it was
+    /// (outliers not clipped: the stock must serve them) over w, √T times the
+    /// one-bucket spread of the other origins' errors — what the normal
+    /// lead-time demand assumes to be standard normal (pooled by
+    /// [`pool_horizon_errors`], weighted by w).
     pub horizon_errors: Vec<(f64, f64)>,
     /// The pooled distribution of standardised horizon errors the policy uses
     /// for this series instead of the normal (`None`: the normal).
@@ -480,6 +486,10 @@ pub fn forecast_series(
     // out: the policy, too, meets errors its spread was not estimated on).
     let horizon_errors = match (chosen, &origins) {
         (Some(c), Some((h, cut))) if cut.len() >= 2 => {
+            let horizon = s
+                .protection_buckets
+                .filter(|t| t.is_finite() && *t > 0.0)
+                .map_or(*h as f64, |t| t.min(*h as f64));
             let run = if backtests[c].model == COMBINATION {
                 &combination_run
             } else {
@@ -494,8 +504,10 @@ pub fn forecast_series(
                             n += 1;
                         }
                     }
-                    let spread = (sq / n.max(1) as f64).sqrt() * (*h as f64).sqrt();
-                    let total: f64 = (0..*h).map(|k| raw[cut[o] + k] - run[o][k]).sum();
+                    let spread = (sq / n.max(1) as f64).sqrt() * horizon.sqrt();
+                    let total: f64 = (0..*h)
+                        .map(|k| (horizon - k as f64).clamp(0.0, 1.0) * (raw[cut[o] + k] - run[o][k]))
+                        .sum();
                     let z = total / spread;
                     (spread > 0.0 && z.is_finite()).then_some((z, spread))
                 })
@@ -725,6 +737,7 @@ mod tests {
         ForecastSettings {
             horizon,
             backtest_horizon,
+            protection_buckets: None,
             origins: 3,
             metric: Metric::Mase,
             season_length: 1,
@@ -925,6 +938,12 @@ mod tests {
         assert_eq!(pools.for_class('B').unwrap().count(), 90);
         assert_eq!(pools.for_class('C').unwrap().count(), 90);
         assert_eq!(pools.summary().keys().collect::<Vec<_>>(), ["A", "all"]);
+        // Protecting 1.5 buckets: −1 + ½·3 over √5·√1.5.
+        let mut s = settings(2, 2);
+        s.protection_buckets = Some(1.5);
+        let fc = forecast_series(&models, &y, Pattern::Smooth, &s);
+        let z = 0.5 / (5f64.sqrt() * 1.5f64.sqrt());
+        assert!((fc.horizon_errors[0].0 - z).abs() < 1e-12);
         // Too few anywhere: no pool, the normal.
         let few = pool_horizon_errors(vec![(&fc, 'A'); 5], 1.0);
         assert!(few.for_class('A').is_none() && few.all.is_none());
