@@ -341,7 +341,11 @@ impl EmpiricalErrors {
         for j in (0..self.points.len()).rev() {
             let (z, w) = self.points[j];
             tail += w;
-            let below = if j > 0 { self.points[j - 1].0 } else { f64::NEG_INFINITY };
+            let below = if j > 0 {
+                self.points[j - 1].0
+            } else {
+                f64::NEG_INFINITY
+            };
             let g_below = g + tail * (z - below);
             if g_below >= loss || j == 0 {
                 return z - (loss - g) / tail;
@@ -555,7 +559,10 @@ mod tests {
         let zero = EmpiricalErrors::new(vec![0.0; 3], 1).unwrap();
         for short in [0.01, 0.3, 2.0] {
             let t = zero.offset_for_shortage(short, 5.0, 4.0);
-            assert!((t - 4.0 * inverse_normal_loss(short / 4.0)).abs() < 1e-7, "{short}");
+            assert!(
+                (t - 4.0 * inverse_normal_loss(short / 4.0)).abs() < 1e-7,
+                "{short}"
+            );
             assert!((zero.shortage(t, 5.0, 4.0) - short).abs() < 1e-10);
         }
         let p = zero.offset_for_probability(0.95, 5.0, 4.0);

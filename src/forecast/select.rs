@@ -506,7 +506,9 @@ pub fn forecast_series(
                     }
                     let spread = (sq / n.max(1) as f64).sqrt() * horizon.sqrt();
                     let total: f64 = (0..*h)
-                        .map(|k| (horizon - k as f64).clamp(0.0, 1.0) * (raw[cut[o] + k] - run[o][k]))
+                        .map(|k| {
+                            (horizon - k as f64).clamp(0.0, 1.0) * (raw[cut[o] + k] - run[o][k])
+                        })
                         .sum();
                     let z = total / spread;
                     (spread > 0.0 && z.is_finite()).then_some((z, spread))
