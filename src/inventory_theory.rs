@@ -372,17 +372,34 @@ impl EmpiricalErrors {
     /// terms (lead-time spread, undershoot); the mean is left out (t is
     /// measured from it).
     pub fn shortage(&self, t: f64, scale: f64, sd: f64) -> f64 {
-        if sd > 0.0 {
-            self.points
-                .iter()
-                .map(|(z, w)| w * sd * normal_loss((t - scale * z) / sd))
-                .sum()
-        } else {
-            self.points
-                .iter()
-                .map(|(z, w)| w * (scale * z - t).max(0.0))
-                .sum()
+        self.shortage_and_tail(t, scale, sd).0
+    }
+
+    /// (E[(X − t)⁺], P(X > t)) for X = `scale`·Z + `sd`·N in one pass; points
+    /// more than 9 `sd` from t take their limits (error below 1e-18).
+    fn shortage_and_tail(&self, t: f64, scale: f64, sd: f64) -> (f64, f64) {
+        let (mut short, mut tail) = (0.0, 0.0);
+        for &(z, w) in &self.points {
+            let gap = t - scale * z;
+            if sd > 0.0 {
+                let x = gap / sd;
+                if x > 9.0 {
+                    continue;
+                }
+                if x < -9.0 {
+                    short -= w * gap;
+                    tail += w;
+                    continue;
+                }
+                let above = norm_cdf(-x);
+                short += w * sd * (norm_pdf(x) - x * above).max(0.0);
+                tail += w * above;
+            } else if gap < 0.0 {
+                short -= w * gap;
+                tail += w;
+            }
         }
+        (short, tail)
     }
 
     /// P(X ≤ t) for X = `scale`·Z + `sd`·N.
@@ -431,13 +448,14 @@ impl EmpiricalErrors {
         let guess = scale * self.mean() + spread * inverse_normal_loss(short / spread);
         let mut t = if guess > lo && guess < hi { guess } else { lo };
         for _ in 0..100 {
-            let f = self.shortage(t, scale, sd) - short;
+            let (at, tail) = self.shortage_and_tail(t, scale, sd);
+            let f = at - short;
             if f > 0.0 {
                 lo = t;
             } else {
                 hi = t;
             }
-            let slope = -(1.0 - self.cdf(t, scale, sd));
+            let slope = -tail;
             let mut next = if slope < -1e-300 { t - f / slope } else { t };
             if !(next > lo && next < hi) {
                 next = 0.5 * (lo + hi);
