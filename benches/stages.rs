@@ -30,6 +30,7 @@ fn bench_forecast(c: &mut Criterion) {
     let settings = ForecastSettings {
         horizon: 13,
         backtest_horizon: 5,
+        protection_buckets: None,
         origins: 3,
         metric: Metric::Mase,
         season_length: 52,
@@ -65,6 +66,7 @@ fn bench_policy(c: &mut Criterion) {
         allocated: 5.0,
         arrivals: vec![(9, 100.0)],
         projection_days: 120,
+        forecast_errors: None,
     };
     c.bench_function("policy_plan/one_series", |b| {
         b.iter(|| plan(black_box(&input)))

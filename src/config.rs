@@ -157,6 +157,23 @@ pub struct PolicyConfig {
     pub abc_thresholds: [f64; 2],
     /// Coefficient-of-variation limits closing classes X and Y.
     pub xyz_thresholds: [f64; 2],
+    /// Shape of the forecast-error term of lead-time demand for regular
+    /// (non-count) demand: "empirical" (the backtest's standardised errors
+    /// over the protection horizon, pooled per ABC class) or "normal".
+    pub lead_time_demand: LeadTimeDemand,
+}
+
+/// Shape of the forecast-error term of lead-time demand (`policy.lead_time_demand`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadTimeDemand {
+    /// The empirical distribution of the backtest's errors summed over the
+    /// protection horizon, standardised and pooled across series (per ABC
+    /// class, else all classes, else the normal when there are too few).
+    #[default]
+    Empirical,
+    /// The normal distribution.
+    Normal,
 }
 
 /// What a service target measures.
@@ -310,6 +327,7 @@ impl Default for PolicyConfig {
             },
             abc_thresholds: [0.8, 0.95],
             xyz_thresholds: [0.5, 1.0],
+            lead_time_demand: LeadTimeDemand::default(),
         }
     }
 }

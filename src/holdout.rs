@@ -116,6 +116,7 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
     let settings = ForecastSettings {
         horizon: o.h,
         backtest_horizon: o.h,
+        protection_buckets: None,
         origins: o.origins,
         metric: o.metric,
         season_length: o.season_length,

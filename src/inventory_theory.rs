@@ -238,6 +238,261 @@ pub fn normal_fill_rate(r: f64, q: f64, mu: f64, sigma: f64) -> f64 {
     (1.0 - short / q).clamp(0.0, 1.0)
 }
 
+/// Most points an [`EmpiricalErrors`] keeps: larger pools are summarised by
+/// the means of equal-count bins of the sorted errors (the mean, and the loss
+/// function between bins, are kept).
+pub const MAX_EMPIRICAL_POINTS: usize = 100;
+
+/// An empirical distribution of standardised forecast errors (actual −
+/// forecast over the protection horizon, in units of the forecast's spread),
+/// pooled across series: its loss function E[(Z − k)⁺] replaces the normal's
+/// when the errors have fatter tails or a bias the normal does not know.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmpiricalErrors {
+    /// (value, weight), sorted by value; the weights sum to 1.
+    points: Vec<(f64, f64)>,
+    /// Errors pooled.
+    count: usize,
+}
+
+impl EmpiricalErrors {
+    /// The distribution of the finite values of `z`, equally weighted;
+    /// `None` with fewer than `min_count` (at least 1) of them.
+    pub fn new(z: Vec<f64>, min_count: usize) -> Option<EmpiricalErrors> {
+        Self::weighted(z.into_iter().map(|v| (v, 1.0)).collect(), min_count)
+    }
+
+    /// The distribution of the finite values `z` with positive finite
+    /// weights `w` of the pairs `(z, w)`; `None` when their effective number
+    /// (Σw)² / Σw² is below `min_count` (at least 1). Sorted first (by value,
+    /// then weight), so the result does not depend on the order of the pairs.
+    pub fn weighted(mut zw: Vec<(f64, f64)>, min_count: usize) -> Option<EmpiricalErrors> {
+        zw.retain(|(z, w)| z.is_finite() && w.is_finite() && *w > 0.0);
+        let total: f64 = zw.iter().map(|p| p.1).sum();
+        let squares: f64 = zw.iter().map(|p| p.1 * p.1).sum();
+        if zw.is_empty() || total * total / squares < min_count.max(1) as f64 - 1e-9 {
+            return None;
+        }
+        zw.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        let n = zw.len();
+        // Bins of about equal weight; a bin's point is its weighted mean.
+        let m = n.min(MAX_EMPIRICAL_POINTS);
+        let mut points = Vec::with_capacity(m);
+        let (mut sum_w, mut sum_zw, mut done) = (0.0, 0.0, 0.0);
+        for (i, &(z, w)) in zw.iter().enumerate() {
+            sum_w += w;
+            sum_zw += z * w;
+            let closes = n <= MAX_EMPIRICAL_POINTS
+                || (done + sum_w) / total * m as f64 >= (points.len() + 1) as f64 - 1e-9;
+            if closes || i + 1 == n {
+                points.push((sum_zw / sum_w, sum_w / total));
+                done += sum_w;
+                (sum_w, sum_zw) = (0.0, 0.0);
+            }
+        }
+        Some(EmpiricalErrors { points, count: n })
+    }
+
+    /// Errors pooled.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Mean error.
+    pub fn mean(&self) -> f64 {
+        self.points.iter().map(|(z, w)| z * w).sum()
+    }
+
+    /// Standard deviation of the errors (of the bin means for large pools).
+    pub fn sd(&self) -> f64 {
+        let m = self.mean();
+        self.points
+            .iter()
+            .map(|(z, w)| w * (z - m).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    }
+
+    /// Largest error (largest bin mean).
+    pub fn max(&self) -> f64 {
+        self.points.last().map_or(0.0, |p| p.0)
+    }
+
+    /// Empirical loss G(k) = E[(Z − k)⁺].
+    pub fn loss(&self, k: f64) -> f64 {
+        self.points
+            .iter()
+            .rev()
+            .take_while(|(z, _)| *z > k)
+            .map(|(z, w)| w * (z - k))
+            .sum()
+    }
+
+    /// The smallest k with G(k) = `loss` (G is piecewise linear, decreasing
+    /// until the largest error, where it reaches 0): exact, between breakpoints.
+    /// `loss` ≤ 0 gives the largest error.
+    pub fn inverse_loss(&self, loss: f64) -> f64 {
+        if loss.is_nan() || loss <= 0.0 {
+            return self.max();
+        }
+        // Walk down the breakpoints: on [z_{j−1}, z_j] the slope is −P(Z > z_{j−1}).
+        let mut tail = 0.0; // P(Z ≥ z_j)
+        let mut g = 0.0; // G(z_j)
+        for j in (0..self.points.len()).rev() {
+            let (z, w) = self.points[j];
+            tail += w;
+            let below = if j > 0 {
+                self.points[j - 1].0
+            } else {
+                f64::NEG_INFINITY
+            };
+            let g_below = g + tail * (z - below);
+            if g_below >= loss || j == 0 {
+                return z - (loss - g) / tail;
+            }
+            g = g_below;
+        }
+        self.mean() - loss
+    }
+
+    /// The smallest error with P(Z ≤ z) ≥ `p` (the empirical quantile).
+    pub fn quantile(&self, p: f64) -> f64 {
+        let mut cum = 0.0;
+        for &(z, w) in &self.points {
+            cum += w;
+            if cum >= p - 1e-12 {
+                return z;
+            }
+        }
+        self.max()
+    }
+
+    /// Expected units short E[(X − t)⁺] for X = `scale`·Z + `sd`·N, N standard
+    /// normal and independent of Z: the forecast error of the pool plus normal
+    /// terms (lead-time spread, undershoot); the mean is left out (t is
+    /// measured from it).
+    pub fn shortage(&self, t: f64, scale: f64, sd: f64) -> f64 {
+        self.shortage_and_tail(t, scale, sd).0
+    }
+
+    /// (E[(X − t)⁺], P(X > t)) for X = `scale`·Z + `sd`·N in one pass; points
+    /// more than 9 `sd` from t take their limits (error below 1e-18).
+    fn shortage_and_tail(&self, t: f64, scale: f64, sd: f64) -> (f64, f64) {
+        let (mut short, mut tail) = (0.0, 0.0);
+        for &(z, w) in &self.points {
+            let gap = t - scale * z;
+            if sd > 0.0 {
+                let x = gap / sd;
+                if x > 9.0 {
+                    continue;
+                }
+                if x < -9.0 {
+                    short -= w * gap;
+                    tail += w;
+                    continue;
+                }
+                let above = norm_cdf(-x);
+                short += w * sd * (norm_pdf(x) - x * above).max(0.0);
+                tail += w * above;
+            } else if gap < 0.0 {
+                short -= w * gap;
+                tail += w;
+            }
+        }
+        (short, tail)
+    }
+
+    /// P(X ≤ t) for X = `scale`·Z + `sd`·N.
+    fn cdf(&self, t: f64, scale: f64, sd: f64) -> f64 {
+        self.points
+            .iter()
+            .map(|(z, w)| {
+                let x = t - scale * z;
+                w * if sd > 0.0 {
+                    norm_cdf(x / sd)
+                } else if x >= 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .sum()
+    }
+
+    /// The offset t above the mean with E[(X − t)⁺] = `short` for X =
+    /// `scale`·Z + `sd`·N (the fill-rate reorder point is μ + t). `short` ≤ 0
+    /// gives the largest error plus 8 `sd`. Newton from the left, where the
+    /// convex decreasing shortage makes it monotone, safeguarded by bisection.
+    pub fn offset_for_shortage(&self, short: f64, scale: f64, sd: f64) -> f64 {
+        let scale = scale.max(0.0);
+        let sd = sd.max(0.0);
+        let top = scale * self.max() + 8.0 * sd;
+        if sd == 0.0 {
+            return if scale > 0.0 {
+                scale * self.inverse_loss(short / scale)
+            } else {
+                0.0
+            };
+        }
+        if short.is_nan() || short <= 0.0 {
+            return top;
+        }
+        // shortage(t) ≥ scale·mean − t: at t = scale·mean − short it is ≥ short.
+        let (mut lo, mut hi) = (scale * self.mean() - short, top);
+        if self.shortage(hi, scale, sd) >= short {
+            return hi;
+        }
+        // Start at the normal answer with the same mean and spread: close, and
+        // Newton's first step from anywhere lands left of the root (convexity).
+        let spread = (scale * scale * self.sd().powi(2) + sd * sd).sqrt();
+        let guess = scale * self.mean() + spread * inverse_normal_loss(short / spread);
+        let mut t = if guess > lo && guess < hi { guess } else { lo };
+        for _ in 0..100 {
+            let (at, tail) = self.shortage_and_tail(t, scale, sd);
+            let f = at - short;
+            if f > 0.0 {
+                lo = t;
+            } else {
+                hi = t;
+            }
+            let slope = -tail;
+            let mut next = if slope < -1e-300 { t - f / slope } else { t };
+            if !(next > lo && next < hi) {
+                next = 0.5 * (lo + hi);
+            }
+            if (next - t).abs() <= 1e-10 * (1.0 + t.abs()) || hi - lo <= 1e-12 * (1.0 + t.abs()) {
+                return next;
+            }
+            t = next;
+        }
+        t
+    }
+
+    /// The offset t above the mean with P(X ≤ t) = `alpha` for X =
+    /// `scale`·Z + `sd`·N (the cycle-service reorder point is μ + t).
+    pub fn offset_for_probability(&self, alpha: f64, scale: f64, sd: f64) -> f64 {
+        let scale = scale.max(0.0);
+        let sd = sd.max(0.0);
+        if sd == 0.0 {
+            return scale * self.quantile(alpha);
+        }
+        let first = self.points.first().map_or(0.0, |p| p.0);
+        let (mut lo, mut hi) = (scale * first - 9.0 * sd, scale * self.max() + 9.0 * sd);
+        for _ in 0..100 {
+            let mid = 0.5 * (lo + hi);
+            if self.cdf(mid, scale, sd) < alpha {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+            if hi - lo <= 1e-9 * (1.0 + mid.abs()) {
+                break;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,6 +534,66 @@ mod tests {
         let half = count_shortage(1.5, 1.0, 1.0).unwrap();
         assert!((half - 0.5 * ((-1f64).exp() + 0.103_638_323_514_327)).abs() < 1e-9);
         assert_eq!(count_reorder_point_fill(0.0, 0.0, 0.9, 5.0), Some(0.0));
+    }
+
+    #[test]
+    fn empirical_loss_by_hand() {
+        // Z ∈ {−1, 0, 1, 2}, a quarter each (given unsorted: the order does not matter).
+        let e = EmpiricalErrors::new(vec![1.0, -1.0, 2.0, 0.0], 4).unwrap();
+        assert_eq!((e.count(), e.mean(), e.max()), (4, 0.5, 2.0));
+        // G(2) = 0; G(1) = ¼·1; G(0) = ¼·(1 + 2); G(−1) = ¼·(1 + 2 + 3); left of −1: 0.5 − k.
+        assert_eq!(e.loss(2.0), 0.0);
+        assert_eq!(e.loss(1.0), 0.25);
+        assert_eq!(e.loss(0.0), 0.75);
+        assert_eq!(e.loss(-1.0), 1.5);
+        assert_eq!(e.loss(-3.0), 3.5);
+        // Inverse, exact between breakpoints: G(1.6) = ¼·0.4 = 0.1, G(0.5) = ¼·(0.5 + 1.5).
+        assert!((e.inverse_loss(0.1) - 1.6).abs() < 1e-12);
+        assert!((e.inverse_loss(0.25) - 1.0).abs() < 1e-12);
+        assert!((e.inverse_loss(0.5) - 0.5).abs() < 1e-12);
+        assert!((e.inverse_loss(2.0) + 1.5).abs() < 1e-12);
+        assert_eq!(e.inverse_loss(0.0), 2.0);
+        // Quantiles: the smallest z with P(Z ≤ z) ≥ p.
+        assert_eq!(e.quantile(0.5), 0.0);
+        assert_eq!(e.quantile(0.51), 1.0);
+        assert_eq!(e.quantile(0.9), 2.0);
+        // Without a normal term the offset is σ_F times the standardised solution:
+        // fill rate 95 % with Q = 20 and σ_F = 10: G(k) = 0.05·20/10 = 0.1 → k = 1.6.
+        assert!((e.offset_for_shortage(0.05 * 20.0, 10.0, 0.0) - 16.0).abs() < 1e-9);
+        assert!((e.shortage(16.0, 10.0, 0.0) - 1.0).abs() < 1e-12);
+        assert_eq!(e.offset_for_probability(0.9, 10.0, 0.0), 20.0);
+    }
+
+    #[test]
+    fn empirical_loss_needs_enough_errors_and_mixes_with_the_normal() {
+        assert!(EmpiricalErrors::new(vec![0.5; 49], 50).is_none());
+        // Weighted: −1 with weight 1, 3 with weight 3: mean 2, G(0) = ¾·3;
+        // effective number (1 + 3)² / (1 + 9) = 1.6.
+        let w = EmpiricalErrors::weighted(vec![(3.0, 3.0), (-1.0, 1.0)], 1).unwrap();
+        assert_eq!((w.mean(), w.loss(0.0), w.quantile(0.25)), (2.0, 2.25, -1.0));
+        assert!(EmpiricalErrors::weighted(vec![(3.0, 3.0), (-1.0, 1.0)], 2).is_none());
+        assert!(EmpiricalErrors::new(vec![0.5, f64::NAN, f64::INFINITY], 2).is_none());
+        // One error at 0: X = σ_O·N, the normal loss function again.
+        let zero = EmpiricalErrors::new(vec![0.0; 3], 1).unwrap();
+        for short in [0.01, 0.3, 2.0] {
+            let t = zero.offset_for_shortage(short, 5.0, 4.0);
+            assert!(
+                (t - 4.0 * inverse_normal_loss(short / 4.0)).abs() < 1e-7,
+                "{short}"
+            );
+            assert!((zero.shortage(t, 5.0, 4.0) - short).abs() < 1e-10);
+        }
+        let p = zero.offset_for_probability(0.95, 5.0, 4.0);
+        assert!((p - 4.0 * norm_ppf(0.95)).abs() < 1e-7);
+        // A large pool is summarised by bin means: mean and order kept, at most 100 points.
+        let z: Vec<f64> = (0..1000).map(|i| f64::from(i) / 100.0).collect();
+        let big = EmpiricalErrors::new(z, 50).unwrap();
+        assert_eq!(big.count(), 1000);
+        assert!((big.mean() - 4.995).abs() < 1e-9);
+        assert!((big.max() - 9.945).abs() < 1e-9);
+        // Fat tail: a pool with the normal's spread but heavier right tail needs more.
+        let t = big.offset_for_shortage(0.02, 1.0, 1.0);
+        assert!(t.is_finite() && (big.shortage(t, 1.0, 1.0) - 0.02).abs() < 1e-9);
     }
 
     #[test]

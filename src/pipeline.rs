@@ -3,6 +3,7 @@
 //! series order, so the output does not depend on the thread count.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -12,12 +13,14 @@ use rayon::prelude::*;
 use crate::availability::{self, Availability};
 use crate::calendar::{Bucket, add_days, day_number};
 use crate::config::Config;
-use crate::config::ServiceType;
+use crate::config::{LeadTimeDemand, ServiceType};
 use crate::demand::{self, Panel, Pattern};
 use crate::error::{Error, Result};
-use crate::forecast::{self, Calibration, Candidates, ForecastSettings, SeriesForecast};
+use crate::forecast::{
+    self, Calibration, Candidates, ForecastSettings, HorizonErrorPools, SeriesForecast,
+};
 use crate::ingest::{self, Dataset};
-use crate::inventory_theory::eoq;
+use crate::inventory_theory::{EmpiricalErrors, eoq};
 use crate::policy::{self, DailyRate, PolicyInput, PolicyOutput, ServiceTarget};
 use crate::report;
 use crate::shard::{self, Shard};
@@ -151,6 +154,18 @@ impl SeriesPlan {
         self.flag_policy();
     }
 
+    /// Use the pooled standardised errors `errors` (or the normal, `None`) for
+    /// the forecast-error term of lead-time demand and apply the policy again.
+    pub fn use_lead_time_errors(&mut self, errors: Option<Arc<EmpiricalErrors>>) {
+        if self.forecast.lead_time_errors == errors {
+            return;
+        }
+        self.forecast.lead_time_errors = errors.clone();
+        self.policy_input.forecast_errors = errors;
+        self.policy = policy::plan(&self.policy_input);
+        self.flag_policy();
+    }
+
     /// Set the flags that follow from the policy's decision.
     fn flag_policy(&mut self) {
         self.flags
@@ -196,6 +211,9 @@ pub struct RunOutput {
     pub plans: Vec<SeriesPlan>,
     /// Spread factors of the cross-series calibration.
     pub calibration: Calibration,
+    /// Pooled standardised horizon errors the policy used (empty with
+    /// `policy.lead_time_demand = "normal"`).
+    pub lead_time_errors: HorizonErrorPools,
     /// Availability per series, in key order.
     pub availability: Vec<Availability>,
     /// Folder of the previous report the delays were measured against.
@@ -340,11 +358,12 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
         }
     };
     let mut plans = pool.install(|| plan_all(&dataset, &panel, config, given, options.progress));
-    let calibration = pool.install(|| {
+    let (calibration, lead_time_errors) = pool.install(|| {
         calibrate_plans(
             &mut plans,
             config.forecast.calibrate,
             config.forecast.spread_pooling,
+            config.policy.lead_time_demand == LeadTimeDemand::Empirical,
         )
     });
     if dataset.files.iter().any(|f| f.name == "items") {
@@ -413,6 +432,7 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
         panel,
         plans,
         calibration,
+        lead_time_errors,
         availability,
         previous_report: previous.map(|p| p.dir),
         report_dir,
@@ -499,12 +519,25 @@ fn plan_all(
 
 /// Calibrate every plan's forecast spread across series and re-apply the policy.
 /// First, when `pooling` > 0, shrink every spread toward the pooled
-/// spread-to-level ratio of its distribution shape.
-fn calibrate_plans(plans: &mut [SeriesPlan], enabled: bool, pooling: f64) -> Calibration {
+/// spread-to-level ratio of its distribution shape. With `empirical`, the
+/// regular-demand series then take the pooled standardised horizon errors of
+/// their ABC class (in units of the calibrated spread) for their lead-time
+/// demand; the pools are returned (empty otherwise).
+fn calibrate_plans(
+    plans: &mut [SeriesPlan],
+    enabled: bool,
+    pooling: f64,
+    empirical: bool,
+) -> (Calibration, HorizonErrorPools) {
     let c = if enabled {
         forecast::calibration(plans.iter().map(|p| &p.forecast))
     } else {
         Calibration::NONE
+    };
+    let pools = if empirical {
+        forecast::pool_horizon_errors(plans.iter().map(|p| (&p.forecast, p.abc)), c.normal)
+    } else {
+        HorizonErrorPools::default()
     };
     let ratio = forecast::pooled_spread_ratio(plans.iter().map(|p| &p.forecast));
     plans.par_iter_mut().for_each(|p| {
@@ -513,8 +546,11 @@ fn calibrate_plans(plans: &mut [SeriesPlan], enabled: bool, pooling: f64) -> Cal
         let factor = c.factor(p.forecast.distribution) * p.forecast.sigma / before;
         p.forecast.sigma = before;
         p.rescale_spread(if factor.is_finite() { factor } else { 1.0 });
+        if p.forecast.distribution == forecast::Distribution::Normal {
+            p.use_lead_time_errors(pools.for_class(p.abc));
+        }
     });
-    c
+    (c, pools)
 }
 
 /// Per-series policy settings: item master values over config defaults, the
@@ -587,6 +623,7 @@ impl SeriesSettings {
             allocated: stock.allocated,
             arrivals: stock.arrivals,
             projection_days,
+            forecast_errors: fc.lead_time_errors.clone(),
         }
     }
 }
@@ -663,6 +700,7 @@ pub fn forecast_settings(
     ForecastSettings {
         horizon: f.horizon.max(protection_buckets.ceil() as usize + 1),
         backtest_horizon: (protection_buckets.ceil() as usize).max(1),
+        protection_buckets: Some((lead_time_days + review_period_days / 2.0) / bucket.mean_days()),
         origins: f.backtest_origins,
         metric: f.metric,
         season_length: config.season_length(),

@@ -25,6 +25,13 @@
 //!   units over L + R/2, or an intermittent pattern) use a Poisson or, when
 //!   over-dispersed, negative-binomial lead-time demand instead: the smallest
 //!   whole s with P(X ≤ s) ≥ α, or with E[(X − s)⁺] ≤ (1 − β)·Q;
+//! * with pooled forecast errors (`policy.lead_time_demand = "empirical"`),
+//!   regular demand is X = μ + σ_F·Z + σ_O·N instead: σ_F² the forecast term
+//!   above, Z drawn from the backtest's standardised errors summed over the
+//!   protection horizon (bias, fat tails and errors that persist from bucket
+//!   to bucket included), σ_O² the lead-time and undershoot terms with N
+//!   standard normal; s = μ + t with E[(X − μ − t)⁺] = (1 − β)·Q, or
+//!   P(X ≤ μ + t) = α;
 //! * safety stock = s − μ; it is negative when the order quantity alone gives
 //!   more than a fill-rate target (the reorder point never goes below zero);
 //! * order-up-to S = s + Q;
@@ -33,9 +40,11 @@
 //! * open customer backorders that neither the stock on hand nor the purchase
 //!   orders due within the lead time cover always get a line that covers them.
 
+use std::sync::Arc;
+
 use crate::inventory_theory::{
-    count_reorder_point_cycle, count_reorder_point_fill, count_shortage, cycle_service_factor,
-    fill_rate_factor, normal_shortage,
+    EmpiricalErrors, count_reorder_point_cycle, count_reorder_point_fill, count_shortage,
+    cycle_service_factor, fill_rate_factor, normal_shortage,
 };
 use crate::stats::norm_cdf;
 
@@ -74,6 +83,9 @@ pub enum LeadTimeDistribution {
     Poisson,
     /// Negative binomial (over-dispersed counts).
     NegativeBinomial,
+    /// The pooled empirical distribution of standardised forecast errors over
+    /// the protection interval, plus normal lead-time and undershoot terms.
+    Empirical,
 }
 
 impl LeadTimeDistribution {
@@ -83,6 +95,7 @@ impl LeadTimeDistribution {
             LeadTimeDistribution::Normal => "normal",
             LeadTimeDistribution::Poisson => "poisson",
             LeadTimeDistribution::NegativeBinomial => "negative_binomial",
+            LeadTimeDistribution::Empirical => "empirical",
         }
     }
 }
@@ -174,6 +187,10 @@ pub struct PolicyInput {
     pub arrivals: Vec<(i64, f64)>,
     /// Days ahead searched for the order-by and stock-out dates.
     pub projection_days: usize,
+    /// Standardised forecast errors over the protection interval, pooled
+    /// across series: when given, they replace the normal shape of the
+    /// forecast-error term for non-count demand.
+    pub forecast_errors: Option<Arc<EmpiricalErrors>>,
 }
 
 /// The policy's decision for one series. Quantities are units, dates are days after as-of.
@@ -239,10 +256,13 @@ pub fn plan(input: &PolicyInput) -> PolicyOutput {
     };
     // The undershoot is about uniform over one review period's demand: its
     // variance (d·R)²/12 adds to the forecast and lead-time terms.
-    let var = protection / input.bucket_days * input.sigma_bucket.powi(2)
-        + (daily * input.lead_time_sd_days).powi(2)
-        + (daily * review).powi(2) / 12.0;
+    let forecast_var = protection / input.bucket_days * input.sigma_bucket.powi(2);
+    let other_var = (daily * input.lead_time_sd_days).powi(2) + (daily * review).powi(2) / 12.0;
+    let var = forecast_var + other_var;
     let sd = var.max(0.0).sqrt();
+    // The empirical forecast-error term: σ_F · Z, Z from the pooled errors,
+    // plus the lead-time and undershoot terms as a normal of spread σ_O.
+    let (scale_f, sd_other) = (forecast_var.max(0.0).sqrt(), other_var.max(0.0).sqrt());
     // One order covers at least one review period's demand.
     let review_demand = input.rate.between(protection, protection + review);
     let cycle_quantity = match input.order_quantity {
@@ -256,7 +276,13 @@ pub fn plan(input: &PolicyInput) -> PolicyOutput {
     // rounded up to the MOQ and pack size as the order will be.
     let fill_quantity = round_order(cycle_quantity, input.moq, input.pack_size);
     let discrete = mu > 0.0 && (input.count_demand || mu < input.count_below);
-    let distribution = if !discrete {
+    let empirical = input
+        .forecast_errors
+        .as_deref()
+        .filter(|_| !discrete && mu > 0.0);
+    let distribution = if empirical.is_some() {
+        LeadTimeDistribution::Empirical
+    } else if !discrete {
         LeadTimeDistribution::Normal
     } else if var > mu * (1.0 + 1e-9) {
         LeadTimeDistribution::NegativeBinomial
@@ -271,6 +297,26 @@ pub fn plan(input: &PolicyInput) -> PolicyOutput {
         }
     };
     let point = match (distribution, input.service) {
+        (LeadTimeDistribution::Empirical, service) => {
+            let e = empirical.expect("empirical distribution");
+            let cap = scale_f * e.max() + 8.0 * sd_other;
+            let offset = match service {
+                ServiceTarget::CycleService(a) => {
+                    e.offset_for_probability(a.clamp(1e-6, 1.0 - 1e-6), scale_f, sd_other)
+                }
+                ServiceTarget::FillRate(b) if fill_quantity > 0.0 => e.offset_for_shortage(
+                    (1.0 - b.clamp(0.0, 1.0)) * fill_quantity,
+                    scale_f,
+                    sd_other,
+                ),
+                ServiceTarget::FillRate(_) => 0.0,
+            };
+            mu + if offset.is_finite() {
+                offset.min(cap)
+            } else {
+                0.0
+            }
+        }
         (LeadTimeDistribution::Normal, ServiceTarget::CycleService(a)) => {
             normal_point(cycle_service_factor(a.clamp(1e-6, 1.0 - 1e-6)))
         }
@@ -300,6 +346,9 @@ pub fn plan(input: &PolicyInput) -> PolicyOutput {
     let order_up_to = reorder_point + cycle_quantity;
     let shortage = match distribution {
         LeadTimeDistribution::Normal => normal_shortage(reorder_point, mu, sd),
+        LeadTimeDistribution::Empirical => empirical
+            .map(|e| e.shortage(reorder_point - mu, scale_f, sd_other))
+            .unwrap_or_else(|| normal_shortage(reorder_point, mu, sd)),
         _ => count_shortage(reorder_point, mu, var)
             .unwrap_or_else(|| normal_shortage(reorder_point, mu, sd)),
     };
@@ -579,6 +628,7 @@ mod tests {
             allocated: 0.0,
             arrivals: vec![],
             projection_days: 365,
+            forecast_errors: None,
         }
     }
 
@@ -729,6 +779,30 @@ mod tests {
         let eoq = plan(&i);
         assert!((eoq.order_up_to - eoq.reorder_point - 1000.0).abs() < 1e-9);
         assert!(eoq.safety_stock < out.safety_stock);
+    }
+
+    #[test]
+    fn empirical_errors_replace_the_normal_shape() {
+        // As above (σ_F = 14·√3, Q = 280, fill rate 98 %) with pooled errors
+        // Z ∈ {−1, 0, 1, 2}: G(k) = 5.6/σ_F on [1, 2], where G(k) = ¼·(2 − k).
+        let mut i = input(10.0);
+        i.sigma_bucket = 14.0;
+        i.service = ServiceTarget::FillRate(0.98);
+        i.forecast_errors = Some(Arc::new(
+            EmpiricalErrors::new(vec![-1.0, 0.0, 1.0, 2.0], 1).unwrap(),
+        ));
+        let out = plan(&i);
+        let sigma = 14.0 * 3f64.sqrt();
+        let k = 2.0 - 4.0 * 0.02 * 280.0 / sigma;
+        assert_eq!(out.distribution, LeadTimeDistribution::Empirical);
+        assert!((out.safety_stock - k * sigma).abs() < 1e-9);
+        assert!((out.expected_fill_rate - 0.98).abs() < 1e-9);
+        // Cycle service 80 %: the 80 % quantile, 2.
+        i.service = ServiceTarget::CycleService(0.8);
+        assert!((plan(&i).safety_stock - 2.0 * sigma).abs() < 1e-9);
+        // Count demand keeps its Poisson / negative binomial.
+        i.count_demand = true;
+        assert_ne!(plan(&i).distribution, LeadTimeDistribution::Empirical);
     }
 
     #[test]

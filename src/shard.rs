@@ -152,6 +152,8 @@ struct Record {
     outliers: Vec<usize>,
     discontinued: bool,
     standardized_errors: Vec<u64>,
+    /// (error summed over the protection horizon, its spread) per origin.
+    horizon_errors: Vec<(u64, u64)>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -194,6 +196,11 @@ impl Record {
             outliers: f.outliers.clone(),
             discontinued: f.discontinued,
             standardized_errors: bits(&f.standardized_errors),
+            horizon_errors: f
+                .horizon_errors
+                .iter()
+                .map(|(e, w)| (e.to_bits(), w.to_bits()))
+                .collect(),
         }
     }
 
@@ -234,6 +241,13 @@ impl Record {
             outliers: self.outliers.clone(),
             discontinued: self.discontinued,
             standardized_errors: floats(&self.standardized_errors),
+            horizon_errors: self
+                .horizon_errors
+                .iter()
+                .map(|&(e, w)| (f64::from_bits(e), f64::from_bits(w)))
+                .collect(),
+            // Pooled across series by the merge, like a single run does.
+            lead_time_errors: None,
         })
     }
 }

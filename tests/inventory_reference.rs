@@ -56,6 +56,7 @@ fn policy(case: &Value, service: ServiceTarget, q: Option<f64>) -> PolicyOutput 
         allocated: 0.0,
         arrivals: vec![],
         projection_days: 10,
+        forecast_errors: None,
     })
 }
 

@@ -12,6 +12,7 @@ fn settings(season_length: usize) -> ForecastSettings {
     ForecastSettings {
         horizon: 8,
         backtest_horizon: 4,
+        protection_buckets: None,
         origins: 3,
         metric: Metric::Mase,
         season_length,
@@ -99,6 +100,7 @@ proptest! {
             allocated,
             arrivals: if on_order > 0.0 { vec![(arrival, on_order)] } else { vec![] },
             projection_days: 200,
+            forecast_errors: None,
         };
         let out = plan(&input);
         for v in [out.lead_time_demand, out.lead_time_demand_sd, out.safety_stock, out.reorder_point,

@@ -20,8 +20,9 @@ pub use baseline::{HistoricAverage, MovingAverage, Naive, SeasonalNaive, Zero};
 pub use ets::{AutoEts, Holt, HoltWinters, Ses};
 pub use intermittent::{Adida, Croston, CrostonOptimized, CrostonSba, Imapa, Tsb, TsbOptimized};
 pub use select::{
-    Backtest, Calibration, Distribution, ForecastSettings, Metric, Selection, SeriesForecast,
-    backtest, calibration, forecast_series, pooled_spread_ratio,
+    Backtest, Calibration, Distribution, ForecastSettings, HorizonErrorPools, Metric, PoolSummary,
+    Selection, SeriesForecast, backtest, calibration, forecast_series, pool_horizon_errors,
+    pooled_spread_ratio,
 };
 pub use theta::Theta;
 
@@ -161,6 +162,7 @@ mod tests {
         let s = ForecastSettings {
             horizon: 6,
             backtest_horizon: 5,
+            protection_buckets: None,
             origins: 3,
             metric: Metric::Mase,
             season_length: 12,

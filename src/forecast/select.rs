@@ -1,10 +1,14 @@
 //! Rolling-origin backtest, per-series selection and the forecast distribution.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::Model;
 use super::clean::{clip_outliers, first_demand, is_discontinued, median};
 use crate::demand::Pattern;
+use crate::inventory_theory::EmpiricalErrors;
 use crate::stats::{negbin_quantile, norm_ppf};
 
 /// Scaled error used to choose between candidates.
@@ -39,6 +43,10 @@ pub struct ForecastSettings {
     pub horizon: usize,
     /// Buckets ahead evaluated at each backtest origin (lead time + review).
     pub backtest_horizon: usize,
+    /// Buckets the reorder point protects (lead time + half a review, may be
+    /// fractional): the horizon of the summed errors in
+    /// [`SeriesForecast::horizon_errors`]; `None`: the backtest horizon.
+    pub protection_buckets: Option<f64>,
     /// Backtest origins.
     pub origins: usize,
     /// Selection metric.
@@ -123,6 +131,17 @@ pub struct SeriesForecast {
     /// Errors (actual − forecast) of the latest backtest origin over the spread
     /// of the earlier origins' errors, for [`calibrate`].
     pub standardized_errors: Vec<f64>,
+    /// Per backtest origin, (z, w): the error summed over the protection
+    /// horizon T (`protection_buckets`, at most the backtest horizon; a
+    /// fractional last bucket counts pro rata) against the demand as it was
+    /// (outliers not clipped: the stock must serve them) over w, √T times the
+    /// one-bucket spread of the other origins' errors — what the normal
+    /// lead-time demand assumes to be standard normal (pooled by
+    /// [`pool_horizon_errors`], weighted by w).
+    pub horizon_errors: Vec<(f64, f64)>,
+    /// The pooled distribution of standardised horizon errors the policy uses
+    /// for this series instead of the normal (`None`: the normal).
+    pub lead_time_errors: Option<Arc<EmpiricalErrors>>,
 }
 
 impl SeriesForecast {
@@ -190,6 +209,8 @@ impl SeriesForecast {
             outliers: Vec::new(),
             discontinued,
             standardized_errors: Vec::new(),
+            horizon_errors: Vec::new(),
+            lead_time_errors: None,
         }
     }
 }
@@ -340,6 +361,7 @@ pub fn forecast_series(
         return SeriesForecast::constant(ZERO, s.horizon, true);
     }
     let y = &y[start..];
+    let raw = y;
     let regular = !matches!(pattern, Pattern::Intermittent | Pattern::Lumpy);
     let (y, outliers) = if regular {
         let (c, idx) = clip_outliers(y, s.outlier_sigma, 9, s.season_length);
@@ -459,6 +481,42 @@ pub fn forecast_series(
         }
         _ => Vec::new(),
     };
+    // Errors summed over each origin's horizon, against the unclipped demand,
+    // standardised by the one-bucket spread of the other origins (leave one
+    // out: the policy, too, meets errors its spread was not estimated on).
+    let horizon_errors = match (chosen, &origins) {
+        (Some(c), Some((h, cut))) if cut.len() >= 2 => {
+            let horizon = s
+                .protection_buckets
+                .filter(|t| t.is_finite() && *t > 0.0)
+                .map_or(*h as f64, |t| t.min(*h as f64));
+            let run = if backtests[c].model == COMBINATION {
+                &combination_run
+            } else {
+                &runs[c].1
+            };
+            (0..cut.len())
+                .filter_map(|o| {
+                    let (mut sq, mut n) = (0.0, 0usize);
+                    for (p, &at) in cut.iter().enumerate().filter(|&(p, _)| p != o) {
+                        for k in 0..*h {
+                            sq += (y[at + k] - run[p][k]).powi(2);
+                            n += 1;
+                        }
+                    }
+                    let spread = (sq / n.max(1) as f64).sqrt() * horizon.sqrt();
+                    let total: f64 = (0..*h)
+                        .map(|k| {
+                            (horizon - k as f64).clamp(0.0, 1.0) * (raw[cut[o] + k] - run[o][k])
+                        })
+                        .sum();
+                    let z = total / spread;
+                    (spread > 0.0 && z.is_finite()).then_some((z, spread))
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
     SeriesForecast {
         model,
         members,
@@ -469,11 +527,121 @@ pub fn forecast_series(
         outliers,
         discontinued: false,
         standardized_errors,
+        horizon_errors,
+        lead_time_errors: None,
     }
 }
 
 /// Fewest pooled errors for a calibration factor; below it the factor is 1.
 pub const MIN_CALIBRATION_ERRORS: usize = 50;
+
+/// Fewest standardised horizon errors (effective number, (Σw)²/Σw², of the
+/// weighted errors) for an empirical lead-time demand pool; below it the pool
+/// falls back to the wider one, then to the normal.
+pub const MIN_HORIZON_ERRORS: usize = 50;
+
+/// Empirical distributions of standardised horizon errors of regular-demand
+/// series (normal forecast shape), pooled per ABC class and over all classes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HorizonErrorPools {
+    /// Per ABC class, when it has at least [`MIN_HORIZON_ERRORS`] errors.
+    pub by_class: BTreeMap<char, Arc<EmpiricalErrors>>,
+    /// All classes together, when they have at least [`MIN_HORIZON_ERRORS`].
+    pub all: Option<Arc<EmpiricalErrors>>,
+}
+
+impl HorizonErrorPools {
+    /// The pool for a series of class `abc`: its class's, else all classes',
+    /// else none (the normal).
+    pub fn for_class(&self, abc: char) -> Option<Arc<EmpiricalErrors>> {
+        self.by_class.get(&abc).or(self.all.as_ref()).cloned()
+    }
+
+    /// Summary for run.json: per pool (`A`, `B`, `C`, `all`) the errors
+    /// pooled, their mean and spread, and the 90, 95 and 99 % quantiles.
+    pub fn summary(&self) -> BTreeMap<String, PoolSummary> {
+        let all = self.all.iter().map(|p| ("all".to_string(), p));
+        self.by_class
+            .iter()
+            .map(|(c, p)| (c.to_string(), p))
+            .chain(all)
+            .map(|(name, p)| {
+                let r = |x: f64| (x * 1e4).round() / 1e4;
+                (
+                    name,
+                    PoolSummary {
+                        errors: p.count(),
+                        mean: r(p.mean()),
+                        sd: r(p.sd()),
+                        p90: r(p.quantile(0.9)),
+                        p95: r(p.quantile(0.95)),
+                        p99: r(p.quantile(0.99)),
+                    },
+                )
+            })
+            .collect()
+    }
+}
+
+/// One pool of standardised horizon errors, for run.json.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PoolSummary {
+    /// Errors pooled.
+    pub errors: usize,
+    /// Their mean (> 0: demand above the forecast).
+    pub mean: f64,
+    /// Their standard deviation (1 if the normal assumption held).
+    pub sd: f64,
+    /// 90 % quantile (normal: 1.28).
+    pub p90: f64,
+    /// 95 % quantile (normal: 1.64).
+    pub p95: f64,
+    /// 99 % quantile (normal: 2.33).
+    pub p99: f64,
+}
+
+/// Pool the standardised horizon errors of the regular-demand forecasts
+/// (`(forecast, ABC class)`) per class and over all, dividing each by
+/// `factor` (the spread calibration the policy's σ will carry, so that the
+/// errors are in units of that σ). Each error weighs its spread in units:
+/// the pooled loss G(k) = Σ (e − k·w)⁺ / Σ w is the units short per unit of
+/// spread held when every series holds k spreads — what a demand-weighted
+/// fill rate adds up — and an error standardised by a spread that happened
+/// to be tiny cannot swamp the pool. Sorted before pooling: the same pools
+/// whatever the order of the forecasts.
+pub fn pool_horizon_errors<'a>(
+    forecasts: impl IntoIterator<Item = (&'a SeriesForecast, char)>,
+    factor: f64,
+) -> HorizonErrorPools {
+    let factor = if factor.is_finite() && factor > 0.0 {
+        factor
+    } else {
+        1.0
+    };
+    let mut by_class: BTreeMap<char, Vec<(f64, f64)>> = BTreeMap::new();
+    for (f, abc) in forecasts {
+        if f.distribution != Distribution::Normal {
+            continue;
+        }
+        by_class
+            .entry(abc)
+            .or_default()
+            .extend(f.horizon_errors.iter().map(|&(z, w)| (z / factor, w)));
+    }
+    let all: Vec<(f64, f64)> = by_class.values().flatten().copied().collect();
+    HorizonErrorPools {
+        by_class: by_class
+            .into_iter()
+            .filter_map(|(c, z)| {
+                Some((
+                    c,
+                    Arc::new(EmpiricalErrors::weighted(z, MIN_HORIZON_ERRORS)?),
+                ))
+            })
+            .collect(),
+        all: EmpiricalErrors::weighted(all, MIN_HORIZON_ERRORS).map(Arc::new),
+    }
+}
 
 /// Spread factors from [`calibration`], one per distribution shape.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -571,6 +739,7 @@ mod tests {
         ForecastSettings {
             horizon,
             backtest_horizon,
+            protection_buckets: None,
             origins: 3,
             metric: Metric::Mase,
             season_length: 1,
@@ -738,6 +907,48 @@ mod tests {
         assert_eq!(c.counts, 1.0, "too few errors to calibrate");
         assert_eq!(c.factor(Distribution::Normal), c.normal);
         assert_eq!(calibration([]), Calibration::NONE);
+    }
+
+    #[test]
+    fn horizon_errors_by_hand_and_pooled_per_class() {
+        // Actuals 8, 12 at each origin, forecast 9: bucket errors −1, +3 (mean
+        // square 5 at the other origins), summed over the horizon 2:
+        // z = 2 / (√5·√2) at each of the 3 origins.
+        let y: Vec<f64> = (0..24)
+            .map(|i| if i % 2 == 0 { 8.0 } else { 12.0 })
+            .collect();
+        let models: Vec<Box<dyn Model>> = vec![Box::new(Fixed("nine", 9.0))];
+        let fc = forecast_series(&models, &y, Pattern::Smooth, &settings(2, 2));
+        let z = 2.0 / (5f64.sqrt() * 2f64.sqrt());
+        assert_eq!(fc.horizon_errors.len(), 3);
+        for &(e, w) in &fc.horizon_errors {
+            assert!((e - z).abs() < 1e-12, "{e}");
+            assert!((w - 10f64.sqrt()).abs() < 1e-12, "spread √5·√2: {w}");
+        }
+        // 3 errors per series: 20 series of class A (60 errors) make a pool of
+        // their own; 10 of class B (30) too few: B takes the pool of all (90).
+        let mut counts = fc.clone();
+        counts.distribution = Distribution::NegativeBinomial;
+        let mut list: Vec<(&SeriesForecast, char)> = vec![(&fc, 'A'); 20];
+        list.extend(vec![(&fc, 'B'); 10]);
+        list.push((&counts, 'C'));
+        let pools = pool_horizon_errors(list, 2.0);
+        assert_eq!(pools.by_class.len(), 1);
+        let a = pools.for_class('A').unwrap();
+        assert_eq!(a.count(), 60);
+        assert!((a.mean() - z / 2.0).abs() < 1e-12, "divided by the factor");
+        assert_eq!(pools.for_class('B').unwrap().count(), 90);
+        assert_eq!(pools.for_class('C').unwrap().count(), 90);
+        assert_eq!(pools.summary().keys().collect::<Vec<_>>(), ["A", "all"]);
+        // Protecting 1.5 buckets: −1 + ½·3 over √5·√1.5.
+        let mut s = settings(2, 2);
+        s.protection_buckets = Some(1.5);
+        let fc = forecast_series(&models, &y, Pattern::Smooth, &s);
+        let z = 0.5 / (5f64.sqrt() * 1.5f64.sqrt());
+        assert!((fc.horizon_errors[0].0 - z).abs() < 1e-12);
+        // Too few anywhere: no pool, the normal.
+        let few = pool_horizon_errors(vec![(&fc, 'A'); 5], 1.0);
+        assert!(few.for_class('A').is_none() && few.all.is_none());
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::charts::{self, FrontierChart, SeriesChart, StockPanel};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exceptions;
-use crate::forecast::Calibration;
+use crate::forecast::{Calibration, PoolSummary};
 use crate::pipeline::{RunOutput, SeriesPlan, date_after};
 use crate::policy;
 use crate::simulate::{self, SimulationOutput, Variant, engine::Outcome};
@@ -836,6 +836,9 @@ struct RunJson<'a> {
     /// Folder name (date) of the previous report the delays were measured against.
     previous_report: Option<String>,
     forecast_spread_calibration: Calibration,
+    /// Pooled standardised forecast errors over lead time + review, per pool
+    /// (ABC class, `all`), when `policy.lead_time_demand = "empirical"`.
+    lead_time_demand_errors: BTreeMap<String, PoolSummary>,
     timings_seconds: BTreeMap<&'static str, f64>,
 }
 
@@ -905,6 +908,7 @@ fn write_run_json(
             .and_then(|d| d.file_name())
             .map(|n| n.to_string_lossy().into_owned()),
         forecast_spread_calibration: run.calibration,
+        lead_time_demand_errors: run.lead_time_errors.summary(),
         timings_seconds: run
             .timings
             .stages
@@ -1072,6 +1076,9 @@ struct SimulationJson<'a> {
     summary: Vec<SummaryJson>,
     comparisons: Vec<ComparisonJson>,
     tuned_targets: Vec<TunedJson>,
+    /// Pooled standardised forecast errors over lead time + review at the
+    /// origin (demand forecasts), as in run.json.
+    lead_time_demand_errors: BTreeMap<String, PoolSummary>,
     config: &'a Config,
     inputs: Vec<InputJson<'a>>,
 }
@@ -1159,6 +1166,7 @@ fn write_simulation_json(
                 target_that_achieves_it: t.suggested.map(r3),
             })
             .collect(),
+        lead_time_demand_errors: sim.lead_time_errors.summary(),
         config,
         inputs: inputs(&sim.dataset),
     };

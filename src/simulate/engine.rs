@@ -344,6 +344,7 @@ mod policy_replay {
                 allocated: 0.0,
                 arrivals: stock.arrivals_after(day),
                 projection_days: 60,
+                forecast_errors: None,
             })
             .order_qty
         }

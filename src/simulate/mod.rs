@@ -34,10 +34,10 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use crate::calendar::{Bucket, date_of_day, day_number};
-use crate::config::Config;
+use crate::config::{Config, LeadTimeDemand};
 use crate::demand::{self, Panel};
 use crate::error::{Error, Result};
-use crate::forecast::{self, Calibration, Candidates, SeriesForecast};
+use crate::forecast::{self, Calibration, Candidates, HorizonErrorPools, SeriesForecast};
 use crate::ingest::{self, Dataset, PurchaseOrder};
 use crate::pipeline::{self, SeriesSettings};
 use crate::policy::ServiceTarget;
@@ -186,6 +186,9 @@ pub struct SimulationOutput {
     pub series: Vec<SeriesResult>,
     /// Spread calibration at the origin (demand forecasts).
     pub calibration: Calibration,
+    /// Pooled standardised horizon errors at the origin (demand forecasts;
+    /// empty with `policy.lead_time_demand = "normal"`).
+    pub lead_time_errors: HorizonErrorPools,
     /// Folder written.
     pub report_dir: PathBuf,
     /// Inventory is measured in value (some unit cost known) rather than units.
@@ -441,7 +444,7 @@ pub fn run(options: &SimulateOptions) -> Result<SimulationOutput> {
     let series = pool.install(|| simulate_all(&dataset, &panel, config, origin_bucket))?;
     let days = (bucket.start_day(panel.end) - origin_day) as usize;
     let report_dir = options.out.join(format!("{}-simulation", dataset.as_of));
-    let (series, calibration) = series;
+    let (series, calibration, lead_time_errors) = series;
     let output = SimulationOutput {
         dataset,
         panel,
@@ -449,6 +452,7 @@ pub fn run(options: &SimulateOptions) -> Result<SimulationOutput> {
         days,
         series,
         calibration,
+        lead_time_errors,
         report_dir,
         in_value,
     };
@@ -472,7 +476,7 @@ fn simulate_all(
     panel: &Panel,
     config: &Config,
     origin_bucket: i64,
-) -> Result<(Vec<SeriesResult>, Calibration)> {
+) -> Result<(Vec<SeriesResult>, Calibration, HorizonErrorPools)> {
     let bucket = panel.bucket;
     let origin_day = bucket.start_day(origin_bucket);
     let sim = &config.simulate;
@@ -584,6 +588,24 @@ fn simulate_all(
             .filter_map(|p| p.shipments.first().map(|f| &f.1)),
     );
 
+    // Standardised horizon errors pooled at the origin, per ABC class, as the
+    // weekly run pools them (in units of the calibrated spread).
+    let empirical = config.policy.lead_time_demand == LeadTimeDemand::Empirical;
+    let pools = |shipments: bool, factor: f64| {
+        if !empirical {
+            return HorizonErrorPools::default();
+        }
+        forecast::pool_horizon_errors(
+            prepared.iter().filter_map(|p| {
+                let fcs = if shipments { &p.shipments } else { &p.demand };
+                fcs.first().map(|f| (&f.1, p.abc))
+            }),
+            factor,
+        )
+    };
+    let demand_pools = pools(false, calibration.normal);
+    let shipments_pools = pools(true, shipments_calibration.normal);
+
     let results = prepared
         .into_par_iter()
         .enumerate()
@@ -591,15 +613,21 @@ fn simulate_all(
             for (_, fc) in &mut p.demand {
                 fc.pool_spread(&ratio, share);
                 fc.sigma *= calibration.factor(fc.distribution);
+                if fc.distribution == forecast::Distribution::Normal {
+                    fc.lead_time_errors = demand_pools.for_class(p.abc);
+                }
             }
             for (_, fc) in &mut p.shipments {
                 fc.pool_spread(&shipments_ratio, share);
                 fc.sigma *= shipments_calibration.factor(fc.distribution);
+                if fc.distribution == forecast::Distribution::Normal {
+                    fc.lead_time_errors = shipments_pools.for_class(p.abc);
+                }
             }
             replay_series(data, panel, config, origin_bucket, id, &p)
         })
         .collect();
-    Ok((results, calibration))
+    Ok((results, calibration, demand_pools))
 }
 
 fn replay_series(
