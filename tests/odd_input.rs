@@ -239,14 +239,28 @@ fn rows_for_skus_missing_elsewhere_are_listed() {
 fn duplicate_item_rows_keep_the_last() {
     let f = Fixture::new();
     f.write("sales.csv", two_skus());
-    f.write("items.csv", "sku,unit_cost\nA,2\nB,1\nA,5\n");
+    f.write("items.csv", "sku,unit_cost\nA,2\nB,1\nB,3\nA,5\n");
     let dir = survives(&f, &[]);
     assert_eq!(plan_row(&dir, "A")["unit_cost"], "5");
+    assert_eq!(plan_row(&dir, "B")["unit_cost"], "3");
     let rejected = read_csv(&dir.join("rejected_rows.csv"));
-    assert_eq!(rejected.len(), 1, "{rejected:?}");
-    assert_eq!(rejected[0]["line"], "2");
-    assert_eq!(rejected[0]["reason"], "duplicate_item");
-    assert_eq!(rejected[0]["record"], "A,2");
+    let got: Vec<(&str, &str, &str)> = rejected
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_str(),
+                r["reason"].as_str(),
+                r["record"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("2", "duplicate_item", "A,2"),
+            ("3", "duplicate_item", "B,1")
+        ]
+    );
 }
 
 #[test]

@@ -301,10 +301,9 @@ impl DemandBuilder {
         id
     }
 
-    /// Add a table's rows dated before `as_of_day`; returns how many were later.
-    /// `record(qty)` turns a quantity into a demand record, or `None` for a return.
-    /// Add rows dated in `[first_day, as_of_day)`; returns how many were
-    /// dated before and on or after that window.
+    /// Add a table's rows dated in `[first_day, as_of_day)`; returns how many
+    /// were dated before and on or after that window. `record(qty)` turns a
+    /// quantity into a demand record, or `None` for a return.
     fn add(
         &mut self,
         rows: impl Iterator<Item = ((String, String), (i32, f64))>,
@@ -487,6 +486,13 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
             "no usable data rows: every row was set aside (see the first above)",
         ));
     }
+    let last_sale = s_day
+        .iter()
+        .enumerate()
+        .filter(|(row, _)| sales.keeps(*row))
+        .map(|(_, d)| *d)
+        .max()
+        .expect("sales has usable rows");
     let as_of = match as_of {
         Some(d) => d,
         None => match &config.run.as_of {
@@ -495,26 +501,11 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
                     "run.as_of = \"{text}\": expected a date YYYY-MM-DD"
                 ))
             })?,
-            None => {
-                let last = s_day
-                    .iter()
-                    .enumerate()
-                    .filter(|(row, _)| sales.keeps(*row))
-                    .map(|(_, d)| *d)
-                    .max()
-                    .expect("sales has usable rows");
-                date_of_day(last + 1).ok_or_else(|| Error::Internal("date out of range".into()))?
-            }
+            None => date_of_day(last_sale + 1)
+                .ok_or_else(|| Error::Internal("date out of range".into()))?,
         },
     };
     let as_of_day = day_number(as_of);
-    let last_sale = s_day
-        .iter()
-        .enumerate()
-        .filter(|(row, _)| sales.keeps(*row))
-        .map(|(_, d)| *d)
-        .max()
-        .expect("sales has usable rows");
     let window_days = (config.input.max_history_years * 365.25).round() as i32;
     if as_of_day - last_sale > window_days {
         return Err(Error::Config(format!(
@@ -918,6 +909,8 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
         }
     }
 
+    // In file order, then by line (duplicate item rows are found out of order).
+    rejected.sort_by_key(|r| (files.iter().position(|f| f.path == r.file), r.line));
     Ok(Dataset {
         as_of,
         keys,
