@@ -341,6 +341,11 @@ fn quarantine_sets_bad_history_rows_aside() {
     let run: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["counts"]["rejected_rows"], 3);
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(
+        html.contains("input rows not used"),
+        "no headline for the rejected rows"
+    );
 }
 
 #[test]

@@ -127,6 +127,14 @@ pub fn write(
             "rows of exceptions.csv, listed below".into(),
         ),
     ];
+    let rejected = run.dataset.rejected.len();
+    if rejected > 0 {
+        page.headlines.push((
+            "input rows not used".into(),
+            grouped(rejected as f64, 0),
+            "listed with their values and the reason in rejected_rows.csv".into(),
+        ));
+    }
 
     // ABC × XYZ.
     let mut matrix: BTreeMap<(char, char), (u64, f64)> = BTreeMap::new();
