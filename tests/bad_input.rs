@@ -51,9 +51,7 @@ fn missing_required_column() {
 fn missing_mapped_column_names_the_mapping() {
     let f = Fixture::new();
     f.write("sales.csv", GOOD_SALES);
-    let config = f.dir.path().join("c.toml");
-    std::fs::write(&config, "[columns.sales]\nqty = \"Units\"\n").unwrap();
-    let out = f.run(&["--config", config.to_str().unwrap()]);
+    let out = f.run(&["--config", &f.config("[columns.sales]\nqty = \"Units\"\n")]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(
@@ -319,9 +317,7 @@ fn not_a_parquet_file() {
 fn bad_config_value() {
     let f = Fixture::new();
     f.write("sales.csv", GOOD_SALES);
-    let config = f.dir.path().join("c.toml");
-    std::fs::write(&config, "[policy]\nreview_period_days = -7\n").unwrap();
-    let out = f.run(&["--config", config.to_str().unwrap()]);
+    let out = f.run(&["--config", &f.config("[policy]\nreview_period_days = -7\n")]);
     assert_eq!(out.status.code(), Some(3));
     assert!(
         stderr(&out).contains("review_period_days"),
@@ -457,9 +453,7 @@ fn promo_flag_other_than_0_or_1() {
 fn negative_lead_time_in_the_config() {
     let f = Fixture::new();
     f.write("sales.csv", GOOD_SALES);
-    let config = f.dir.path().join("c.toml");
-    std::fs::write(&config, "[policy]\nlead_time_days = -3\n").unwrap();
-    let out = f.run(&["--config", config.to_str().unwrap()]);
+    let out = f.run(&["--config", &f.config("[policy]\nlead_time_days = -3\n")]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains("policy.lead_time_days = -3"), "{err}");
@@ -469,9 +463,7 @@ fn negative_lead_time_in_the_config() {
 fn rejected_share_out_of_range() {
     let f = Fixture::new();
     f.write("sales.csv", GOOD_SALES);
-    let config = f.dir.path().join("c.toml");
-    std::fs::write(&config, "[input]\nmax_rejected_share = 2\n").unwrap();
-    let out = f.run(&["--config", config.to_str().unwrap()]);
+    let out = f.run(&["--config", &f.config("[input]\nmax_rejected_share = 2\n")]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains("input.max_rejected_share = 2"), "{err}");

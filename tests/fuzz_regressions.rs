@@ -25,10 +25,9 @@ fn fuzz_findings_end_in_a_plan_or_a_clear_error() {
         for (name, content) in &files {
             f.write(name, content);
         }
-        let config = f.dir.path().join("c.toml");
         let bad_rows = if quarantine { "quarantine" } else { "error" };
-        std::fs::write(&config, format!("[input]\nbad_rows = \"{bad_rows}\"\n")).unwrap();
-        let out = f.run(&["--config", config.to_str().unwrap()]);
+        let config = f.config(&format!("[input]\nbad_rows = \"{bad_rows}\"\n"));
+        let out = f.run(&["--config", &config]);
         let err = stderr(&out);
         assert!(
             matches!(out.status.code(), Some(0) | Some(3)),

@@ -67,6 +67,14 @@ fn plan_row(dir: &Path, sku: &str) -> BTreeMap<String, String> {
         .unwrap_or_else(|| panic!("no plan row for {sku}"))
 }
 
+/// Three columns of every row of the report's rejected_rows.csv.
+fn rejected(dir: &Path, cols: [&str; 3]) -> Vec<[String; 3]> {
+    read_csv(&dir.join("rejected_rows.csv"))
+        .iter()
+        .map(|r| cols.map(|c| r[c].clone()))
+        .collect()
+}
+
 /// Warning kinds listed in the report.
 fn warning_kinds(dir: &Path) -> Vec<String> {
     read_csv(&dir.join("warnings.csv"))
@@ -243,22 +251,11 @@ fn duplicate_item_rows_keep_the_last() {
     let dir = survives(&f, &[]);
     assert_eq!(plan_row(&dir, "A")["unit_cost"], "5");
     assert_eq!(plan_row(&dir, "B")["unit_cost"], "3");
-    let rejected = read_csv(&dir.join("rejected_rows.csv"));
-    let got: Vec<(&str, &str, &str)> = rejected
-        .iter()
-        .map(|r| {
-            (
-                r["line"].as_str(),
-                r["reason"].as_str(),
-                r["record"].as_str(),
-            )
-        })
-        .collect();
     assert_eq!(
-        got,
+        rejected(&dir, ["line", "reason", "record"]),
         [
-            ("2", "duplicate_item", "A,2"),
-            ("3", "duplicate_item", "B,1")
+            ["2", "duplicate_item", "A,2"],
+            ["3", "duplicate_item", "B,1"]
         ]
     );
 }
@@ -306,32 +303,22 @@ fn dirty_sales() -> String {
 fn quarantine_sets_bad_history_rows_aside() {
     let f = Fixture::new();
     f.write("sales.csv", dirty_sales());
-    let config = f.dir.path().join("c.toml");
-    std::fs::write(
-        &config,
-        "[input]\nbad_rows = \"quarantine\"\nmax_rejected_share = 0.1\n",
-    )
-    .unwrap();
-    let dir = survives(&f, &["--config", config.to_str().unwrap()]);
-    let rejected = read_csv(&dir.join("rejected_rows.csv"));
-    let got: Vec<(&str, &str, &str)> = rejected
-        .iter()
-        .map(|r| {
-            (
-                r["line"].as_str(),
-                r["column"].as_str(),
-                r["reason"].as_str(),
-            )
-        })
-        .collect();
+    let dir = survives(
+        &f,
+        &[
+            "--config",
+            &f.config("[input]\nbad_rows = \"quarantine\"\nmax_rejected_share = 0.1\n"),
+        ],
+    );
     assert_eq!(
-        got,
+        rejected(&dir, ["line", "column", "reason"]),
         [
-            ("5", "qty", "bad_value"),
-            ("9", "date", "bad_value"),
-            ("12", "sku", "bad_value")
+            ["5", "qty", "bad_value"],
+            ["9", "date", "bad_value"],
+            ["12", "sku", "bad_value"]
         ]
     );
+    let rejected = read_csv(&dir.join("rejected_rows.csv"));
     assert_eq!(rejected[0]["record"], "A,DC1,2024-01-07,lots");
     assert!(
         rejected[1]["message"].contains("YYYY-MM-DD"),
@@ -352,9 +339,10 @@ fn quarantine_sets_bad_history_rows_aside() {
 fn quarantine_still_stops_on_a_mostly_bad_file() {
     let f = Fixture::new();
     f.write("sales.csv", dirty_sales());
-    let config = f.dir.path().join("c.toml");
-    std::fs::write(&config, "[input]\nbad_rows = \"quarantine\"\n").unwrap();
-    let out = f.run(&["--config", config.to_str().unwrap()]);
+    let out = f.run(&[
+        "--config",
+        &f.config("[input]\nbad_rows = \"quarantine\"\n"),
+    ]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(
@@ -369,9 +357,10 @@ fn quarantine_does_not_cover_stock_or_purchase_orders() {
     let f = Fixture::new();
     f.write("sales.csv", two_skus());
     f.write("inventory.csv", "sku,location,on_hand\nA,DC1,many\n");
-    let config = f.dir.path().join("c.toml");
-    std::fs::write(&config, "[input]\nbad_rows = \"quarantine\"\n").unwrap();
-    let out = f.run(&["--config", config.to_str().unwrap()]);
+    let out = f.run(&[
+        "--config",
+        &f.config("[input]\nbad_rows = \"quarantine\"\n"),
+    ]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(

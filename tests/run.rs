@@ -565,9 +565,10 @@ fn later_back_in_stock_dates_are_listed_as_delays() {
 #[test]
 fn order_quantity_is_the_eoq_when_costs_are_known() {
     let f = constant_fixture();
-    let config = f.dir.path().join("c.toml");
-    std::fs::write(&config, "[policy]\norder_cost = 50\nholding_rate = 0.25\n").unwrap();
-    let out = f.run(&["--config", config.to_str().unwrap()]);
+    let out = f.run(&[
+        "--config",
+        &f.config("[policy]\norder_cost = 50\nholding_rate = 0.25\n"),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let plan = read_csv(&f.reports()[0].join("plan.csv"));
     // A: 10/7 a day, unit cost 2.5: EOQ = √(2 · 50 · 10/7 / (0.25 · 2.5 / 365)).

@@ -37,6 +37,13 @@ impl Fixture {
         self
     }
 
+    /// Write a config file beside the data; returns its path for `--config`.
+    pub fn config(&self, toml: &str) -> String {
+        let path = self.dir.path().join("c.toml");
+        std::fs::write(&path, toml).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+
     /// Run `replenish run` on the fixture with extra arguments.
     pub fn run(&self, extra: &[&str]) -> Output {
         self.run_into(&self.out(), extra)
