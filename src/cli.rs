@@ -65,7 +65,9 @@ pub enum Command {
 /// Options of `replenish forecast`.
 #[derive(Debug, Args)]
 pub struct ForecastArgs {
-    /// Long file: one row per series and period (CSV or Parquet).
+    /// Long file: one row per series and period (CSV or Parquet); or an
+    /// input folder as `replenish run` reads it (its prices, promotions and
+    /// events then feed the global model, on the config's bucket).
     #[arg(long)]
     pub input: PathBuf,
     /// Points held out (and forecast) per series.
@@ -402,8 +404,21 @@ fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
         calibrate: f.calibrate,
         spread_pooling: f.spread_pooling,
         threads: args.threads,
+        global: Some(f.global.clone()),
+        config: config.clone(),
     };
     let s = holdout::run(&options)?;
+    for g in &s.global {
+        say!(
+            "global model fitted at {}: {} of {} rows, elastic net {}, Poisson {} ({} Newton steps)",
+            g.cutoff,
+            g.rows_used,
+            g.rows_available,
+            if g.linear { "ok" } else { "failed" },
+            if g.poisson { "ok" } else { "failed" },
+            g.poisson_iterations
+        );
+    }
     say!(
         "{} series forecast ({} shorter than h + 2 left out) in {:.3} s; p10–p90 coverage of the hold-out {:.1} % (spreads calibrated ×{:.2} normal, ×{:.2} counts)",
         s.series,

@@ -118,6 +118,44 @@ pub struct ForecastConfig {
     pub spread_pooling: f64,
     /// Quantile levels written to forecast.csv besides p10, p50 and p90.
     pub quantiles: Vec<f64>,
+    /// The global model fitted across all series (`[forecast.global]`).
+    pub global: GlobalConfig,
+}
+
+/// The global model: one regression on the pooled rows of every series, with
+/// lags, calendar, price, promotions and events as features; two more
+/// candidates (`global_linear`, `global_poisson`) of every series' selection.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct GlobalConfig {
+    /// Fit it and let every series' backtest consider it.
+    pub enabled: bool,
+    /// Most pooled rows one fit uses; above it a fixed sample (the same at
+    /// any thread count).
+    pub training_rows: usize,
+    /// Penalty of the elastic net on standardised features (the Poisson fit
+    /// takes a hundredth of it as a ridge penalty).
+    pub penalty: f64,
+    /// Share of the elastic-net penalty that is L1 (0 = ridge, 1 = lasso).
+    pub l1_ratio: f64,
+    /// Cut-offs fitted for the backtest and the forecast (the end of history
+    /// and earlier ones covering the earliest backtest origin).
+    pub fits: usize,
+    /// Global events (no sku) with an indicator of their own: the most frequent names.
+    pub max_events: usize,
+}
+
+impl Default for GlobalConfig {
+    fn default() -> Self {
+        GlobalConfig {
+            enabled: true,
+            training_rows: 200_000,
+            penalty: 1e-3,
+            l1_ratio: 0.5,
+            fits: 4,
+            max_events: 12,
+        }
+    }
 }
 
 /// Inventory-policy defaults.
@@ -302,6 +340,7 @@ impl Default for ForecastConfig {
             calibrate: true,
             spread_pooling: 0.0,
             quantiles: vec![0.1, 0.5, 0.9],
+            global: GlobalConfig::default(),
         }
     }
 }
@@ -514,6 +553,34 @@ impl Config {
             ));
         }
         let f = &self.forecast;
+        let g = &f.global;
+        if g.training_rows < 100 {
+            return Err(Error::Config(
+                "forecast.global.training_rows: expected at least 100".into(),
+            ));
+        }
+        if !(g.penalty.is_finite() && g.penalty >= 0.0) {
+            return Err(Error::Config(format!(
+                "forecast.global.penalty = {}: expected a non-negative number",
+                g.penalty
+            )));
+        }
+        if !(0.0..=1.0).contains(&g.l1_ratio) {
+            return Err(Error::Config(format!(
+                "forecast.global.l1_ratio = {}: expected a share between 0 and 1",
+                g.l1_ratio
+            )));
+        }
+        if !(1..=20).contains(&g.fits) {
+            return Err(Error::Config(
+                "forecast.global.fits: expected 1 to 20".into(),
+            ));
+        }
+        if g.max_events > 32 {
+            return Err(Error::Config(
+                "forecast.global.max_events: expected at most 32".into(),
+            ));
+        }
         if !(f.discontinued_after_days.is_finite() && f.discontinued_after_days >= 0.0) {
             return Err(Error::Config(
                 "forecast.discontinued_after_days: expected a non-negative number".into(),

@@ -17,6 +17,11 @@ pub struct SeriesHistory {
     pub backordered: Vec<f64>,
     /// Demand per bucket: shipped + backordered.
     pub demand: Vec<f64>,
+    /// Mean sales price per bucket (0 where no sale had one); empty when no
+    /// record of the series has a price.
+    pub price: Vec<f32>,
+    /// 1 where a sale of the bucket was on promotion; empty when none was.
+    pub promo: Vec<f32>,
 }
 
 impl SeriesHistory {
@@ -76,11 +81,34 @@ impl Panel {
                 let len = (end - start) as usize;
                 let mut shipped = vec![0.0; len];
                 let mut backordered = vec![0.0; len];
+                let priced = records.iter().any(|r| r.price > 0.0);
+                let promoted = records.iter().any(|r| r.promo);
+                let mut price_sum = vec![0.0f64; if priced { len } else { 0 }];
+                let mut price_n = vec![0u32; price_sum.len()];
+                let mut promo = vec![0.0f32; if promoted { len } else { 0 }];
                 for r in records {
                     let i = (bucket.index(r.day) - start) as usize;
                     shipped[i] += r.shipped;
                     backordered[i] += r.backordered;
+                    if priced && r.price > 0.0 {
+                        price_sum[i] += f64::from(r.price);
+                        price_n[i] += 1;
+                    }
+                    if r.promo {
+                        promo[i] = 1.0;
+                    }
                 }
+                let price = price_sum
+                    .iter()
+                    .zip(&price_n)
+                    .map(|(s, &n)| {
+                        if n > 0 {
+                            (s / f64::from(n)) as f32
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect();
                 let demand = shipped
                     .iter()
                     .zip(&backordered)
@@ -91,6 +119,8 @@ impl Panel {
                     shipped,
                     backordered,
                     demand,
+                    price,
+                    promo,
                 }
             })
             .collect();

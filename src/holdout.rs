@@ -10,12 +10,18 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::calendar::date_of_day;
-use crate::demand;
+use crate::calendar::{Bucket, date_of_day};
+use crate::config::{Config, GlobalConfig};
+use crate::demand::{self, Panel};
 use crate::error::{Error, Result};
+use crate::forecast::Model;
+use crate::forecast::global::{
+    self, Covariates, EventNames, FitSummary, GLOBAL_LINEAR, GLOBAL_POISSON, GlobalModel,
+    GlobalSettings, SeriesInput,
+};
 use crate::forecast::{
     Calibration, Candidates, ForecastSettings, Metric, Selection, SeriesForecast, calibration,
-    forecast_series,
+    forecast_series_with,
 };
 use crate::ingest::{LongSeries, read_long};
 
@@ -52,6 +58,11 @@ pub struct HoldoutOptions {
     pub spread_pooling: f64,
     /// Worker threads (`None`: all cores).
     pub threads: Option<usize>,
+    /// The global model's settings (`None`: off). Fitted on the training
+    /// parts only: the held-out points never reach it.
+    pub global: Option<GlobalConfig>,
+    /// The whole config, for an input folder (column names, bucket, location).
+    pub config: Config,
 }
 
 /// What the evaluation found.
@@ -76,6 +87,61 @@ pub struct HoldoutSummary {
     /// cost, without the selection's backtests. With one thread this is the
     /// model's single-core wall time on the whole file.
     pub model_seconds: Vec<f64>,
+    /// The global model's fits (empty when off).
+    pub global: Vec<FitSummary>,
+}
+
+/// The bucket a median spacing in days stands for.
+fn bucket_of_spacing(days: f64) -> Bucket {
+    if days >= 27.0 {
+        Bucket::Month
+    } else if days >= 6.0 {
+        Bucket::Week
+    } else {
+        Bucket::Day
+    }
+}
+
+/// Global covariates of a folder's series and the event names with an indicator.
+type Known = (Vec<Covariates>, EventNames);
+
+/// The series of an input folder (the `replenish run` contract) on the
+/// config's bucket, as long series (`unique_id` = sku, or sku@location when
+/// there are several locations), with their covariates over the whole
+/// history: prices, promotions and events of the held-out buckets are known,
+/// as planned prices and promotions are; their demand is not.
+fn read_folder(dir: &Path, config: &Config) -> Result<(Vec<LongSeries>, Known)> {
+    config.validate()?;
+    let data = crate::ingest::load(dir, config, None)?;
+    let panel = Panel::build(&data, config.run.bucket);
+    let (covariates, names) = global::panel_covariates(
+        &panel,
+        &data.keys,
+        &data.events,
+        config.forecast.global.max_events,
+        0,
+    );
+    let one_location = data
+        .keys
+        .iter()
+        .all(|k| k.location == data.keys[0].location);
+    let series = panel
+        .series
+        .iter()
+        .zip(&data.keys)
+        .map(|(s, k)| LongSeries {
+            id: if one_location {
+                k.sku.clone()
+            } else {
+                format!("{}@{}", k.sku, k.location)
+            },
+            days: (0..s.demand.len() as i64)
+                .map(|i| panel.bucket.start_day(s.start + i))
+                .collect(),
+            values: s.demand.clone(),
+        })
+        .collect();
+    Ok((series, (covariates, names)))
 }
 
 struct SeriesResult {
@@ -109,9 +175,24 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
     if o.season_length == 0 {
         return Err(Error::Config("--season-length: expected at least 1".into()));
     }
-    let all = read_long(&o.input, &o.columns[0], &o.columns[1], &o.columns[2])?;
-    let (series, short): (Vec<LongSeries>, Vec<LongSeries>) =
-        all.into_iter().partition(|s| s.values.len() >= o.h + 2);
+    let (all, known) = if o.input.is_dir() {
+        let (all, known) = read_folder(&o.input, &o.config)?;
+        (all, Some(known))
+    } else {
+        let all = read_long(&o.input, &o.columns[0], &o.columns[1], &o.columns[2])?;
+        (all, None)
+    };
+    let n_events = known.as_ref().map_or(0, |k| k.1.0.len());
+    let skipped = all.iter().filter(|s| s.values.len() < o.h + 2).count();
+    let covariates = match known {
+        Some((c, _)) => c,
+        None => vec![Covariates::default(); all.len()],
+    };
+    let (series, covariates): (Vec<LongSeries>, Vec<Covariates>) = all
+        .into_iter()
+        .zip(covariates)
+        .filter(|(s, _)| s.values.len() >= o.h + 2)
+        .unzip();
     let spacing = median_spacing(&series);
     let settings = ForecastSettings {
         horizon: o.h,
@@ -133,20 +214,74 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
             every.push(m.as_ref());
         }
     }
-    let models: Vec<&'static str> = every.iter().map(|m| m.name()).collect();
+    let mut models: Vec<&'static str> = every.iter().map(|m| m.name()).collect();
     let pool = crate::pipeline::thread_pool(o.threads)?;
     let clock = Instant::now();
+    // The global model on the training parts, every series aligned to end at
+    // bucket `end` (its calendar shifted back to its own dates).
+    let bucket = bucket_of_spacing(spacing);
+    let end = series
+        .iter()
+        .map(|s| bucket.index(s.days[s.days.len() - o.h - 1]) + 1)
+        .max()
+        .unwrap_or(0);
+    let inputs: Vec<SeriesInput> = series
+        .iter()
+        .zip(&covariates)
+        .map(|(s, c)| {
+            let n = s.values.len() - o.h;
+            let start = end - n as i64;
+            SeriesInput {
+                start,
+                demand: &s.values[..n],
+                covariates: c,
+                calendar_shift: bucket.index(s.days[0]) - start,
+            }
+        })
+        .collect();
+    let global = o.global.as_ref().filter(|g| g.enabled).map(|g| {
+        let settings = GlobalSettings {
+            season_length: o.season_length,
+            training_rows: g.training_rows,
+            penalty: g.penalty,
+            l1_ratio: g.l1_ratio,
+            fits: g.fits,
+            max_events: g.max_events,
+        };
+        let step = if g.fits > 1 {
+            (o.origins * o.h).div_ceil(g.fits - 1)
+        } else {
+            1
+        };
+        pool.install(|| GlobalModel::fit(&inputs, bucket, end, step, &settings, n_events))
+    });
+    if global.is_some() {
+        models.extend([GLOBAL_POISSON, GLOBAL_LINEAR]);
+    }
     type Each = (Vec<Vec<f64>>, Vec<f64>);
     let (mut forecasts, each): (Vec<SeriesForecast>, Vec<Each>) = pool.install(|| {
         series
             .par_iter()
-            .map(|s| {
+            .zip(&inputs)
+            .map(|(s, input)| {
                 let train = &s.values[..s.values.len() - o.h];
                 let pattern = demand::pattern(train);
-                let fc =
-                    forecast_series(candidates.for_pattern(pattern), train, pattern, &settings);
+                let extra = global.as_ref().map(|g| g.candidates(input, o.h));
+                let extra_refs: Vec<&dyn Model> = extra
+                    .iter()
+                    .flat_map(|c| c.iter().map(|m| m as &dyn Model))
+                    .collect();
+                let fc = forecast_series_with(
+                    candidates.for_pattern(pattern),
+                    &extra_refs,
+                    train,
+                    pattern,
+                    &settings,
+                );
                 let (each, secs) = every
                     .iter()
+                    .copied()
+                    .chain(extra_refs.iter().copied())
                     .map(|m| {
                         let t = Instant::now();
                         let f = m
@@ -160,7 +295,7 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
             })
             .unzip()
     });
-    let mut model_seconds = vec![0.0; every.len()];
+    let mut model_seconds = vec![0.0; models.len()];
     for (_, secs) in &each {
         for (total, s) in model_seconds.iter_mut().zip(secs) {
             *total += s;
@@ -208,7 +343,8 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
     write_csv(&o.out, &series, &results, o.h, &models)?;
     Ok(HoldoutSummary {
         series: series.len(),
-        skipped: short.len(),
+        skipped,
+        global: global.map(|g| g.summaries).unwrap_or_default(),
         seconds,
         coverage_80: inside as f64 / total.max(1) as f64,
         calibration,

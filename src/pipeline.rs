@@ -16,6 +16,9 @@ use crate::config::Config;
 use crate::config::{LeadTimeDemand, ServiceType};
 use crate::demand::{self, Panel, Pattern};
 use crate::error::{Error, Result};
+use crate::forecast::global::{
+    self, Covariates, EventNames, GlobalModel, GlobalSettings, SeriesInput,
+};
 use crate::forecast::{
     self, Calibration, Candidates, ForecastSettings, HorizonErrorPools, SeriesForecast,
 };
@@ -297,6 +300,7 @@ pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<(PathBuf, us
     let dataset = ingest::load(&options.data, config, options.as_of)?;
     let panel = Panel::build(&dataset, config.run.bucket);
     let candidates = candidates(config);
+    let global = pool.install(|| fit_global(&dataset, &panel, config));
     let ids: Vec<usize> = (0..panel.series.len())
         .filter(|&id| shard.owns(&dataset.keys[id]))
         .collect();
@@ -304,7 +308,7 @@ pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<(PathBuf, us
     let forecasts: Vec<(usize, SeriesForecast)> = pool.install(|| {
         ids.par_iter()
             .map(|&id| {
-                let f = fit_series(&dataset, &panel, config, &candidates, id);
+                let f = fit_series(&dataset, &panel, config, &candidates, global.as_ref(), id);
                 pb.inc(1);
                 (id, f)
             })
@@ -487,6 +491,11 @@ fn plan_all(
     let annual_values = panel.annual_values(&unit_costs, panel.end);
     let abc = demand::abc_classes(&annual_values, config.policy.abc_thresholds);
     let candidates = candidates(config);
+    let global = if given.is_none() {
+        fit_global(data, panel, config)
+    } else {
+        None
+    };
     let pb = progress_bar(panel.series.len(), progress);
     let mut given: Vec<Option<SeriesForecast>> = match given {
         Some(g) => g.into_iter().map(Some).collect(),
@@ -496,9 +505,9 @@ fn plan_all(
         .par_iter_mut()
         .enumerate()
         .map(|(id, fc)| {
-            let fc = fc
-                .take()
-                .unwrap_or_else(|| fit_series(data, panel, config, &candidates, id));
+            let fc = fc.take().unwrap_or_else(|| {
+                fit_series(data, panel, config, &candidates, global.as_ref(), id)
+            });
             let plan = plan_series(
                 data,
                 panel,
@@ -711,15 +720,8 @@ pub fn forecast_settings(
     }
 }
 
-/// Forecast series `id`: the only per-series work that does not depend on
-/// the other series (so a sharded run can do it apart).
-fn fit_series(
-    data: &Dataset,
-    panel: &Panel,
-    config: &Config,
-    candidates: &Candidates,
-    id: usize,
-) -> SeriesForecast {
+/// The forecast settings of series `id`.
+fn series_spec(data: &Dataset, panel: &Panel, config: &Config, id: usize) -> ForecastSettings {
     // The service target (by ABC class, which needs every series) does not
     // enter the forecast: any class gives the same lead time and horizon.
     let settings = series_settings(
@@ -728,15 +730,116 @@ fn fit_series(
         config,
         'C',
     );
-    let y = &panel.series[id].demand;
-    let pattern = demand::pattern(y);
-    let spec = forecast_settings(
+    forecast_settings(
         config,
         panel.bucket,
         settings.lead_time_days,
         settings.review_period_days,
+    )
+}
+
+/// The global model fitted on every series, with each series' covariates.
+pub struct Global {
+    /// The fits.
+    pub model: GlobalModel,
+    /// Covariates per series (panel order).
+    pub covariates: Vec<Covariates>,
+    /// Global event names with an indicator.
+    pub events: EventNames,
+}
+
+/// Fit the global model on every series of the panel (`None` when the config
+/// switches it off). Its cut-offs step back far enough to serve the earliest
+/// backtest origin of any series.
+pub fn fit_global(data: &Dataset, panel: &Panel, config: &Config) -> Option<Global> {
+    let g = &config.forecast.global;
+    if !g.enabled || panel.series.is_empty() {
+        return None;
+    }
+    let specs: Vec<(usize, usize)> = (0..panel.series.len())
+        .into_par_iter()
+        .map(|id| {
+            let s = series_spec(data, panel, config, id);
+            (s.backtest_horizon, s.horizon)
+        })
+        .collect();
+    let h_max = specs.iter().map(|s| s.0).max().unwrap_or(1);
+    let horizon = specs.iter().map(|s| s.1).max().unwrap_or(1);
+    let (covariates, events) =
+        global::panel_covariates(panel, &data.keys, &data.events, g.max_events, horizon);
+    let inputs: Vec<SeriesInput> = panel
+        .series
+        .iter()
+        .zip(&covariates)
+        .map(|(s, c)| SeriesInput {
+            start: s.start,
+            demand: &s.demand,
+            covariates: c,
+            calendar_shift: 0,
+        })
+        .collect();
+    let step = if g.fits > 1 {
+        (config.forecast.backtest_origins * h_max).div_ceil(g.fits - 1)
+    } else {
+        1
+    };
+    let settings = GlobalSettings {
+        season_length: config.season_length(),
+        training_rows: g.training_rows,
+        penalty: g.penalty,
+        l1_ratio: g.l1_ratio,
+        fits: g.fits,
+        max_events: g.max_events,
+    };
+    let model = GlobalModel::fit(
+        &inputs,
+        panel.bucket,
+        panel.end,
+        step,
+        &settings,
+        events.0.len(),
     );
-    forecast::forecast_series(candidates.for_pattern(pattern), y, pattern, &spec)
+    Some(Global {
+        model,
+        covariates,
+        events,
+    })
+}
+
+/// Forecast series `id`: the only per-series work that does not depend on
+/// the other series (so a sharded run can do it apart; the global model is
+/// fitted on all of them, the same in every shard).
+fn fit_series(
+    data: &Dataset,
+    panel: &Panel,
+    config: &Config,
+    candidates: &Candidates,
+    global: Option<&Global>,
+    id: usize,
+) -> SeriesForecast {
+    let spec = series_spec(data, panel, config, id);
+    let s = &panel.series[id];
+    let y = &s.demand;
+    let pattern = demand::pattern(y);
+    match global {
+        Some(g) => {
+            let input = SeriesInput {
+                start: s.start,
+                demand: y,
+                covariates: &g.covariates[id],
+                calendar_shift: 0,
+            };
+            let [poisson, linear] = g.model.candidates(&input, spec.horizon);
+            forecast::forecast_series_with(
+                candidates.for_pattern(pattern),
+                &[&poisson, &linear],
+                y,
+                pattern,
+                &spec,
+            )
+        }
+        None => forecast::forecast_series(candidates.for_pattern(pattern), y, pattern, &spec),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

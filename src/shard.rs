@@ -316,8 +316,14 @@ pub fn read_parts(
     for m in candidates.regular.iter().chain(&candidates.intermittent) {
         names.insert(m.name(), m.name());
     }
-    names.insert(COMBINATION, COMBINATION);
-    names.insert(ZERO, ZERO);
+    for name in [
+        COMBINATION,
+        ZERO,
+        crate::forecast::global::GLOBAL_LINEAR,
+        crate::forecast::global::GLOBAL_POISSON,
+    ] {
+        names.insert(name, name);
+    }
     let ids: HashMap<&SeriesKey, usize> =
         data.keys.iter().enumerate().map(|(i, k)| (k, i)).collect();
     let mut forecasts: Vec<Option<SeriesForecast>> = vec![None; data.keys.len()];

@@ -12,6 +12,7 @@
 pub mod baseline;
 pub mod clean;
 pub mod ets;
+pub mod global;
 pub mod intermittent;
 pub mod select;
 pub mod theta;
@@ -21,8 +22,8 @@ pub use ets::{AutoEts, Holt, HoltWinters, Ses};
 pub use intermittent::{Adida, Croston, CrostonOptimized, CrostonSba, Imapa, Tsb, TsbOptimized};
 pub use select::{
     Backtest, Calibration, Distribution, ForecastSettings, HorizonErrorPools, Metric, PoolSummary,
-    Selection, SeriesForecast, backtest, calibration, forecast_series, pool_horizon_errors,
-    pooled_spread_ratio,
+    Selection, SeriesForecast, backtest, calibration, forecast_series, forecast_series_with,
+    pool_horizon_errors, pooled_spread_ratio,
 };
 pub use theta::Theta;
 

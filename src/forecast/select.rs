@@ -353,6 +353,25 @@ pub fn forecast_series(
     pattern: Pattern,
     s: &ForecastSettings,
 ) -> SeriesForecast {
+    forecast_series_with(models, &[], y, pattern, s)
+}
+
+/// [`forecast_series`] with `extra` candidates (the global model's, which
+/// belong to one series): the first becomes the third of the lead three whose
+/// median is the combination, the others follow the pattern's own; all
+/// compete in the backtest like the others.
+pub fn forecast_series_with(
+    models: &[Box<dyn Model>],
+    extra: &[&dyn Model],
+    y: &[f64],
+    pattern: Pattern,
+    s: &ForecastSettings,
+) -> SeriesForecast {
+    let mut models: Vec<&dyn Model> = models.iter().map(|m| m.as_ref()).collect();
+    if let Some((first, rest)) = extra.split_first() {
+        models.insert(2.min(models.len()), *first);
+        models.extend(rest.iter().copied());
+    }
     let start = first_demand(y);
     if start == y.len() {
         return SeriesForecast::constant(ZERO, s.horizon, false);
@@ -384,7 +403,7 @@ pub fn forecast_series(
         let scale = scales(&y[..*cut.last().expect("cuts")], s.season_length);
 
         for (i, m) in models.iter().enumerate() {
-            if let Some(f) = run_origins(m.as_ref(), &y, h, cut) {
+            if let Some(f) = run_origins(*m, &y, h, cut) {
                 backtests.push(score(m.name(), &f, &y, h, cut, scale));
                 runs.push((i, f));
             }
@@ -433,13 +452,13 @@ pub fn forecast_series(
             let members: Vec<&'static str> = lead.iter().map(|&b| backtests[b].model).collect();
             let fits: Vec<Vec<f64>> = lead
                 .iter()
-                .map(|&b| refit(models[runs[b].0].as_ref()).unwrap_or_else(|| vec![0.0; s.horizon]))
+                .map(|&b| refit(models[runs[b].0]).unwrap_or_else(|| vec![0.0; s.horizon]))
                 .collect();
             let mean = median_of(&fits.iter().collect::<Vec<_>>());
             (COMBINATION, members, mean, backtests[c].rmse)
         }
         Some(c) => {
-            let m = models[runs[c].0].as_ref();
+            let m = models[runs[c].0];
             (
                 m.name(),
                 Vec::new(),
@@ -453,9 +472,7 @@ pub fn forecast_series(
             let n = y.len() as f64;
             let avg = y.iter().sum::<f64>() / n;
             let sd = (y.iter().map(|v| (v - avg).powi(2)).sum::<f64>() / n).sqrt();
-            let fitted = models
-                .iter()
-                .find_map(|m| refit(m.as_ref()).map(|f| (m.name(), f)));
+            let fitted = models.iter().find_map(|m| refit(*m).map(|f| (m.name(), f)));
             let (name, mean) = fitted.unwrap_or((ZERO, vec![0.0; s.horizon]));
             (name, Vec::new(), mean, sd.max(avg.sqrt()))
         }

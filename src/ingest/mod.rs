@@ -34,6 +34,10 @@ pub struct DemandRecord {
     pub shipped: f64,
     /// Units asked for that could not ship from stock.
     pub backordered: f64,
+    /// Unit price of the sale (`sales.price`); 0 when unknown.
+    pub price: f32,
+    /// The sale was on promotion (`sales.promo` = 1).
+    pub promo: bool,
 }
 
 /// Stock snapshot of one series.
@@ -306,12 +310,12 @@ impl DemandBuilder {
     /// quantity into a demand record, or `None` for a return.
     fn add(
         &mut self,
-        rows: impl Iterator<Item = ((String, String), (i32, f64))>,
+        rows: impl Iterator<Item = (usize, ((String, String), (i32, f64)))>,
         as_of_day: i32,
-        record: impl Fn(i32, f64) -> Option<DemandRecord>,
+        record: impl Fn(usize, i32, f64) -> Option<DemandRecord>,
     ) -> (u64, u64) {
         let (mut before, mut after) = (0, 0);
-        for ((sku, loc), (day, qty)) in rows {
+        for (row, ((sku, loc), (day, qty))) in rows {
             if day >= as_of_day {
                 after += 1;
                 continue;
@@ -321,7 +325,7 @@ impl DemandBuilder {
                 continue;
             }
             let id = self.id(sku, loc);
-            match record(day, qty) {
+            match record(row, day, qty) {
                 Some(r) => self.demand[id].push(r),
                 None => self.returns[id] += -qty,
             }
@@ -466,10 +470,13 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
     let s_loc = locations(&sales, config)?;
     let s_day = sales.required_dates("date")?;
     let s_qty = sales.required_numbers("qty", None)?;
-    if sales.has("price") {
-        sales.optional_numbers("price", Some(0.0))?;
-    }
-    if let Some(promo) = sales.numbers("promo")? {
+    let s_price = if sales.has("price") {
+        sales.optional_numbers("price", Some(0.0))?
+    } else {
+        None
+    };
+    let s_promo = sales.numbers("promo")?;
+    if let Some(promo) = &s_promo {
         for (row, p) in promo.iter().enumerate() {
             if let Some(p) = p
                 && *p != 0.0
@@ -534,14 +541,15 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
             .zip(s_loc)
             .zip(s_day.into_iter().zip(s_qty))
             .enumerate()
-            .filter(|(row, _)| sales.keeps(*row))
-            .map(|(_, r)| r),
+            .filter(|(row, _)| sales.keeps(*row)),
         as_of_day,
-        |day, qty| {
+        |row, day, qty| {
             (qty >= 0.0).then_some(DemandRecord {
                 day,
                 shipped: qty,
                 backordered: 0.0,
+                price: s_price.as_ref().and_then(|p| p[row]).unwrap_or(0.0) as f32,
+                promo: s_promo.as_ref().and_then(|p| p[row]) == Some(1.0),
             })
         },
     );
@@ -577,14 +585,15 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
                 .zip(locs)
                 .zip(days.into_iter().zip(qtys))
                 .enumerate()
-                .filter(|(row, _)| bo.keeps(*row))
-                .map(|(_, r)| r),
+                .filter(|(row, _)| bo.keeps(*row)),
             as_of_day,
-            |day, qty| {
+            |_, day, qty| {
                 Some(DemandRecord {
                     day,
                     shipped: 0.0,
                     backordered: qty,
+                    price: 0.0,
+                    promo: false,
                 })
             },
         );
