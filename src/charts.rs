@@ -1406,6 +1406,9 @@ pub struct FrontierChart<'a> {
     pub x_label: &'a str,
     /// replenish at each target: (target, mean inventory, achieved fill rate).
     pub curve: &'a [(f64, f64, f64)],
+    /// The same, ordering at every review (one review period's demand per
+    /// order); drawn without labels, empty for none.
+    pub every_review: &'a [(f64, f64, f64)],
     /// Points: (label, mean inventory, achieved fill rate); the first is
     /// replenish at its configured targets, the rest baselines.
     pub points: &'a [(String, f64, f64)],
@@ -1430,11 +1433,13 @@ fn draw_frontier<DB: DrawingBackend>(
     let xs = c
         .curve
         .iter()
+        .chain(c.every_review)
         .map(|p| p.1)
         .chain(c.points.iter().map(|p| p.1));
     let ys = c
         .curve
         .iter()
+        .chain(c.every_review)
         .map(|p| p.2)
         .chain(c.points.iter().map(|p| p.2));
     let x_hi = xs.map(clean).fold(0.0_f64, f64::max).max(1.0) * 1.08;
@@ -1474,6 +1479,22 @@ fn draw_frontier<DB: DrawingBackend>(
     chart
         .draw_series(curve.iter().map(|&p| Circle::new(p, 4, FORECAST.filled())))
         .map_err(err)?;
+    if !c.every_review.is_empty() {
+        let curve: Vec<(f64, f64)> = c
+            .every_review
+            .iter()
+            .map(|p| (clean(p.1), clean(p.2 * 100.0)))
+            .collect();
+        let style = MUTED.stroke_width(2);
+        chart
+            .draw_series(LineSeries::new(curve.clone(), style))
+            .map_err(err)?
+            .label("replenish, the same targets, ordering at every review")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+        chart
+            .draw_series(curve.iter().map(|&p| Circle::new(p, 3, MUTED.filled())))
+            .map_err(err)?;
+    }
     // Target labels above-left of the curve's points, clear of the line.
     chart
         .draw_series(c.curve.iter().zip(&curve).map(|(t, &p)| {

@@ -261,20 +261,27 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
         );
     }
     for c in out.comparisons() {
-        match c.replenish_inventory {
-            Some(r) if c.inventory > 0.0 => say!(
-                "  at {:.1}% fill rate, {} holds {} where replenish needs {} ({:+.0}%)",
-                c.fill_rate * 100.0,
-                c.baseline.name(),
-                thousands(c.inventory),
-                thousands(r),
-                (r / c.inventory - 1.0) * 100.0
-            ),
-            _ => say!(
-                "  {} reaches {:.1}% fill rate, outside replenish's curve",
-                c.baseline.name(),
-                c.fill_rate * 100.0
-            ),
+        let per_series = |orders: f64| orders / c.series.max(1) as f64;
+        say!(
+            "  {} reaches {:.1}% fill rate with {} ({:.1} orders a series)",
+            c.baseline.name(),
+            c.fill_rate * 100.0,
+            thousands(c.inventory),
+            per_series(c.orders as f64)
+        );
+        for (curve, at) in [
+            ("replenish", c.replenish),
+            ("replenish ordering at every review", c.every_review),
+        ] {
+            match at {
+                Some((inventory, orders)) if c.inventory > 0.0 => say!(
+                    "    {curve} needs {} ({:+.0}%, {:.1} orders a series)",
+                    thousands(inventory),
+                    (inventory / c.inventory - 1.0) * 100.0,
+                    per_series(orders)
+                ),
+                _ => say!("    outside the curve of {curve}"),
+            }
         }
     }
     for t in out.tuned_targets() {

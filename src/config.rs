@@ -199,6 +199,25 @@ pub struct PolicyConfig {
     /// (non-count) demand: "empirical" (the backtest's standardised errors
     /// over the protection horizon, pooled per ABC class) or "normal".
     pub lead_time_demand: LeadTimeDemand,
+    /// How a class's fill-rate target is shared out: "per_series" (every
+    /// series at the target) or "pooled" (the class's demand-weighted fill
+    /// rate at the target with the least stock value, units without costs:
+    /// per-series cycle-service levels from a Lagrangian allocation).
+    pub service_allocation: ServiceAllocation,
+}
+
+/// How a fill-rate target is shared out over the series of a class
+/// (`policy.service_allocation`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceAllocation {
+    /// Every series at the target: what each item's planner was promised.
+    #[default]
+    PerSeries,
+    /// The target met by the class's demand-weighted fill rate, with the
+    /// least stock value ([`crate::allocation`]); items with their own
+    /// `service_level` keep it.
+    Pooled,
 }
 
 /// Shape of the forecast-error term of lead-time demand (`policy.lead_time_demand`).
@@ -367,6 +386,7 @@ impl Default for PolicyConfig {
             abc_thresholds: [0.8, 0.95],
             xyz_thresholds: [0.5, 1.0],
             lead_time_demand: LeadTimeDemand::default(),
+            service_allocation: ServiceAllocation::default(),
         }
     }
 }

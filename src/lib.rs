@@ -10,6 +10,7 @@
 //! [`ingest`] → [`demand`] → [`forecast`] → [`policy`] → [`report`],
 //! orchestrated by [`pipeline`].
 
+pub mod allocation;
 pub mod availability;
 pub mod calendar;
 pub mod charts;

@@ -10,10 +10,11 @@ use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
+use crate::allocation;
 use crate::availability::{self, Availability};
 use crate::calendar::{Bucket, add_days, day_number};
 use crate::config::Config;
-use crate::config::{LeadTimeDemand, ServiceType};
+use crate::config::{LeadTimeDemand, ServiceAllocation, ServiceType};
 use crate::demand::{self, Panel, Pattern};
 use crate::error::{Error, Result};
 use crate::forecast::global::{
@@ -165,6 +166,14 @@ impl SeriesPlan {
         }
         self.forecast.lead_time_errors = errors.clone();
         self.policy_input.forecast_errors = errors;
+        self.policy = policy::plan(&self.policy_input);
+        self.flag_policy();
+    }
+
+    /// Plan the reorder point for `service` instead of the series' target
+    /// (which reports keep showing) and apply the policy again.
+    pub fn set_service(&mut self, service: ServiceTarget) {
+        self.policy_input.service = service;
         self.policy = policy::plan(&self.policy_input);
         self.flag_policy();
     }
@@ -370,6 +379,9 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
             config.policy.lead_time_demand == LeadTimeDemand::Empirical,
         )
     });
+    if config.policy.service_allocation == ServiceAllocation::Pooled {
+        pool.install(|| allocate_service(&mut plans, &dataset, config));
+    }
     if dataset.files.iter().any(|f| f.name == "items") {
         for plan in plans.iter().filter(|p| dataset.items[p.id].is_none()) {
             let key = &dataset.keys[plan.id];
@@ -560,6 +572,45 @@ fn calibrate_plans(
         }
     });
     (c, pools)
+}
+
+/// `policy.service_allocation = "pooled"`: per ABC class, the series at the
+/// class's fill-rate target (not those with their own `service_level`) get
+/// the cycle-service levels that reach it in aggregate with the least stock
+/// ([`allocation::allocate`]); their plans keep the class target as their
+/// service target and show their own expected fill rate.
+fn allocate_service(plans: &mut [SeriesPlan], data: &Dataset, config: &Config) {
+    if config.policy.service_type != ServiceType::FillRate {
+        return;
+    }
+    for class in ['A', 'B', 'C'] {
+        let members: Vec<usize> = (0..plans.len())
+            .filter(|&i| {
+                plans[i].abc == class
+                    && data.items[plans[i].id]
+                        .as_ref()
+                        .is_none_or(|item| item.service_level.is_none())
+            })
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let prices = allocation::unit_prices(
+            &members
+                .iter()
+                .map(|&i| plans[i].unit_cost)
+                .collect::<Vec<_>>(),
+        );
+        let curves: Vec<allocation::ServiceCurve> = members
+            .par_iter()
+            .zip(&prices)
+            .map(|(&i, &c)| allocation::ServiceCurve::new(&plans[i].policy_input, c))
+            .collect();
+        let levels = allocation::allocate(&curves, config.service_for_class(class));
+        for (&i, alpha) in members.iter().zip(levels) {
+            plans[i].set_service(ServiceTarget::CycleService(alpha));
+        }
+    }
 }
 
 /// Per-series policy settings: item master values over config defaults, the

@@ -64,8 +64,9 @@ fn writes_every_policy_and_a_steady_item_meets_its_target() {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
     let rows = read_csv(&dir.join("simulation.csv"));
-    // 3 series × (configured + 11 targets + shipments only + sales cover) + 2 min/max.
-    assert_eq!(rows.len(), 3 * 14 + 2);
+    // 3 series × (configured + 11 targets + the 11 ordering at every review
+    // + shipments only + sales cover) + 2 min/max.
+    assert_eq!(rows.len(), 3 * 25 + 2);
     for r in &rows {
         for col in ["fill_rate", "mean_on_hand", "demand", "start_on_hand"] {
             let v: f64 = r[col].parse().unwrap();
@@ -159,4 +160,32 @@ fn an_origin_without_history_is_refused() {
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("origin"), "{}", stderr(&o));
     assert!(!f.out().join("2024-05-20-simulation").exists());
+}
+
+#[test]
+fn pooled_allocation_is_the_same_for_any_thread_count() {
+    // `service_allocation = "pooled"` allocates across series at every
+    // refit: still one result whatever the thread count, and the run plans
+    // with it too.
+    let f = fixture(1.0);
+    let config = f.config("[policy]\nservice_allocation = \"pooled\"\n");
+    let one = simulate(
+        &f,
+        &f.dir.path().join("one"),
+        &["--config", &config, "--threads", "1"],
+    );
+    let two = simulate(
+        &f,
+        &f.dir.path().join("two"),
+        &["--config", &config, "--threads", "2"],
+    );
+    for file in ["simulation.csv", "simulation_summary.csv"] {
+        assert_eq!(
+            std::fs::read(one.join(file)).unwrap(),
+            std::fs::read(two.join(file)).unwrap(),
+            "{file} differs"
+        );
+    }
+    let o = f.run(&["--config", &config]);
+    assert!(o.status.success(), "{}", stderr(&o));
 }

@@ -544,8 +544,18 @@ fn simulation_table(path: &Path) -> Option<Table> {
         .iter()
         .filter_map(|c| {
             let saving = c["saving"].as_f64()?;
+            let every_review = c["every_review_saving"]
+                .as_f64()
+                .map(|s| {
+                    format!(
+                        " ({:.0} % {} ordering at every review)",
+                        s.abs() * 100.0,
+                        if s >= 0.0 { "less" } else { "more" }
+                    )
+                })
+                .unwrap_or_default();
             Some(format!(
-                "{:.0} % {} than {} at its {:.1} % fill rate",
+                "{:.0} % {} than {} at its {:.1} % fill rate{every_review}",
                 saving.abs() * 100.0,
                 if saving >= 0.0 { "less" } else { "more" },
                 c["baseline"].as_str().unwrap_or(""),

@@ -978,7 +978,7 @@ fn write_simulation_series(sim: &SimulationOutput, path: &Path) -> Result<()> {
 /// The fill-rate (or cycle-service) target of a replenish policy for a series.
 fn target_of(s: &simulate::SeriesResult, v: Variant) -> Option<f64> {
     match v {
-        Variant::Target(t) => Some(t),
+        Variant::Target(t) | Variant::TargetEveryReview(t) => Some(t),
         Variant::Replenish | Variant::ShipmentsOnly => Some(s.service.level()),
         _ => None,
     }
@@ -1013,16 +1013,20 @@ fn write_simulation_summary(
 
 fn write_frontier(sim: &SimulationOutput, dir: &Path) -> Result<()> {
     let all = |_: &simulate::SeriesResult| true;
-    let curve: Vec<(f64, f64, f64)> = sim
-        .variants()
-        .into_iter()
-        .filter_map(|v| {
-            v.target().map(|t| {
-                let tot = sim.totals(v, all);
-                (t, sim.inventory(&tot), tot.fill_rate())
+    let curve_of = |keep: fn(Variant) -> bool| -> Vec<(f64, f64, f64)> {
+        sim.variants()
+            .into_iter()
+            .filter(|v| keep(*v))
+            .filter_map(|v| {
+                v.target().map(|t| {
+                    let tot = sim.totals(v, all);
+                    (t, sim.inventory(&tot), tot.fill_rate())
+                })
             })
-        })
-        .collect();
+            .collect()
+    };
+    let curve = curve_of(Variant::on_curve);
+    let every_review = curve_of(Variant::on_every_review_curve);
     let points: Vec<(String, f64, f64)> = sim
         .variants()
         .into_iter()
@@ -1034,7 +1038,7 @@ fn write_frontier(sim: &SimulationOutput, dir: &Path) -> Result<()> {
                 Variant::ShipmentsOnly => "replenish on shipments only".to_string(),
                 Variant::MinMax => format!("ERP min/max ({} series)", tot.series),
                 Variant::SalesCover => "order up to N weeks of average sales".to_string(),
-                Variant::Target(_) => String::new(),
+                Variant::Target(_) | Variant::TargetEveryReview(_) => String::new(),
             };
             (label, sim.inventory(&tot), tot.fill_rate())
         })
@@ -1053,6 +1057,7 @@ fn write_frontier(sim: &SimulationOutput, dir: &Path) -> Result<()> {
             "Mean inventory on hand (units)"
         },
         curve: &curve,
+        every_review: &every_review,
         points: &points,
     };
     charts::draw_frontier_png(&chart, &dir.join("frontier.png"))
@@ -1108,8 +1113,14 @@ struct ComparisonJson {
     series: usize,
     fill_rate: f64,
     inventory: f64,
+    orders: u64,
     replenish_inventory_at_same_fill_rate: Option<f64>,
+    replenish_orders_at_same_fill_rate: Option<f64>,
     saving: Option<f64>,
+    /// The same on the curve that orders at every review.
+    every_review_inventory_at_same_fill_rate: Option<f64>,
+    every_review_orders_at_same_fill_rate: Option<f64>,
+    every_review_saving: Option<f64>,
 }
 
 fn write_simulation_json(
@@ -1149,11 +1160,19 @@ fn write_simulation_json(
                 series: c.series,
                 fill_rate: r3(c.fill_rate),
                 inventory: r3(c.inventory),
-                replenish_inventory_at_same_fill_rate: c.replenish_inventory.map(r3),
+                orders: c.orders,
+                replenish_inventory_at_same_fill_rate: c.replenish.map(|r| r3(r.0)),
+                replenish_orders_at_same_fill_rate: c.replenish.map(|r| r3(r.1)),
                 saving: c
-                    .replenish_inventory
+                    .replenish
                     .filter(|_| c.inventory > 0.0)
-                    .map(|r| r3(1.0 - r / c.inventory)),
+                    .map(|r| r3(1.0 - r.0 / c.inventory)),
+                every_review_inventory_at_same_fill_rate: c.every_review.map(|r| r3(r.0)),
+                every_review_orders_at_same_fill_rate: c.every_review.map(|r| r3(r.1)),
+                every_review_saving: c
+                    .every_review
+                    .filter(|_| c.inventory > 0.0)
+                    .map(|r| r3(1.0 - r.0 / c.inventory)),
             })
             .collect(),
         tuned_targets: sim

@@ -33,13 +33,14 @@ use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
+use crate::allocation::{self, ServiceCurve};
 use crate::calendar::{Bucket, date_of_day, day_number};
-use crate::config::{Config, LeadTimeDemand};
+use crate::config::{Config, LeadTimeDemand, ServiceAllocation, ServiceType};
 use crate::demand::{self, Panel};
 use crate::error::{Error, Result};
 use crate::forecast::{self, Calibration, Candidates, HorizonErrorPools, SeriesForecast};
 use crate::ingest::{self, Dataset, PurchaseOrder};
-use crate::pipeline::{self, SeriesSettings};
+use crate::pipeline::{self, SeriesSettings, StockState};
 use crate::policy::ServiceTarget;
 
 use engine::{OrderRule, Outcome, Replay, replay};
@@ -69,6 +70,10 @@ pub enum Variant {
     Replenish,
     /// replenish with every series at this fill-rate target.
     Target(f64),
+    /// replenish with every series at this fill-rate target, ordering at
+    /// every review: one review period's demand per order (no EOQ, no
+    /// `policy.order_cycle_days`), as often as the sales-cover rule orders.
+    TargetEveryReview(f64),
     /// replenish on forecasts of shipments only.
     ShipmentsOnly,
     /// The item master's min/max rule.
@@ -83,18 +88,30 @@ impl Variant {
         match self {
             Variant::Replenish => "replenish",
             Variant::Target(_) => "replenish_at_target",
+            Variant::TargetEveryReview(_) => "replenish_at_target_every_review",
             Variant::ShipmentsOnly => "replenish_shipments_only",
             Variant::MinMax => "erp_min_max",
             Variant::SalesCover => "sales_cover",
         }
     }
 
-    /// The fill-rate target every series gets, for [`Variant::Target`].
+    /// The fill-rate target every series gets, for [`Variant::Target`] and
+    /// [`Variant::TargetEveryReview`] (a point of a trade-off curve).
     pub fn target(self) -> Option<f64> {
         match self {
-            Variant::Target(t) => Some(t),
+            Variant::Target(t) | Variant::TargetEveryReview(t) => Some(t),
             _ => None,
         }
+    }
+
+    /// A point of the trade-off curve at the configured order quantities.
+    pub fn on_curve(self) -> bool {
+        matches!(self, Variant::Target(_))
+    }
+
+    /// A point of the trade-off curve that orders at every review.
+    pub fn on_every_review_curve(self) -> bool {
+        matches!(self, Variant::TargetEveryReview(_))
     }
 
     /// A baseline replenish is compared with.
@@ -232,7 +249,7 @@ impl SimulationOutput {
             t.orders += u64::from(o.orders);
             moved_value += (o.demand - o.lost) * cost;
             let target = match variant {
-                Variant::Target(x) => Some(x),
+                Variant::Target(x) | Variant::TargetEveryReview(x) => Some(x),
                 Variant::Replenish | Variant::ShipmentsOnly => Some(s.service.level()),
                 _ => None,
             };
@@ -242,7 +259,10 @@ impl SimulationOutput {
         }
         if matches!(
             variant,
-            Variant::Target(_) | Variant::Replenish | Variant::ShipmentsOnly
+            Variant::Target(_)
+                | Variant::TargetEveryReview(_)
+                | Variant::Replenish
+                | Variant::ShipmentsOnly
         ) && t.demand > 0.0
         {
             t.target = Some(weighted_target / t.demand);
@@ -279,7 +299,7 @@ impl SimulationOutput {
         let targets: Vec<Variant> = self
             .variants()
             .into_iter()
-            .filter(|v| v.target().is_some())
+            .filter(|v| v.on_curve())
             .collect();
         ['A', 'B', 'C']
             .into_iter()
@@ -315,51 +335,64 @@ impl SimulationOutput {
             .collect()
     }
 
-    /// For each baseline: its fill rate and inventory over the series it ran
-    /// on, and the inventory replenish's trade-off curve needs for the same
-    /// fill rate on those series (interpolated between targets; `None` when
-    /// the baseline's fill rate is outside the curve).
+    /// For each baseline: its fill rate, inventory and orders over the series
+    /// it ran on, and the inventory and orders replenish's trade-off curves
+    /// need for the same fill rate on those series (interpolated between
+    /// targets; `None` when the baseline's fill rate is outside the curve):
+    /// the curve at the configured order quantities and the one that orders
+    /// at every review. Inventory is only comparable at a like number of
+    /// orders: fewer, larger orders carry more cycle stock.
     pub fn comparisons(&self) -> Vec<Comparison> {
-        let targets: Vec<Variant> = self
-            .variants()
-            .into_iter()
-            .filter(|v| v.target().is_some())
-            .collect();
+        let variants = self.variants();
         self.variants()
             .into_iter()
             .filter(|v| v.is_baseline())
             .map(|baseline| {
                 let on = |s: &SeriesResult| s.outcomes.iter().any(|(v, _, _)| *v == baseline);
                 let b = self.totals(baseline, on);
-                let mut curve: Vec<(f64, f64)> = targets
-                    .iter()
-                    .map(|v| {
-                        let t = self.totals(*v, on);
-                        (t.fill_rate(), self.inventory(&t))
-                    })
-                    .collect();
-                curve.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let curve = |keep: fn(Variant) -> bool| -> Vec<(f64, f64, f64)> {
+                    variants
+                        .iter()
+                        .filter(|v| keep(**v))
+                        .map(|v| {
+                            let t = self.totals(*v, on);
+                            (t.fill_rate(), self.inventory(&t), t.orders as f64)
+                        })
+                        .collect()
+                };
                 let f = b.fill_rate();
-                let at_same_fill = curve.windows(2).find_map(|w| {
-                    let ((f0, i0), (f1, i1)) = (w[0], w[1]);
-                    (f0 <= f && f <= f1).then(|| {
-                        if f1 > f0 {
-                            i0 + (i1 - i0) * (f - f0) / (f1 - f0)
-                        } else {
-                            i0.min(i1)
-                        }
-                    })
-                });
                 Comparison {
                     baseline,
                     series: b.series,
                     fill_rate: f,
                     inventory: self.inventory(&b),
-                    replenish_inventory: at_same_fill,
+                    orders: b.orders,
+                    replenish: at_fill_rate(curve(Variant::on_curve), f),
+                    every_review: at_fill_rate(curve(Variant::on_every_review_curve), f),
                 }
             })
             .collect()
     }
+}
+
+/// Inventory and orders on a trade-off curve of (fill rate, inventory,
+/// orders) points at fill rate `f`, interpolated linearly between the two
+/// points around it (sorted by fill rate); `None` outside the curve.
+pub fn at_fill_rate(mut curve: Vec<(f64, f64, f64)>, f: f64) -> Option<(f64, f64)> {
+    curve.sort_by(|a, b| a.0.total_cmp(&b.0));
+    curve.windows(2).find_map(|w| {
+        let ((f0, i0, o0), (f1, i1, o1)) = (w[0], w[1]);
+        (f0 <= f && f <= f1).then(|| {
+            if f1 > f0 {
+                let x = (f - f0) / (f1 - f0);
+                (i0 + (i1 - i0) * x, o0 + (o1 - o0) * x)
+            } else if i0 <= i1 {
+                (i0, o0)
+            } else {
+                (i1, o1)
+            }
+        })
+    })
 }
 
 /// What a class asked for, got, and the target that would have given it.
@@ -386,8 +419,13 @@ pub struct Comparison {
     pub fill_rate: f64,
     /// Its mean inventory (value, or units).
     pub inventory: f64,
-    /// replenish's inventory at the same fill rate, when within the curve.
-    pub replenish_inventory: Option<f64>,
+    /// Orders it placed (counted days, all its series).
+    pub orders: u64,
+    /// replenish's (inventory, orders) at the same fill rate on the curve at
+    /// the configured order quantities, when within it.
+    pub replenish: Option<(f64, f64)>,
+    /// The same on the curve that orders at every review.
+    pub every_review: Option<(f64, f64)>,
 }
 
 /// Buckets held back by default: 26 weeks, 12 months or 90 days.
@@ -606,38 +644,181 @@ fn simulate_all(
     let demand_pools = pools(false, calibration.normal);
     let shipments_pools = pools(true, shipments_calibration.normal);
 
+    // The every-review curve: the configured policy with one review period's
+    // demand (at least a day's) per order.
+    let mut every_review = config.clone();
+    every_review.policy.order_cycle_days = 1.0;
+    every_review.policy.order_cost = None;
+    let configs = (config, &every_review);
+
+    let mut prepared = prepared;
+    prepared.par_iter_mut().for_each(|p| {
+        for (_, fc) in &mut p.demand {
+            fc.pool_spread(&ratio, share);
+            fc.sigma *= calibration.factor(fc.distribution);
+            if fc.distribution == forecast::Distribution::Normal {
+                fc.lead_time_errors = demand_pools.for_class(p.abc);
+            }
+        }
+        for (_, fc) in &mut p.shipments {
+            fc.pool_spread(&shipments_ratio, share);
+            fc.sigma *= shipments_calibration.factor(fc.distribution);
+            if fc.distribution == forecast::Distribution::Normal {
+                fc.lead_time_errors = shipments_pools.for_class(p.abc);
+            }
+        }
+    });
+    let pooled = (config.policy.service_allocation == ServiceAllocation::Pooled
+        && config.policy.service_type == ServiceType::FillRate)
+        .then(|| pooled_levels(data, &prepared, configs, bucket));
+
     let results = prepared
         .into_par_iter()
         .enumerate()
-        .map(|(id, mut p)| {
-            for (_, fc) in &mut p.demand {
-                fc.pool_spread(&ratio, share);
-                fc.sigma *= calibration.factor(fc.distribution);
-                if fc.distribution == forecast::Distribution::Normal {
-                    fc.lead_time_errors = demand_pools.for_class(p.abc);
-                }
-            }
-            for (_, fc) in &mut p.shipments {
-                fc.pool_spread(&shipments_ratio, share);
-                fc.sigma *= shipments_calibration.factor(fc.distribution);
-                if fc.distribution == forecast::Distribution::Normal {
-                    fc.lead_time_errors = shipments_pools.for_class(p.abc);
-                }
-            }
-            replay_series(data, panel, config, origin_bucket, id, &p)
+        .map(|(id, p)| {
+            let levels = pooled.as_ref().map(|l| &l[id]);
+            replay_series(data, panel, configs, origin_bucket, id, &p, levels)
         })
         .collect();
     Ok((results, calibration, demand_pools))
 }
 
+/// The service of one series at each refit under `policy.service_allocation
+/// = "pooled"`: cycle-service levels from [`allocation::allocate`], each
+/// group (an ABC class at its target, or every series at a target of the
+/// curve) reaching its fill rate in aggregate at every refit; `None` keeps
+/// the series' own target.
+#[derive(Debug, Clone, Default)]
+struct SeriesLevels {
+    /// At the configured targets, per refit.
+    configured: Vec<Option<ServiceTarget>>,
+    /// The same on forecasts of shipments.
+    shipments: Vec<Option<ServiceTarget>>,
+    /// Per target of `simulate.targets`, per refit.
+    targets: Vec<Vec<Option<ServiceTarget>>>,
+    /// The same for the curve that orders at every review.
+    every_review: Vec<Vec<Option<ServiceTarget>>>,
+}
+
+/// [`SeriesLevels`] of every series: the fill rate each series' policy
+/// expects at a grid of cycle-service levels (per refit, planned on the
+/// first day of the refit's bucket with no stock), then one allocation per
+/// group, target and refit.
+fn pooled_levels(
+    data: &Dataset,
+    prepared: &[Prepared],
+    configs: (&Config, &Config),
+    bucket: Bucket,
+) -> Vec<SeriesLevels> {
+    let (config, every_review) = configs;
+    let prices = allocation::unit_prices(&prepared.iter().map(|p| p.unit_cost).collect::<Vec<_>>());
+    let refits = prepared.first().map_or(0, |p| p.demand.len());
+    // curves[i][k]: series i at refit k.
+    let curves = |shipments: bool, config: &Config, every: bool| -> Vec<Vec<ServiceCurve>> {
+        prepared
+            .par_iter()
+            .zip(&prices)
+            .map(|(p, &price)| {
+                let mut settings = p.settings;
+                if every {
+                    settings.order_cost = None;
+                }
+                let fcs = if shipments { &p.shipments } else { &p.demand };
+                fcs.iter()
+                    .map(|(first, fc)| {
+                        let input = settings.policy_input(
+                            config,
+                            fc,
+                            p.unit_cost,
+                            (bucket, *first, bucket.start_day(*first)),
+                            StockState::default(),
+                        );
+                        ServiceCurve::new(&input, price)
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    // levels[k][j]: member j of the group at refit k.
+    let allocate_group = |curves: &[Vec<ServiceCurve>], members: &[usize], target: f64| {
+        (0..refits)
+            .into_par_iter()
+            .map(|k| {
+                let group: Vec<ServiceCurve> =
+                    members.iter().map(|&i| curves[i][k].clone()).collect();
+                allocation::allocate(&group, target)
+            })
+            .collect::<Vec<Vec<f64>>>()
+    };
+    let mut out: Vec<SeriesLevels> = (0..prepared.len())
+        .map(|_| SeriesLevels {
+            configured: vec![None; refits],
+            shipments: vec![None; refits],
+            targets: vec![vec![None; refits]; config.simulate.targets.len()],
+            every_review: vec![vec![None; refits]; config.simulate.targets.len()],
+        })
+        .collect();
+    let everyone: Vec<usize> = (0..prepared.len()).collect();
+    let demand = curves(false, config, false);
+    let shipments = curves(true, config, false);
+    let every_review = curves(false, every_review, true);
+    for (every, c) in [(false, &demand), (true, &every_review)] {
+        for (t, &target) in config.simulate.targets.iter().enumerate() {
+            let levels = allocate_group(c, &everyone, target);
+            for (k, row) in levels.iter().enumerate() {
+                for (&i, &alpha) in everyone.iter().zip(row) {
+                    let slot = if every {
+                        &mut out[i].every_review[t][k]
+                    } else {
+                        &mut out[i].targets[t][k]
+                    };
+                    *slot = Some(ServiceTarget::CycleService(alpha));
+                }
+            }
+        }
+    }
+    // The configured targets: per ABC class, the series without their own.
+    for (on_shipments, c) in [(false, &demand), (true, &shipments)] {
+        for class in ['A', 'B', 'C'] {
+            let members: Vec<usize> = (0..prepared.len())
+                .filter(|&i| {
+                    prepared[i].abc == class
+                        && data.items[i]
+                            .as_ref()
+                            .is_none_or(|item| item.service_level.is_none())
+                })
+                .collect();
+            if members.is_empty() {
+                continue;
+            }
+            let levels = allocate_group(c, &members, config.service_for_class(class));
+            for (k, row) in levels.iter().enumerate() {
+                for (&i, &alpha) in members.iter().zip(row) {
+                    let slot = if on_shipments {
+                        &mut out[i].shipments[k]
+                    } else {
+                        &mut out[i].configured[k]
+                    };
+                    *slot = Some(ServiceTarget::CycleService(alpha));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Replay series `id` under every policy; `configs` = (the config, the same
+/// with one review period's demand per order).
 fn replay_series(
     data: &Dataset,
     panel: &Panel,
-    config: &Config,
+    configs: (&Config, &Config),
     origin_bucket: i64,
     id: usize,
     p: &Prepared,
+    levels: Option<&SeriesLevels>,
 ) -> SeriesResult {
+    let (config, every_review) = configs;
     let bucket = panel.bucket;
     let s = &panel.series[id];
     let origin_day = bucket.start_day(origin_bucket);
@@ -667,10 +848,14 @@ fn replay_series(
         };
         replay(&r, rule)
     };
-    let policy_on = |settings: SeriesSettings, forecasts: &[(i64, SeriesForecast)]| {
+    let policy_on = |settings: SeriesSettings,
+                     forecasts: &[(i64, SeriesForecast)],
+                     config: &Config,
+                     services: &[Option<ServiceTarget>]| {
         let mut rule = Policy {
             settings,
             forecasts,
+            services,
             unit_cost: p.unit_cost,
             config,
             bucket,
@@ -680,15 +865,26 @@ fn replay_series(
         (start, replay_with(&mut rule, start))
     };
     let mut outcomes = Vec::new();
-    let (start, o) = policy_on(p.settings, &p.demand);
+    let none = SeriesLevels::default();
+    let levels = levels.unwrap_or(&none);
+    let at = |v: &[Vec<Option<ServiceTarget>>], t: usize| v.get(t).cloned().unwrap_or_default();
+    let (start, o) = policy_on(p.settings, &p.demand, config, &levels.configured);
     outcomes.push((Variant::Replenish, start, o));
-    for &t in &sim.targets {
+    for (i, &t) in sim.targets.iter().enumerate() {
         let mut settings = p.settings;
         settings.service = ServiceTarget::FillRate(t);
-        let (start, o) = policy_on(settings, &p.demand);
+        let (start, o) = policy_on(settings, &p.demand, config, &at(&levels.targets, i));
         outcomes.push((Variant::Target(t), start, o));
     }
-    let (start, o) = policy_on(p.settings, &p.shipments);
+    for (i, &t) in sim.targets.iter().enumerate() {
+        let mut settings = p.settings;
+        settings.service = ServiceTarget::FillRate(t);
+        settings.order_cost = None;
+        let services = at(&levels.every_review, i);
+        let (start, o) = policy_on(settings, &p.demand, every_review, &services);
+        outcomes.push((Variant::TargetEveryReview(t), start, o));
+    }
+    let (start, o) = policy_on(p.settings, &p.shipments, config, &levels.shipments);
     outcomes.push((Variant::ShipmentsOnly, start, o));
     if let Some(item) = data.items[id].as_ref()
         && let (Some(min), Some(max)) = (item.min_qty, item.max_qty)
@@ -745,4 +941,24 @@ pub fn lead_time_sources(out: &SimulationOutput) -> BTreeMap<&'static str, usize
         *m.entry(s.lead_times_from).or_default() += 1;
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::at_fill_rate;
+
+    #[test]
+    fn inventory_and_orders_interpolated_at_a_fill_rate() {
+        // (fill rate, inventory, orders), out of order.
+        let curve = vec![(0.99, 300.0, 10.0), (0.9, 100.0, 30.0), (0.95, 200.0, 20.0)];
+        // Between 95 % and 99 %, a quarter of the way: 200 + 25, 20 − 2.5.
+        let (i, o) = at_fill_rate(curve.clone(), 0.96).unwrap();
+        assert!((i - 225.0).abs() < 1e-9 && (o - 17.5).abs() < 1e-9);
+        assert_eq!(at_fill_rate(curve.clone(), 0.9), Some((100.0, 30.0)));
+        assert_eq!(at_fill_rate(curve.clone(), 0.995), None);
+        assert_eq!(at_fill_rate(curve, 0.5), None);
+        // Two points at one fill rate: the smaller inventory.
+        let flat = vec![(0.9, 120.0, 5.0), (0.9, 100.0, 6.0)];
+        assert_eq!(at_fill_rate(flat, 0.9), Some((100.0, 6.0)));
+    }
 }

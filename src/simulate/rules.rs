@@ -6,7 +6,7 @@ use crate::calendar::Bucket;
 use crate::config::Config;
 use crate::forecast::SeriesForecast;
 use crate::pipeline::{SeriesSettings, StockState};
-use crate::policy::{self, round_order};
+use crate::policy::{self, ServiceTarget, round_order};
 
 use super::engine::{OrderRule, Stock};
 
@@ -28,6 +28,10 @@ pub struct Policy<'a> {
     /// Forecasts, each with the first bucket it forecasts (the history ends
     /// just before it), in increasing bucket order.
     pub forecasts: &'a [(i64, SeriesForecast)],
+    /// The service to plan for with each forecast, when it is not the
+    /// settings' target (`None` or missing: the settings'; the pooled
+    /// allocation's cycle-service levels).
+    pub services: &'a [Option<ServiceTarget>],
     /// Unit cost (for the EOQ).
     pub unit_cost: f64,
     /// The config (order cycle, count-distribution threshold).
@@ -39,14 +43,22 @@ pub struct Policy<'a> {
 }
 
 impl Policy<'_> {
-    /// The forecast in use on `day` (days after the origin).
-    fn forecast_on(&self, day: usize) -> Option<&(i64, SeriesForecast)> {
+    /// Index of the forecast in use on `day` (days after the origin).
+    fn forecast_on(&self, day: usize) -> Option<usize> {
         let today = self.origin_day + day as i32;
         self.forecasts
             .iter()
-            .rev()
-            .find(|(b, _)| self.bucket.start_day(*b) <= today)
-            .or(self.forecasts.first())
+            .rposition(|(b, _)| self.bucket.start_day(*b) <= today)
+            .or((!self.forecasts.is_empty()).then_some(0))
+    }
+
+    /// The settings to plan with forecast `k`.
+    fn settings_for(&self, k: usize) -> SeriesSettings {
+        let mut settings = self.settings;
+        if let Some(Some(service)) = self.services.get(k) {
+            settings.service = *service;
+        }
+        settings
     }
 
     /// The order-up-to level at the origin with no stock (the starting stock).
@@ -54,7 +66,7 @@ impl Policy<'_> {
         let Some((first, fc)) = self.forecasts.first() else {
             return 0.0;
         };
-        let input = self.settings.policy_input(
+        let input = self.settings_for(0).policy_input(
             self.config,
             fc,
             self.unit_cost,
@@ -67,10 +79,11 @@ impl Policy<'_> {
 
 impl OrderRule for Policy<'_> {
     fn order(&mut self, day: usize, stock: &Stock) -> f64 {
-        let Some((first, fc)) = self.forecast_on(day) else {
+        let Some(k) = self.forecast_on(day) else {
             return 0.0;
         };
-        let input = self.settings.policy_input(
+        let (first, fc) = &self.forecasts[k];
+        let input = self.settings_for(k).policy_input(
             self.config,
             fc,
             self.unit_cost,
