@@ -1,4 +1,5 @@
-//! Per-stage benches: forecasting one series (both candidates, backtest,
+//! Per-stage benches: reading and validating an input folder, building the
+//! demand panel, forecasting one series (both candidates, backtest,
 //! selection) and applying the policy to it. End-to-end timing of a whole run
 //! is `benches/run_sample.sh`.
 
@@ -132,5 +133,46 @@ fn bench_chart(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_forecast, bench_policy, bench_chart);
+/// Ingest of a generated folder (`replenish::sample`, 2,000 SKUs at 2
+/// locations, 3 years: 4,000 series, 457,851 sales rows, 94,411
+/// purchase-order lines, 23 MB of CSV) and the demand panel built from it.
+fn bench_ingest(c: &mut Criterion) {
+    use replenish::calendar::Bucket;
+    use replenish::config::Config;
+    use replenish::demand::Panel;
+    use replenish::ingest::load;
+    use replenish::sample::{SampleOptions, generate};
+    let dir = tempfile::tempdir().unwrap();
+    let summary = generate(
+        &SampleOptions {
+            skus: 2_000,
+            ..SampleOptions::default()
+        },
+        dir.path(),
+    )
+    .unwrap();
+    eprintln!(
+        "ingest bench data: {} series, {} sales rows, {} purchase-order rows",
+        summary.series, summary.sales_rows, summary.purchase_order_rows
+    );
+    let config = Config::default();
+    let mut group = c.benchmark_group("ingest");
+    group.sample_size(10);
+    group.bench_function("csv_4000_series", |b| {
+        b.iter(|| load(black_box(dir.path()), &config, None).unwrap())
+    });
+    let data = load(dir.path(), &config, None).unwrap();
+    group.bench_function("demand_panel_4000_series", |b| {
+        b.iter(|| Panel::build(black_box(&data), Bucket::Week))
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_ingest,
+    bench_forecast,
+    bench_policy,
+    bench_chart
+);
 criterion_main!(benches);

@@ -148,7 +148,7 @@ pub struct GlobalConfig {
 impl Default for GlobalConfig {
     fn default() -> Self {
         GlobalConfig {
-            enabled: true,
+            enabled: false,
             training_rows: 200_000,
             penalty: 1e-3,
             l1_ratio: 0.5,

@@ -8,13 +8,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use chrono::NaiveDate;
+use polars::prelude::StringChunked;
 
 use crate::calendar::{date_of_day, day_number, parse_iso_date};
 use crate::config::{BadRows, Config, FILE_COLUMNS};
 use crate::error::{Error, Result};
 use crate::warnings::{Warning, Warnings};
 pub use table::Format;
-use table::Table;
+use table::{Table, cells};
 
 /// A series is one SKU at one location.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -271,12 +272,51 @@ fn collect_rejected(
     Ok(())
 }
 
-/// Location column of a table, or the default location for every row.
-fn locations(t: &Table, config: &Config) -> Result<Vec<String>> {
+/// Location column of a table (`strings`, as [`Table::strings`] returned
+/// it), or the default location for every row.
+fn locations<'a>(
+    t: &Table,
+    strings: Option<&'a StringChunked>,
+    config: &'a Config,
+) -> Result<Vec<&'a str>> {
     if t.has("location") {
-        t.required_text("location")
+        t.required_strs("location", strings)
     } else {
-        Ok(vec![config.run.default_location.clone(); t.height()])
+        Ok(vec![config.run.default_location.as_str(); t.height()])
+    }
+}
+
+/// Finds series ids by SKU and location, remembering the last key looked up:
+/// files sorted by series then ask for the same key row after row, and only a
+/// new key costs a hash lookup and copies of its strings.
+struct KeyCache<'a> {
+    last: Option<(&'a str, &'a str, Option<usize>)>,
+}
+
+impl<'a> KeyCache<'a> {
+    fn new() -> Self {
+        KeyCache { last: None }
+    }
+
+    /// The id of (`sku`, `location`): `find` looks up a key not seen last time.
+    fn get(
+        &mut self,
+        sku: &'a str,
+        location: &'a str,
+        find: impl FnOnce(SeriesKey) -> Option<usize>,
+    ) -> Option<usize> {
+        if let Some((s, l, id)) = self.last
+            && s == sku
+            && l == location
+        {
+            return id;
+        }
+        let id = find(SeriesKey {
+            sku: sku.to_string(),
+            location: location.to_string(),
+        });
+        self.last = Some((sku, location, id));
+        id
     }
 }
 
@@ -286,31 +326,47 @@ struct DemandBuilder {
     /// Rows dated before this day are left out.
     first_day: i32,
     ids: HashMap<SeriesKey, usize>,
+    /// The id of the last row added.
+    last: Option<usize>,
     keys: Vec<SeriesKey>,
     demand: Vec<Vec<DemandRecord>>,
     returns: Vec<f64>,
 }
 
 impl DemandBuilder {
-    fn id(&mut self, sku: String, location: String) -> usize {
-        let key = SeriesKey { sku, location };
-        if let Some(&id) = self.ids.get(&key) {
-            return id;
+    fn id(&mut self, sku: &str, location: &str) -> usize {
+        // Rows of one series usually follow each other.
+        if let Some(last) = self.last
+            && self.keys[last].sku == sku
+            && self.keys[last].location == location
+        {
+            return last;
         }
-        let id = self.keys.len();
-        self.ids.insert(key.clone(), id);
-        self.keys.push(key);
-        self.demand.push(Vec::new());
-        self.returns.push(0.0);
+        let key = SeriesKey {
+            sku: sku.to_string(),
+            location: location.to_string(),
+        };
+        let id = match self.ids.get(&key) {
+            Some(&id) => id,
+            None => {
+                let id = self.keys.len();
+                self.ids.insert(key.clone(), id);
+                self.keys.push(key);
+                self.demand.push(Vec::new());
+                self.returns.push(0.0);
+                id
+            }
+        };
+        self.last = Some(id);
         id
     }
 
     /// Add a table's rows dated in `[first_day, as_of_day)`; returns how many
     /// were dated before and on or after that window. `record(qty)` turns a
     /// quantity into a demand record, or `None` for a return.
-    fn add(
+    fn add<'a>(
         &mut self,
-        rows: impl Iterator<Item = (usize, ((String, String), (i32, f64)))>,
+        rows: impl Iterator<Item = (usize, ((&'a str, &'a str), (i32, f64)))>,
         as_of_day: i32,
         record: impl Fn(usize, i32, f64) -> Option<DemandRecord>,
     ) -> (u64, u64) {
@@ -466,8 +522,10 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
             "no data rows: sales history is required",
         ));
     }
-    let s_sku = sales.required_text("sku")?;
-    let s_loc = locations(&sales, config)?;
+    let s_sku_strings = sales.strings("sku")?;
+    let s_sku = sales.required_strs("sku", s_sku_strings.as_ref())?;
+    let s_loc_strings = sales.strings("location")?;
+    let s_loc = locations(&sales, s_loc_strings.as_ref(), config)?;
     let s_day = sales.required_dates("date")?;
     let s_qty = sales.required_numbers("qty", None)?;
     let s_price = if sales.has("price") {
@@ -575,8 +633,10 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
     // --- backorders ------------------------------------------------------------
     if let Some(bo) = open_history(dir, "backorders", &["sku", "date", "qty"], config)? {
         record(&bo);
-        let skus = bo.required_text("sku")?;
-        let locs = locations(&bo, config)?;
+        let sku_strings = bo.strings("sku")?;
+        let skus = bo.required_strs("sku", sku_strings.as_ref())?;
+        let loc_strings = bo.strings("location")?;
+        let locs = locations(&bo, loc_strings.as_ref(), config)?;
         let days = bo.required_dates("date")?;
         let qtys = bo.required_numbers("qty", Some(0.0))?;
         collect_rejected(&bo, config, &mut rejected, &mut warnings)?;
@@ -626,15 +686,20 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
     let mut inventory: Vec<Option<InventoryRecord>> = vec![None; n];
     if let Some(inv) = open(dir, "inventory", &["sku", "on_hand"], config)? {
         record(&inv);
-        let skus = inv.required_text("sku")?;
-        let locs = locations(&inv, config)?;
+        let sku_strings = inv.strings("sku")?;
+        let skus = inv.required_strs("sku", sku_strings.as_ref())?;
+        let loc_strings = inv.strings("location")?;
+        let locs = locations(&inv, loc_strings.as_ref(), config)?;
         let on_hand = inv.required_numbers("on_hand", Some(0.0))?;
         let on_order = inv.optional_numbers("on_order", Some(0.0))?;
         let backordered = inv.optional_numbers("backordered", Some(0.0))?;
         let allocated = inv.optional_numbers("allocated", Some(0.0))?;
         let get = |v: &Option<Vec<Option<f64>>>, row: usize| v.as_ref().and_then(|v| v[row]);
         for (row, (sku, loc)) in skus.into_iter().zip(locs).enumerate() {
-            let key = SeriesKey { sku, location: loc };
+            let key = SeriesKey {
+                sku: sku.to_string(),
+                location: loc.to_string(),
+            };
             let Some(&id) = ids.get(&key) else {
                 let message = "stock record for a SKU-location with no sales or backorders before the as-of date; not planned";
                 rejected.push(RejectedRow {
@@ -830,17 +895,26 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
         config,
     )? {
         record(&po);
-        let skus = po.required_text("sku")?;
-        let locs = locations(&po, config)?;
+        let sku_strings = po.strings("sku")?;
+        let skus = po.required_strs("sku", sku_strings.as_ref())?;
+        let loc_strings = po.strings("location")?;
+        let locs = locations(&po, loc_strings.as_ref(), config)?;
         let qty = po.required_numbers("qty", Some(0.0))?;
         let order = po.required_dates("order_date")?;
         let due = po.required_dates("due_date")?;
         let received = po.dates("received_date")?;
         let received_qty = po.optional_numbers("received_qty", Some(0.0))?;
-        let po_id = po.text("po_id")?;
-        let supplier = po.text("supplier")?;
+        let po_id_strings = po.strings("po_id")?;
+        let po_id = po_id_strings.as_ref().map(cells);
+        let supplier_strings = po.strings("supplier")?;
+        let supplier = supplier_strings.as_ref().map(cells);
+        let mut cache = KeyCache::new();
         for (row, (sku, loc)) in skus.into_iter().zip(locs).enumerate() {
-            let key = SeriesKey { sku, location: loc };
+            let found = cache.get(sku, loc, |key| ids.get(&key).copied());
+            let key = || SeriesKey {
+                sku: sku.to_string(),
+                location: loc.to_string(),
+            };
             let line = po.line(row);
             let mut line_warning = |kind: &'static str, message: &str, key: &SeriesKey| {
                 warnings.push(Warning {
@@ -862,10 +936,10 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
                     record: po.record_text(row),
                 })
             };
-            let Some(&id) = ids.get(&key) else {
+            let Some(id) = found else {
                 let message = "purchase-order line for a SKU-location with no sales or backorders; not planned";
                 reject("po_without_history", message);
-                line_warning("po_without_history", message, &key);
+                line_warning("po_without_history", message, &key());
                 continue;
             };
             let received_day = received.as_ref().and_then(|v| v[row]);
@@ -873,7 +947,7 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
                 line_warning(
                     "po_due_before_order",
                     "due date before order date; kept as given",
-                    &key,
+                    &key(),
                 );
             }
             if let Some(r) = received_day
@@ -881,12 +955,12 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
             {
                 let message = "received before it was ordered; the line is ignored";
                 reject("po_received_before_order", message);
-                line_warning("po_received_before_order", message, &key);
+                line_warning("po_received_before_order", message, &key());
                 continue;
             }
             purchase_orders[id].push(PurchaseOrder {
-                po_id: po_id.as_ref().and_then(|v| v[row].clone()),
-                supplier: supplier.as_ref().and_then(|v| v[row].clone()),
+                po_id: po_id.as_ref().and_then(|v| v[row]).map(str::to_string),
+                supplier: supplier.as_ref().and_then(|v| v[row]).map(str::to_string),
                 qty: qty[row],
                 order_day: order[row],
                 due_day: due[row],

@@ -1,10 +1,14 @@
 //! One input file read into a Polars `DataFrame`, with typed column access that
 //! reports bad values by file, line and column.
 //!
-//! CSV files are first checked record by record with the `csv` crate (ragged
-//! rows, invalid UTF-8, physical line of every record), then read by Polars with
-//! every column as text, so that each value is validated here with a message a
-//! planner can act on. Parquet files are read by Polars with their own types.
+//! CSV files are first checked (ragged rows, invalid UTF-8, physical line of
+//! every record): in one quick scan when the file has no quotes and LF line
+//! ends, otherwise — and always when it is bad, to name the first problem —
+//! record by record with the `csv` crate. Polars then reads them with every
+//! column as text, so that each value is validated here with a message a
+//! planner can act on; the values are read in place, not copied per cell.
+//! Parquet files are read by Polars with their own types. The SHA-256 of a
+//! file is computed on a second thread during the check.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -13,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::calendar::{day_number, parse_iso_date};
+use crate::calendar::{day_number, parse_iso_day};
 use crate::error::{Error, Location, Result};
 
 /// Earliest date accepted in any input.
@@ -96,16 +100,26 @@ impl Table {
     ) -> Result<Table> {
         let display = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
-        let sha256 = sha256_hex(&bytes);
-        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-            return Err(Error::file(
-                display,
-                "the file is empty; expected a header line",
-            ));
-        }
-        let (mut df, lines) = match format {
-            Format::Csv => read_csv(&display, bytes)?,
-            Format::Parquet => (read_parquet(&display, bytes)?, None),
+        // The hash runs on a second thread beside the CSV check, which is
+        // serial too.
+        let (sha256, checked) = std::thread::scope(|scope| {
+            let hash = scope.spawn(|| sha256_hex(&bytes));
+            let checked = if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+                Err(Error::file(
+                    display.clone(),
+                    "the file is empty; expected a header line",
+                ))
+            } else {
+                match format {
+                    Format::Csv => check_csv(&display, &bytes).map(Some),
+                    Format::Parquet => Ok(None),
+                }
+            };
+            (hash.join().expect("hashing does not panic"), checked)
+        });
+        let (mut df, lines) = match checked? {
+            Some(checked) => read_csv(&display, bytes, checked)?,
+            None => (read_parquet(&display, bytes)?, None),
         };
         // Normalise header names (BOM, spaces).
         let names: Vec<String> = df
@@ -271,8 +285,12 @@ impl Table {
 
     /// Line (CSV) or row (Parquet) number of data row `row`, for warnings.
     pub fn line(&self, row: usize) -> u64 {
-        let loc = self.location(row, None);
-        loc.line.or(loc.row).unwrap_or(0)
+        // What `location` says, without building it.
+        match (self.format, &self.lines) {
+            (Format::Csv, Some(lines)) => lines[row],
+            (Format::Csv, None) => row as u64 + 2,
+            (Format::Parquet, _) => row as u64 + 1,
+        }
     }
 
     fn column(&self, col: &str) -> Option<&Column> {
@@ -292,33 +310,29 @@ impl Table {
         )
     }
 
-    /// Text values of a column (trimmed; empty → `None`); `None` when the column is absent.
-    pub fn text(&self, col: &str) -> Result<Option<Vec<Option<String>>>> {
+    /// The values of a column as Polars holds them (numbers and booleans cast
+    /// to text), for reading without a copy of each value; `None` when the
+    /// column is absent. [`cells`] and [`Table::required_strs`] read them.
+    pub fn strings(&self, col: &str) -> Result<Option<StringChunked>> {
         let Some(column) = self.column(col) else {
             return Ok(None);
         };
-        let casted;
-        let strings = match column.dtype() {
-            DataType::String => column.str(),
-            dt if dt.is_primitive_numeric() || dt.is_bool() => {
-                casted = column
-                    .cast(&DataType::String)
-                    .map_err(|e| Error::Internal(e.to_string()))?;
-                casted.str()
-            }
+        match column.dtype() {
+            DataType::String => column.str().cloned(),
+            dt if dt.is_primitive_numeric() || dt.is_bool() => column
+                .cast(&DataType::String)
+                .and_then(|c| c.str().cloned()),
             dt => return Err(self.type_error(col, dt, "text")),
         }
-        .map_err(|e| Error::Internal(e.to_string()))?;
-        Ok(Some(
-            strings
-                .iter()
-                .map(|v| {
-                    v.map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                })
-                .collect(),
-        ))
+        .map(Some)
+        .map_err(|e| Error::Internal(e.to_string()))
+    }
+
+    /// Text values of a column (trimmed; empty → `None`); `None` when the column is absent.
+    pub fn text(&self, col: &str) -> Result<Option<Vec<Option<String>>>> {
+        Ok(self
+            .strings(col)?
+            .map(|s| s.iter().map(|v| cell(v).map(str::to_string)).collect()))
     }
 
     /// The values of a column that must be filled in every row (a row set
@@ -348,6 +362,30 @@ impl Table {
         self.require(col, self.text(col)?, "text")
     }
 
+    /// As [`Table::required_text`], but borrowed from `strings`, the column
+    /// `col` as [`Table::strings`] returned it.
+    pub fn required_strs<'a>(
+        &self,
+        col: &str,
+        strings: Option<&'a StringChunked>,
+    ) -> Result<Vec<&'a str>> {
+        // As `require` does, without a vector of options in between.
+        let Some(strings) = strings else {
+            return Ok(Vec::new());
+        };
+        strings
+            .iter()
+            .enumerate()
+            .map(|(row, v)| match cell(v) {
+                Some(s) => Ok(s),
+                None if !self.keeps(row) => Ok(""),
+                None => self
+                    .reject(row, Some(col), "empty value; expected text".into())
+                    .map(|()| ""),
+            })
+            .collect()
+    }
+
     /// Parse every cell of a text column (trimmed; empty → `None`), naming the
     /// line and column of the first cell `parse` rejects.
     fn parse_cells<T>(
@@ -360,7 +398,7 @@ impl Table {
         let strings = column.str().map_err(|e| Error::Internal(e.to_string()))?;
         let mut out = Vec::with_capacity(strings.len());
         for (row, v) in strings.iter().enumerate() {
-            out.push(match v.map(str::trim).filter(|s| !s.is_empty()) {
+            out.push(match cell(v) {
                 None => None,
                 Some(s) => match parse(s) {
                     Some(x) => Some(x),
@@ -384,9 +422,7 @@ impl Table {
             return Ok(None);
         };
         let mut values: Vec<Option<f64>> = match column.dtype() {
-            DataType::String => {
-                self.parse_cells(col, column, "a number", |s| s.parse::<f64>().ok())?
-            }
+            DataType::String => self.parse_cells(col, column, "a number", parse_number)?,
             dt if dt.is_primitive_numeric() || dt.is_bool() => {
                 let casted = column
                     .cast(&DataType::Float64)
@@ -467,9 +503,9 @@ impl Table {
             return Ok(None);
         };
         let mut days: Vec<Option<i32>> = match column.dtype() {
-            DataType::String => self.parse_cells(col, column, "a date YYYY-MM-DD", |s| {
-                parse_iso_date(s).map(day_number)
-            })?,
+            DataType::String => {
+                self.parse_cells(col, column, "a date YYYY-MM-DD", parse_iso_day)?
+            }
             DataType::Date | DataType::Datetime(_, _) => column
                 .cast(&DataType::Date)
                 .and_then(|c| c.cast(&DataType::Int32))
@@ -506,6 +542,52 @@ impl Table {
     }
 }
 
+/// `text.parse::<f64>()`, with a short cut for plain decimals (`-12`,
+/// `3.25`): at most 15 digits make an integer mantissa below 2^53 and a
+/// power of ten below 10^22, both exact as `f64`, so their correctly rounded
+/// quotient is the correctly rounded value the standard parser returns.
+fn parse_number(text: &str) -> Option<f64> {
+    /// Powers of ten exact in `f64`.
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let b = text.as_bytes();
+    let (negative, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    let (mut mantissa, mut n_digits, mut decimals, mut point) = (0u64, 0usize, 0usize, false);
+    for (i, &c) in digits.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                n_digits += 1;
+                decimals += usize::from(point);
+                if n_digits > 15 {
+                    return text.parse().ok();
+                }
+            }
+            b'.' if !point && i > 0 && i + 1 < digits.len() => point = true,
+            _ => return text.parse().ok(),
+        }
+    }
+    if n_digits == 0 {
+        return text.parse().ok();
+    }
+    let x = mantissa as f64 / POW10[decimals];
+    Some(if negative { -x } else { x })
+}
+
+/// A cell as the typed accessors see it: trimmed, empty → `None`.
+fn cell(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The cells of a text column (see [`Table::strings`]), trimmed, empty → `None`.
+pub fn cells(strings: &StringChunked) -> Vec<Option<&str>> {
+    strings.iter().map(cell).collect()
+}
+
 fn truncate(s: &str) -> String {
     if s.chars().count() > 40 {
         format!("{}…", s.chars().take(40).collect::<String>())
@@ -514,12 +596,21 @@ fn truncate(s: &str) -> String {
     }
 }
 
-/// Check a CSV record by record, then read it with Polars, every column as text.
-fn read_csv(display: &str, bytes: Vec<u8>) -> Result<(DataFrame, Option<Vec<u64>>)> {
+/// What the check of a CSV found: header names, number of records and, when
+/// some record does not sit on line `row + 2`, the line of every record.
+struct CheckedCsv {
+    header_names: Vec<String>,
+    n_records: usize,
+    lines: Option<Vec<u64>>,
+}
+
+/// Check a CSV's header and records (ragged rows, invalid UTF-8, the physical
+/// line of every record).
+fn check_csv(display: &str, bytes: &[u8]) -> Result<CheckedCsv> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_reader(bytes.as_slice());
+        .from_reader(bytes);
     let header = reader
         .byte_headers()
         .map_err(|e| Error::file(display, format!("cannot read the header line: {e}")))?
@@ -560,6 +651,69 @@ fn read_csv(display: &str, bytes: Vec<u8>) -> Result<(DataFrame, Option<Vec<u64>
             ));
         }
     }
+    let (n_records, lines) = match quick_scan(bytes, header.len()) {
+        Some(scan) => scan,
+        None => check_records(display, &mut reader, &header, &header_names)?,
+    };
+    Ok(CheckedCsv {
+        header_names,
+        n_records,
+        lines,
+    })
+}
+
+/// Read a checked CSV with Polars, every column as text.
+fn read_csv(
+    display: &str,
+    bytes: Vec<u8>,
+    checked: CheckedCsv,
+) -> Result<(DataFrame, Option<Vec<u64>>)> {
+    let CheckedCsv {
+        header_names,
+        n_records,
+        lines,
+    } = checked;
+    let df = if n_records == 0 {
+        // Header only: an empty frame of text columns.
+        DataFrame::new_infer_height(
+            header_names
+                .iter()
+                .map(|h| Column::new_empty(h.as_str().into(), &DataType::String))
+                .collect(),
+        )
+        .map_err(|e| Error::Internal(e.to_string()))?
+    } else {
+        CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .with_raise_if_empty(false)
+            .into_reader_with_file_handle(Cursor::new(bytes))
+            .finish()
+            .map_err(|e| Error::file(display, format!("cannot read the CSV: {e}")))?
+    };
+    if df.height() != n_records {
+        return Err(Error::file(
+            display,
+            format!(
+                "the CSV parsers disagree on the number of rows ({} and {}); check quoting and blank lines",
+                df.height(),
+                n_records
+            ),
+        ));
+    }
+    Ok((df, lines))
+}
+
+/// Check a CSV's data records one by one with the `csv` crate (ragged rows,
+/// invalid UTF-8), naming the physical line of the first bad one. Returns the
+/// number of records and, when some record does not sit on line `row + 2`,
+/// the line of every record.
+fn check_records(
+    display: &str,
+    reader: &mut csv::Reader<&[u8]>,
+    header: &csv::ByteRecord,
+    header_names: &[String],
+) -> Result<(usize, Option<Vec<u64>>)> {
     let mut lines = Vec::new();
     let mut shifted = false;
     let mut record = csv::ByteRecord::new();
@@ -614,40 +768,204 @@ fn read_csv(display: &str, bytes: Vec<u8>) -> Result<(DataFrame, Option<Vec<u64>
         lines.push(line);
         index += 1;
     }
-    let n_records = lines.len();
-    let df = if n_records == 0 {
-        // Header only: an empty frame of text columns.
-        DataFrame::new_infer_height(
-            header_names
-                .iter()
-                .map(|h| Column::new_empty(h.as_str().into(), &DataType::String))
-                .collect(),
-        )
-        .map_err(|e| Error::Internal(e.to_string()))?
-    } else {
-        CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(Some(0))
-            .with_raise_if_empty(false)
-            .into_reader_with_file_handle(Cursor::new(bytes))
-            .finish()
-            .map_err(|e| Error::file(display, format!("cannot read the CSV: {e}")))?
-    };
-    if df.height() != n_records {
-        return Err(Error::file(
-            display,
-            format!(
-                "the CSV parsers disagree on the number of rows ({} and {}); check quoting and blank lines",
-                df.height(),
-                n_records
-            ),
-        ));
+    Ok((lines.len(), shifted.then_some(lines)))
+}
+
+/// The cheap check of a CSV that cannot hold a surprise: no quote character,
+/// no carriage return (LF line ends only), valid UTF-8 throughout,
+/// a header on line 1 and every non-empty line with `fields` comma-separated
+/// fields. Then each non-empty line is one record, exactly as the `csv` crate
+/// reads it, and this returns what [`check_records`] would: the number of
+/// records and, when blank lines shift them, the line of every record — as
+/// the `csv` crate gives it, the line after the previous record (it counts
+/// from before the blank lines it skips).
+/// `None` when the file is not that simple (or is bad): the caller then checks
+/// it record by record, which also names the first problem.
+fn quick_scan(bytes: &[u8], fields: usize) -> Option<(usize, Option<Vec<u64>>)> {
+    if std::str::from_utf8(bytes).is_err() {
+        return None;
     }
-    Ok((df, shifted.then_some(lines)))
+    // CRLF files go the slow way too: the `csv` crate places a record that
+    // follows a CRLF on the line before (its position starts at the `\n`),
+    // which this scan would not reproduce.
+    if memchr::memchr2(b'"', b'\r', bytes).is_some() {
+        return None;
+    }
+    let commas = fields.checked_sub(1)?;
+    let mut lines: Option<Vec<u64>> = None;
+    let mut n_records = 0usize;
+    let mut start = 0usize;
+    let mut line = 1u64;
+    // Line of the previous record (the header's at first).
+    let mut previous = 1u64;
+    while start < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let text = &bytes[start..end];
+        if line == 1 {
+            if text.is_empty() || count_commas(text) != commas {
+                return None;
+            }
+        } else if !text.is_empty() {
+            if count_commas(text) != commas {
+                return None;
+            }
+            let reported = previous + 1;
+            previous = line;
+            let expected = n_records as u64 + 2;
+            match &mut lines {
+                Some(lines) => lines.push(reported),
+                None if reported != expected => {
+                    let mut all: Vec<u64> = (2..expected).collect();
+                    all.push(reported);
+                    lines = Some(all);
+                }
+                None => {}
+            }
+            n_records += 1;
+        }
+        start = end + 1;
+        line += 1;
+    }
+    Some((n_records, lines))
+}
+
+/// Number of commas in a line.
+fn count_commas(line: &[u8]) -> usize {
+    line.iter().filter(|&&b| b == b',').count()
 }
 
 fn read_parquet(display: &str, bytes: Vec<u8>) -> Result<DataFrame> {
     ParquetReader::new(Cursor::new(bytes))
         .finish()
         .map_err(|e| Error::file(display, format!("cannot read the Parquet file: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the record-by-record check finds, or `None` when it fails.
+    fn slow(bytes: &[u8]) -> Option<(usize, Option<Vec<u64>>)> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(bytes);
+        let header = reader.byte_headers().ok()?.clone();
+        let names: Vec<String> = (0..header.len()).map(|i| format!("c{i}")).collect();
+        check_records("f.csv", &mut reader, &header, &names).ok()
+    }
+
+    #[test]
+    fn parse_number_equals_the_standard_parser() {
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            state >> 11
+        };
+        let mut texts: Vec<String> = [
+            "0",
+            "-0",
+            "0.0",
+            "-0.0",
+            "1",
+            "12",
+            "007",
+            "1.13",
+            "-3.25",
+            "0.1",
+            "0.3",
+            "123456789012345",
+            "1234567890123456",
+            "99999999999999.9",
+            "0.000000000000001",
+            "1.",
+            ".5",
+            "-.5",
+            "+5",
+            "-",
+            "",
+            ".",
+            "1e5",
+            "1.5e-3",
+            "inf",
+            "NaN",
+            "1,5",
+            "1..2",
+            "--1",
+            "1-",
+            " 1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for _ in 0..200_000 {
+            let digits = 1 + next() % 17;
+            let mut t: String = (0..digits)
+                .map(|_| char::from(b'0' + (next() % 10) as u8))
+                .collect();
+            if next() % 2 == 0 {
+                let at = 1 + (next() as usize) % t.len();
+                t.insert(at.min(t.len()), '.');
+            }
+            if next() % 3 == 0 {
+                t.insert(0, '-');
+            }
+            texts.push(t);
+        }
+        for t in texts {
+            let expected = t.parse::<f64>().ok();
+            let got = parse_number(&t);
+            assert_eq!(got.map(f64::to_bits), expected.map(f64::to_bits), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn quick_scan_agrees_with_the_record_by_record_check() {
+        let cases: &[&[u8]] = &[
+            b"a,b\n1,2\n3,4\n",
+            b"a,b\n1,2\n3,4",
+            b"\xef\xbb\xbfa,b\n1,2\n",
+            b"a,b\n1,2\n\n3,4\n\n",
+            b"a,b\n\n\n1,2\n\n3,4",
+            b"a,b\n1,2\n\n\n3,4\n5,6\n\n7,8\n",
+            b"a,b\n1,2\n \n3,4\n",
+            b"a\n1\n \n\n3\n",
+            b"a,b\n,\n,\n",
+            b"a,b\n1,2,3\n",
+            b"a,b\n1\n",
+            b"a,b\n",
+            b"a,b",
+        ];
+        for &case in cases {
+            let text = String::from_utf8_lossy(case);
+            let header = slow_header_fields(case);
+            match quick_scan(case, header) {
+                Some(quick) => assert_eq!(Some(quick), slow(case), "{text:?}"),
+                // Declined only when the file is bad.
+                None => assert_eq!(slow(case), None, "{text:?}"),
+            }
+        }
+        // What the quick scan leaves to the record-by-record check.
+        for case in [
+            &b"a,b\n\"1\n2\",3\n"[..],
+            b"a,b\r1,2\r",
+            b"a,b\r\n1,2\r\n3,4\r\n",
+            b"a,b\n1,\xff\n",
+            b"\na,b\n1,2\n",
+            b"a,b\n1,2,3\n",
+        ] {
+            assert_eq!(quick_scan(case, slow_header_fields(case)), None);
+        }
+    }
+
+    fn slow_header_fields(bytes: &[u8]) -> usize {
+        csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(bytes)
+            .byte_headers()
+            .map_or(0, |h| h.len())
+    }
 }

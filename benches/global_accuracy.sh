@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Accuracy of the global model (issue 7): the hold-out of each data set forecast
+# with `[forecast.global] enabled = false` and `= true`, scored by the peers'
+# scorer (../shared/peers/score_forecasts.py). Prints MASE / RMSSE of the
+# selection without and with the global model, and of each global fit alone.
+#
+# Usage: benches/global_accuracy.sh OUT_DIR [DATASET ...]
+#   DATASET: stallion_folder (stallion.parquet as an input folder with prices
+#   and holidays, made by benches/stallion_to_folder.py) or the name of a long
+#   CSV in ../shared/datasets (stallion, M3_monthly, real_monthly,
+#   uci_sales_transactions_weekly, synth_intermittent, walmart_store_dept_weekly).
+#   PYTHON: an interpreter with pandas and pyarrow (default python3);
+#   REPLENISH_BIN: the binary (default: the release build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="$(mkdir -p "$1" && cd "$1" && pwd)"; shift
+datasets="${*:-stallion_folder stallion M3_monthly real_monthly uci_sales_transactions_weekly synth_intermittent walmart_store_dept_weekly}"
+python="${PYTHON:-python3}"
+data_dir="$(cd ../shared/datasets && pwd)"
+scorer="$(cd ../shared/peers && pwd)/score_forecasts.py"
+bin="${REPLENISH_BIN:-}"
+if [ -z "$bin" ]; then
+  cargo build --release --quiet
+  bin="${CARGO_TARGET_DIR:-target}/release/replenish"
+fi
+for name in $datasets; do
+  case "$name" in
+    M3_monthly) h=18; m=12 ;;
+    real_monthly|stallion|stallion_folder) h=12; m=12 ;;
+    walmart_store_dept_weekly) h=13; m=52 ;;
+    *) h=13; m=1 ;;
+  esac
+  input="$data_dir/$name.csv"; actuals="$input"; extra=""
+  if [ "$name" = stallion_folder ]; then
+    input="$out/stallion_folder"; actuals="$data_dir/stallion.csv"
+    "$python" benches/stallion_to_folder.py "$data_dir/stallion.parquet" "$input" > /dev/null
+    extra=$'[run]\nbucket = "month"\nas_of = "2018-01-01"\n'
+  fi
+  for mode in false true; do
+    printf '%s[forecast.global]\nenabled = %s\n' "$extra" "$mode" > "$out/$name-$mode.toml"
+    line=$("$bin" forecast --input "$input" --h "$h" --season-length "$m" --threads 2 \
+        --config "$out/$name-$mode.toml" --out "$out/$name-global-$mode.csv" | grep 'series forecast')
+    "$python" "$scorer" "$actuals" "$out/$name-global-$mode.csv" --h "$h" --season-length "$m" \
+        --tool replenish --out-prefix "$out/$name-global-$mode" > "$out/$name-global-$mode.txt" 2>&1
+    sel=$(grep -E '^replenish ' "$out/$name-global-$mode.txt" | awk '{print $4 " / " $5}')
+    echo "$name global=$mode: selection MASE/RMSSE $sel; $line"
+    if [ "$mode" = true ]; then
+      grep -E '^global_' "$out/$name-global-$mode.txt" | awk -v n="$name" '{print n ": " $1 " alone " $4 " / " $5 " (bias " $6 " %)"}'
+    fi
+  done
+done
