@@ -51,6 +51,9 @@ fn four_merged_shards_equal_the_single_run() {
     // report is moved aside before the shards run.
     let out = dir.path().join("reports");
     let single = dir.path().join("single");
+    // With the global model on: every shard fits it on all series alike.
+    let global = dir.path().join("g.toml");
+    std::fs::write(&global, "[forecast.global]\nenabled = true\n").unwrap();
     let base = |out: &Path| -> Vec<std::ffi::OsString> {
         vec![
             "--quiet".into(),
@@ -58,6 +61,8 @@ fn four_merged_shards_equal_the_single_run() {
             data.clone().into(),
             "--out".into(),
             out.into(),
+            "--config".into(),
+            global.clone().into(),
         ]
     };
     let args = |sub: &str, out: &Path, extra: &[&str]| {
@@ -110,12 +115,15 @@ fn four_merged_shards_equal_the_single_run() {
 
     // Another config: the parts no longer fit.
     let config = dir.path().join("c.toml");
-    std::fs::write(&config, "[forecast]\nbacktest_origins = 2\n").unwrap();
-    let other = call(args(
-        "merge",
-        &sharded,
-        &["--config", config.to_str().unwrap()],
-    ));
+    std::fs::write(
+        &config,
+        "[forecast]\nbacktest_origins = 2\n[forecast.global]\nenabled = true\n",
+    )
+    .unwrap();
+    let mut other = args("merge", &sharded, &[]);
+    let at = other.iter().position(|a| a == "--config").unwrap();
+    other[at + 1] = config.clone().into();
+    let other = call(other);
     assert_eq!(other.status.code(), Some(3), "{}", stderr(&other));
     assert!(
         stderr(&other).contains("made with another config"),
@@ -129,6 +137,11 @@ fn four_merged_shards_equal_the_single_run() {
     let listed = files(&a);
     assert_eq!(listed, files(&b));
     assert!(listed.len() > 20, "{listed:?}");
+    let plan = std::fs::read_to_string(a.join("plan.csv")).unwrap();
+    assert!(
+        plan.contains("global_poisson"),
+        "the global model took part (in a combination at least)"
+    );
     for f in &listed {
         if f == Path::new("run.json") {
             assert_eq!(run_json(&a.join(f)), run_json(&b.join(f)));

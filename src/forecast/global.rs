@@ -14,9 +14,10 @@
 //! * Two fits on the same rows, both candidates of the per-series selection:
 //!   [`GLOBAL_LINEAR`], an elastic net (linfa-elasticnet) on the scaled target,
 //!   and [`GLOBAL_POISSON`], a Poisson GLM with log link fitted here by
-//!   penalised Newton steps (bounded, with step halving): linfa-linear's
-//!   `TweedieRegressor` with power 1 does not return on count data (see the
-//!   test `linfa_tweedie_power_one_is_not_used`).
+//!   penalised Newton steps (bounded, with step halving): linfa-linear
+//!   0.8.1's `TweedieRegressor` with power 1 did not return on count data
+//!   (../shared/DEPENDENCIES.md), and a fit that can stall has no place in a
+//!   batch.
 //! * Multi-step forecasts are recursive: one model predicts the next bucket,
 //!   the prediction becomes the lag of the following one, and the covariates
 //!   of future buckets come from the input (events, known prices) or from the
