@@ -1029,19 +1029,24 @@ mod tests {
         (demand, covs)
     }
 
-    #[test]
-    fn learns_the_promotion_lift_across_series_and_forecasts_it() {
-        let (demand, covs) = panel(40, 60);
-        let inputs: Vec<SeriesInput> = demand
+    /// The series of a test panel, all starting at bucket 100.
+    fn inputs<'a>(demand: &'a [Vec<f64>], covs: &'a [Covariates]) -> Vec<SeriesInput<'a>> {
+        demand
             .iter()
-            .zip(&covs)
+            .zip(covs)
             .map(|(d, c)| SeriesInput {
                 start: 100,
                 demand: d,
                 covariates: c,
                 calendar_shift: 0,
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn learns_the_promotion_lift_across_series_and_forecasts_it() {
+        let (demand, covs) = panel(40, 60);
+        let inputs = inputs(&demand, &covs);
         let model = GlobalModel::fit(&inputs, Bucket::Week, 160, 4, &settings(), 0);
         assert!(model.fitted());
         // Series 0: promotions at t % 6 == 0: buckets 60 and 66 of the future.
@@ -1061,16 +1066,7 @@ mod tests {
         // forecasts from origins up to 150 must not move.
         let (demand, covs) = panel(30, 60);
         let fit = |demand: &[Vec<f64>]| {
-            let inputs: Vec<SeriesInput> = demand
-                .iter()
-                .zip(&covs)
-                .map(|(d, c)| SeriesInput {
-                    start: 100,
-                    demand: d,
-                    covariates: c,
-                    calendar_shift: 0,
-                })
-                .collect();
+            let inputs = inputs(demand, &covs);
             let s = GlobalSettings {
                 fits: 4,
                 ..settings()
@@ -1095,16 +1091,7 @@ mod tests {
         let after = fit(&changed);
         assert_eq!(before, after);
         // While the fit at the end does see it.
-        let inputs: Vec<SeriesInput> = changed
-            .iter()
-            .zip(&covs)
-            .map(|(d, c)| SeriesInput {
-                start: 100,
-                demand: d,
-                covariates: c,
-                calendar_shift: 0,
-            })
-            .collect();
+        let inputs = inputs(&changed, &covs);
         let model = GlobalModel::fit(&inputs, Bucket::Week, 160, 5, &settings(), 0);
         assert_eq!(model.summaries.len(), 3);
         assert!(model.summaries[0].rows_used > model.summaries[1].rows_used);
