@@ -482,3 +482,28 @@ fn as_of_centuries_after_the_last_sale() {
     );
     assert!(f.reports().is_empty());
 }
+
+#[test]
+fn bad_global_model_settings_name_the_key() {
+    let f = Fixture::new();
+    f.write("sales.csv", GOOD_SALES);
+    for (toml, key) in [
+        ("[forecast.global]\nfits = 0\n", "forecast.global.fits"),
+        (
+            "[forecast.global]\nl1_ratio = 1.5\n",
+            "forecast.global.l1_ratio",
+        ),
+        (
+            "[forecast.global]\npenalty = -1\n",
+            "forecast.global.penalty",
+        ),
+        (
+            "[forecast.global]\ntraining_rows = 10\n",
+            "forecast.global.training_rows",
+        ),
+    ] {
+        let out = f.run(&["--config", &f.config(toml)]);
+        assert_eq!(out.status.code(), Some(3), "{toml}");
+        assert!(stderr(&out).contains(key), "{toml}: {}", stderr(&out));
+    }
+}
