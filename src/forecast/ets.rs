@@ -29,6 +29,9 @@
 //! selection is invariant to this) so that huge values cannot overflow.
 //! Forecasts are always finite and non-negative.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
+
 use super::{Fitted, Model};
 
 /// Lower bound of the smoothing parameters α, β/α, γ/(1 − α).
@@ -484,9 +487,11 @@ impl AutoEts {
                         additive_to_multiplicative_season(*s, x)
                     }
                 });
-            if let Some((fit, x)) =
-                fit_scaled(&ys, ms, spec, scale, history[n - 1], warm.as_deref())
-            {
+            let fitted = match warm.as_deref() {
+                Some(w) => fit_scaled(&ys, ms, spec, scale, history[n - 1], Some(w)),
+                None => fit_shared(&ys, ms, spec, scale, history[n - 1]),
+            };
+            if let Some((fit, x)) = fitted {
                 if spec.error == ErrorType::Additive {
                     optima.push((spec, x));
                 }
@@ -587,7 +592,7 @@ fn fit_fixed(history: &[f64], m: usize, spec: EtsSpec, min_len: usize) -> Option
     }
     let scale = scale_of(history);
     let ys: Vec<f64> = history.iter().map(|v| v / scale).collect();
-    fit_scaled(&ys, m, spec, scale, history[n - 1], None)
+    fit_shared(&ys, m, spec, scale, history[n - 1])
         .map(|(f, _)| f)
         .or_else(|| Some(EtsFit::constant(history[n - 1])))
 }
@@ -851,6 +856,52 @@ fn lik_of_sse(n: usize, sse: f64) -> f64 {
     let nf = n as f64;
     let lik = nf * sse.max(nf * 1e-24).ln();
     if lik.is_nan() { f64::INFINITY } else { lik }
+}
+
+/// Fits kept per thread for [`fit_shared`].
+const SHARED_FITS: usize = 16;
+
+/// A fit kept for reuse: specification, scale, last value, scaled history, result.
+type SharedFit = (EtsSpec, u64, u64, Vec<f64>, Option<(EtsFit, Vec<f64>)>);
+
+thread_local! {
+    static SHARED: RefCell<VecDeque<SharedFit>> = const { RefCell::new(VecDeque::new()) };
+}
+
+/// [`fit_scaled`] without a warm start, reusing a fit of the same
+/// non-seasonal additive-error specification to the same history on this
+/// thread. [`AutoEts`], [`Ses`] and [`Holt`] all fit ETS(A,N,N) and
+/// ETS(A,Ad,N) to the same histories in one series' backtest; the later ones
+/// take the first's result. The fit is a pure function of its inputs, so a
+/// reused fit is exactly the one a new fit would give, on any thread.
+fn fit_shared(
+    ys: &[f64],
+    m: usize,
+    spec: EtsSpec,
+    scale: f64,
+    last: f64,
+) -> Option<(EtsFit, Vec<f64>)> {
+    if spec.seasonal() || spec.error != ErrorType::Additive {
+        return fit_scaled(ys, m, spec, scale, last, None);
+    }
+    let key = (spec, scale.to_bits(), last.to_bits());
+    let hit = SHARED.with_borrow(|cache| {
+        cache
+            .iter()
+            .find(|e| (e.0, e.1, e.2) == key && e.3 == ys)
+            .map(|e| e.4.clone())
+    });
+    if let Some(fit) = hit {
+        return fit;
+    }
+    let fit = fit_scaled(ys, m, spec, scale, last, None);
+    SHARED.with_borrow_mut(|cache| {
+        if cache.len() == SHARED_FITS {
+            cache.pop_front();
+        }
+        cache.push_back((spec, key.1, key.2, ys.to_vec(), fit.clone()));
+    });
+    fit
 }
 
 /// Fits `spec` to the scaled series `ys` (max |ys| = 1) and unscales the result.
@@ -1612,6 +1663,31 @@ fn deseason<const S: u8>(y: f64, x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shared_fit_is_the_fit_a_fresh_thread_makes() {
+        let y: Vec<f64> = (0..40)
+            .map(|t| 10.0 + (t as f64 * 0.7).sin() * 3.0 + t as f64 * 0.1)
+            .collect();
+        let forecasts = |y: &[f64]| {
+            (
+                Ses::new().fit(y).expect("fits").predict(5),
+                Holt::new(true).fit(y).expect("fits").predict(5),
+            )
+        };
+        // AutoEts fits ETS(A,N,N) and ETS(A,Ad,N) first; Ses and Holt reuse them.
+        let _ = AutoEts::new(1).fit_auto(&y);
+        let ann = EtsSpec::new(ErrorType::Additive, TrendType::None, SeasonType::None);
+        assert!(SHARED.with_borrow(|c| c.iter().any(|e| e.0 == ann)));
+        let shared = forecasts(&y);
+        let fresh = std::thread::spawn(move || {
+            assert!(SHARED.with_borrow(|c| c.is_empty()));
+            forecasts(&y)
+        })
+        .join()
+        .expect("thread");
+        assert_eq!(shared, fresh);
+    }
 
     fn check(f: &[f64]) {
         assert!(f.iter().all(|v| v.is_finite() && *v >= 0.0), "{f:?}");
