@@ -2,7 +2,9 @@
 # Accuracy of the global model (issue 7): the hold-out of each data set forecast
 # with `[forecast.global] enabled = false` and `= true`, scored by the peers'
 # scorer (../shared/peers/score_forecasts.py). Prints MASE / RMSSE of the
-# selection without and with the global model, and of each global fit alone.
+# selection without and with the global model, each without and with the
+# selection prior (`[forecast] selection_prior_series` 0 and 2000), and of
+# each global fit alone.
 #
 # Usage: benches/global_accuracy.sh OUT_DIR [DATASET ...]
 #   DATASET: stallion_folder (stallion.parquet as an input folder with prices
@@ -37,15 +39,19 @@ for name in $datasets; do
     extra=$'[run]\nbucket = "month"\nas_of = "2018-01-01"\n'
   fi
   for mode in false true; do
-    printf '%s[forecast.global]\nenabled = %s\n' "$extra" "$mode" > "$out/$name-$mode.toml"
-    line=$("$bin" forecast --input "$input" --h "$h" --season-length "$m" --threads 2 \
-        --config "$out/$name-$mode.toml" --out "$out/$name-global-$mode.csv" | grep 'series forecast')
-    "$python" "$scorer" "$actuals" "$out/$name-global-$mode.csv" --h "$h" --season-length "$m" \
-        --tool replenish --out-prefix "$out/$name-global-$mode" > "$out/$name-global-$mode.txt" 2>&1
-    sel=$(grep -E '^replenish ' "$out/$name-global-$mode.txt" | awk '{print $4 " / " $5}')
-    echo "$name global=$mode: selection MASE/RMSSE $sel; $line"
+    for prior in 0 2000; do
+      run="$name-global-$mode-prior-$prior"
+      printf '%s[forecast]\nselection_prior_series = %s\n[forecast.global]\nenabled = %s\n' \
+        "$extra" "$prior" "$mode" > "$out/$run.toml"
+      line=$("$bin" forecast --input "$input" --h "$h" --season-length "$m" --threads 2 \
+          --config "$out/$run.toml" --out "$out/$run.csv" | grep 'series forecast')
+      "$python" "$scorer" "$actuals" "$out/$run.csv" --h "$h" --season-length "$m" \
+          --tool replenish --out-prefix "$out/$run" > "$out/$run.txt" 2>&1
+      sel=$(grep -E '^replenish ' "$out/$run.txt" | awk '{print $4 " / " $5}')
+      echo "$name global=$mode prior=$prior: selection MASE/RMSSE $sel; $line"
+    done
     if [ "$mode" = true ]; then
-      grep -E '^global_' "$out/$name-global-$mode.txt" | awk -v n="$name" '{print n ": " $1 " alone " $4 " / " $5 " (bias " $6 " %)"}'
+      grep -E '^global_' "$out/$run.txt" | awk -v n="$name" '{print n ": " $1 " alone " $4 " / " $5 " (bias " $6 " %)"}'
     fi
   done
 done

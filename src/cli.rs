@@ -407,6 +407,7 @@ fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
         outlier_sigma: f.outlier_sigma,
         selection: f.selection,
         selection_margin: f.selection_margin,
+        selection_prior_series: f.selection_prior_series,
         discontinued_after_days: f.discontinued_after_days,
         calibrate: f.calibrate,
         spread_pooling: f.spread_pooling,
@@ -435,6 +436,11 @@ fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
         s.calibration.normal,
         s.calibration.counts
     );
+    if let Some(p) = &s.prior {
+        for line in p.describe(f.backtest_origins) {
+            say!("selection prior, {line}");
+        }
+    }
     let chosen: Vec<String> = s.chosen.iter().map(|(m, n)| format!("{m} {n}")).collect();
     say!("chosen: {}", chosen.join(", "));
     let per_model: Vec<String> = s

@@ -110,6 +110,10 @@ pub struct ForecastConfig {
     pub selection: Selection,
     /// Relative score a single model must gain over the combination to be chosen (0.1 = 10 %).
     pub selection_margin: f64,
+    /// Series sampled (by a stable hash of their key) to learn how each
+    /// candidate scores across series; every series' backtest scores are
+    /// shrunk toward it before choosing (0 = each series alone).
+    pub selection_prior_series: usize,
     /// Widen or narrow all forecast spreads so that p10–p90 holds 80 % of the
     /// latest backtest origin's errors, pooled over series (split conformal).
     pub calibrate: bool,
@@ -356,6 +360,7 @@ impl Default for ForecastConfig {
             outlier_sigma: 6.0,
             selection: Selection::BestWithCombination,
             selection_margin: 0.1,
+            selection_prior_series: 2000,
             calibrate: true,
             spread_pooling: 0.0,
             quantiles: vec![0.1, 0.5, 0.9],

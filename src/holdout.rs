@@ -21,7 +21,7 @@ use crate::forecast::global::{
 };
 use crate::forecast::{
     Calibration, Candidates, ForecastSettings, Metric, Selection, SeriesForecast, calibration,
-    forecast_series_with,
+    forecast_series_with, prior, selection_evidence,
 };
 use crate::ingest::{LongSeries, read_long};
 
@@ -50,6 +50,9 @@ pub struct HoldoutOptions {
     pub selection: Selection,
     /// Margin a single model needs over the combination.
     pub selection_margin: f64,
+    /// Series sampled for the selection prior (0 = none; see
+    /// [`crate::forecast::prior`]).
+    pub selection_prior_series: usize,
     /// Days without demand after which an item is forecast zero (0 = never).
     pub discontinued_after_days: f64,
     /// Calibrate the interval width across series (see [`calibration`]).
@@ -89,6 +92,8 @@ pub struct HoldoutSummary {
     pub model_seconds: Vec<f64>,
     /// The global model's fits (empty when off).
     pub global: Vec<FitSummary>,
+    /// The selection prior (`None`: off, or too few series).
+    pub prior: Option<prior::SelectionPrior>,
 }
 
 /// The bucket a median spacing in days stands for.
@@ -258,6 +263,37 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
     if global.is_some() {
         models.extend([GLOBAL_POISSON, GLOBAL_LINEAR]);
     }
+    // The selection prior from a sample of the training parts, as a run does.
+    let sample = prior::sample(
+        series.iter().map(|s| prior::fnv1a(s.id.as_bytes())),
+        o.selection_prior_series,
+    );
+    let selection_prior = (!sample.is_empty())
+        .then(|| {
+            let evidence: Vec<_> = pool.install(|| {
+                sample
+                    .par_iter()
+                    .filter_map(|&i| {
+                        let train = &series[i].values[..series[i].values.len() - o.h];
+                        let pattern = demand::pattern(train);
+                        let extra = global.as_ref().map(|g| g.candidates(&inputs[i], o.h));
+                        let extra_refs: Vec<&dyn Model> = extra
+                            .iter()
+                            .flat_map(|c| c.iter().map(|m| m as &dyn Model))
+                            .collect();
+                        selection_evidence(
+                            candidates.for_pattern(pattern),
+                            &extra_refs,
+                            train,
+                            pattern,
+                            &settings,
+                        )
+                    })
+                    .collect()
+            });
+            prior::SelectionPrior::estimate(&evidence)
+        })
+        .filter(|p| !p.is_empty());
     type Each = (Vec<Vec<f64>>, Vec<f64>);
     let (mut forecasts, each): (Vec<SeriesForecast>, Vec<Each>) = pool.install(|| {
         series
@@ -277,6 +313,7 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
                     train,
                     pattern,
                     &settings,
+                    selection_prior.as_ref(),
                 );
                 let (each, secs) = every
                     .iter()
@@ -351,6 +388,7 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
         chosen,
         models,
         model_seconds,
+        prior: selection_prior,
     })
 }
 

@@ -21,7 +21,8 @@ use crate::forecast::global::{
     self, Covariates, EventNames, GlobalModel, GlobalSettings, SeriesInput,
 };
 use crate::forecast::{
-    self, Calibration, Candidates, ForecastSettings, HorizonErrorPools, SeriesForecast,
+    self, Calibration, Candidates, ForecastSettings, HorizonErrorPools, SelectionPrior,
+    SeriesForecast,
 };
 use crate::ingest::{self, Dataset};
 use crate::inventory_theory::{EmpiricalErrors, eoq};
@@ -310,6 +311,8 @@ pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<(PathBuf, us
     let panel = Panel::build(&dataset, config.run.bucket);
     let candidates = candidates(config);
     let global = pool.install(|| fit_global(&dataset, &panel, config));
+    let prior =
+        pool.install(|| selection_prior(&dataset, &panel, config, &candidates, global.as_ref()));
     let ids: Vec<usize> = (0..panel.series.len())
         .filter(|&id| shard.owns(&dataset.keys[id]))
         .collect();
@@ -317,7 +320,15 @@ pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<(PathBuf, us
     let forecasts: Vec<(usize, SeriesForecast)> = pool.install(|| {
         ids.par_iter()
             .map(|&id| {
-                let f = fit_series(&dataset, &panel, config, &candidates, global.as_ref(), id);
+                let f = fit_series(
+                    &dataset,
+                    &panel,
+                    config,
+                    &candidates,
+                    global.as_ref(),
+                    prior.as_ref(),
+                    id,
+                );
                 pb.inc(1);
                 (id, f)
             })
@@ -503,10 +514,12 @@ fn plan_all(
     let annual_values = panel.annual_values(&unit_costs, panel.end);
     let abc = demand::abc_classes(&annual_values, config.policy.abc_thresholds);
     let candidates = candidates(config);
-    let global = if given.is_none() {
-        fit_global(data, panel, config)
+    let (global, prior) = if given.is_none() {
+        let global = fit_global(data, panel, config);
+        let prior = selection_prior(data, panel, config, &candidates, global.as_ref());
+        (global, prior)
     } else {
-        None
+        (None, None)
     };
     let pb = progress_bar(panel.series.len(), progress);
     let mut given: Vec<Option<SeriesForecast>> = match given {
@@ -518,7 +531,15 @@ fn plan_all(
         .enumerate()
         .map(|(id, fc)| {
             let fc = fc.take().unwrap_or_else(|| {
-                fit_series(data, panel, config, &candidates, global.as_ref(), id)
+                fit_series(
+                    data,
+                    panel,
+                    config,
+                    &candidates,
+                    global.as_ref(),
+                    prior.as_ref(),
+                    id,
+                )
             });
             let plan = plan_series(
                 data,
@@ -857,21 +878,28 @@ pub fn fit_global(data: &Dataset, panel: &Panel, config: &Config) -> Option<Glob
     })
 }
 
-/// Forecast series `id`: the only per-series work that does not depend on
-/// the other series (so a sharded run can do it apart; the global model is
-/// fitted on all of them, the same in every shard).
-fn fit_series(
+/// Call `f` with series `id`'s candidates (the global model's as extras),
+/// history, pattern and forecast settings.
+fn with_candidates<R>(
     data: &Dataset,
     panel: &Panel,
     config: &Config,
     candidates: &Candidates,
     global: Option<&Global>,
     id: usize,
-) -> SeriesForecast {
+    f: impl FnOnce(
+        &[Box<dyn forecast::Model>],
+        &[&dyn forecast::Model],
+        &[f64],
+        Pattern,
+        &ForecastSettings,
+    ) -> R,
+) -> R {
     let spec = series_spec(data, panel, config, id);
     let s = &panel.series[id];
     let y = &s.demand;
     let pattern = demand::pattern(y);
+    let models = candidates.for_pattern(pattern);
     match global {
         Some(g) => {
             let input = SeriesInput {
@@ -881,16 +909,67 @@ fn fit_series(
                 calendar_shift: 0,
             };
             let [poisson, linear] = g.model.candidates(&input, spec.horizon);
-            forecast::forecast_series_with(
-                candidates.for_pattern(pattern),
-                &[&poisson, &linear],
-                y,
-                pattern,
-                &spec,
-            )
+            f(models, &[&poisson, &linear], y, pattern, &spec)
         }
-        None => forecast::forecast_series(candidates.for_pattern(pattern), y, pattern, &spec),
+        None => f(models, &[], y, pattern, &spec),
     }
+}
+
+/// The selection prior from the series with the smallest stable hashes
+/// (`forecast.selection_prior_series`; `None` when 0 or too few series): the
+/// same sample in every shard, so shards choose as the single run does.
+pub fn selection_prior(
+    data: &Dataset,
+    panel: &Panel,
+    config: &Config,
+    candidates: &Candidates,
+    global: Option<&Global>,
+) -> Option<SelectionPrior> {
+    let ids = forecast::prior::sample(
+        data.keys.iter().map(shard::series_hash),
+        config.forecast.selection_prior_series,
+    );
+    if ids.is_empty() {
+        return None;
+    }
+    let evidence: Vec<forecast::Evidence> = ids
+        .par_iter()
+        .filter_map(|&id| {
+            with_candidates(
+                data,
+                panel,
+                config,
+                candidates,
+                global,
+                id,
+                |m, e, y, p, s| forecast::selection_evidence(m, e, y, p, s),
+            )
+        })
+        .collect();
+    Some(SelectionPrior::estimate(&evidence)).filter(|p| !p.is_empty())
+}
+
+/// Forecast series `id`: the only per-series work that does not depend on
+/// the other series (so a sharded run can do it apart; the global model and
+/// the selection prior come from all of them, the same in every shard).
+fn fit_series(
+    data: &Dataset,
+    panel: &Panel,
+    config: &Config,
+    candidates: &Candidates,
+    global: Option<&Global>,
+    prior: Option<&SelectionPrior>,
+    id: usize,
+) -> SeriesForecast {
+    with_candidates(
+        data,
+        panel,
+        config,
+        candidates,
+        global,
+        id,
+        |m, e, y, p, s| forecast::forecast_series_with(m, e, y, p, s, prior),
+    )
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -14,12 +14,15 @@ pub mod clean;
 pub mod ets;
 pub mod global;
 pub mod intermittent;
+pub mod prior;
 pub mod select;
 pub mod theta;
 
 pub use baseline::{HistoricAverage, MovingAverage, Naive, SeasonalNaive, Zero};
 pub use ets::{AutoEts, Holt, HoltWinters, Ses};
 pub use intermittent::{Adida, Croston, CrostonOptimized, CrostonSba, Imapa, Tsb, TsbOptimized};
+pub use prior::{Evidence, SelectionPrior};
+pub use select::selection_evidence;
 pub use select::{
     Backtest, Calibration, Distribution, ForecastSettings, HorizonErrorPools, Metric, PoolSummary,
     Selection, SeriesForecast, backtest, calibration, forecast_series, forecast_series_with,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Model;
 use super::clean::{clip_outliers, first_demand, is_discontinued, median};
+use super::prior::{Evidence, SelectionPrior};
 use crate::demand::Pattern;
 use crate::inventory_theory::EmpiricalErrors;
 use crate::stats::{negbin_quantile, norm_ppf};
@@ -353,69 +354,136 @@ pub fn forecast_series(
     pattern: Pattern,
     s: &ForecastSettings,
 ) -> SeriesForecast {
-    forecast_series_with(models, &[], y, pattern, s)
+    forecast_series_with(models, &[], y, pattern, s, None)
 }
 
-/// [`forecast_series`] with `extra` candidates (the global model's, which
-/// belong to one series): the first becomes the third of the lead three whose
-/// median is the combination, the others follow the pattern's own; all
-/// compete in the backtest like the others.
-pub fn forecast_series_with(
-    models: &[Box<dyn Model>],
-    extra: &[&dyn Model],
-    y: &[f64],
-    pattern: Pattern,
-    s: &ForecastSettings,
-) -> SeriesForecast {
+/// The candidates in backtest order: the pattern's own, with the first of
+/// `extra` (the global model's) as the third of the lead three whose median is
+/// the combination, the other extras last.
+fn lineup<'a>(models: &'a [Box<dyn Model>], extra: &[&'a dyn Model]) -> Vec<&'a dyn Model> {
     let mut models: Vec<&dyn Model> = models.iter().map(|m| m.as_ref()).collect();
     if let Some((first, rest)) = extra.split_first() {
         models.insert(2.min(models.len()), *first);
         models.extend(rest.iter().copied());
     }
+    models
+}
+
+/// A history ready to backtest: leading zeros trimmed, outliers clipped.
+struct Prepared<'a> {
+    /// The history to fit (clipped for regular patterns).
+    y: Vec<f64>,
+    /// The history as it was (from the first demand).
+    raw: &'a [f64],
+    /// History indices (from the series' first bucket) clipped as outliers.
+    outliers: Vec<usize>,
+    /// Intermittent or lumpy demand.
+    intermittent: bool,
+}
+
+/// Trim and clean a history, or the constant forecast of an item without
+/// (recent) demand.
+fn prepare<'a>(
+    y: &'a [f64],
+    pattern: Pattern,
+    s: &ForecastSettings,
+) -> Result<Prepared<'a>, Box<SeriesForecast>> {
     let start = first_demand(y);
     if start == y.len() {
-        return SeriesForecast::constant(ZERO, s.horizon, false);
+        return Err(Box::new(SeriesForecast::constant(ZERO, s.horizon, false)));
     }
     if is_discontinued(y, s.discontinued_after) {
-        return SeriesForecast::constant(ZERO, s.horizon, true);
+        return Err(Box::new(SeriesForecast::constant(ZERO, s.horizon, true)));
     }
-    let y = &y[start..];
-    let raw = y;
-    let regular = !matches!(pattern, Pattern::Intermittent | Pattern::Lumpy);
-    let (y, outliers) = if regular {
-        let (c, idx) = clip_outliers(y, s.outlier_sigma, 9, s.season_length);
+    let raw = &y[start..];
+    let intermittent = matches!(pattern, Pattern::Intermittent | Pattern::Lumpy);
+    let (y, outliers) = if intermittent {
+        (raw.to_vec(), Vec::new())
+    } else {
+        let (c, idx) = clip_outliers(raw, s.outlier_sigma, 9, s.season_length);
         (c, idx.into_iter().map(|i| i + start).collect())
-    } else {
-        (y.to_vec(), Vec::new())
     };
-    let distribution = if regular {
-        Distribution::Normal
-    } else {
-        Distribution::NegativeBinomial
-    };
+    Ok(Prepared {
+        y,
+        raw,
+        outliers,
+        intermittent,
+    })
+}
 
-    let mut backtests = Vec::new();
-    let mut runs: Vec<(usize, Vec<Vec<f64>>)> = Vec::new();
-    let mut combination_run: Vec<Vec<f64>> = Vec::new();
-    let origins = cuts(y.len(), s.backtest_horizon, s.origins);
-    if let Some((h, cut)) = &origins {
+/// Every candidate's backtest on one history (the combination last), with the
+/// forecasts each made at every origin.
+pub(crate) struct Evaluation {
+    /// Backtests in candidate order, the combination last when there is one.
+    pub(crate) backtests: Vec<Backtest>,
+    /// (candidate index, forecast per origin), aligned with `backtests`.
+    runs: Vec<(usize, Vec<Vec<f64>>)>,
+    /// The combination's forecast per origin.
+    combination_run: Vec<Vec<f64>>,
+    /// Backtest horizon and origins.
+    origins: Option<(usize, Vec<usize>)>,
+    /// MASE and RMSSE scales.
+    scale: (f64, f64),
+}
+
+impl Evaluation {
+    /// Each backtest's `metric` per origin (aligned with `backtests`).
+    pub(crate) fn origin_scores(&self, y: &[f64], metric: Metric) -> Vec<Vec<f64>> {
+        let Some((h, cut)) = &self.origins else {
+            return Vec::new();
+        };
+        let per_origin = |run: &[Vec<f64>]| -> Vec<f64> {
+            run.iter()
+                .zip(cut)
+                .map(|(f, &o)| {
+                    let b = score("", std::slice::from_ref(f), y, *h, &[o], self.scale);
+                    b.score(metric)
+                })
+                .collect()
+        };
+        let mut out: Vec<Vec<f64>> = self.runs.iter().map(|(_, r)| per_origin(r)).collect();
+        if self.backtests.len() > self.runs.len() {
+            out.push(per_origin(&self.combination_run));
+        }
+        out
+    }
+}
+
+/// Backtest every candidate and, unless the selection is `best`, the median
+/// of the lead three.
+fn evaluate(models: &[&dyn Model], y: &[f64], s: &ForecastSettings) -> Evaluation {
+    let mut e = Evaluation {
+        backtests: Vec::new(),
+        runs: Vec::new(),
+        combination_run: Vec::new(),
+        origins: cuts(y.len(), s.backtest_horizon, s.origins),
+        scale: (1.0, 1.0),
+    };
+    if let Some((h, cut)) = &e.origins {
         let (h, cut) = (*h, cut.as_slice());
-        let scale = scales(&y[..*cut.last().expect("cuts")], s.season_length);
-
+        e.scale = scales(&y[..*cut.last().expect("cuts")], s.season_length);
         for (i, m) in models.iter().enumerate() {
-            if let Some(f) = run_origins(*m, &y, h, cut) {
-                backtests.push(score(m.name(), &f, &y, h, cut, scale));
-                runs.push((i, f));
+            if let Some(f) = run_origins(*m, y, h, cut) {
+                e.backtests.push(score(m.name(), &f, y, h, cut, e.scale));
+                e.runs.push((i, f));
             }
         }
-        if s.selection != Selection::Best && runs.len() >= 3 {
+        if s.selection != Selection::Best && e.runs.len() >= 3 {
             let lead: Vec<usize> = (0..3).collect();
-            combination_run = (0..cut.len())
-                .map(|o| median_of(&lead.iter().map(|&b| &runs[b].1[o]).collect::<Vec<_>>()))
+            e.combination_run = (0..cut.len())
+                .map(|o| median_of(&lead.iter().map(|&b| &e.runs[b].1[o]).collect::<Vec<_>>()))
                 .collect();
-            backtests.push(score(COMBINATION, &combination_run, &y, h, cut, scale));
+            e.backtests
+                .push(score(COMBINATION, &e.combination_run, y, h, cut, e.scale));
         }
     }
+    e
+}
+
+/// The chosen backtest by the raw scores: the lowest, except that under
+/// `best_with_combination` a single model must beat the combination by the
+/// selection margin.
+fn choose(backtests: &[Backtest], s: &ForecastSettings) -> Option<usize> {
     let best_single = backtests
         .iter()
         .enumerate()
@@ -430,7 +498,7 @@ pub fn forecast_series_with(
         .last()
         .filter(|b| b.model == COMBINATION)
         .map(|_| backtests.len() - 1);
-    let chosen = match (s.selection, combination, best_single) {
+    match (s.selection, combination, best_single) {
         (Selection::Combination, Some(c), _) => Some(c),
         (Selection::BestWithCombination, Some(c), Some(b)) => {
             // A single model must beat the combination clearly: short backtests
@@ -443,7 +511,62 @@ pub fn forecast_series_with(
             })
         }
         _ => best_single,
+    }
+}
+
+/// The backtest evidence of one series for a [`SelectionPrior`] (`None` when
+/// the series has fewer than two backtested candidates).
+pub fn selection_evidence(
+    models: &[Box<dyn Model>],
+    extra: &[&dyn Model],
+    y: &[f64],
+    pattern: Pattern,
+    s: &ForecastSettings,
+) -> Option<Evidence> {
+    let models = lineup(models, extra);
+    let p = prepare(y, pattern, s).ok()?;
+    let e = evaluate(&models, &p.y, s);
+    Evidence::new(&e, &p.y, p.intermittent, s.metric)
+}
+
+/// [`forecast_series`] with `extra` candidates (the global model's, which
+/// belong to one series): the first becomes the third of the lead three whose
+/// median is the combination, the others follow the pattern's own; all
+/// compete in the backtest like the others. With a `prior`, each candidate's
+/// backtest score is shrunk toward its score across series before choosing.
+pub fn forecast_series_with(
+    models: &[Box<dyn Model>],
+    extra: &[&dyn Model],
+    y: &[f64],
+    pattern: Pattern,
+    s: &ForecastSettings,
+    prior: Option<&SelectionPrior>,
+) -> SeriesForecast {
+    let models = lineup(models, extra);
+    let Prepared {
+        y,
+        raw,
+        outliers,
+        intermittent,
+    } = match prepare(y, pattern, s) {
+        Ok(p) => p,
+        Err(constant) => return *constant,
     };
+    let distribution = if intermittent {
+        Distribution::NegativeBinomial
+    } else {
+        Distribution::Normal
+    };
+    let Evaluation {
+        backtests,
+        runs,
+        combination_run,
+        origins,
+        ..
+    } = evaluate(&models, &y, s);
+    let chosen = prior
+        .and_then(|p| p.choose(&backtests, intermittent, s))
+        .or_else(|| choose(&backtests, s));
 
     let refit = |m: &dyn Model| m.fit(&y).map(|f| sanitize(f.predict(s.horizon)));
     let (model, members, mean, sigma) = match chosen {
