@@ -16,12 +16,12 @@ use crate::demand::{self, Panel};
 use crate::error::{Error, Result};
 use crate::forecast::Model;
 use crate::forecast::global::{
-    self, Covariates, EventNames, FitSummary, GLOBAL_LINEAR, GLOBAL_POISSON, GlobalModel,
-    GlobalSettings, SeriesInput,
+    self, Covariates, EventNames, FitSummary, GLOBAL_LINEAR, GLOBAL_POISSON, GlobalCandidate,
+    GlobalModel, GlobalSettings, SeriesInput,
 };
 use crate::forecast::{
-    Calibration, Candidates, ForecastSettings, Metric, Selection, SeriesForecast, calibration,
-    forecast_series_with, prior, selection_evidence,
+    Calibration, Candidates, ForecastSettings, Metric, Selection, SeriesForecast, backtest_series,
+    calibration, finish, prior,
 };
 use crate::ingest::{LongSeries, read_long};
 
@@ -158,6 +158,14 @@ struct SeriesResult {
     chosen: &'static str,
 }
 
+/// The global model's candidates of a series as models.
+fn model_refs<'a>(extra: &'a Option<[GlobalCandidate<'a>; 2]>) -> Vec<&'a dyn Model> {
+    extra
+        .iter()
+        .flat_map(|c| c.iter().map(|m| m as &dyn Model))
+        .collect()
+}
+
 /// Median spacing of the dates, in days (1 when unknown).
 fn median_spacing(series: &[LongSeries]) -> f64 {
     let mut gaps: Vec<i32> = series
@@ -263,58 +271,56 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
     if global.is_some() {
         models.extend([GLOBAL_POISSON, GLOBAL_LINEAR]);
     }
-    // The selection prior from a sample of the training parts, as a run does.
+    // Every series backtested, the selection prior estimated from the
+    // sample of them a run would take, then each series chosen and refitted.
+    let train = |i: usize| &series[i].values[..series[i].values.len() - o.h];
+    let extras = |i: usize| global.as_ref().map(|g| g.candidates(&inputs[i], o.h));
+    let backtested: Vec<_> = pool.install(|| {
+        (0..series.len())
+            .into_par_iter()
+            .map(|i| {
+                let pattern = demand::pattern(train(i));
+                let extra = extras(i);
+                backtest_series(
+                    candidates.for_pattern(pattern),
+                    &model_refs(&extra),
+                    train(i),
+                    pattern,
+                    &settings,
+                )
+            })
+            .collect()
+    });
     let sample = prior::sample(
         series.iter().map(|s| prior::fnv1a(s.id.as_bytes())),
         o.selection_prior_series,
     );
-    let selection_prior = (!sample.is_empty())
-        .then(|| {
-            let evidence: Vec<_> = pool.install(|| {
-                sample
-                    .par_iter()
-                    .filter_map(|&i| {
-                        let train = &series[i].values[..series[i].values.len() - o.h];
-                        let pattern = demand::pattern(train);
-                        let extra = global.as_ref().map(|g| g.candidates(&inputs[i], o.h));
-                        let extra_refs: Vec<&dyn Model> = extra
-                            .iter()
-                            .flat_map(|c| c.iter().map(|m| m as &dyn Model))
-                            .collect();
-                        selection_evidence(
-                            candidates.for_pattern(pattern),
-                            &extra_refs,
-                            train,
-                            pattern,
-                            &settings,
-                        )
-                    })
-                    .collect()
-            });
-            prior::SelectionPrior::estimate(&evidence)
-        })
-        .filter(|p| !p.is_empty());
+    let evidence: Vec<_> = sample
+        .iter()
+        .filter_map(|&i| backtested[i].as_ref().ok()?.evidence(o.metric))
+        .collect();
+    let selection_prior =
+        Some(prior::SelectionPrior::estimate(&evidence)).filter(|p| !p.is_empty());
     type Each = (Vec<Vec<f64>>, Vec<f64>);
     let (mut forecasts, each): (Vec<SeriesForecast>, Vec<Each>) = pool.install(|| {
-        series
-            .par_iter()
-            .zip(&inputs)
-            .map(|(s, input)| {
-                let train = &s.values[..s.values.len() - o.h];
+        backtested
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let train = train(i);
                 let pattern = demand::pattern(train);
-                let extra = global.as_ref().map(|g| g.candidates(input, o.h));
-                let extra_refs: Vec<&dyn Model> = extra
-                    .iter()
-                    .flat_map(|c| c.iter().map(|m| m as &dyn Model))
-                    .collect();
-                let fc = forecast_series_with(
-                    candidates.for_pattern(pattern),
-                    &extra_refs,
-                    train,
-                    pattern,
-                    &settings,
-                    selection_prior.as_ref(),
-                );
+                let extra = extras(i);
+                let extra_refs = model_refs(&extra);
+                let fc = match b {
+                    Ok(b) => finish(
+                        b,
+                        candidates.for_pattern(pattern),
+                        &extra_refs,
+                        &settings,
+                        selection_prior.as_ref(),
+                    ),
+                    Err(constant) => *constant,
+                };
                 let (each, secs) = every
                     .iter()
                     .copied()

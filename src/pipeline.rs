@@ -21,7 +21,7 @@ use crate::forecast::global::{
     self, Covariates, EventNames, GlobalModel, GlobalSettings, SeriesInput,
 };
 use crate::forecast::{
-    self, Calibration, Candidates, ForecastSettings, HorizonErrorPools, SelectionPrior,
+    self, Backtested, Calibration, Candidates, ForecastSettings, HorizonErrorPools, SelectionPrior,
     SeriesForecast,
 };
 use crate::ingest::{self, Dataset};
@@ -311,15 +311,19 @@ pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<(PathBuf, us
     let panel = Panel::build(&dataset, config.run.bucket);
     let candidates = candidates(config);
     let global = pool.install(|| fit_global(&dataset, &panel, config));
-    let prior =
-        pool.install(|| selection_prior(&dataset, &panel, config, &candidates, global.as_ref()));
-    let ids: Vec<usize> = (0..panel.series.len())
+    let PriorPass {
+        prior,
+        mut backtested,
+    } = pool.install(|| selection_prior(&dataset, &panel, config, &candidates, global.as_ref()));
+    let work: Vec<(usize, Option<Box<Backtested>>)> = (0..panel.series.len())
         .filter(|&id| shard.owns(&dataset.keys[id]))
+        .map(|id| (id, backtested[id].take()))
         .collect();
-    let pb = progress_bar(ids.len(), options.progress);
+    drop(backtested);
+    let pb = progress_bar(work.len(), options.progress);
     let forecasts: Vec<(usize, SeriesForecast)> = pool.install(|| {
-        ids.par_iter()
-            .map(|&id| {
+        work.into_par_iter()
+            .map(|(id, b)| {
                 let f = fit_series(
                     &dataset,
                     &panel,
@@ -327,6 +331,7 @@ pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<(PathBuf, us
                     &candidates,
                     global.as_ref(),
                     prior.as_ref(),
+                    b,
                     id,
                 );
                 pb.inc(1);
@@ -514,12 +519,21 @@ fn plan_all(
     let annual_values = panel.annual_values(&unit_costs, panel.end);
     let abc = demand::abc_classes(&annual_values, config.policy.abc_thresholds);
     let candidates = candidates(config);
-    let (global, prior) = if given.is_none() {
-        let global = fit_global(data, panel, config);
-        let prior = selection_prior(data, panel, config, &candidates, global.as_ref());
-        (global, prior)
+    let global = if given.is_none() {
+        fit_global(data, panel, config)
     } else {
-        (None, None)
+        None
+    };
+    let PriorPass {
+        prior,
+        mut backtested,
+    } = if given.is_none() {
+        selection_prior(data, panel, config, &candidates, global.as_ref())
+    } else {
+        PriorPass {
+            prior: None,
+            backtested: (0..panel.series.len()).map(|_| None).collect(),
+        }
     };
     let pb = progress_bar(panel.series.len(), progress);
     let mut given: Vec<Option<SeriesForecast>> = match given {
@@ -528,8 +542,9 @@ fn plan_all(
     };
     let plans = given
         .par_iter_mut()
+        .zip(backtested.par_iter_mut())
         .enumerate()
-        .map(|(id, fc)| {
+        .map(|(id, (fc, b))| {
             let fc = fc.take().unwrap_or_else(|| {
                 fit_series(
                     data,
@@ -538,6 +553,7 @@ fn plan_all(
                     &candidates,
                     global.as_ref(),
                     prior.as_ref(),
+                    b.take(),
                     id,
                 )
             });
@@ -880,9 +896,9 @@ pub fn fit_global(data: &Dataset, panel: &Panel, config: &Config) -> Option<Glob
 
 /// Call `f` with series `id`'s candidates (the global model's as extras),
 /// history, pattern and forecast settings.
-fn with_candidates<R>(
+fn with_candidates<'a, R>(
     data: &Dataset,
-    panel: &Panel,
+    panel: &'a Panel,
     config: &Config,
     candidates: &Candidates,
     global: Option<&Global>,
@@ -890,7 +906,7 @@ fn with_candidates<R>(
     f: impl FnOnce(
         &[Box<dyn forecast::Model>],
         &[&dyn forecast::Model],
-        &[f64],
+        &'a [f64],
         Pattern,
         &ForecastSettings,
     ) -> R,
@@ -915,24 +931,30 @@ fn with_candidates<R>(
     }
 }
 
+/// The selection prior and the backtests of its sample.
+pub struct PriorPass<'a> {
+    /// The prior (`None` when off or too few series).
+    pub prior: Option<SelectionPrior>,
+    /// Per series (panel order), its backtest when it was sampled: the main
+    /// pass finishes it instead of backtesting the series again.
+    pub backtested: Vec<Option<Box<Backtested<'a>>>>,
+}
+
 /// The selection prior from the series with the smallest stable hashes
-/// (`forecast.selection_prior_series`; `None` when 0 or too few series): the
-/// same sample in every shard, so shards choose as the single run does.
-pub fn selection_prior(
+/// (`forecast.selection_prior_series`): the same sample in every shard, so
+/// shards choose as the single run does.
+pub fn selection_prior<'a>(
     data: &Dataset,
-    panel: &Panel,
+    panel: &'a Panel,
     config: &Config,
     candidates: &Candidates,
     global: Option<&Global>,
-) -> Option<SelectionPrior> {
+) -> PriorPass<'a> {
     let ids = forecast::prior::sample(
         data.keys.iter().map(shard::series_hash),
         config.forecast.selection_prior_series,
     );
-    if ids.is_empty() {
-        return None;
-    }
-    let evidence: Vec<forecast::Evidence> = ids
+    let sampled: Vec<(usize, Backtested<'a>)> = ids
         .par_iter()
         .filter_map(|&id| {
             with_candidates(
@@ -942,16 +964,30 @@ pub fn selection_prior(
                 candidates,
                 global,
                 id,
-                |m, e, y, p, s| forecast::selection_evidence(m, e, y, p, s),
+                |m, e, y, p, s| forecast::backtest_series(m, e, y, p, s).ok(),
             )
+            .map(|b| (id, b))
         })
         .collect();
-    Some(SelectionPrior::estimate(&evidence)).filter(|p| !p.is_empty())
+    let metric = config.forecast.metric;
+    let evidence: Vec<forecast::Evidence> = sampled
+        .iter()
+        .filter_map(|(_, b)| b.evidence(metric))
+        .collect();
+    let prior = Some(SelectionPrior::estimate(&evidence)).filter(|p| !p.is_empty());
+    let mut backtested: Vec<Option<Box<Backtested<'a>>>> =
+        (0..panel.series.len()).map(|_| None).collect();
+    for (id, b) in sampled {
+        backtested[id] = Some(Box::new(b));
+    }
+    PriorPass { prior, backtested }
 }
 
 /// Forecast series `id`: the only per-series work that does not depend on
 /// the other series (so a sharded run can do it apart; the global model and
 /// the selection prior come from all of them, the same in every shard).
+/// `backtested`: the series' backtest from the prior's sample, if it was in it.
+#[allow(clippy::too_many_arguments)]
 fn fit_series(
     data: &Dataset,
     panel: &Panel,
@@ -959,6 +995,7 @@ fn fit_series(
     candidates: &Candidates,
     global: Option<&Global>,
     prior: Option<&SelectionPrior>,
+    backtested: Option<Box<Backtested<'_>>>,
     id: usize,
 ) -> SeriesForecast {
     with_candidates(
@@ -968,7 +1005,10 @@ fn fit_series(
         candidates,
         global,
         id,
-        |m, e, y, p, s| forecast::forecast_series_with(m, e, y, p, s, prior),
+        |m, e, y, p, s| match backtested {
+            Some(b) => forecast::finish(*b, m, e, s, prior),
+            None => forecast::forecast_series_with(m, e, y, p, s, prior),
+        },
     )
 }
 

@@ -22,12 +22,12 @@ pub use baseline::{HistoricAverage, MovingAverage, Naive, SeasonalNaive, Zero};
 pub use ets::{AutoEts, Holt, HoltWinters, Ses};
 pub use intermittent::{Adida, Croston, CrostonOptimized, CrostonSba, Imapa, Tsb, TsbOptimized};
 pub use prior::{Evidence, SelectionPrior};
-pub use select::selection_evidence;
 pub use select::{
     Backtest, Calibration, Distribution, ForecastSettings, HorizonErrorPools, Metric, PoolSummary,
     Selection, SeriesForecast, backtest, calibration, forecast_series, forecast_series_with,
     pool_horizon_errors, pooled_spread_ratio,
 };
+pub use select::{Backtested, backtest_series, finish};
 pub use theta::Theta;
 
 use crate::demand::Pattern;

@@ -514,19 +514,43 @@ fn choose(backtests: &[Backtest], s: &ForecastSettings) -> Option<usize> {
     }
 }
 
-/// The backtest evidence of one series for a [`SelectionPrior`] (`None` when
-/// the series has fewer than two backtested candidates).
-pub fn selection_evidence(
+/// One series backtested, not yet chosen: what [`forecast_series_with`] does
+/// before the choice, kept so that a series of the prior's sample is not
+/// backtested twice.
+pub struct Backtested<'a> {
+    prepared: Prepared<'a>,
+    evaluation: Evaluation,
+}
+
+impl Backtested<'_> {
+    /// The evidence for a [`SelectionPrior`] (`None` with fewer than two
+    /// backtested candidates).
+    pub fn evidence(&self, metric: Metric) -> Option<Evidence> {
+        Evidence::new(
+            &self.evaluation,
+            &self.prepared.y,
+            self.prepared.intermittent,
+            metric,
+        )
+    }
+}
+
+/// Backtest one series' candidates (see [`forecast_series_with`]); `Err` is
+/// the finished forecast of an item without (recent) demand.
+pub fn backtest_series<'a>(
     models: &[Box<dyn Model>],
     extra: &[&dyn Model],
-    y: &[f64],
+    y: &'a [f64],
     pattern: Pattern,
     s: &ForecastSettings,
-) -> Option<Evidence> {
+) -> Result<Backtested<'a>, Box<SeriesForecast>> {
     let models = lineup(models, extra);
-    let p = prepare(y, pattern, s).ok()?;
-    let e = evaluate(&models, &p.y, s);
-    Evidence::new(&e, &p.y, p.intermittent, s.metric)
+    let prepared = prepare(y, pattern, s)?;
+    let evaluation = evaluate(&models, &prepared.y, s);
+    Ok(Backtested {
+        prepared,
+        evaluation,
+    })
 }
 
 /// [`forecast_series`] with `extra` candidates (the global model's, which
@@ -542,28 +566,44 @@ pub fn forecast_series_with(
     s: &ForecastSettings,
     prior: Option<&SelectionPrior>,
 ) -> SeriesForecast {
+    match backtest_series(models, extra, y, pattern, s) {
+        Ok(b) => finish(b, models, extra, s, prior),
+        Err(constant) => *constant,
+    }
+}
+
+/// Choose among the backtested candidates of `b` (with the `models` and
+/// `extra` it was backtested with) and refit the choice on the whole history.
+pub fn finish(
+    b: Backtested<'_>,
+    models: &[Box<dyn Model>],
+    extra: &[&dyn Model],
+    s: &ForecastSettings,
+    prior: Option<&SelectionPrior>,
+) -> SeriesForecast {
     let models = lineup(models, extra);
-    let Prepared {
-        y,
-        raw,
-        outliers,
-        intermittent,
-    } = match prepare(y, pattern, s) {
-        Ok(p) => p,
-        Err(constant) => return *constant,
-    };
+    let Backtested {
+        prepared:
+            Prepared {
+                y,
+                raw,
+                outliers,
+                intermittent,
+            },
+        evaluation:
+            Evaluation {
+                backtests,
+                runs,
+                combination_run,
+                origins,
+                ..
+            },
+    } = b;
     let distribution = if intermittent {
         Distribution::NegativeBinomial
     } else {
         Distribution::Normal
     };
-    let Evaluation {
-        backtests,
-        runs,
-        combination_run,
-        origins,
-        ..
-    } = evaluate(&models, &y, s);
     let chosen = prior
         .and_then(|p| p.choose(&backtests, intermittent, s))
         .or_else(|| choose(&backtests, s));
