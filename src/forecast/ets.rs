@@ -865,15 +865,43 @@ const SHARED_FITS: usize = 16;
 type SharedFit = (EtsSpec, u64, u64, Vec<f64>, Option<(EtsFit, Vec<f64>)>);
 
 thread_local! {
-    static SHARED: RefCell<VecDeque<SharedFit>> = const { RefCell::new(VecDeque::new()) };
+    /// The fits shared inside [`sharing_fits`] (`None` outside it).
+    static SHARED: RefCell<Option<VecDeque<SharedFit>>> = const { RefCell::new(None) };
 }
 
-/// [`fit_scaled`] without a warm start, reusing a fit of the same
-/// non-seasonal additive-error specification to the same history on this
-/// thread. [`AutoEts`], [`Ses`] and [`Holt`] all fit ETS(A,N,N) and
-/// ETS(A,Ad,N) to the same histories in one series' backtest; the later ones
-/// take the first's result. The fit is a pure function of its inputs, so a
-/// reused fit is exactly the one a new fit would give, on any thread.
+/// Ends a [`sharing_fits`] scope, also when unwinding.
+struct SharingScope {
+    outermost: bool,
+}
+
+impl Drop for SharingScope {
+    fn drop(&mut self) {
+        if self.outermost {
+            SHARED.with_borrow_mut(|c| *c = None);
+        }
+    }
+}
+
+/// Run `f` with ETS fits shared between candidates on this thread:
+/// [`AutoEts`], [`Ses`] and [`Holt`] all fit ETS(A,N,N) and ETS(A,Ad,N) to
+/// the same histories in one series' backtest, and inside `f` the later ones
+/// take the first's result. A fit is a pure function of its inputs, so a
+/// shared fit is exactly the one a new fit would give. Outside such a scope
+/// every fit is its own (what a model's own cost is measured on).
+pub fn sharing_fits<R>(f: impl FnOnce() -> R) -> R {
+    let outermost = SHARED.with_borrow_mut(|c| {
+        let outermost = c.is_none();
+        if outermost {
+            *c = Some(VecDeque::new());
+        }
+        outermost
+    });
+    let _scope = SharingScope { outermost };
+    f()
+}
+
+/// [`fit_scaled`] without a warm start, shared inside [`sharing_fits`] when
+/// the specification is non-seasonal with additive errors.
 fn fit_shared(
     ys: &[f64],
     m: usize,
@@ -886,22 +914,29 @@ fn fit_shared(
     }
     let key = (spec, scale.to_bits(), last.to_bits());
     let hit = SHARED.with_borrow(|cache| {
-        cache
-            .iter()
-            .find(|e| (e.0, e.1, e.2) == key && e.3 == ys)
-            .map(|e| e.4.clone())
+        cache.as_ref().map(|cache| {
+            cache
+                .iter()
+                .find(|e| (e.0, e.1, e.2) == key && e.3 == ys)
+                .map(|e| e.4.clone())
+        })
     });
-    if let Some(fit) = hit {
-        return fit;
-    }
-    let fit = fit_scaled(ys, m, spec, scale, last, None);
-    SHARED.with_borrow_mut(|cache| {
-        if cache.len() == SHARED_FITS {
-            cache.pop_front();
+    match hit {
+        None => fit_scaled(ys, m, spec, scale, last, None),
+        Some(Some(fit)) => fit,
+        Some(None) => {
+            let fit = fit_scaled(ys, m, spec, scale, last, None);
+            SHARED.with_borrow_mut(|cache| {
+                if let Some(cache) = cache {
+                    if cache.len() == SHARED_FITS {
+                        cache.pop_front();
+                    }
+                    cache.push_back((spec, key.1, key.2, ys.to_vec(), fit.clone()));
+                }
+            });
+            fit
         }
-        cache.push_back((spec, key.1, key.2, ys.to_vec(), fit.clone()));
-    });
-    fit
+    }
 }
 
 /// Fits `spec` to the scaled series `ys` (max |ys| = 1) and unscales the result.
@@ -1665,7 +1700,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_shared_fit_is_the_fit_a_fresh_thread_makes() {
+    fn a_shared_fit_is_the_fit_a_new_fit_gives() {
         let y: Vec<f64> = (0..40)
             .map(|t| 10.0 + (t as f64 * 0.7).sin() * 3.0 + t as f64 * 0.1)
             .collect();
@@ -1675,18 +1710,20 @@ mod tests {
                 Holt::new(true).fit(y).expect("fits").predict(5),
             )
         };
-        // AutoEts fits ETS(A,N,N) and ETS(A,Ad,N) first; Ses and Holt reuse them.
-        let _ = AutoEts::new(1).fit_auto(&y);
         let ann = EtsSpec::new(ErrorType::Additive, TrendType::None, SeasonType::None);
-        assert!(SHARED.with_borrow(|c| c.iter().any(|e| e.0 == ann)));
-        let shared = forecasts(&y);
-        let fresh = std::thread::spawn(move || {
-            assert!(SHARED.with_borrow(|c| c.is_empty()));
+        let kept = |spec| {
+            SHARED.with_borrow(|c| c.as_ref().is_some_and(|c| c.iter().any(|e| e.0 == spec)))
+        };
+        // AutoEts fits ETS(A,N,N) and ETS(A,Ad,N) first; Ses and Holt reuse them.
+        let shared = sharing_fits(|| {
+            let _ = AutoEts::new(1).fit_auto(&y);
+            assert!(kept(ann));
             forecasts(&y)
-        })
-        .join()
-        .expect("thread");
-        assert_eq!(shared, fresh);
+        });
+        // Outside the scope nothing is kept.
+        assert!(SHARED.with_borrow(|c| c.is_none()));
+        assert_eq!(shared, forecasts(&y));
+        assert!(!kept(ann));
     }
 
     fn check(f: &[f64]) {

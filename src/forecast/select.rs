@@ -546,7 +546,7 @@ pub fn backtest_series<'a>(
 ) -> Result<Backtested<'a>, Box<SeriesForecast>> {
     let models = lineup(models, extra);
     let prepared = prepare(y, pattern, s)?;
-    let evaluation = evaluate(&models, &prepared.y, s);
+    let evaluation = super::ets::sharing_fits(|| evaluate(&models, &prepared.y, s));
     Ok(Backtested {
         prepared,
         evaluation,
@@ -575,6 +575,16 @@ pub fn forecast_series_with(
 /// Choose among the backtested candidates of `b` (with the `models` and
 /// `extra` it was backtested with) and refit the choice on the whole history.
 pub fn finish(
+    b: Backtested<'_>,
+    models: &[Box<dyn Model>],
+    extra: &[&dyn Model],
+    s: &ForecastSettings,
+    prior: Option<&SelectionPrior>,
+) -> SeriesForecast {
+    super::ets::sharing_fits(|| choose_and_refit(b, models, extra, s, prior))
+}
+
+fn choose_and_refit(
     b: Backtested<'_>,
     models: &[Box<dyn Model>],
     extra: &[&dyn Model],
