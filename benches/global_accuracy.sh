@@ -51,7 +51,8 @@ for name in $datasets; do
       echo "$name global=$mode prior=$prior: selection MASE/RMSSE $sel; $line"
     done
     if [ "$mode" = true ]; then
-      grep -E '^global_' "$out/$run.txt" | awk -v n="$name" '{print n ": " $1 " alone " $4 " / " $5 " (bias " $6 " %)"}'
+      grep -E '^global_' "$out/$run.txt" | awk -v n="$name" '{print n ": " $1 " alone " $4 " / " $5 " (bias " $6 " %)"}' \
+        || echo "$name: global model not fitted (fewer series than it needs)"
     fi
   done
 done

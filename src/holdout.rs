@@ -252,22 +252,26 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
             }
         })
         .collect();
-    let global = o.global.as_ref().filter(|g| g.enabled).map(|g| {
-        let settings = GlobalSettings {
-            season_length: o.season_length,
-            training_rows: g.training_rows,
-            penalty: g.penalty,
-            l1_ratio: g.l1_ratio,
-            fits: g.fits,
-            max_events: g.max_events,
-        };
-        let step = if g.fits > 1 {
-            (o.origins * o.h).div_ceil(g.fits - 1)
-        } else {
-            1
-        };
-        pool.install(|| GlobalModel::fit(&inputs, bucket, end, step, &settings, n_events))
-    });
+    let global = o
+        .global
+        .as_ref()
+        .filter(|g| g.enabled && series.len() >= global::MIN_SERIES)
+        .map(|g| {
+            let settings = GlobalSettings {
+                season_length: o.season_length,
+                training_rows: g.training_rows,
+                penalty: g.penalty,
+                l1_ratio: g.l1_ratio,
+                fits: g.fits,
+                max_events: g.max_events,
+            };
+            let step = if g.fits > 1 {
+                (o.origins * o.h).div_ceil(g.fits - 1)
+            } else {
+                1
+            };
+            pool.install(|| GlobalModel::fit(&inputs, bucket, end, step, &settings, n_events))
+        });
     if global.is_some() {
         models.extend([GLOBAL_POISSON, GLOBAL_LINEAR]);
     }

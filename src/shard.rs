@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::forecast::select::{COMBINATION, ZERO};
+use crate::forecast::select::{COMBINATION, NEW_ITEM_BLEND, ZERO};
 use crate::forecast::{Backtest, Candidates, Distribution, SeriesForecast};
 use crate::ingest::{Dataset, SeriesKey};
 
@@ -318,6 +318,7 @@ pub fn read_parts(
     }
     for name in [
         COMBINATION,
+        NEW_ITEM_BLEND,
         ZERO,
         crate::forecast::global::GLOBAL_LINEAR,
         crate::forecast::global::GLOBAL_POISSON,

@@ -46,14 +46,15 @@ fn run_json(path: &Path) -> serde_json::Value {
 fn four_merged_shards_equal_the_single_run() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    sample_data(&data, 6);
+    sample_data(&data, 15);
     // Both write under the same `out` (run.json records it): the single run's
     // report is moved aside before the shards run.
     let out = dir.path().join("reports");
     let single = dir.path().join("single");
     // With the global model on: every shard fits it on all series alike.
     let global = dir.path().join("g.toml");
-    std::fs::write(&global, "[forecast.global]\nenabled = true\n").unwrap();
+    // 30 series: the fewest the global model is fitted on.
+    std::fs::write(&global, "[forecast.global]\nenabled = true\nfits = 2\n").unwrap();
     let base = |out: &Path| -> Vec<std::ffi::OsString> {
         vec![
             "--quiet".into(),
@@ -107,7 +108,7 @@ fn four_merged_shards_equal_the_single_run() {
             std::fs::read_to_string(parts.join(format!("part-{k:05}-of-00004.jsonl"))).unwrap();
         sizes.push(text.lines().count() - 1);
     }
-    assert_eq!(sizes.iter().sum::<usize>(), 12, "{sizes:?}");
+    assert_eq!(sizes.iter().sum::<usize>(), 30, "{sizes:?}");
     assert!(
         sizes.iter().all(|&n| n > 0),
         "a shard got no series: {sizes:?}"

@@ -53,6 +53,9 @@ use crate::ingest::{Event, SeriesKey};
 pub const GLOBAL_LINEAR: &str = "global_linear";
 /// Name of the Poisson global model.
 pub const GLOBAL_POISSON: &str = "global_poisson";
+/// Fewest series the global model is fitted on: below it there is no panel to
+/// learn across (and the selection prior, too, needs as many), so it stays off.
+pub const MIN_SERIES: usize = super::prior::MIN_PRIOR_SERIES;
 
 /// Features besides the event indicators.
 const BASE_FEATURES: usize = 16;
@@ -884,9 +887,9 @@ fn fit_cutoff(
 pub struct GlobalCandidate<'a> {
     model: &'a GlobalModel,
     calendar_shift: i64,
-    /// Bucket of the trimmed history's first value (the first demand).
+    /// Bucket of the series' first demand.
     start: i64,
-    /// Bucket of the covariates' first value.
+    /// Bucket of the series' (and its covariates') first value.
     covariate_start: i64,
     covariates: &'a Covariates,
     /// Buckets forecast at each fit (at least any `h` asked of it).
@@ -915,9 +918,24 @@ impl Model for GlobalCandidate<'_> {
     }
 
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
+        // The model learnt from every history with its leading zeros (they
+        // tell a launch from an established item). The selection hands it the
+        // history from the first demand on: put the zeros back. A history
+        // that still starts with them (a zero where the first demand is)
+        // starts at the series' first bucket.
+        let lead = usize::try_from(self.start - self.covariate_start).unwrap_or(0);
+        let padded: Vec<f64>;
+        let history = if lead > 0 && history.first().is_some_and(|&v| v != 0.0) {
+            padded = std::iter::repeat_n(0.0, lead)
+                .chain(history.iter().copied())
+                .collect();
+            &padded[..]
+        } else {
+            history
+        };
         let f = self.model.forecast(
             history,
-            self.start,
+            self.covariate_start,
             self.covariates,
             self.covariate_start,
             self.calendar_shift,

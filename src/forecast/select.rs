@@ -107,6 +107,9 @@ pub enum Distribution {
 
 /// Name of the median of the three lead candidates.
 pub const COMBINATION: &str = "median_combination";
+/// Name of the mean of the local choice and the global model for a new item
+/// (members: the local choice, the global model).
+pub const NEW_ITEM_BLEND: &str = "new_item_blend";
 /// Name of the all-zero forecast of items without (recent) demand.
 pub const ZERO: &str = "zero";
 
@@ -649,6 +652,24 @@ fn choose_and_refit(
             let (name, mean) = fitted.unwrap_or((ZERO, vec![0.0; s.horizon]));
             (name, Vec::new(), mean, sd.max(avg.sqrt()))
         }
+    };
+    // A new item — less history since its first demand than one full backtest
+    // horizon over the shortest training window — is judged on too short a
+    // backtest: its forecast is the mean of the local choice and the first
+    // extra candidate (the global model, which learnt from every series'
+    // history, launches included) when there is one.
+    let new_item = y.len() < s.backtest_horizon + MIN_TRAIN;
+    let global = extra
+        .first()
+        .filter(|_| new_item)
+        .and_then(|m| refit(*m).map(|f| (m.name(), f)));
+    let (model, members, mean) = match global {
+        Some((name, g)) => (
+            NEW_ITEM_BLEND,
+            vec![model, name],
+            mean.iter().zip(&g).map(|(a, b)| 0.5 * (a + b)).collect(),
+        ),
+        None => (model, members, mean),
     };
     // Errors of the latest origin, standardised by the spread of the others:
     // pooled over series they show how wide the intervals must be (calibrate).
