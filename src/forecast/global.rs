@@ -1062,6 +1062,28 @@ mod tests {
     }
 
     #[test]
+    fn a_history_from_the_first_demand_is_put_back_on_its_leading_zeros() {
+        let (mut demand, covs) = panel(40, 60);
+        // Series 0 launches at bucket 20: zeros before.
+        demand[0][..20].fill(0.0);
+        let inputs = inputs(&demand, &covs);
+        let model = GlobalModel::fit(&inputs, Bucket::Week, 160, 4, &settings(), 0);
+        let [poisson, linear] = model.candidates(&inputs[0], 8);
+        for c in [&poisson as &dyn Model, &linear] {
+            // The selection hands over the history from the first demand on;
+            // the hold-out's per-model column the whole of it: the same forecast,
+            // at the same origin, with the zeros the model was trained with.
+            let trimmed = c.fit(&demand[0][20..]).unwrap().predict(8);
+            let whole = c.fit(&demand[0]).unwrap().predict(8);
+            assert_eq!(trimmed, whole, "{}", c.name());
+            // A backtest origin (a cut-off 4 buckets earlier).
+            let trimmed = c.fit(&demand[0][20..56]).unwrap().predict(8);
+            let whole = c.fit(&demand[0][..56]).unwrap().predict(8);
+            assert_eq!(trimmed, whole, "{}", c.name());
+        }
+    }
+
+    #[test]
     fn learns_the_promotion_lift_across_series_and_forecasts_it() {
         let (demand, covs) = panel(40, 60);
         let inputs = inputs(&demand, &covs);

@@ -1043,6 +1043,30 @@ mod tests {
     }
 
     #[test]
+    fn a_new_item_is_the_mean_of_its_local_choice_and_the_global_model() {
+        let models: Vec<Box<dyn Model>> = vec![Box::new(Fixed("a", 6.0))];
+        let global = Fixed("g", 2.0);
+        let mut s = settings(3, 4);
+        s.selection = Selection::Best;
+        // Leading zeros, then 7 buckets of demand: fewer than 4 + MIN_TRAIN.
+        let launch = [0.0, 0.0, 5.0, 7.0, 6.0, 6.0, 5.0, 6.0, 7.0];
+        let fc = forecast_series_with(&models, &[&global], &launch, Pattern::Smooth, &s, None);
+        assert_eq!(fc.model, NEW_ITEM_BLEND);
+        assert_eq!(fc.members.len(), 2);
+        assert_eq!(fc.members[1], "g");
+        assert_eq!(fc.mean, vec![4.0; 3]);
+        assert_eq!(fc.label(), format!("{NEW_ITEM_BLEND}({}+g)", fc.members[0]));
+        // Without the global model the local choice stands.
+        let local = forecast_series_with(&models, &[], &launch, Pattern::Smooth, &s, None);
+        assert_eq!(local.mean, vec![6.0; 3]);
+        // An established item is chosen on its backtest as before.
+        let y: Vec<f64> = (0..24).map(|i| 6.0 + (i % 2) as f64).collect();
+        let fc = forecast_series_with(&models, &[&global], &y, Pattern::Smooth, &s, None);
+        assert_ne!(fc.model, NEW_ITEM_BLEND);
+        assert_eq!(fc.model, "a");
+    }
+
+    #[test]
     fn a_single_model_must_beat_the_combination_clearly() {
         // Actuals …8, 12 at each origin. Lead three a (7), b (13), c (10.5):
         // their median is 10.5, MAE 2, the same as c alone: the combination stays.
