@@ -837,8 +837,9 @@ pub struct Global {
 }
 
 /// Fit the global model on every series of the panel (`None` when the config
-/// switches it off, or with fewer than [`global::MIN_SERIES`] series). Its cut-offs step back far enough to serve the earliest
-/// backtest origin of any series.
+/// switches it off, or with fewer than [`global::MIN_SERIES`] series). Its
+/// cut-offs step back far enough to serve the earliest backtest origin of any
+/// series.
 pub fn fit_global(data: &Dataset, panel: &Panel, config: &Config) -> Option<Global> {
     let g = &config.forecast.global;
     if !g.enabled || panel.series.len() < global::MIN_SERIES {
