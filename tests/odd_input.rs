@@ -288,6 +288,29 @@ fn a_po_received_before_it_was_ordered_is_set_aside() {
     assert!(rejected[0]["record"].starts_with("P1,A,DC1,10,"));
 }
 
+#[test]
+fn blank_lines_are_skipped_and_rows_set_aside_keep_their_text() {
+    let f = Fixture::new();
+    let mut lines: Vec<String> = two_skus().lines().map(str::to_string).collect();
+    lines.insert(10, String::new());
+    let mut s = lines.join("\n");
+    s.push_str("\n\n");
+    f.write("sales.csv", s);
+    // Polars parses `on_hand` of this plain file; the record set aside is
+    // still quoted as written.
+    f.write(
+        "inventory.csv",
+        "sku,location,on_hand\nA,DC1,3\n\nZ,DC1,003.50\n",
+    );
+    let dir = survives(&f, &[]);
+    assert_eq!(read_csv(&dir.join("plan.csv")).len(), 2);
+    assert_eq!(plan_row(&dir, "A")["on_hand"], "3");
+    let rejected = read_csv(&dir.join("rejected_rows.csv"));
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!(rejected[0]["reason"], "inventory_without_history");
+    assert_eq!(rejected[0]["record"], "Z,DC1,003.50");
+}
+
 /// Sales with bad rows at lines 5 (qty), 9 (date) and 12 (empty sku) among 60 data rows.
 fn dirty_sales() -> String {
     let mut lines: Vec<String> = two_skus().lines().map(str::to_string).collect();

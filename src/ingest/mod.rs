@@ -207,6 +207,34 @@ fn logical_columns(name: &str) -> &'static [&'static str] {
         .expect("known file")
 }
 
+/// The columns of each file read only as numbers, which Polars may parse
+/// (see [`Table::read`]).
+const NUMERIC_COLUMNS: &[(&str, &[&str])] = &[
+    ("sales", &["qty", "price", "promo"]),
+    ("backorders", &["qty"]),
+    (
+        "inventory",
+        &["on_hand", "on_order", "backordered", "allocated"],
+    ),
+    (
+        "items",
+        &[
+            "unit_cost",
+            "lead_time_days",
+            "lead_time_sd_days",
+            "moq",
+            "pack_size",
+            "service_level",
+            "review_period_days",
+            "order_cost",
+            "holding_rate",
+            "min_qty",
+            "max_qty",
+        ],
+    ),
+    ("purchase_orders", &["qty", "received_qty"]),
+];
+
 fn open(
     dir: &Path,
     name: &'static str,
@@ -216,9 +244,19 @@ fn open(
     let Some((path, format)) = table::find(dir, name)? else {
         return Ok(None);
     };
-    Table::read(name, &path, format, logical_columns(name), required, |c| {
-        config.column_name(name, c).to_string()
-    })
+    let numeric = NUMERIC_COLUMNS
+        .iter()
+        .find(|(f, _)| *f == name)
+        .map_or(&[][..], |(_, c)| *c);
+    Table::read(
+        name,
+        &path,
+        format,
+        logical_columns(name),
+        required,
+        numeric,
+        |c| config.column_name(name, c).to_string(),
+    )
     .map(Some)
 }
 
@@ -259,15 +297,26 @@ fn collect_rejected(
             rows.len()
         ),
     );
-    for (row, column, message) in rows {
+    let records = t.record_texts(&rows.iter().map(|r| r.0).collect::<Vec<_>>())?;
+    for ((row, column, message), record) in rows.into_iter().zip(records) {
         rejected.push(RejectedRow {
             file: t.display.clone(),
             line: t.line(row),
             column: column.unwrap_or_default(),
             reason: "bad_value",
             message,
-            record: t.record_text(row),
+            record,
         });
+    }
+    Ok(())
+}
+
+/// Fill in the records of the rows of `t` set aside into `rejected` (pushed
+/// with an empty record), `rows[k]` the data row of `rejected[k]`: one read
+/// for all of them (see [`Table::record_texts`]).
+fn fill_records(t: &Table, rejected: &mut [RejectedRow], rows: &[usize]) -> Result<()> {
+    for (r, record) in rejected.iter_mut().zip(t.record_texts(rows)?) {
+        r.record = record;
     }
     Ok(())
 }
@@ -435,6 +484,7 @@ pub fn read_long(path: &Path, id: &str, date: &str, value: &str) -> Result<Vec<L
         format,
         &["sku", "date", "qty"],
         &["sku", "date", "qty"],
+        &["qty"],
         |c| match c {
             "sku" => names[0].clone(),
             "date" => names[1].clone(),
@@ -492,6 +542,54 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
             "input folder not found (give another with --data)",
         ));
     }
+    // The other files are read on a second thread while the sales are
+    // processed (whose serial steps leave a core free); their errors still
+    // come in the order of the files, each where it is used.
+    std::thread::scope(|scope| {
+        let others = scope.spawn(|| OtherFiles::open(dir, config));
+        load_files(dir, config, as_of, || {
+            others
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    })
+}
+
+/// The files after the sales, opened (checked, hashed, parsed) on a thread
+/// of their own; each result is used where the file was opened before.
+struct OtherFiles {
+    backorders: Result<Option<Table>>,
+    inventory: Result<Option<Table>>,
+    items: Result<Option<Table>>,
+    purchase_orders: Result<Option<Table>>,
+    events: Result<Option<Table>>,
+}
+
+impl OtherFiles {
+    fn open(dir: &Path, config: &Config) -> OtherFiles {
+        OtherFiles {
+            backorders: open_history(dir, "backorders", &["sku", "date", "qty"], config),
+            inventory: open(dir, "inventory", &["sku", "on_hand"], config),
+            items: open(dir, "items", &["sku"], config),
+            purchase_orders: open(
+                dir,
+                "purchase_orders",
+                &["sku", "qty", "order_date", "due_date"],
+                config,
+            ),
+            events: open_history(dir, "events", &["date", "name"], config),
+        }
+    }
+}
+
+/// [`load`] once the folder is known to exist; `others` waits for the other
+/// files.
+fn load_files(
+    dir: &Path,
+    config: &Config,
+    as_of: Option<NaiveDate>,
+    others: impl FnOnce() -> OtherFiles,
+) -> Result<Dataset> {
     let mut warnings = Warnings::default();
     let mut rejected = Vec::new();
     let mut files = Vec::new();
@@ -631,7 +729,8 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
     );
 
     // --- backorders ------------------------------------------------------------
-    if let Some(bo) = open_history(dir, "backorders", &["sku", "date", "qty"], config)? {
+    let others = others();
+    if let Some(bo) = others.backorders? {
         record(&bo);
         let sku_strings = bo.strings("sku")?;
         let skus = bo.required_strs("sku", sku_strings.as_ref())?;
@@ -684,7 +783,7 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
 
     // --- inventory ---------------------------------------------------------------
     let mut inventory: Vec<Option<InventoryRecord>> = vec![None; n];
-    if let Some(inv) = open(dir, "inventory", &["sku", "on_hand"], config)? {
+    if let Some(inv) = others.inventory? {
         record(&inv);
         let sku_strings = inv.strings("sku")?;
         let skus = inv.required_strs("sku", sku_strings.as_ref())?;
@@ -695,6 +794,7 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
         let backordered = inv.optional_numbers("backordered", Some(0.0))?;
         let allocated = inv.optional_numbers("allocated", Some(0.0))?;
         let get = |v: &Option<Vec<Option<f64>>>, row: usize| v.as_ref().and_then(|v| v[row]);
+        let (start, mut rejected_rows) = (rejected.len(), Vec::new());
         for (row, (sku, loc)) in skus.into_iter().zip(locs).enumerate() {
             let key = SeriesKey {
                 sku: sku.to_string(),
@@ -708,8 +808,9 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
                     column: String::new(),
                     reason: "inventory_without_history",
                     message: message.into(),
-                    record: inv.record_text(row),
+                    record: String::new(),
                 });
+                rejected_rows.push(row);
                 warnings.push(Warning {
                     kind: "inventory_without_history",
                     file: inv.display.clone(),
@@ -748,11 +849,12 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
                 slot => *slot = Some(rec),
             }
         }
+        fill_records(&inv, &mut rejected[start..], &rejected_rows)?;
     }
 
     // --- items -------------------------------------------------------------------
     let mut items: Vec<Option<Item>> = vec![None; n];
-    if let Some(it) = open(dir, "items", &["sku"], config)? {
+    if let Some(it) = others.items? {
         record(&it);
         let skus = it.required_text("sku")?;
         let locs = it.text("location")?;
@@ -809,6 +911,7 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
         let num = |v: &Option<Vec<Option<f64>>>, row: usize| v.as_ref().and_then(|v| v[row]);
         let mut by_sku: BTreeMap<String, (Item, usize)> = BTreeMap::new();
         let mut by_key: BTreeMap<SeriesKey, (Item, usize)> = BTreeMap::new();
+        let (start, mut rejected_rows) = (rejected.len(), Vec::new());
         for (row, sku) in skus.into_iter().enumerate() {
             let item = Item {
                 description: txt(&description, row),
@@ -853,8 +956,9 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
                     column: String::new(),
                     reason: "duplicate_item",
                     message: format!("superseded by line {line}, a later row for the same key"),
-                    record: it.record_text(earlier),
+                    record: String::new(),
                 });
+                rejected_rows.push(earlier);
                 warnings.push(Warning {
                     kind: "duplicate_item",
                     file: it.display.clone(),
@@ -865,6 +969,7 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
                 });
             }
         }
+        fill_records(&it, &mut rejected[start..], &rejected_rows)?;
         for (id, key) in keys.iter().enumerate() {
             items[id] = by_key
                 .get(key)
@@ -888,12 +993,7 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
 
     // --- purchase orders ---------------------------------------------------------------
     let mut purchase_orders: Vec<Vec<PurchaseOrder>> = vec![Vec::new(); n];
-    if let Some(po) = open(
-        dir,
-        "purchase_orders",
-        &["sku", "qty", "order_date", "due_date"],
-        config,
-    )? {
+    if let Some(po) = others.purchase_orders? {
         record(&po);
         let sku_strings = po.strings("sku")?;
         let skus = po.required_strs("sku", sku_strings.as_ref())?;
@@ -909,6 +1009,7 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
         let supplier_strings = po.strings("supplier")?;
         let supplier = supplier_strings.as_ref().map(cells);
         let mut cache = KeyCache::new();
+        let (start, mut rejected_rows) = (rejected.len(), Vec::new());
         for (row, (sku, loc)) in skus.into_iter().zip(locs).enumerate() {
             let found = cache.get(sku, loc, |key| ids.get(&key).copied());
             let key = || SeriesKey {
@@ -933,8 +1034,9 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
                     column: String::new(),
                     reason,
                     message: message.into(),
-                    record: po.record_text(row),
-                })
+                    record: String::new(),
+                });
+                rejected_rows.push(row);
             };
             let Some(id) = found else {
                 let message = "purchase-order line for a SKU-location with no sales or backorders; not planned";
@@ -968,11 +1070,12 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
                 received_qty: received_qty.as_ref().and_then(|v| v[row]),
             });
         }
+        fill_records(&po, &mut rejected[start..], &rejected_rows)?;
     }
 
     // --- events --------------------------------------------------------------------------
     let mut events = Vec::new();
-    if let Some(ev) = open_history(dir, "events", &["date", "name"], config)? {
+    if let Some(ev) = others.events? {
         record(&ev);
         let days = ev.required_dates("date")?;
         let names = ev.required_text("name")?;

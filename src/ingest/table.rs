@@ -7,6 +7,9 @@
 //! record by record with the `csv` crate. Polars then reads them with every
 //! column as text, so that each value is validated here with a message a
 //! planner can act on; the values are read in place, not copied per cell.
+//! A file the quick scan passed has its number columns parsed by Polars
+//! instead (in parallel, no text kept); when any of those cells is not a
+//! plain number, the file is read again as text and the cell named as above.
 //! Parquet files are read by Polars with their own types. The SHA-256 of a
 //! file is computed on a second thread during the check.
 
@@ -14,6 +17,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use polars::prelude::*;
 
@@ -56,6 +60,12 @@ pub struct Table {
     quarantine: bool,
     /// Rows set aside: data row → (column in the file, what was wrong); the first problem per row.
     rejected: RefCell<BTreeMap<usize, (Option<String>, String)>>,
+    /// The file read, for [`Table::record_texts`] of a table with `parsed`
+    /// columns.
+    path: PathBuf,
+    /// Columns (names in the file) that Polars parsed as numbers: their text
+    /// is not kept, so a record is read again from the file.
+    parsed: Vec<String>,
 }
 
 /// Find `<dir>/<name>.csv` or `<dir>/<name>.parquet`.
@@ -89,13 +99,16 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 impl Table {
     /// Read a file and map the logical columns (`logical`, with the config mapping
-    /// `mapping`); fail when a `required` column is missing.
+    /// `mapping`); fail when a `required` column is missing. The `numeric`
+    /// columns are only ever read with [`Table::numbers`] and its kin, so
+    /// Polars may parse them (see the module documentation).
     pub fn read(
         name: &'static str,
         path: &Path,
         format: Format,
         logical: &[&'static str],
         required: &[&'static str],
+        numeric: &[&'static str],
         mapping: impl Fn(&'static str) -> String,
     ) -> Result<Table> {
         let display = path.display().to_string();
@@ -117,9 +130,23 @@ impl Table {
             };
             (hash.join().expect("hashing does not panic"), checked)
         });
-        let (mut df, lines) = match checked? {
-            Some(checked) => read_csv(&display, bytes, checked)?,
-            None => (read_parquet(&display, bytes)?, None),
+        let (mut df, lines, parsed) = match checked? {
+            Some(checked) => {
+                // A column that some other logical column reads as text (a
+                // mapping that names it twice) stays text.
+                let text: Vec<String> = logical
+                    .iter()
+                    .filter(|c| !numeric.contains(c))
+                    .map(|&c| mapping(c))
+                    .collect();
+                let numeric: Vec<String> = numeric
+                    .iter()
+                    .map(|&c| mapping(c))
+                    .filter(|c| !text.contains(c))
+                    .collect();
+                read_csv(&display, bytes, checked, &numeric)?
+            }
+            None => (read_parquet(&display, bytes)?, None, Vec::new()),
         };
         // Normalise header names (BOM, spaces).
         let names: Vec<String> = df
@@ -164,6 +191,8 @@ impl Table {
             columns,
             quarantine: false,
             rejected: RefCell::new(BTreeMap::new()),
+            path: path.to_path_buf(),
+            parsed,
         })
     }
 
@@ -223,8 +252,50 @@ impl Table {
         }
     }
 
-    /// The values of data row `row`, every column of the file, as one CSV record.
-    pub fn record_text(&self, row: usize) -> String {
+    /// The values of data rows `rows`, every column of the file, each as one
+    /// CSV record, in the order asked. A table whose number columns Polars
+    /// parsed reads the records again from the file, once for all `rows`
+    /// (failing when the file changed since).
+    pub fn record_texts(&self, rows: &[usize]) -> Result<Vec<String>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.parsed.is_empty() {
+            return Ok(rows.iter().map(|&row| self.record_text(row)).collect());
+        }
+        let bytes =
+            std::fs::read(&self.path).map_err(|e| Error::io("cannot read", &self.path, e))?;
+        if sha256_hex(&bytes) != self.sha256 {
+            return Err(Error::file(
+                self.display.clone(),
+                "the file changed while replenish was reading it; run again",
+            ));
+        }
+        // A file whose columns Polars parsed passed the quick scan: each
+        // non-empty line after the header is one record.
+        let mut wanted: Vec<(usize, usize)> =
+            rows.iter().enumerate().map(|(i, &r)| (r, i)).collect();
+        wanted.sort_unstable();
+        let mut out = vec![String::new(); rows.len()];
+        let mut next = wanted.iter().peekable();
+        let records = bytes
+            .split(|&b| b == b'\n')
+            .skip(1)
+            .filter(|line| !line.is_empty())
+            .enumerate();
+        for (record, line) in records {
+            while let Some(&(_, i)) = next.next_if(|(r, _)| *r == record) {
+                out[i] = String::from_utf8_lossy(line).into_owned();
+            }
+            if next.peek().is_none() {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The values of data row `row` as Polars holds them, as one CSV record.
+    fn record_text(&self, row: usize) -> String {
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
             .from_writer(Vec::new());
@@ -317,6 +388,16 @@ impl Table {
         let Some(column) = self.column(col) else {
             return Ok(None);
         };
+        if self
+            .columns
+            .get(col)
+            .is_some_and(|c| self.parsed.contains(c))
+        {
+            return Err(Error::Internal(format!(
+                "{}: column `{col}` was parsed as numbers, not read as text",
+                self.display
+            )));
+        }
         match column.dtype() {
             DataType::String => column.str().cloned(),
             dt if dt.is_primitive_numeric() || dt.is_bool() => column
@@ -373,47 +454,44 @@ impl Table {
         let Some(strings) = strings else {
             return Ok(Vec::new());
         };
-        strings
-            .iter()
-            .enumerate()
-            .map(|(row, v)| match cell(v) {
-                Some(s) => Ok(s),
-                None if !self.keeps(row) => Ok(""),
-                None => self
-                    .reject(row, Some(col), "empty value; expected text".into())
-                    .map(|()| ""),
-            })
-            .collect()
+        // A cell is never the empty text: "" stands for an empty cell.
+        let values = map_cells(strings, |v| cell(v).unwrap_or(""));
+        if values.iter().any(|s| s.is_empty()) {
+            for (row, s) in values.iter().enumerate() {
+                if s.is_empty() && self.keeps(row) {
+                    self.reject(row, Some(col), "empty value; expected text".into())?;
+                }
+            }
+        }
+        Ok(values)
     }
 
     /// Parse every cell of a text column (trimmed; empty → `None`), naming the
-    /// line and column of the first cell `parse` rejects.
-    fn parse_cells<T>(
+    /// line and column of the first cell `parse` rejects. The cells are
+    /// parsed in parallel; the rejections follow in row order, as a serial
+    /// pass would make them.
+    fn parse_cells<T: Send>(
         &self,
         col: &str,
         column: &Column,
         expected: &str,
-        parse: impl Fn(&str) -> Option<T>,
+        parse: impl Fn(&str) -> Option<T> + Sync,
     ) -> Result<Vec<Option<T>>> {
         let strings = column.str().map_err(|e| Error::Internal(e.to_string()))?;
-        let mut out = Vec::with_capacity(strings.len());
-        for (row, v) in strings.iter().enumerate() {
-            out.push(match cell(v) {
-                None => None,
-                Some(s) => match parse(s) {
-                    Some(x) => Some(x),
-                    None => {
-                        self.reject(
-                            row,
-                            Some(col),
-                            format!("expected {expected}, found \"{}\"", truncate(s)),
-                        )?;
-                        None
-                    }
-                },
-            });
+        let values = map_cells(strings, |v| cell(v).and_then(&parse));
+        // A cell `parse` rejected is `None` but not empty.
+        for (row, v) in values.iter().enumerate() {
+            if v.is_none()
+                && let Some(s) = cell(strings.get(row))
+            {
+                self.reject(
+                    row,
+                    Some(col),
+                    format!("expected {expected}, found \"{}\"", truncate(s)),
+                )?;
+            }
         }
-        Ok(out)
+        Ok(values)
     }
 
     /// Numeric values (finite); `None` entries are empty cells. Absent column → `None`.
@@ -427,14 +505,26 @@ impl Table {
                 let casted = column
                     .cast(&DataType::Float64)
                     .map_err(|e| Error::Internal(e.to_string()))?;
-                casted
-                    .f64()
-                    .map_err(|e| Error::Internal(e.to_string()))?
-                    .iter()
-                    .collect()
+                let floats = casted.f64().map_err(|e| Error::Internal(e.to_string()))?;
+                let mut values = Vec::with_capacity(floats.len());
+                if floats.null_count() == 0 {
+                    for array in floats.downcast_iter() {
+                        values.extend(array.values().iter().map(|&x| Some(x)));
+                    }
+                } else {
+                    values.extend(floats.iter());
+                }
+                values
             }
             dt => return Err(self.type_error(col, dt, "numbers")),
         };
+        // Not NaN, not infinite, not too large: most columns need no more.
+        if values
+            .iter()
+            .all(|v| v.is_none_or(|x| x.abs() <= MAX_MAGNITUDE))
+        {
+            return Ok(Some(values));
+        }
         for (row, v) in values.iter_mut().enumerate() {
             if let Some(x) = *v {
                 let problem = if !x.is_finite() {
@@ -585,7 +675,39 @@ fn cell(value: Option<&str>) -> Option<&str> {
 
 /// The cells of a text column (see [`Table::strings`]), trimmed, empty → `None`.
 pub fn cells(strings: &StringChunked) -> Vec<Option<&str>> {
-    strings.iter().map(cell).collect()
+    map_cells(strings, cell)
+}
+
+/// Rows per parallel task of [`map_cells`].
+const BLOCK_ROWS: usize = 1 << 16;
+
+/// `f` of every value of a text column, in row order, computed in parallel
+/// and written in place.
+fn map_cells<'a, T: Send>(
+    strings: &'a StringChunked,
+    f: impl Fn(Option<&'a str>) -> T + Sync + Send,
+) -> Vec<T> {
+    use rayon::prelude::*;
+    let arrays: Vec<_> = strings.downcast_iter().collect();
+    // Row after the last of each chunk.
+    let ends: Vec<usize> = arrays
+        .iter()
+        .scan(0, |end, array| {
+            *end += array.len();
+            Some(*end)
+        })
+        .collect();
+    let mut out = Vec::new();
+    (0..strings.len())
+        .into_par_iter()
+        .with_min_len(BLOCK_ROWS)
+        .map(|row| {
+            let chunk = ends.partition_point(|&end| end <= row);
+            let start = chunk.checked_sub(1).map_or(0, |c| ends[c]);
+            f(arrays[chunk].get(row - start))
+        })
+        .collect_into_vec(&mut out);
+    out
 }
 
 fn truncate(s: &str) -> String {
@@ -602,6 +724,8 @@ struct CheckedCsv {
     header_names: Vec<String>,
     n_records: usize,
     lines: Option<Vec<u64>>,
+    /// The quick scan passed it: one record per non-empty line, no quotes.
+    simple: bool,
 }
 
 /// Check a CSV's header and records (ragged rows, invalid UTF-8, the physical
@@ -651,46 +775,91 @@ fn check_csv(display: &str, bytes: &[u8]) -> Result<CheckedCsv> {
             ));
         }
     }
-    let (n_records, lines) = match quick_scan(bytes, header.len()) {
-        Some(scan) => scan,
-        None => check_records(display, &mut reader, &header, &header_names)?,
+    let ((n_records, lines), simple) = match quick_scan(bytes, header.len()) {
+        Some(scan) => (scan, true),
+        None => (
+            check_records(display, &mut reader, &header, &header_names)?,
+            false,
+        ),
     };
     Ok(CheckedCsv {
         header_names,
         n_records,
         lines,
+        simple,
     })
 }
 
-/// Read a checked CSV with Polars, every column as text.
+/// Read a checked CSV with Polars, every column as text — or, when the quick
+/// scan passed it, the `numeric` columns (names in the file) parsed as
+/// numbers, if all their cells are plain numbers. Returns the frame, the line
+/// of every record (when not `row + 2`) and the columns parsed.
 fn read_csv(
     display: &str,
     bytes: Vec<u8>,
     checked: CheckedCsv,
-) -> Result<(DataFrame, Option<Vec<u64>>)> {
+    numeric: &[String],
+) -> Result<(DataFrame, Option<Vec<u64>>, Vec<String>)> {
     let CheckedCsv {
         header_names,
         n_records,
         lines,
+        simple,
     } = checked;
-    let df = if n_records == 0 {
+    if n_records == 0 {
         // Header only: an empty frame of text columns.
-        DataFrame::new_infer_height(
+        let df = DataFrame::new_infer_height(
             header_names
                 .iter()
                 .map(|h| Column::new_empty(h.as_str().into(), &DataType::String))
                 .collect(),
         )
-        .map_err(|e| Error::Internal(e.to_string()))?
+        .map_err(|e| Error::Internal(e.to_string()))?;
+        return Ok((df, lines, Vec::new()));
+    }
+    // Polars reads a blank line as a record of empty cells; the `csv` crate
+    // and the quick scan skip it. A simple file (no quotes, LF line ends)
+    // is handed over without them; in any other, a blank line makes the
+    // two disagree, an error below.
+    let bytes = if simple && memchr::memmem::find(&bytes, b"\n\n").is_some() {
+        without_blank_lines(&bytes)
     } else {
+        bytes
+    };
+    let read = |dtypes: Option<Vec<DataType>>| {
         CsvReadOptions::default()
             .with_has_header(true)
             .with_infer_schema_length(Some(0))
             .with_raise_if_empty(false)
-            .into_reader_with_file_handle(Cursor::new(bytes))
+            .with_dtype_overwrite(dtypes.map(Arc::new))
+            .into_reader_with_file_handle(Cursor::new(&bytes[..]))
             .finish()
-            .map_err(|e| Error::file(display, format!("cannot read the CSV: {e}")))?
     };
+    let parsed: Vec<String> = header_names
+        .iter()
+        .filter(|h| numeric.contains(h))
+        .cloned()
+        .collect();
+    if simple && !parsed.is_empty() {
+        let dtypes = header_names
+            .iter()
+            .map(|h| {
+                if parsed.contains(h) {
+                    DataType::Float64
+                } else {
+                    DataType::String
+                }
+            })
+            .collect();
+        // A cell Polars cannot parse fails the read: then read it as text,
+        // and the cell is named with the line and column.
+        if let Ok(df) = read(Some(dtypes))
+            && df.height() == n_records
+        {
+            return Ok((df, lines, parsed));
+        }
+    }
+    let df = read(None).map_err(|e| Error::file(display, format!("cannot read the CSV: {e}")))?;
     if df.height() != n_records {
         return Err(Error::file(
             display,
@@ -701,7 +870,17 @@ fn read_csv(
             ),
         ));
     }
-    Ok((df, lines))
+    Ok((df, lines, Vec::new()))
+}
+
+/// The lines of a file without its empty ones, each ended by a line feed.
+fn without_blank_lines(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for line in bytes.split(|&b| b == b'\n').filter(|line| !line.is_empty()) {
+        out.extend_from_slice(line);
+        out.push(b'\n');
+    }
+    out
 }
 
 /// Check a CSV's data records one by one with the `csv` crate (ragged rows,
@@ -958,6 +1137,115 @@ mod tests {
         ] {
             assert_eq!(quick_scan(case, slow_header_fields(case)), None);
         }
+    }
+
+    /// `text` written to `dir/name.csv` and read with `qty` as a number
+    /// column (`numeric`) or not.
+    fn read_text(dir: &Path, name: &str, text: &str, numeric: bool) -> Result<Table> {
+        let path = dir.join(format!("{name}.csv"));
+        std::fs::write(&path, text).expect("write");
+        Table::read(
+            "sales",
+            &path,
+            Format::Csv,
+            &["sku", "qty"],
+            &["sku", "qty"],
+            if numeric { &["qty"] } else { &[] },
+            |c| c.to_string(),
+        )
+    }
+
+    #[test]
+    fn number_columns_parsed_by_polars_read_as_the_text_path_reads_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cells = [
+            "0",
+            "-0",
+            "12",
+            "007",
+            "1.13",
+            "-3.25",
+            "0.1",
+            "1.",
+            ".5",
+            "-.5",
+            "+5",
+            "1e5",
+            "1.5e-3",
+            "1E400",
+            "123456789012345678",
+            "0.30000000000000004",
+            "inf",
+            "-inf",
+            "NaN",
+            "nan",
+            "infinity",
+            "",
+            " ",
+            " 7",
+            "7 ",
+            "\t7",
+            "1_000",
+            "0x10",
+            "1e",
+            "e5",
+            "-",
+            "+",
+            ".",
+            "1..2",
+            "--1",
+            "1-",
+            "12abc",
+            "١٢",
+            "1 000",
+            "2e-400",
+        ];
+        for (i, c) in cells.iter().enumerate() {
+            let text = format!("sku,qty\nA,1\nA,{c}\nA,2\n");
+            let typed = read_text(dir.path(), &format!("{i}"), &text, true).expect("read");
+            let plain = read_text(dir.path(), &format!("{i}"), &text, false).expect("read");
+            assert!(plain.parsed.is_empty());
+            let (a, b) = (typed.numbers("qty"), plain.numbers("qty"));
+            match (a, b) {
+                (Ok(a), Ok(b)) => {
+                    let bits = |v: Option<Vec<Option<f64>>>| -> Vec<Option<u64>> {
+                        v.expect("column")
+                            .iter()
+                            .map(|x| x.map(f64::to_bits))
+                            .collect()
+                    };
+                    assert_eq!(bits(a), bits(b), "{c:?}");
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{c:?}"),
+                (a, b) => panic!("{c:?}: {a:?} against {b:?}"),
+            }
+        }
+        // A plain file's number column is parsed; one with a cell Polars
+        // cannot parse falls back to text.
+        let typed = read_text(dir.path(), "plain", "sku,qty\nA,1\nB,2.5\n", true).expect("read");
+        assert_eq!(typed.parsed, vec!["qty".to_string()]);
+        let fallback = read_text(dir.path(), "odd", "sku,qty\nA,1\nB,x\n", true).expect("read");
+        assert!(fallback.parsed.is_empty());
+        // A parsed column is never read as text.
+        assert!(matches!(typed.strings("qty"), Err(Error::Internal(_))));
+    }
+
+    #[test]
+    fn records_of_a_parsed_file_are_its_lines_as_the_text_path_writes_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let text = "sku,qty\nA,1.50\n\nB,-2\nC d, 3\nD,\n\n";
+        let typed = read_text(dir.path(), "t", text, true).expect("read");
+        let plain = read_text(dir.path(), "p", text, false).expect("read");
+        assert_eq!(typed.parsed, vec!["qty".to_string()]);
+        let rows = [3, 0, 1, 1];
+        let records = typed.record_texts(&rows).expect("records");
+        assert_eq!(records, ["D,", "A,1.50", "B,-2", "B,-2"]);
+        assert_eq!(records, plain.record_texts(&rows).expect("records"));
+        assert!(typed.record_texts(&[]).expect("none").is_empty());
+        // A file changed since it was read is not quoted from.
+        std::fs::write(dir.path().join("t.csv"), "sku,qty\nA,9\n").expect("write");
+        let changed = typed.record_texts(&[0]).expect_err("changed");
+        assert!(changed.to_string().contains("changed"), "{changed}");
     }
 
     fn slow_header_fields(bytes: &[u8]) -> usize {
