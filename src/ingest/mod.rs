@@ -375,27 +375,19 @@ struct DemandBuilder {
     /// Rows dated before this day are left out.
     first_day: i32,
     ids: HashMap<SeriesKey, usize>,
-    /// The id of the last row added.
-    last: Option<usize>,
     keys: Vec<SeriesKey>,
     demand: Vec<Vec<DemandRecord>>,
     returns: Vec<f64>,
 }
 
 impl DemandBuilder {
+    /// The id of (`sku`, `location`), a new one for a key not seen before.
     fn id(&mut self, sku: &str, location: &str) -> usize {
-        // Rows of one series usually follow each other.
-        if let Some(last) = self.last
-            && self.keys[last].sku == sku
-            && self.keys[last].location == location
-        {
-            return last;
-        }
         let key = SeriesKey {
             sku: sku.to_string(),
             location: location.to_string(),
         };
-        let id = match self.ids.get(&key) {
+        match self.ids.get(&key) {
             Some(&id) => id,
             None => {
                 let id = self.keys.len();
@@ -405,22 +397,47 @@ impl DemandBuilder {
                 self.returns.push(0.0);
                 id
             }
-        };
-        self.last = Some(id);
-        id
+        }
     }
 
-    /// Add a table's rows dated in `[first_day, as_of_day)`; returns how many
-    /// were dated before and on or after that window. `record(qty)` turns a
-    /// quantity into a demand record, or `None` for a return.
-    fn add<'a>(
+    /// Add a table's rows (columns `skus`, `locations`, `days`, `qtys`) that
+    /// `keeps` and that are dated in `[first_day, as_of_day)`; returns how
+    /// many were dated before and on or after that window. `record(row, day,
+    /// qty)` turns a quantity into a demand record, or `None` for a return.
+    #[allow(clippy::too_many_arguments)]
+    fn add(
         &mut self,
-        rows: impl Iterator<Item = (usize, ((&'a str, &'a str), (i32, f64)))>,
+        skus: &[&str],
+        locations: &[&str],
+        days: &[i32],
+        qtys: &[f64],
+        keeps: impl Fn(usize) -> bool,
         as_of_day: i32,
         record: impl Fn(usize, i32, f64) -> Option<DemandRecord>,
     ) -> (u64, u64) {
+        use rayon::prelude::*;
+        // Whether a row is of the series of the row before it, found in
+        // parallel: in files sorted by series, a new series starts rarely,
+        // and only then is its key looked up.
+        let continues: Vec<bool> = (0..skus.len())
+            .into_par_iter()
+            .with_min_len(1 << 16)
+            .map(|row| {
+                row > 0 && skus[row] == skus[row - 1] && locations[row] == locations[row - 1]
+            })
+            .collect();
         let (mut before, mut after) = (0, 0);
-        for (row, ((sku, loc), (day, qty))) in rows {
+        // The id of the series of the rows since the last new one, once a
+        // row of it is added.
+        let mut current: Option<usize> = None;
+        for (row, &continued) in continues.iter().enumerate() {
+            if !continued {
+                current = None;
+            }
+            if !keeps(row) {
+                continue;
+            }
+            let (day, qty) = (days[row], qtys[row]);
             if day >= as_of_day {
                 after += 1;
                 continue;
@@ -429,7 +446,10 @@ impl DemandBuilder {
                 before += 1;
                 continue;
             }
-            let id = self.id(sku, loc);
+            let id = match current {
+                Some(id) => id,
+                None => *current.insert(self.id(skus[row], locations[row])),
+            };
             match record(row, day, qty) {
                 Some(r) => self.demand[id].push(r),
                 None => self.returns[id] += -qty,
@@ -692,12 +712,11 @@ fn load_files(
         })
         .count() as u64;
     let (before, after) = builder.add(
-        s_sku
-            .into_iter()
-            .zip(s_loc)
-            .zip(s_day.into_iter().zip(s_qty))
-            .enumerate()
-            .filter(|(row, _)| sales.keeps(*row)),
+        &s_sku,
+        &s_loc,
+        &s_day,
+        &s_qty,
+        |row| sales.keeps(row),
         as_of_day,
         |row, day, qty| {
             (qty >= 0.0).then_some(DemandRecord {
@@ -740,11 +759,11 @@ fn load_files(
         let qtys = bo.required_numbers("qty", Some(0.0))?;
         collect_rejected(&bo, config, &mut rejected, &mut warnings)?;
         let (before, after) = builder.add(
-            skus.into_iter()
-                .zip(locs)
-                .zip(days.into_iter().zip(qtys))
-                .enumerate()
-                .filter(|(row, _)| bo.keeps(*row)),
+            &skus,
+            &locs,
+            &days,
+            &qtys,
+            |row| bo.keeps(row),
             as_of_day,
             |_, day, qty| {
                 Some(DemandRecord {
