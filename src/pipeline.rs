@@ -307,7 +307,8 @@ pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<(PathBuf, us
     let config = &options.config;
     config.validate()?;
     let pool = thread_pool(options.threads)?;
-    let dataset = ingest::load(&options.data, config, options.as_of)?;
+    // The ingest's own parallel steps run on the run's threads too.
+    let dataset = pool.install(|| ingest::load(&options.data, config, options.as_of))?;
     let panel = Panel::build(&dataset, config.run.bucket);
     let candidates = candidates(config);
     let global = pool.install(|| fit_global(&dataset, &panel, config));
@@ -351,7 +352,8 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
     let mut timings = Timings::default();
     let mut clock = Instant::now();
 
-    let mut dataset = ingest::load(&options.data, config, options.as_of)?;
+    // The ingest's own parallel steps run on the run's threads too.
+    let mut dataset = pool.install(|| ingest::load(&options.data, config, options.as_of))?;
     timings.lap("ingest", &mut clock);
 
     let bucket = config.run.bucket;

@@ -746,6 +746,10 @@ fn load_files(
         n_returns,
         format!("{n_returns} sales rows with a negative quantity were counted as returns, apart from demand"),
     );
+    // The sales are in the builder: free the table and its columns before
+    // the other files are processed.
+    drop((s_sku, s_loc, s_day, s_qty, s_price, s_promo));
+    drop((s_sku_strings, s_loc_strings, sales));
 
     // --- backorders ------------------------------------------------------------
     let others = others();
