@@ -856,10 +856,12 @@ fn read_csv(
         return Ok((df, lines, Vec::new()));
     }
     // Polars reads a blank line as a record of empty cells; the `csv` crate
-    // and the quick scan skip it. A simple file (no quotes, LF line ends)
-    // is handed over without them; in any other, a blank line makes the
-    // two disagree, an error below.
-    let bytes = if simple && memchr::memmem::find(&bytes, b"\n\n").is_some() {
+    // and the quick scan skip it. A file without quotes (where a line feed
+    // always ends a record) is handed over without them; in a quoted one,
+    // a blank line makes the two disagree, an error below.
+    let blank = memchr::memmem::find(&bytes, b"\n\n").is_some()
+        || memchr::memmem::find(&bytes, b"\n\r\n").is_some();
+    let bytes = if blank && (simple || memchr::memchr(b'"', &bytes).is_none()) {
         without_blank_lines(&bytes)
     } else {
         bytes
@@ -911,10 +913,14 @@ fn read_csv(
     Ok((df, lines, Vec::new()))
 }
 
-/// The lines of a file without its empty ones, each ended by a line feed.
+/// The lines of a file without its empty ones (nothing or a carriage
+/// return), each ended by a line feed.
 fn without_blank_lines(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
-    for line in bytes.split(|&b| b == b'\n').filter(|line| !line.is_empty()) {
+    for line in bytes
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.is_empty() && *line != b"\r")
+    {
         out.extend_from_slice(line);
         out.push(b'\n');
     }
@@ -1351,6 +1357,11 @@ mod tests {
         assert_eq!(records, ["D,", "A,1.50", "B,-2", "B,-2"]);
         assert_eq!(records, plain.record_texts(&rows).expect("records"));
         assert!(typed.record_texts(&[]).expect("none").is_empty());
+        // Blank lines of a CRLF file are skipped too (read as text).
+        let crlf = read_text(dir.path(), "crlf", &text.replace('\n', "\r\n"), true).expect("read");
+        assert!(crlf.parsed.is_empty());
+        assert_eq!(crlf.height(), 4);
+        assert_eq!(crlf.record_texts(&rows).expect("records"), records);
         // A file changed since it was read is not quoted from.
         std::fs::write(dir.path().join("t.csv"), "sku,qty\nA,9\n").expect("write");
         let changed = typed.record_texts(&[0]).expect_err("changed");
