@@ -302,6 +302,11 @@ fn blank_lines_are_skipped_and_rows_set_aside_keep_their_text() {
         "inventory.csv",
         "sku,location,on_hand\nA,DC1,3\n\nZ,DC1,003.50\n",
     );
+    // Blank lines in a quoted CRLF file are skipped as well.
+    f.write(
+        "items.csv",
+        "sku,description\r\n\r\nA,\"cable, 2 m\"\r\n\r\nB,\"two\r\nlines\"\r\n\r\n",
+    );
     let dir = survives(&f, &[]);
     assert_eq!(read_csv(&dir.join("plan.csv")).len(), 2);
     assert_eq!(plan_row(&dir, "A")["on_hand"], "3");

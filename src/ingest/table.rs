@@ -857,8 +857,8 @@ fn read_csv(
     }
     // Polars reads a blank line as a record of empty cells; the `csv` crate
     // and the quick scan skip it. A file without quotes (where a line feed
-    // always ends a record) is handed over without them; in a quoted one,
-    // a blank line makes the two disagree, an error below.
+    // always ends a record) is handed over without them; a quoted one, if
+    // the two then disagree, as the records the `csv` crate cut (below).
     let blank = memchr::memmem::find(&bytes, b"\n\n").is_some()
         || memchr::memmem::find(&bytes, b"\n\r\n").is_some();
     let bytes = if blank && (simple || memchr::memchr(b'"', &bytes).is_none()) {
@@ -899,7 +899,20 @@ fn read_csv(
             return Ok((df, lines, parsed));
         }
     }
-    let df = read(None).map_err(|e| Error::file(display, format!("cannot read the CSV: {e}")))?;
+    let mut df =
+        read(None).map_err(|e| Error::file(display, format!("cannot read the CSV: {e}")))?;
+    if df.height() != n_records && blank {
+        // A quoted file with blank lines: hand Polars its records only, each
+        // cut where the `csv` crate found it.
+        let records = records_only(&bytes);
+        df = CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .with_raise_if_empty(false)
+            .into_reader_with_file_handle(Cursor::new(&records[..]))
+            .finish()
+            .map_err(|e| Error::file(display, format!("cannot read the CSV: {e}")))?;
+    }
     if df.height() != n_records {
         return Err(Error::file(
             display,
@@ -911,6 +924,39 @@ fn read_csv(
         ));
     }
     Ok((df, lines, Vec::new()))
+}
+
+/// The records of a CSV (the header first) as the `csv` crate cuts them, each
+/// without the line ends and blank lines around it, ended by a line feed; a
+/// line end inside quotes stays.
+fn records_only(bytes: &[u8]) -> Vec<u8> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut starts = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    while let Ok(true) = reader.read_byte_record(&mut record) {
+        if let Some(p) = record.position() {
+            starts.push(p.byte() as usize);
+        }
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(bytes.len());
+        // The `csv` crate may place a record at the line end before it (after
+        // a CRLF); a record starts and ends with no line end outside quotes.
+        let text = &bytes[start.min(end)..end];
+        let line_end = |b: &u8| *b == b'\n' || *b == b'\r';
+        let first = text.iter().position(|b| !line_end(b)).unwrap_or(text.len());
+        let last = text
+            .iter()
+            .rposition(|b| !line_end(b))
+            .map_or(first, |i| i + 1);
+        out.extend_from_slice(&text[first..last.max(first)]);
+        out.push(b'\n');
+    }
+    out
 }
 
 /// The lines of a file without its empty ones (nothing or a carriage
@@ -1357,6 +1403,15 @@ mod tests {
         assert_eq!(records, ["D,", "A,1.50", "B,-2", "B,-2"]);
         assert_eq!(records, plain.record_texts(&rows).expect("records"));
         assert!(typed.record_texts(&[]).expect("none").is_empty());
+        // And those of a quoted file, a line end inside quotes kept.
+        let quoted = "sku,qty\n\"A\",1.50\n\n\"B\r\n\n\",-2\r\n\r\n\"C d\", 3\nD,\n\n";
+        let quoted = read_text(dir.path(), "quoted", quoted, true).expect("read");
+        assert!(quoted.parsed.is_empty());
+        assert_eq!(quoted.height(), 4);
+        assert_eq!(
+            quoted.record_texts(&[0, 1, 2, 3]).expect("records"),
+            ["A,1.50", "\"B\r\n\n\",-2", "C d, 3", "D,"]
+        );
         // Blank lines of a CRLF file are skipped too (read as text).
         let crlf = read_text(dir.path(), "crlf", &text.replace('\n', "\r\n"), true).expect("read");
         assert!(crlf.parsed.is_empty());
