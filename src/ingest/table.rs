@@ -866,13 +866,13 @@ fn read_csv(
     } else {
         bytes
     };
-    let read = |dtypes: Option<Vec<DataType>>| {
+    let read = |bytes: &[u8], dtypes: Option<Vec<DataType>>| {
         CsvReadOptions::default()
             .with_has_header(true)
             .with_infer_schema_length(Some(0))
             .with_raise_if_empty(false)
             .with_dtype_overwrite(dtypes.map(Arc::new))
-            .into_reader_with_file_handle(Cursor::new(&bytes[..]))
+            .into_reader_with_file_handle(Cursor::new(bytes))
             .finish()
     };
     let parsed: Vec<String> = header_names
@@ -893,25 +893,18 @@ fn read_csv(
             .collect();
         // A cell Polars cannot parse fails the read: then read it as text,
         // and the cell is named with the line and column.
-        if let Ok(df) = read(Some(dtypes))
+        if let Ok(df) = read(&bytes, Some(dtypes))
             && df.height() == n_records
         {
             return Ok((df, lines, parsed));
         }
     }
-    let mut df =
-        read(None).map_err(|e| Error::file(display, format!("cannot read the CSV: {e}")))?;
+    let cannot = |e: PolarsError| Error::file(display, format!("cannot read the CSV: {e}"));
+    let mut df = read(&bytes, None).map_err(cannot)?;
     if df.height() != n_records && blank {
         // A quoted file with blank lines: hand Polars its records only, each
         // cut where the `csv` crate found it.
-        let records = records_only(&bytes);
-        df = CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(Some(0))
-            .with_raise_if_empty(false)
-            .into_reader_with_file_handle(Cursor::new(&records[..]))
-            .finish()
-            .map_err(|e| Error::file(display, format!("cannot read the CSV: {e}")))?;
+        df = read(&records_only(&bytes), None).map_err(cannot)?;
     }
     if df.height() != n_records {
         return Err(Error::file(
