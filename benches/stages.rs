@@ -7,7 +7,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use replenish::demand::Pattern;
-use replenish::forecast::{Candidates, ForecastSettings, Metric, Selection, forecast_series};
+use replenish::forecast::{Candidates, ForecastSettings, forecast_series};
 use replenish::policy::{DailyRate, PolicyInput, ServiceTarget, plan};
 
 /// A deterministic weekly series: level, yearly season and a little noise.
@@ -28,18 +28,7 @@ fn series(n: usize) -> Vec<f64> {
 fn bench_forecast(c: &mut Criterion) {
     let y = series(156);
     let candidates = Candidates::standard(52, 8);
-    let settings = ForecastSettings {
-        horizon: 13,
-        backtest_horizon: 5,
-        protection_buckets: None,
-        origins: 3,
-        metric: Metric::Mase,
-        season_length: 52,
-        discontinued_after: 26,
-        outlier_sigma: 6.0,
-        selection: Selection::BestWithCombination,
-        selection_margin: 0.1,
-    };
+    let settings = ForecastSettings::default();
     let models = candidates.for_pattern(Pattern::Smooth);
     c.bench_function("forecast_series/156_weeks", |b| {
         b.iter(|| forecast_series(black_box(models), black_box(&y), Pattern::Smooth, &settings))
@@ -67,7 +56,10 @@ fn bench_policy(c: &mut Criterion) {
         allocated: 5.0,
         arrivals: vec![(9, 100.0)],
         projection_days: 120,
-        forecast_errors: None,
+        forecast_errors: Default::default(),
+        demand_process: None,
+        replenishment: replenish::policy::Replenishment::Replenish,
+        reorder_point_cap: None,
     };
     c.bench_function("policy_plan/one_series", |b| {
         b.iter(|| plan(black_box(&input)))

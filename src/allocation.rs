@@ -55,14 +55,17 @@ impl ServiceCurve {
             .collect();
         input.service = ServiceTarget::CycleService(0.5);
         let out = plan(&input);
-        let protection = input.lead_time_days.max(0.0) + input.review_period_days.max(0.0) / 2.0;
+        let review = input.review_period_days.max(0.0);
+        let protection = input.lead_time_days.max(0.0) + review / 2.0;
         let demand = if protection > 0.0 {
-            out.lead_time_demand / protection
+            input.rate.between(0.0, protection) / protection
         } else {
             input.rate.at(0)
         };
+        // A cycle lasts an order's demand, and at least one review period (a
+        // base stock ordered up to at every review has a cycle per review).
         let cost_cycle = if demand > 0.0 {
-            unit_cost.max(0.0) * out.cycle_quantity / demand
+            unit_cost.max(0.0) * (out.cycle_quantity / demand).max(review)
         } else {
             0.0
         };
@@ -255,7 +258,10 @@ mod tests {
             allocated: 0.0,
             arrivals: vec![],
             projection_days: 60,
-            forecast_errors: None,
+            forecast_errors: Default::default(),
+            demand_process: None,
+            replenishment: crate::policy::Replenishment::Replenish,
+            reorder_point_cap: None,
         }
     }
 

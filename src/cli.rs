@@ -409,6 +409,7 @@ fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
         selection_margin: f.selection_margin,
         selection_prior_series: f.selection_prior_series,
         discontinued_after_days: f.discontinued_after_days,
+        discontinued_probability: f.discontinued_probability,
         calibrate: f.calibrate,
         spread_pooling: f.spread_pooling,
         threads: args.threads,

@@ -9,6 +9,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Bucket;
+pub use crate::demand_process::SlowMoverDemand;
 use crate::error::{Error, Result};
 use crate::forecast::{Metric, Selection};
 
@@ -97,12 +98,19 @@ pub struct ForecastConfig {
     pub moving_average_window: usize,
     /// Rolling-origin backtest origins per series.
     pub backtest_origins: usize,
-    /// Scaled error that picks the model: "mase" or "rmsse".
+    /// Scaled error that picks the model of `replenish forecast`: "mase" or
+    /// "rmsse" (a plan's forecast is chosen by `policy.forecast_metric`).
     pub metric: Metric,
     /// Season length in buckets; default from the bucket (52 weekly, 12 monthly, 7 daily).
     pub season_length: Option<usize>,
-    /// Days without demand after which an item is flagged discontinued and forecast zero (0 = never).
+    /// Days without demand before an item can be flagged discontinued and
+    /// forecast zero (0 = never): then only when a gap that long is
+    /// improbable at the item's own demand rate (`discontinued_probability`).
     pub discontinued_after_days: f64,
+    /// Chance of the current gap without demand, at the item's own rate (or
+    /// at its rate in the same weeks of earlier years, whichever is larger),
+    /// below which it is flagged discontinued.
+    pub discontinued_probability: f64,
     /// Outliers beyond this many robust standard deviations are clipped before fitting (0 = off).
     pub outlier_sigma: f64,
     /// How the forecast is chosen: "best", "best_with_combination" (the median of the
@@ -208,6 +216,25 @@ pub struct PolicyConfig {
     /// rate at the target with the least stock value, units without costs:
     /// per-series cycle-service levels from a Lagrangian allocation).
     pub service_allocation: ServiceAllocation,
+    /// Lead-time demand of slow movers (intermittent or lumpy items, and
+    /// those with fewer than `count_distribution_below` units over lead time
+    /// and half a review): "compound" (occurrence and sizes from the item's
+    /// recent history, compounded exactly), "bootstrap" (Willemain's
+    /// bootstrap of that history) or "forecast" (negative binomial on the
+    /// forecast's mean and backtest spread).
+    pub slow_mover_demand: SlowMoverDemand,
+    /// Days of recent history the demand process of a slow mover is read from.
+    pub slow_mover_history_days: f64,
+    /// The score that chooses the forecast a plan is made on (`run`,
+    /// `simulate`): "rmsse" (squared error: its optimum is the mean, which
+    /// the reorder point is set around, and the least squared error is the
+    /// least spread to protect against) or "mase". `forecast.metric`
+    /// chooses for `replenish forecast` (held-out accuracy).
+    pub forecast_metric: Metric,
+    /// A reorder point above this many times the largest demand the item
+    /// ever had over lead time + half a review (with a year of history) is
+    /// cut to it and flagged `reorder_point_capped` (0 = no cap).
+    pub reorder_point_cap: f64,
 }
 
 /// How a fill-rate target is shared out over the series of a class
@@ -356,7 +383,8 @@ impl Default for ForecastConfig {
             backtest_origins: 3,
             metric: Metric::Mase,
             season_length: None,
-            discontinued_after_days: 182.0,
+            discontinued_after_days: 91.0,
+            discontinued_probability: 0.01,
             outlier_sigma: 6.0,
             selection: Selection::BestWithCombination,
             selection_margin: 0.1,
@@ -392,6 +420,10 @@ impl Default for PolicyConfig {
             xyz_thresholds: [0.5, 1.0],
             lead_time_demand: LeadTimeDemand::default(),
             service_allocation: ServiceAllocation::default(),
+            slow_mover_demand: SlowMoverDemand::default(),
+            slow_mover_history_days: 730.0,
+            forecast_metric: Metric::Rmsse,
+            reorder_point_cap: 2.0,
         }
     }
 }
@@ -441,6 +473,8 @@ pub const FILE_COLUMNS: &[(&str, &[&str])] = &[
             "holding_rate",
             "min_qty",
             "max_qty",
+            "status",
+            "successor_sku",
         ],
     ),
     (
@@ -610,6 +644,26 @@ impl Config {
             return Err(Error::Config(
                 "forecast.discontinued_after_days: expected a non-negative number".into(),
             ));
+        }
+        if !(f.discontinued_probability > 0.0 && f.discontinued_probability < 1.0) {
+            return Err(Error::Config(format!(
+                "forecast.discontinued_probability = {}: expected a value strictly between 0 and 1",
+                f.discontinued_probability
+            )));
+        }
+        if !(self.policy.reorder_point_cap.is_finite() && self.policy.reorder_point_cap >= 0.0) {
+            return Err(Error::Config(format!(
+                "policy.reorder_point_cap = {}: expected a non-negative number (0 = no cap)",
+                self.policy.reorder_point_cap
+            )));
+        }
+        if !(self.policy.slow_mover_history_days.is_finite()
+            && self.policy.slow_mover_history_days >= 1.0)
+        {
+            return Err(Error::Config(format!(
+                "policy.slow_mover_history_days = {}: expected at least 1",
+                self.policy.slow_mover_history_days
+            )));
         }
         if !(f.outlier_sigma.is_finite() && f.outlier_sigma >= 0.0) {
             return Err(Error::Config(

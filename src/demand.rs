@@ -209,6 +209,24 @@ pub fn xyz_class(cv: f64, limits: [f64; 2]) -> char {
     }
 }
 
+/// ABC classes of the panel's series by their last year's demand (before
+/// bucket `before`) valued at `unit_costs` — or in units when no unit cost
+/// is known at all, so that a file without costs still tells its fast
+/// movers from its slow ones.
+pub fn abc_of_panel(
+    panel: &Panel,
+    unit_costs: &[f64],
+    before: i64,
+    thresholds: [f64; 2],
+) -> Vec<char> {
+    let weights: Vec<f64> = if unit_costs.iter().any(|&c| c > 0.0) {
+        unit_costs.to_vec()
+    } else {
+        vec![1.0; unit_costs.len()]
+    };
+    abc_classes(&panel.annual_values(&weights, before), thresholds)
+}
+
 /// ABC classes from annual values: A while the cumulative share of the total
 /// (largest first) is within the first threshold, B within the second, C after.
 /// Ties in value are broken by position so the result is deterministic.

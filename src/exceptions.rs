@@ -25,8 +25,6 @@ pub fn find(run: &RunOutput, config: &Config) -> Vec<Exception> {
     let e = &config.exceptions;
     let as_of = run.dataset.as_of;
     let as_of_day = crate::calendar::day_number(as_of);
-    let bucket_days = run.panel.bucket.mean_days();
-    let dead_buckets = (e.dead_stock_days / bucket_days).ceil() as usize;
     let mut out = Vec::new();
     for p in &run.plans {
         let mut add = |kind: &'static str, value: f64, detail: String| {
@@ -113,8 +111,13 @@ pub fn find(run: &RunOutput, config: &Config) -> Vec<Exception> {
                 ),
             );
         }
+        // Stock beyond the order-up-to level that also lasts longer than the
+        // limit: a slow mover whose reorder point alone covers a year is not
+        // excess, and an item below its reorder point never is.
+        let net = p.on_hand - p.backordered - p.allocated;
         if let Some(cover) = p.policy.days_of_cover
             && cover > e.excess_cover_days
+            && net > p.policy.order_up_to + 1e-9
         {
             add(
                 "excess",
@@ -126,13 +129,7 @@ pub fn find(run: &RunOutput, config: &Config) -> Vec<Exception> {
             );
         }
         let demand = &run.panel.series[p.id].demand;
-        if p.on_hand > 0.0
-            && dead_buckets > 0
-            && demand.len() >= dead_buckets
-            && demand[demand.len() - dead_buckets..]
-                .iter()
-                .all(|&d| d <= 0.0)
-        {
+        if crate::pipeline::is_dead_stock(demand, run.panel.bucket, e.dead_stock_days, p.on_hand) {
             add(
                 "dead_stock",
                 p.on_hand,

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use crate::calendar::{Bucket, date_of_day};
 use crate::config::{Config, GlobalConfig};
 use crate::demand::{self, Panel};
+use crate::demand_process::SlowMoverDemand;
 use crate::error::{Error, Result};
 use crate::forecast::Model;
 use crate::forecast::global::{
@@ -53,8 +54,11 @@ pub struct HoldoutOptions {
     /// Series sampled for the selection prior (0 = none; see
     /// [`crate::forecast::prior`]).
     pub selection_prior_series: usize,
-    /// Days without demand after which an item is forecast zero (0 = never).
+    /// Days without demand before an item can be forecast zero (0 = never),
+    /// then only when the gap is improbable at its own rate.
     pub discontinued_after_days: f64,
+    /// Chance of the current gap below which an item is forecast zero.
+    pub discontinued_probability: f64,
     /// Calibrate the interval width across series (see [`calibration`]).
     pub calibrate: bool,
     /// Share of each spread's variance taken from its peers (`forecast.spread_pooling`).
@@ -211,13 +215,20 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
         horizon: o.h,
         backtest_horizon: o.h,
         protection_buckets: None,
+        cycle_buckets: None,
         origins: o.origins,
         metric: o.metric,
         season_length: o.season_length,
         discontinued_after: (o.discontinued_after_days / spacing).ceil() as usize,
+        discontinued_probability: o.discontinued_probability,
+        buckets_per_year: (365.25 / spacing).round().max(1.0) as usize,
         outlier_sigma: o.outlier_sigma,
         selection: o.selection,
         selection_margin: o.selection_margin,
+        // No policy here: no demand process.
+        slow_mover_demand: SlowMoverDemand::Forecast,
+        process_window: 0,
+        process_below: 0.0,
     };
     let candidates = Candidates::standard(o.season_length, o.moving_average_window);
     // Every candidate of either pattern once, for the per-model columns.

@@ -243,6 +243,18 @@ pub fn normal_fill_rate(r: f64, q: f64, mu: f64, sigma: f64) -> f64 {
 /// function between bins, are kept).
 pub const MAX_EMPIRICAL_POINTS: usize = 100;
 
+/// Pooled standardised forecast errors for the two horizons a policy can
+/// protect (see `forecast::pool_horizon_errors`); `None`: the normal.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LeadTimeErrors {
+    /// Over lead time + half a review period (a reorder point with an
+    /// order of more than one review's demand).
+    pub protection: Option<std::sync::Arc<EmpiricalErrors>>,
+    /// Over lead time + a whole review period (a base stock ordered up to
+    /// at every review).
+    pub cycle: Option<std::sync::Arc<EmpiricalErrors>>,
+}
+
 /// An empirical distribution of standardised forecast errors (actual −
 /// forecast over the protection horizon, in units of the forecast's spread),
 /// pooled across series: its loss function E[(Z − k)⁺] replaces the normal's

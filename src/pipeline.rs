@@ -3,7 +3,6 @@
 //! series order, so the output does not depend on the thread count.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -25,8 +24,9 @@ use crate::forecast::{
     SeriesForecast,
 };
 use crate::ingest::{self, Dataset};
-use crate::inventory_theory::{EmpiricalErrors, eoq};
-use crate::policy::{self, DailyRate, PolicyInput, PolicyOutput, ServiceTarget};
+use crate::inventory_theory::{LeadTimeErrors, eoq};
+use crate::lifecycle::Lifecycle;
+use crate::policy::{self, DailyRate, PolicyInput, PolicyOutput, Replenishment, ServiceTarget};
 use crate::report;
 use crate::shard::{self, Shard};
 use crate::warnings::Warning;
@@ -138,6 +138,11 @@ pub struct SeriesPlan {
     pub policy: PolicyOutput,
     /// What the policy was given.
     pub policy_input: PolicyInput,
+    /// Lifecycle state (item master, or a gap in demand improbable at the
+    /// item's own rate).
+    pub lifecycle: Lifecycle,
+    /// Why, for the planner.
+    pub lifecycle_reason: String,
     /// Flags for the planner.
     pub flags: Vec<&'static str>,
 }
@@ -146,6 +151,16 @@ pub struct SeriesPlan {
 pub const FLAG_ORDER: &str = "below_reorder_point";
 /// Flag: the order line covers open backorders that nothing on the way covers in time.
 pub const FLAG_COVERS_BACKORDERS: &str = "covers_backorders";
+/// Flag: discontinued (item master, or a gap in demand improbable at its own rate).
+pub const FLAG_DISCONTINUED: &str = "discontinued";
+/// Flag: being phased out (item master): ordered only to cover open backorders.
+pub const FLAG_PHASE_OUT: &str = "phase_out";
+/// Flag: dead stock (stock and no demand for `exceptions.dead_stock_days`):
+/// not added to unless open backorders need it.
+pub const FLAG_DEAD_STOCK_HELD: &str = "dead_stock_not_reordered";
+/// Flag: the reorder point was cut to `policy.reorder_point_cap` times the
+/// largest demand the item ever had over lead time + half a review.
+pub const FLAG_CAPPED: &str = "reorder_point_capped";
 
 impl SeriesPlan {
     /// Multiply the forecast spread by `factor` and apply the policy again.
@@ -161,7 +176,7 @@ impl SeriesPlan {
 
     /// Use the pooled standardised errors `errors` (or the normal, `None`) for
     /// the forecast-error term of lead-time demand and apply the policy again.
-    pub fn use_lead_time_errors(&mut self, errors: Option<Arc<EmpiricalErrors>>) {
+    pub fn use_lead_time_errors(&mut self, errors: LeadTimeErrors) {
         if self.forecast.lead_time_errors == errors {
             return;
         }
@@ -181,8 +196,18 @@ impl SeriesPlan {
 
     /// Set the flags that follow from the policy's decision.
     fn flag_policy(&mut self) {
-        self.flags
-            .retain(|f| ![FLAG_ORDER, FLAG_AT_RISK, FLAG_COVERS_BACKORDERS].contains(f));
+        self.flags.retain(|f| {
+            ![
+                FLAG_ORDER,
+                FLAG_AT_RISK,
+                FLAG_COVERS_BACKORDERS,
+                FLAG_CAPPED,
+            ]
+            .contains(f)
+        });
+        if self.policy.reorder_point_capped {
+            self.flags.push(FLAG_CAPPED);
+        }
         if self.policy.order_qty > 0.0 && self.policy.inventory_position < self.policy.reorder_point
         {
             self.flags.push(FLAG_ORDER);
@@ -417,7 +442,7 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
             "no_item_master",
             "",
             plans.len() as u64,
-            "no items file: config defaults used for lead time, MOQ and pack size of every series; unit costs 0 (ABC classes all C)".into(),
+            "no items file: config defaults used for lead time, MOQ and pack size of every series; unit costs 0 (ABC classes by units)".into(),
         );
     }
     let no_eoq = plans
@@ -519,7 +544,7 @@ fn plan_all(
     // Classes need every series' annual value first.
     let unit_costs = data.unit_costs();
     let annual_values = panel.annual_values(&unit_costs, panel.end);
-    let abc = demand::abc_classes(&annual_values, config.policy.abc_thresholds);
+    let abc = demand::abc_of_panel(panel, &unit_costs, panel.end, config.policy.abc_thresholds);
     let candidates = candidates(config);
     let global = if given.is_none() {
         fit_global(data, panel, config)
@@ -674,6 +699,8 @@ pub struct SeriesSettings {
     pub order_cost: Option<f64>,
     /// Yearly holding cost as a share of unit cost, when known.
     pub holding_rate: Option<f64>,
+    /// Lifecycle state from the item master, when it gives one.
+    pub status: Option<Lifecycle>,
 }
 
 impl SeriesSettings {
@@ -684,6 +711,17 @@ impl SeriesSettings {
         match (self.order_cost, self.holding_rate) {
             (Some(k), Some(h)) => eoq(k, h * unit_cost / 365.0, mean_daily),
             _ => None,
+        }
+    }
+
+    /// What may be ordered: nothing for an item the master discontinued,
+    /// only open backorders for one being phased out or found discontinued
+    /// by a gap in its demand.
+    pub fn replenishment(&self, fc: &SeriesForecast) -> Replenishment {
+        match (self.status, fc.discontinued) {
+            (Some(Lifecycle::Discontinued), _) => Replenishment::Nothing,
+            (Some(Lifecycle::PhaseOut), _) | (_, true) => Replenishment::BackordersOnly,
+            _ => Replenishment::Replenish,
         }
     }
 
@@ -723,6 +761,12 @@ impl SeriesSettings {
             arrivals: stock.arrivals,
             projection_days,
             forecast_errors: fc.lead_time_errors.clone(),
+            demand_process: fc.process.clone(),
+            replenishment: self.replenishment(fc),
+            reorder_point_cap: fc
+                .max_protection_demand
+                .filter(|_| p.reorder_point_cap > 0.0)
+                .map(|m| m * p.reorder_point_cap),
         }
     }
 }
@@ -784,29 +828,45 @@ pub fn series_settings(
         pack_size: item.pack_size.unwrap_or(p.pack_size),
         order_cost: item.order_cost.or(p.order_cost),
         holding_rate: item.holding_rate.or(p.holding_rate),
+        status: item.status,
     }
 }
 
-/// Forecast settings for a series whose stock must cover lead time + review period.
+/// Forecast settings for a series of `settings`, whose stock must cover
+/// lead time + review period. An item the master calls `active` is never
+/// found discontinued by a gap in its demand.
 pub fn forecast_settings(
     config: &Config,
     bucket: Bucket,
-    lead_time_days: f64,
-    review_period_days: f64,
+    settings: &SeriesSettings,
 ) -> ForecastSettings {
+    let (lead_time_days, review_period_days) =
+        (settings.lead_time_days, settings.review_period_days);
+    let quiet = if settings.status == Some(Lifecycle::Active) {
+        0.0
+    } else {
+        config.forecast.discontinued_after_days
+    };
     let protection_buckets = (lead_time_days + review_period_days) / bucket.mean_days();
     let f = &config.forecast;
     ForecastSettings {
         horizon: f.horizon.max(protection_buckets.ceil() as usize + 1),
         backtest_horizon: (protection_buckets.ceil() as usize).max(1),
         protection_buckets: Some((lead_time_days + review_period_days / 2.0) / bucket.mean_days()),
+        cycle_buckets: Some(protection_buckets),
         origins: f.backtest_origins,
-        metric: f.metric,
+        metric: config.policy.forecast_metric,
         season_length: config.season_length(),
-        discontinued_after: (f.discontinued_after_days / bucket.mean_days()).ceil() as usize,
+        discontinued_after: (quiet / bucket.mean_days()).ceil() as usize,
+        discontinued_probability: f.discontinued_probability,
+        buckets_per_year: bucket.per_year(),
         outlier_sigma: f.outlier_sigma,
         selection: f.selection,
         selection_margin: f.selection_margin,
+        slow_mover_demand: config.policy.slow_mover_demand,
+        process_window: (config.policy.slow_mover_history_days / bucket.mean_days()).ceil()
+            as usize,
+        process_below: 2.0 * config.policy.count_distribution_below,
     }
 }
 
@@ -820,12 +880,7 @@ fn series_spec(data: &Dataset, panel: &Panel, config: &Config, id: usize) -> For
         config,
         'C',
     );
-    forecast_settings(
-        config,
-        panel.bucket,
-        settings.lead_time_days,
-        settings.review_period_days,
-    )
+    forecast_settings(config, panel.bucket, &settings)
 }
 
 /// The global model fitted on every series, with each series' covariates.
@@ -972,7 +1027,7 @@ pub fn selection_prior<'a>(
             .map(|b| (id, b))
         })
         .collect();
-    let metric = config.forecast.metric;
+    let metric = config.policy.forecast_metric;
     let evidence: Vec<forecast::Evidence> = sampled
         .iter()
         .filter_map(|(_, b)| b.evidence(metric))
@@ -1077,7 +1132,7 @@ fn plan_series(
     };
     let inv_rec = inv.unwrap_or_default();
 
-    let input = settings.policy_input(
+    let mut input = settings.policy_input(
         config,
         &fc,
         unit_cost,
@@ -1090,7 +1145,18 @@ fn plan_series(
             arrivals,
         },
     );
+    // Stock that has not moved for the dead-stock time is not added to.
+    let dead = is_dead_stock(
+        y,
+        bucket,
+        config.exceptions.dead_stock_days,
+        inv_rec.on_hand,
+    );
+    if dead && input.replenishment == Replenishment::Replenish {
+        input.replenishment = Replenishment::BackordersOnly;
+    }
     let out = policy::plan(&input);
+    let (lifecycle, lifecycle_reason) = lifecycle_of(&settings, &fc, y, bucket);
 
     let mut flags = Vec::new();
     if inv_rec.backordered > 0.0 {
@@ -1108,8 +1174,11 @@ fn plan_series(
     if history.short_buckets() > 0 {
         flags.push("had_backorders");
     }
-    if fc.discontinued {
-        flags.push("discontinued");
+    match lifecycle {
+        Lifecycle::Discontinued => flags.push(FLAG_DISCONTINUED),
+        Lifecycle::PhaseOut => flags.push(FLAG_PHASE_OUT),
+        Lifecycle::Active if dead => flags.push(FLAG_DEAD_STOCK_HELD),
+        Lifecycle::Active => {}
     }
     if !fc.outliers.is_empty() {
         flags.push("outliers_clipped");
@@ -1136,10 +1205,54 @@ fn plan_series(
         allocated: inv_rec.allocated,
         policy: out,
         policy_input: input,
+        lifecycle,
+        lifecycle_reason,
         flags,
     };
     plan.flag_policy();
     plan
+}
+
+/// Stock on hand and no demand in the last `days` (the `dead_stock` exception).
+pub fn is_dead_stock(demand: &[f64], bucket: Bucket, days: f64, on_hand: f64) -> bool {
+    let n = (days / bucket.mean_days()).ceil() as usize;
+    on_hand > 0.0
+        && n > 0
+        && demand.len() >= n
+        && demand[demand.len() - n..].iter().all(|&d| d <= 0.0)
+}
+
+/// The lifecycle of a series and why: the item master's status when it
+/// gives one, else discontinued when the forecast found the current gap in
+/// demand improbable at the item's own rate.
+fn lifecycle_of(
+    settings: &SeriesSettings,
+    fc: &SeriesForecast,
+    demand: &[f64],
+    bucket: Bucket,
+) -> (Lifecycle, String) {
+    let gap = forecast::clean::trailing_gap(demand, bucket.per_year());
+    let quiet = gap.filter(|g| g.buckets > 0).map(|g| {
+        format!(
+            "no demand for {} {bucket}(s): a gap that long had a {:.2} % chance at its own rate ({:.0} % of {bucket}s with demand)",
+            g.buckets,
+            100.0 * g.probability,
+            100.0 * g.rate
+        )
+    });
+    match (settings.status, fc.discontinued) {
+        (Some(status), _) => (
+            status,
+            match quiet {
+                Some(q) if fc.discontinued || status != Lifecycle::Active => {
+                    format!("item master; {q}")
+                }
+                _ => "item master".to_string(),
+            },
+        ),
+        (None, true) => (Lifecycle::Discontinued, quiet.unwrap_or_default()),
+        (None, false) => (Lifecycle::Active, String::new()),
+    }
 }
 
 /// Spread bucket forecasts over days: day `d` after as-of gets its bucket's

@@ -42,10 +42,12 @@
 
 use std::sync::Arc;
 
+use crate::demand_process::{DemandProcess, LeadTimePmfs, SlowMoverDemand};
 use crate::inventory_theory::{
-    EmpiricalErrors, count_reorder_point_cycle, count_reorder_point_fill, count_shortage,
+    LeadTimeErrors, count_reorder_point_cycle, count_reorder_point_fill, count_shortage,
     cycle_service_factor, fill_rate_factor, normal_shortage,
 };
+use crate::stats::CountPmf;
 use crate::stats::norm_cdf;
 
 /// A service target.
@@ -86,6 +88,12 @@ pub enum LeadTimeDistribution {
     /// The pooled empirical distribution of standardised forecast errors over
     /// the protection interval, plus normal lead-time and undershoot terms.
     Empirical,
+    /// A slow mover's demand process (occurrence and sizes from its history)
+    /// compounded over the lead time and the review period.
+    Compound,
+    /// A slow mover's history resampled over the lead time and the review
+    /// period (Willemain's bootstrap).
+    Bootstrap,
 }
 
 impl LeadTimeDistribution {
@@ -96,6 +104,8 @@ impl LeadTimeDistribution {
             LeadTimeDistribution::Poisson => "poisson",
             LeadTimeDistribution::NegativeBinomial => "negative_binomial",
             LeadTimeDistribution::Empirical => "empirical",
+            LeadTimeDistribution::Compound => "compound",
+            LeadTimeDistribution::Bootstrap => "bootstrap",
         }
     }
 }
@@ -187,10 +197,33 @@ pub struct PolicyInput {
     pub arrivals: Vec<(i64, f64)>,
     /// Days ahead searched for the order-by and stock-out dates.
     pub projection_days: usize,
-    /// Standardised forecast errors over the protection interval, pooled
-    /// across series: when given, they replace the normal shape of the
-    /// forecast-error term for non-count demand.
-    pub forecast_errors: Option<Arc<EmpiricalErrors>>,
+    /// Standardised forecast errors over the protection interval (and over
+    /// lead time + a whole review, for a base stock), pooled across series:
+    /// when given, they replace the normal shape of the forecast-error term
+    /// for non-count demand.
+    pub forecast_errors: LeadTimeErrors,
+    /// The demand process of a slow mover: when given, count demand (see
+    /// `count_demand`, `count_below`) takes its lead-time demand from it.
+    pub demand_process: Option<Arc<DemandProcess>>,
+    /// What may be ordered at all (lifecycle, dead stock).
+    pub replenishment: Replenishment,
+    /// Largest sensible reorder point (a margin over the largest demand the
+    /// item ever had over the protection interval); `None`: no cap.
+    pub reorder_point_cap: Option<f64>,
+}
+
+/// What the policy may order for a series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Replenishment {
+    /// Up to the order-up-to level, as the policy says.
+    #[default]
+    Replenish,
+    /// Only what covers open customer backorders (an item being phased out,
+    /// found discontinued by a gap in its demand, or dead stock): reorder
+    /// point and order-up-to level 0.
+    BackordersOnly,
+    /// Nothing (discontinued in the item master).
+    Nothing,
 }
 
 /// The policy's decision for one series. Quantities are units, dates are days after as-of.
@@ -228,6 +261,8 @@ pub struct PolicyOutput {
     /// Open backorders not covered by stock on hand or by purchase orders due
     /// within the lead time (the order line covers at least these).
     pub uncovered_backorders: f64,
+    /// The reorder point was cut to [`PolicyInput::reorder_point_cap`].
+    pub reorder_point_capped: bool,
 }
 
 /// Round a wanted quantity up to the MOQ and then to a multiple of the pack size.
@@ -240,125 +275,53 @@ pub fn round_order(wanted: f64, moq: f64, pack_size: f64) -> f64 {
     (q / pack - 1e-9).ceil() * pack
 }
 
+/// Demand over the protection interval and the reorder point set on it.
+struct Protection {
+    /// Mean demand over lead time + half a review.
+    mu: f64,
+    /// Its spread.
+    sd: f64,
+    distribution: LeadTimeDistribution,
+    reorder_point: f64,
+    /// Order quantity of one cycle (S − s).
+    cycle_quantity: f64,
+    expected_fill_rate: f64,
+    /// The reorder point was cut to the input's cap.
+    capped: bool,
+}
+
+/// The reorder point `s` cut to the input's cap, and whether it was cut.
+fn cap(input: &PolicyInput, s: f64) -> (f64, bool) {
+    match input.reorder_point_cap {
+        Some(cap) if cap.is_finite() && s > cap => (cap.max(0.0), true),
+        _ => (s, false),
+    }
+}
+
 /// Apply the policy to one series.
 pub fn plan(input: &PolicyInput) -> PolicyOutput {
     let l = input.lead_time_days.max(0.0);
-    let review = input.review_period_days.max(0.0);
-    // An order goes out at the first review after the position falls below s,
-    // on average half a review period later: the reorder point covers the lead
-    // time plus that half period (the undershoot).
-    let protection = l + review / 2.0;
-    let mu = input.rate.between(0.0, protection);
-    let daily = if protection > 0.0 {
-        mu / protection
-    } else {
-        input.rate.at(0)
-    };
-    // The undershoot is about uniform over one review period's demand: its
-    // variance (d·R)²/12 adds to the forecast and lead-time terms.
-    let forecast_var = protection / input.bucket_days * input.sigma_bucket.powi(2);
-    let other_var = (daily * input.lead_time_sd_days).powi(2) + (daily * review).powi(2) / 12.0;
-    let var = forecast_var + other_var;
-    let sd = var.max(0.0).sqrt();
-    // The empirical forecast-error term: σ_F · Z, Z from the pooled errors,
-    // plus the lead-time and undershoot terms as a normal of spread σ_O.
-    let (scale_f, sd_other) = (forecast_var.max(0.0).sqrt(), other_var.max(0.0).sqrt());
-    // One order covers at least one review period's demand.
-    let review_demand = input.rate.between(protection, protection + review);
-    let cycle_quantity = match input.order_quantity {
-        Some(q) if q.is_finite() && q > 0.0 => q.max(review_demand),
-        _ => input.rate.between(
-            protection,
-            protection + input.order_cycle_days.max(review).max(0.0),
-        ),
-    };
-    // Units short per cycle are measured against what one cycle orders,
-    // rounded up to the MOQ and pack size as the order will be.
-    let fill_quantity = round_order(cycle_quantity, input.moq, input.pack_size);
-    let discrete = mu > 0.0 && (input.count_demand || mu < input.count_below);
-    let empirical = input
-        .forecast_errors
-        .as_deref()
-        .filter(|_| !discrete && mu > 0.0);
-    let distribution = if empirical.is_some() {
-        LeadTimeDistribution::Empirical
-    } else if !discrete {
-        LeadTimeDistribution::Normal
-    } else if var > mu * (1.0 + 1e-9) {
-        LeadTimeDistribution::NegativeBinomial
-    } else {
-        LeadTimeDistribution::Poisson
-    };
-    let normal_point = |k: f64| {
-        if sd > 0.0 && k.is_finite() {
-            mu + k.min(8.0) * sd
-        } else {
-            mu
+    let Protection {
+        mu,
+        sd,
+        distribution,
+        reorder_point,
+        cycle_quantity,
+        expected_fill_rate,
+        capped,
+    } = protect(input);
+    let (reorder_point, cycle_quantity, expected_fill_rate) = match input.replenishment {
+        Replenishment::Replenish => (reorder_point, cycle_quantity, expected_fill_rate),
+        Replenishment::BackordersOnly | Replenishment::Nothing => {
+            (0.0, 0.0, if mu > 0.0 { 0.0 } else { 1.0 })
         }
     };
-    let point = match (distribution, input.service) {
-        (LeadTimeDistribution::Empirical, service) => {
-            let e = empirical.expect("empirical distribution");
-            let cap = scale_f * e.max() + 8.0 * sd_other;
-            let offset = match service {
-                ServiceTarget::CycleService(a) => {
-                    e.offset_for_probability(a.clamp(1e-6, 1.0 - 1e-6), scale_f, sd_other)
-                }
-                ServiceTarget::FillRate(b) if fill_quantity > 0.0 => e.offset_for_shortage(
-                    (1.0 - b.clamp(0.0, 1.0)) * fill_quantity,
-                    scale_f,
-                    sd_other,
-                ),
-                ServiceTarget::FillRate(_) => 0.0,
-            };
-            mu + if offset.is_finite() {
-                offset.min(cap)
-            } else {
-                0.0
-            }
-        }
-        (LeadTimeDistribution::Normal, ServiceTarget::CycleService(a)) => {
-            normal_point(cycle_service_factor(a.clamp(1e-6, 1.0 - 1e-6)))
-        }
-        (LeadTimeDistribution::Normal, ServiceTarget::FillRate(b)) => {
-            if fill_quantity > 0.0 {
-                normal_point(fill_rate_factor(
-                    b.clamp(0.0, 1.0 - 1e-9),
-                    fill_quantity,
-                    sd,
-                ))
-            } else {
-                mu
-            }
-        }
-        (_, ServiceTarget::CycleService(a)) => count_reorder_point_cycle(mu, var, a),
-        (_, ServiceTarget::FillRate(b)) => count_reorder_point_fill(mu, var, b, fill_quantity)
-            .unwrap_or_else(|| {
-                normal_point(fill_rate_factor(
-                    b.clamp(0.0, 1.0 - 1e-9),
-                    fill_quantity,
-                    sd,
-                ))
-            }),
-    };
-    let reorder_point = point.max(0.0);
     let safety_stock = reorder_point - mu;
     let order_up_to = reorder_point + cycle_quantity;
-    let shortage = match distribution {
-        LeadTimeDistribution::Normal => normal_shortage(reorder_point, mu, sd),
-        LeadTimeDistribution::Empirical => empirical
-            .map(|e| e.shortage(reorder_point - mu, scale_f, sd_other))
-            .unwrap_or_else(|| normal_shortage(reorder_point, mu, sd)),
-        _ => count_shortage(reorder_point, mu, var)
-            .unwrap_or_else(|| normal_shortage(reorder_point, mu, sd)),
-    };
-    let expected_fill_rate = if fill_quantity > 0.0 {
-        (1.0 - shortage / fill_quantity).clamp(0.0, 1.0)
-    } else {
-        1.0
-    };
     let inventory_position = input.on_hand + input.on_order - input.backordered - input.allocated;
-    let mut order_qty = if inventory_position < reorder_point - 1e-9 {
+    let mut order_qty = if inventory_position < reorder_point - 1e-9
+        && input.replenishment != Replenishment::Nothing
+    {
         round_order(order_up_to - inventory_position, input.moq, input.pack_size)
     } else {
         0.0
@@ -372,7 +335,10 @@ pub fn plan(input: &PolicyInput) -> PolicyOutput {
         .sum();
     let uncovered_backorders =
         (input.backordered - (input.on_hand - input.allocated).max(0.0) - due_in_time).max(0.0);
-    if uncovered_backorders > 1e-9 && order_qty < uncovered_backorders {
+    if uncovered_backorders > 1e-9
+        && order_qty < uncovered_backorders
+        && input.replenishment != Replenishment::Nothing
+    {
         order_qty = round_order(uncovered_backorders, input.moq, input.pack_size);
     }
 
@@ -469,6 +435,320 @@ pub fn plan(input: &PolicyInput) -> PolicyOutput {
         cycle_quantity,
         expected_fill_rate,
         uncovered_backorders,
+        reorder_point_capped: capped && input.replenishment == Replenishment::Replenish,
+    }
+}
+
+/// The demand the reorder point protects against and the reorder point
+/// itself: from a slow mover's demand process when it has one, else count,
+/// empirical or normal lead-time demand around the forecast.
+fn protect(input: &PolicyInput) -> Protection {
+    let l = input.lead_time_days.max(0.0);
+    let review = input.review_period_days.max(0.0);
+    // An order goes out at the first review after the position falls below s,
+    // on average half a review period later: the reorder point covers the lead
+    // time plus that half period (the undershoot).
+    let protection = l + review / 2.0;
+    let mu = input.rate.between(0.0, protection);
+    let daily = if protection > 0.0 {
+        mu / protection
+    } else {
+        input.rate.at(0)
+    };
+    // The undershoot is about uniform over one review period's demand: its
+    // variance (d·R)²/12 adds to the forecast and lead-time terms.
+    let forecast_var = protection / input.bucket_days * input.sigma_bucket.powi(2);
+    let other_var = (daily * input.lead_time_sd_days).powi(2) + (daily * review).powi(2) / 12.0;
+    let var = forecast_var + other_var;
+    let sd = var.max(0.0).sqrt();
+    // The empirical forecast-error term: σ_F · Z, Z from the pooled errors,
+    // plus the lead-time and undershoot terms as a normal of spread σ_O.
+    let (scale_f, sd_other) = (forecast_var.max(0.0).sqrt(), other_var.max(0.0).sqrt());
+    // One order covers at least one review period's demand.
+    let review_demand = input.rate.between(protection, protection + review);
+    let cycle_quantity = match input.order_quantity {
+        Some(q) if q.is_finite() && q > 0.0 => q.max(review_demand),
+        _ => input.rate.between(
+            protection,
+            protection + input.order_cycle_days.max(review).max(0.0),
+        ),
+    };
+    // Units short per cycle are measured against what one cycle orders,
+    // rounded up to the MOQ and pack size as the order will be.
+    let fill_quantity = round_order(cycle_quantity, input.moq, input.pack_size);
+    // An order of no more than one review's demand, in whole units: order
+    // up to S at every review (periodic base stock), the policy without a
+    // fixed order cost. Ordering only below a reorder point a review's
+    // demand lower would order every other review and carry twice the cycle stock.
+    let base_stock = review > 0.0
+        && cycle_quantity <= review_demand * (1.0 + 1e-9)
+        && input.moq <= 1.0
+        && input.pack_size <= 1.0;
+    let slow = input.count_demand || mu < input.count_below;
+    if let Some(pmfs) = input
+        .demand_process
+        .as_deref()
+        .filter(|_| slow)
+        .map(|p| p.pmfs(l, review, input.lead_time_sd_days, input.bucket_days))
+        .filter(|p| p.review_demand() > 0.0)
+    {
+        let method = input.demand_process.as_deref().map(|p| p.method);
+        let q = if base_stock { 0.0 } else { fill_quantity };
+        let mut p = process_protection(&pmfs, method, input.service, cycle_quantity, q);
+        (p.reorder_point, p.capped) = cap(input, p.reorder_point);
+        p.expected_fill_rate = pmfs.fill_rate(p.reorder_point, q);
+        if base_stock {
+            p.cycle_quantity = 0.0;
+        }
+        return p;
+    }
+    if base_stock {
+        return periodic_base_stock(input, slow);
+    }
+    let discrete = mu > 0.0 && slow;
+    let empirical = input
+        .forecast_errors
+        .protection
+        .as_deref()
+        .filter(|_| !discrete && mu > 0.0);
+    let distribution = if empirical.is_some() {
+        LeadTimeDistribution::Empirical
+    } else if !discrete {
+        LeadTimeDistribution::Normal
+    } else if var > mu * (1.0 + 1e-9) {
+        LeadTimeDistribution::NegativeBinomial
+    } else {
+        LeadTimeDistribution::Poisson
+    };
+    let normal_point = |k: f64| {
+        if sd > 0.0 && k.is_finite() {
+            mu + k.min(8.0) * sd
+        } else {
+            mu
+        }
+    };
+    let point = match (distribution, input.service) {
+        (LeadTimeDistribution::Empirical, service) => {
+            let e = empirical.expect("empirical distribution");
+            let cap = scale_f * e.max() + 8.0 * sd_other;
+            let offset = match service {
+                ServiceTarget::CycleService(a) => {
+                    e.offset_for_probability(a.clamp(1e-6, 1.0 - 1e-6), scale_f, sd_other)
+                }
+                ServiceTarget::FillRate(b) if fill_quantity > 0.0 => e.offset_for_shortage(
+                    (1.0 - b.clamp(0.0, 1.0)) * fill_quantity,
+                    scale_f,
+                    sd_other,
+                ),
+                ServiceTarget::FillRate(_) => 0.0,
+            };
+            mu + if offset.is_finite() {
+                offset.min(cap)
+            } else {
+                0.0
+            }
+        }
+        (LeadTimeDistribution::Normal, ServiceTarget::CycleService(a)) => {
+            normal_point(cycle_service_factor(a.clamp(1e-6, 1.0 - 1e-6)))
+        }
+        (LeadTimeDistribution::Normal, ServiceTarget::FillRate(b)) => {
+            if fill_quantity > 0.0 {
+                normal_point(fill_rate_factor(
+                    b.clamp(0.0, 1.0 - 1e-9),
+                    fill_quantity,
+                    sd,
+                ))
+            } else {
+                mu
+            }
+        }
+        (_, ServiceTarget::CycleService(a)) => count_reorder_point_cycle(mu, var, a),
+        (_, ServiceTarget::FillRate(b)) => count_reorder_point_fill(mu, var, b, fill_quantity)
+            .unwrap_or_else(|| {
+                normal_point(fill_rate_factor(
+                    b.clamp(0.0, 1.0 - 1e-9),
+                    fill_quantity,
+                    sd,
+                ))
+            }),
+    };
+    let (reorder_point, capped) = cap(input, point.max(0.0));
+    let shortage = match distribution {
+        LeadTimeDistribution::Normal => normal_shortage(reorder_point, mu, sd),
+        LeadTimeDistribution::Empirical => empirical
+            .map(|e| e.shortage(reorder_point - mu, scale_f, sd_other))
+            .unwrap_or_else(|| normal_shortage(reorder_point, mu, sd)),
+        _ => count_shortage(reorder_point, mu, var)
+            .unwrap_or_else(|| normal_shortage(reorder_point, mu, sd)),
+    };
+    let expected_fill_rate = if fill_quantity > 0.0 {
+        (1.0 - shortage / fill_quantity).clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
+    Protection {
+        mu,
+        sd,
+        distribution,
+        reorder_point,
+        cycle_quantity,
+        expected_fill_rate,
+        capped,
+    }
+}
+
+/// Demand over `days` from the as-of date: its mean, the spread of the
+/// forecast-error term and the spread of the lead-time term.
+fn horizon(input: &PolicyInput, days: f64) -> (f64, f64, f64) {
+    let mu = input.rate.between(0.0, days);
+    let daily = if days > 0.0 { mu / days } else { 0.0 };
+    let forecast = (days / input.bucket_days).max(0.0).sqrt() * input.sigma_bucket;
+    (mu, forecast, daily * input.lead_time_sd_days)
+}
+
+/// The periodic base-stock policy: order up to S at every review, S the
+/// smallest level whose units short per review period,
+/// E[(D(L+R) − S)⁺] − E[(D(L) − S)⁺], stay within (1 − β) of one review's
+/// demand (or with P(D(L+R) ≤ S) ≥ α) — exact for this policy, so no
+/// undershoot term. D is count (`slow`), empirical or normal demand around
+/// the forecast, as in [`protect`]. The reorder point is S itself.
+fn periodic_base_stock(input: &PolicyInput, slow: bool) -> Protection {
+    let l = input.lead_time_days.max(0.0);
+    let review = input.review_period_days.max(0.0);
+    let lead = horizon(input, l);
+    let cycle = horizon(input, l + review);
+    let demand = cycle.0 - lead.0;
+    let var = |h: (f64, f64, f64)| h.1 * h.1 + h.2 * h.2;
+    let count = slow && cycle.0 > 0.0 && CountPmf::new(cycle.0, var(cycle)).is_some();
+    let empirical = input
+        .forecast_errors
+        .cycle
+        .as_deref()
+        .filter(|_| !count && cycle.0 > 0.0);
+    let distribution = if count {
+        if var(cycle) > cycle.0 * (1.0 + 1e-9) {
+            LeadTimeDistribution::NegativeBinomial
+        } else {
+            LeadTimeDistribution::Poisson
+        }
+    } else if empirical.is_some() {
+        LeadTimeDistribution::Empirical
+    } else {
+        LeadTimeDistribution::Normal
+    };
+    // E[(D − s)⁺] and P(D ≤ s) over one horizon.
+    let loss = |h: (f64, f64, f64), s: f64| -> f64 {
+        let (mu, f, o) = h;
+        match (distribution, empirical) {
+            (LeadTimeDistribution::Empirical, Some(e)) => e.shortage(s - mu, f, o),
+            (LeadTimeDistribution::Poisson | LeadTimeDistribution::NegativeBinomial, _) => {
+                count_shortage(s, mu, var(h))
+                    .unwrap_or_else(|| normal_shortage(s, mu, var(h).sqrt()))
+            }
+            _ => normal_shortage(s, mu, var(h).sqrt()),
+        }
+    };
+    let short = |s: f64| (loss(cycle, s) - loss(lead, s)).max(0.0);
+    let spread = var(cycle).sqrt();
+    let top = cycle.0 + 12.0 * spread + 1.0;
+    let level = match input.service {
+        ServiceTarget::FillRate(b) => {
+            let allowed = (1.0 - b.clamp(0.0, 1.0)) * demand;
+            smallest(0.0, top, count, |s| short(s) <= allowed + 1e-12)
+        }
+        ServiceTarget::CycleService(a) => {
+            let a = a.clamp(1e-6, 1.0 - 1e-6);
+            match (distribution, empirical) {
+                (LeadTimeDistribution::Empirical, Some(e)) => {
+                    cycle.0 + e.offset_for_probability(a, cycle.1, cycle.2)
+                }
+                _ if count => count_reorder_point_cycle(cycle.0, var(cycle), a),
+                _ => cycle.0 + cycle_service_factor(a) * spread,
+            }
+        }
+    };
+    let (reorder_point, capped) = cap(input, level.max(0.0));
+    let (mu, sd) = (cycle.0, spread);
+    Protection {
+        mu,
+        sd,
+        distribution,
+        reorder_point,
+        cycle_quantity: 0.0,
+        expected_fill_rate: if demand > 0.0 {
+            (1.0 - short(reorder_point) / demand).clamp(0.0, 1.0)
+        } else {
+            1.0
+        },
+        capped,
+    }
+}
+
+/// The smallest s in [lo, hi] (whole when `whole`) for which `ok` holds,
+/// `ok` monotone (false below, true above); `hi` when none.
+fn smallest(lo: f64, hi: f64, whole: bool, ok: impl Fn(f64) -> bool) -> f64 {
+    let (mut lo, mut hi) = if whole {
+        (lo.floor(), hi.ceil())
+    } else {
+        (lo, hi)
+    };
+    if ok(lo) {
+        return lo;
+    }
+    if !ok(hi) {
+        return hi;
+    }
+    // Invariant: ok(hi), not ok(lo).
+    for _ in 0..200 {
+        let done = if whole {
+            hi - lo <= 1.0
+        } else {
+            hi - lo <= 1e-9 * (1.0 + hi.abs())
+        };
+        if done {
+            break;
+        }
+        let mid = if whole {
+            (0.5 * (lo + hi)).floor()
+        } else {
+            0.5 * (lo + hi)
+        };
+        if ok(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi
+}
+
+/// [`Protection`] from a slow mover's lead-time distributions: the reorder
+/// point of the periodic-review fill rate (or cycle service) on them, with
+/// the order quantity as it will be placed.
+fn process_protection(
+    pmfs: &LeadTimePmfs,
+    method: Option<SlowMoverDemand>,
+    service: ServiceTarget,
+    cycle_quantity: f64,
+    fill_quantity: f64,
+) -> Protection {
+    let (mu, sd) = pmfs.protection();
+    let reorder_point = match service {
+        ServiceTarget::FillRate(b) => pmfs.reorder_point_fill(b, fill_quantity),
+        ServiceTarget::CycleService(a) => pmfs.reorder_point_cycle(a, fill_quantity),
+    };
+    Protection {
+        mu,
+        sd,
+        distribution: if method == Some(SlowMoverDemand::Bootstrap) {
+            LeadTimeDistribution::Bootstrap
+        } else {
+            LeadTimeDistribution::Compound
+        },
+        reorder_point,
+        cycle_quantity,
+        expected_fill_rate: pmfs.fill_rate(reorder_point, fill_quantity),
+        capped: false,
     }
 }
 
@@ -605,6 +885,7 @@ pub fn project(input: &PolicyInput, order_qty: f64) -> Projection {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory_theory::EmpiricalErrors;
 
     /// Lead time 21 days (3 weeks), continuous review: no undershoot.
     fn input(rate_per_day: f64) -> PolicyInput {
@@ -628,7 +909,10 @@ mod tests {
             allocated: 0.0,
             arrivals: vec![],
             projection_days: 365,
-            forecast_errors: None,
+            forecast_errors: Default::default(),
+            demand_process: None,
+            replenishment: Replenishment::Replenish,
+            reorder_point_cap: None,
         }
     }
 
@@ -674,9 +958,18 @@ mod tests {
         let s = 30.0 + 1.644_853_626_951_472 * 20.0 / 12f64.sqrt();
         assert!((out.reorder_point - s).abs() < 1e-9);
         assert!((out.order_up_to - s - 40.0).abs() < 1e-9);
-        // An order covers at least one review: with a 7-day cycle, still 14 days.
-        i.order_cycle_days = 7.0;
+        // An order covers at least one review: with a 14-day cycle, 20 units.
+        i.order_cycle_days = 14.0;
+        i.pack_size = 5.0;
         assert!((plan(&i).cycle_quantity - 20.0).abs() < 1e-9);
+        // In whole units, an order of no more than a review's demand is a
+        // base stock ordered up to at every review: s = S over L + R = 40
+        // units without forecast error or lead-time spread.
+        i.pack_size = 1.0;
+        let base = plan(&i);
+        assert_eq!(base.cycle_quantity, 0.0);
+        assert!((base.reorder_point - 40.0).abs() < 1e-6, "{base:?}");
+        assert_eq!(base.order_up_to, base.reorder_point);
     }
 
     #[test]
@@ -788,7 +1081,7 @@ mod tests {
         let mut i = input(10.0);
         i.sigma_bucket = 14.0;
         i.service = ServiceTarget::FillRate(0.98);
-        i.forecast_errors = Some(Arc::new(
+        i.forecast_errors.protection = Some(Arc::new(
             EmpiricalErrors::new(vec![-1.0, 0.0, 1.0, 2.0], 1).unwrap(),
         ));
         let out = plan(&i);

@@ -15,11 +15,13 @@ use std::fmt;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
+use crate::demand_process::{DemandProcess, SlowMoverDemand};
 use crate::error::{Error, Result};
 use crate::forecast::select::{COMBINATION, NEW_ITEM_BLEND, ZERO};
 use crate::forecast::{Backtest, Candidates, Distribution, SeriesForecast};
@@ -154,6 +156,50 @@ struct Record {
     standardized_errors: Vec<u64>,
     /// (error summed over the protection horizon, its spread) per origin.
     horizon_errors: Vec<(u64, u64)>,
+    /// The same over lead time + a whole review period.
+    #[serde(default)]
+    cycle_errors: Vec<(u64, u64)>,
+    /// The demand process of a slow mover.
+    process: Option<ProcessRecord>,
+    /// The largest demand over a protection interval.
+    max_protection_demand: Option<u64>,
+}
+
+/// A [`DemandProcess`] with its numbers as bits.
+#[derive(Debug, Serialize, Deserialize)]
+struct ProcessRecord {
+    method: SlowMoverDemand,
+    buckets: usize,
+    sizes: Vec<(u64, u32)>,
+    /// occurrence, after demand, after none.
+    rates: [u64; 3],
+    last_had_demand: bool,
+}
+
+impl ProcessRecord {
+    fn new(p: &DemandProcess) -> ProcessRecord {
+        ProcessRecord {
+            method: p.method,
+            buckets: p.buckets,
+            sizes: p.sizes.iter().map(|(v, n)| (v.to_bits(), *n)).collect(),
+            rates: [p.occurrence, p.after_demand, p.after_none].map(f64::to_bits),
+            last_had_demand: p.last_had_demand,
+        }
+    }
+
+    fn process(&self) -> DemandProcess {
+        let [occurrence, after_demand, after_none] = self.rates.map(f64::from_bits);
+        DemandProcess::new(
+            self.method,
+            self.buckets,
+            self.sizes
+                .iter()
+                .map(|&(v, n)| (f64::from_bits(v), n))
+                .collect(),
+            [occurrence, after_demand, after_none],
+            self.last_had_demand,
+        )
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -201,6 +247,13 @@ impl Record {
                 .iter()
                 .map(|(e, w)| (e.to_bits(), w.to_bits()))
                 .collect(),
+            cycle_errors: f
+                .cycle_errors
+                .iter()
+                .map(|(e, w)| (e.to_bits(), w.to_bits()))
+                .collect(),
+            process: f.process.as_deref().map(ProcessRecord::new),
+            max_protection_demand: f.max_protection_demand.map(f64::to_bits),
         }
     }
 
@@ -246,8 +299,15 @@ impl Record {
                 .iter()
                 .map(|&(e, w)| (f64::from_bits(e), f64::from_bits(w)))
                 .collect(),
+            cycle_errors: self
+                .cycle_errors
+                .iter()
+                .map(|&(e, w)| (f64::from_bits(e), f64::from_bits(w)))
+                .collect(),
             // Pooled across series by the merge, like a single run does.
-            lead_time_errors: None,
+            lead_time_errors: Default::default(),
+            process: self.process.as_ref().map(|p| Arc::new(p.process())),
+            max_protection_demand: self.max_protection_demand.map(f64::from_bits),
         })
     }
 }

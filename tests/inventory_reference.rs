@@ -56,7 +56,10 @@ fn policy(case: &Value, service: ServiceTarget, q: Option<f64>) -> PolicyOutput 
         allocated: 0.0,
         arrivals: vec![],
         projection_days: 10,
-        forecast_errors: None,
+        forecast_errors: Default::default(),
+        demand_process: None,
+        replenishment: replenish::policy::Replenishment::Replenish,
+        reorder_point_cap: None,
     })
 }
 

@@ -20,6 +20,7 @@ fn settings(season_length: usize) -> ForecastSettings {
         outlier_sigma: 6.0,
         selection: Selection::BestWithCombination,
         selection_margin: 0.1,
+        ..ForecastSettings::default()
     }
 }
 
@@ -100,7 +101,10 @@ proptest! {
             allocated,
             arrivals: if on_order > 0.0 { vec![(arrival, on_order)] } else { vec![] },
             projection_days: 200,
-            forecast_errors: None,
+            forecast_errors: Default::default(),
+            demand_process: None,
+            replenishment: replenish::policy::Replenishment::Replenish,
+            reorder_point_cap: None,
         };
         let out = plan(&input);
         for v in [out.lead_time_demand, out.lead_time_demand_sd, out.safety_stock, out.reorder_point,

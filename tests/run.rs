@@ -500,9 +500,26 @@ fn backorders_always_get_a_covering_line() {
 }
 
 #[test]
-fn slow_mover_uses_poisson_for_a_fill_rate_target() {
+fn slow_mover_demand_from_its_history_or_poisson_on_its_forecast() {
     let f = backorder_fixture("2024-05-25");
     let out = f.run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan = read_csv(&f.reports()[0].join("plan.csv"));
+    // E sold exactly one a week: its demand process has no spread. Over
+    // L = 2 weeks and L + R = 4 weeks it is 2 and 4; with Q = 4 the
+    // positions after a review run from s to s + 4, and s = 4 leaves none short.
+    let e = plan_row(&plan, "E");
+    assert_eq!(e["demand_distribution"], "compound");
+    assert_eq!(num(&e, "lead_time_demand"), 3.0);
+    assert_eq!(num(&e, "lead_time_demand_sd"), 0.0);
+    assert_eq!(num(&e, "reorder_point"), 4.0);
+    assert_eq!(num(&e, "order_up_to"), 8.0);
+    assert_eq!(num(&e, "expected_fill_rate"), 1.0);
+    assert_eq!(num(&e, "order_qty"), 0.0);
+
+    // The negative binomial on the forecast, as before issue 17.
+    let config = f.config("[policy]\nslow_mover_demand = \"forecast\"\n");
+    let out = f.run(&["--config", &config]);
     assert!(out.status.success(), "{}", stderr(&out));
     let plan = read_csv(&f.reports()[0].join("plan.csv"));
     // E: one a week, L + R/2 = 3 weeks: Poisson(3). Fill rate 95 % with

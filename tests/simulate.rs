@@ -65,8 +65,9 @@ fn writes_every_policy_and_a_steady_item_meets_its_target() {
     }
     let rows = read_csv(&dir.join("simulation.csv"));
     // 3 series × (configured + 11 targets + the 11 ordering at every review
-    // + shipments only + sales cover) + 2 min/max.
-    assert_eq!(rows.len(), 3 * 25 + 2);
+    // + shipments only + sales cover + the sales-cover curve's 12 points +
+    // the Poisson rule at the 11 targets) + 2 min/max.
+    assert_eq!(rows.len(), 3 * (25 + 12 + 11) + 2);
     for r in &rows {
         for col in ["fill_rate", "mean_on_hand", "demand", "start_on_hand"] {
             let v: f64 = r[col].parse().unwrap();

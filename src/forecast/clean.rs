@@ -6,12 +6,76 @@ pub fn first_demand(y: &[f64]) -> usize {
     y.iter().position(|&v| v > 0.0).unwrap_or(y.len())
 }
 
-/// True when the history had demand but none in its last `quiet` buckets.
-pub fn is_discontinued(y: &[f64], quiet: usize) -> bool {
+/// The run of buckets without demand at the end of a history, judged
+/// against the item's own rhythm.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Gap {
+    /// Trailing buckets without demand.
+    pub buckets: usize,
+    /// Share of buckets with demand from the first demand to the gap.
+    pub rate: f64,
+    /// Chance of a run at least this long at the item's own occurrence rate
+    /// (Beta-binomial predictive with a Jeffreys prior, so a rate read off a
+    /// few buckets counts as uncertain); when earlier years had the same
+    /// weeks, also at the rate of those weeks, and the larger of the two:
+    /// a seasonal item quiet in its off season is not improbable.
+    pub probability: f64,
+}
+
+/// ln B(a, b).
+fn ln_beta(a: f64, b: f64) -> f64 {
+    libm::lgamma(a) + libm::lgamma(b) - libm::lgamma(a + b)
+}
+
+/// Predictive chance of `gap` more buckets without demand after `hits` of
+/// `trials` buckets had demand.
+fn gap_chance(hits: usize, trials: usize, gap: usize) -> f64 {
+    let a = hits as f64 + 0.5;
+    let b = (trials - hits) as f64 + 0.5;
+    (ln_beta(a, b + gap as f64) - ln_beta(a, b))
+        .exp()
+        .clamp(0.0, 1.0)
+}
+
+/// The trailing gap of `y` (`None` without any demand); `year`: buckets per
+/// year, for the same weeks of earlier years.
+pub fn trailing_gap(y: &[f64], year: usize) -> Option<Gap> {
+    let first = y.iter().position(|&v| v > 0.0)?;
+    let last = y.iter().rposition(|&v| v > 0.0)?;
+    let gap = y.len() - 1 - last;
+    let active = &y[first..=last];
+    let hits = active.iter().filter(|&&v| v > 0.0).count();
+    let mut probability = gap_chance(hits, active.len(), gap);
+    // The same buckets one, two, … years earlier, where they lie wholly
+    // within the active history.
+    let (mut season_hits, mut season_trials) = (0, 0);
+    let mut back = year.max(1);
+    while year > 0 && back >= gap && y.len() >= gap + back + first {
+        let start = y.len() - gap - back;
+        if start < first {
+            break;
+        }
+        let window = &y[start..y.len() - back];
+        season_hits += window.iter().filter(|&&v| v > 0.0).count();
+        season_trials += window.len();
+        back += year;
+    }
+    if season_trials > 0 {
+        probability = probability.max(gap_chance(season_hits, season_trials, gap));
+    }
+    Some(Gap {
+        buckets: gap,
+        rate: hits as f64 / active.len() as f64,
+        probability,
+    })
+}
+
+/// True when the history had demand but none in its last `quiet` buckets
+/// or more (`quiet` = 0: never), and a gap that long is improbable — its
+/// chance below `threshold` — at the item's own rate (see [`Gap`]).
+pub fn is_discontinued(y: &[f64], quiet: usize, threshold: f64, year: usize) -> bool {
     quiet > 0
-        && y.len() > quiet
-        && y[y.len() - quiet..].iter().all(|&v| v <= 0.0)
-        && y.iter().any(|&v| v > 0.0)
+        && trailing_gap(y, year).is_some_and(|g| g.buckets >= quiet && g.probability < threshold)
 }
 
 /// Median of a slice (NaN-free input); 0 for an empty slice.
@@ -83,9 +147,38 @@ mod tests {
     fn trimming_and_discontinuation() {
         assert_eq!(first_demand(&[0.0, 0.0, 3.0, 0.0]), 2);
         assert_eq!(first_demand(&[0.0, 0.0]), 2);
-        assert!(is_discontinued(&[5.0, 4.0, 0.0, 0.0, 0.0], 3));
-        assert!(!is_discontinued(&[5.0, 4.0, 0.0, 0.0, 1.0], 3));
-        assert!(!is_discontinued(&[0.0, 0.0, 0.0], 2));
+        // Every bucket sold for two years, then nothing for 39 (9 months).
+        let mut weekly = vec![5.0; 104];
+        weekly.extend(vec![0.0; 39]);
+        assert!(is_discontinued(&weekly, 13, 0.01, 52));
+        // Not before the minimum quiet time, nor with a sale at the end.
+        assert!(!is_discontinued(&weekly[..110], 13, 0.01, 52));
+        let mut sold = weekly.clone();
+        sold.push(1.0);
+        assert!(!is_discontinued(&sold, 13, 0.01, 52));
+        assert!(!is_discontinued(&[0.0, 0.0, 0.0], 2, 0.01, 52));
+        assert!(!is_discontinued(&weekly, 0, 0.01, 52));
+        // A part sold once every 5 months, now 6 months quiet: a normal gap.
+        let mut part: Vec<f64> = (0..40)
+            .map(|i| if i % 5 == 0 { 1.0 } else { 0.0 })
+            .collect();
+        part.truncate(36);
+        part.extend(vec![0.0; 6]);
+        let gap = trailing_gap(&part, 12).unwrap();
+        assert_eq!(gap.buckets, 6);
+        assert!(gap.probability > 0.05, "{gap:?}");
+        assert!(!is_discontinued(&part, 3, 0.01, 12));
+        // A summer item quiet in winter, as in every earlier winter.
+        let season: Vec<f64> = (0..52 * 3 + 45)
+            .map(|i| if i % 52 < 26 { 10.0 } else { 0.0 })
+            .collect();
+        assert!(!is_discontinued(&season, 13, 0.01, 52));
+        // The same item quiet through what used to be its summer.
+        let mut stopped: Vec<f64> = (0..52 * 3)
+            .map(|i| if i % 52 < 26 { 10.0 } else { 0.0 })
+            .collect();
+        stopped.extend(vec![0.0; 20]);
+        assert!(is_discontinued(&stopped, 13, 0.01, 52));
     }
 
     #[test]

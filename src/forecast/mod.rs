@@ -174,6 +174,7 @@ mod tests {
             outlier_sigma: 4.0,
             selection: Selection::BestWithCombination,
             selection_margin: 0.1,
+            ..ForecastSettings::default()
         };
         for y in histories() {
             let pattern = crate::demand::pattern(&y);

@@ -303,6 +303,7 @@ mod tests {
             outlier_sigma: 0.0,
             selection,
             selection_margin: 0.1,
+            ..ForecastSettings::default()
         }
     }
 

@@ -9,7 +9,8 @@ use super::Model;
 use super::clean::{clip_outliers, first_demand, is_discontinued, median};
 use super::prior::{Evidence, SelectionPrior};
 use crate::demand::Pattern;
-use crate::inventory_theory::EmpiricalErrors;
+use crate::demand_process::{DemandProcess, SlowMoverDemand};
+use crate::inventory_theory::{EmpiricalErrors, LeadTimeErrors};
 use crate::stats::{negbin_quantile, norm_ppf};
 
 /// Scaled error used to choose between candidates.
@@ -48,20 +49,66 @@ pub struct ForecastSettings {
     /// fractional): the horizon of the summed errors in
     /// [`SeriesForecast::horizon_errors`]; `None`: the backtest horizon.
     pub protection_buckets: Option<f64>,
+    /// Buckets of lead time + a whole review period, which a base stock
+    /// ordered at every review protects: the horizon of
+    /// [`SeriesForecast::cycle_errors`]; `None`: the backtest horizon.
+    pub cycle_buckets: Option<f64>,
     /// Backtest origins.
     pub origins: usize,
     /// Selection metric.
     pub metric: Metric,
     /// Season length in buckets (1 = none), for the MASE scale.
     pub season_length: usize,
-    /// Trailing buckets without demand after which an item counts as discontinued (0 = never).
+    /// Trailing buckets without demand before an item can count as
+    /// discontinued (0 = never): then only when a gap that long is
+    /// improbable at its own rate ([`super::clean::trailing_gap`]).
     pub discontinued_after: usize,
+    /// Chance of the current gap below which the item counts as discontinued.
+    pub discontinued_probability: f64,
+    /// Buckets per year (the same weeks of earlier years excuse a seasonal gap).
+    pub buckets_per_year: usize,
+    /// How a slow mover's lead-time demand is built; with
+    /// [`SlowMoverDemand::Forecast`] no demand process is estimated.
+    pub slow_mover_demand: SlowMoverDemand,
+    /// Buckets of recent history the demand process is read from.
+    pub process_window: usize,
+    /// The demand process is estimated for intermittent and lumpy series and
+    /// for those whose recent demand over the protection interval is below
+    /// this many units (twice the policy's count-distribution threshold).
+    pub process_below: f64,
     /// Outlier limit in robust standard deviations (0 = no cleaning).
     pub outlier_sigma: f64,
     /// How the forecast is chosen.
     pub selection: Selection,
     /// Relative score a single model must gain over the combination to be chosen.
     pub selection_margin: f64,
+}
+
+impl Default for ForecastSettings {
+    /// Weekly buckets, 13 ahead, lead time + review of 5, 3 origins, MASE,
+    /// yearly season, the median combination with a 10 % margin; items quiet
+    /// for 13 buckets may be discontinued; slow movers get a compound
+    /// demand process over two years.
+    fn default() -> Self {
+        ForecastSettings {
+            horizon: 13,
+            backtest_horizon: 5,
+            protection_buckets: None,
+            cycle_buckets: None,
+            origins: 3,
+            metric: Metric::Mase,
+            season_length: 52,
+            discontinued_after: 13,
+            discontinued_probability: 0.01,
+            buckets_per_year: 52,
+            outlier_sigma: 6.0,
+            selection: Selection::BestWithCombination,
+            selection_margin: 0.1,
+            slow_mover_demand: SlowMoverDemand::Compound,
+            process_window: 104,
+            process_below: 20.0,
+        }
+    }
 }
 
 /// Errors of one candidate over the rolling-origin backtest.
@@ -143,9 +190,21 @@ pub struct SeriesForecast {
     /// lead-time demand assumes to be standard normal (pooled by
     /// [`pool_horizon_errors`], weighted by w).
     pub horizon_errors: Vec<(f64, f64)>,
-    /// The pooled distribution of standardised horizon errors the policy uses
-    /// for this series instead of the normal (`None`: the normal).
-    pub lead_time_errors: Option<Arc<EmpiricalErrors>>,
+    /// The same over lead time + a whole review period
+    /// ([`ForecastSettings::cycle_buckets`]), for a base stock ordered at
+    /// every review.
+    pub cycle_errors: Vec<(f64, f64)>,
+    /// The pooled distributions of standardised horizon errors the policy
+    /// uses for this series instead of the normal (`None`: the normal).
+    pub lead_time_errors: LeadTimeErrors,
+    /// Occurrence and sizes of the demand of a slow mover, from its recent
+    /// history (the demand as it was, not clipped): the policy builds its
+    /// lead-time demand from them. `None` for other series.
+    pub process: Option<Arc<DemandProcess>>,
+    /// The largest demand the item had over any run of buckets as long as
+    /// the protection interval (rounded up), when its history since the
+    /// first demand spans a year: the scale a reorder point is capped to.
+    pub max_protection_demand: Option<f64>,
 }
 
 impl SeriesForecast {
@@ -214,7 +273,10 @@ impl SeriesForecast {
             discontinued,
             standardized_errors: Vec::new(),
             horizon_errors: Vec::new(),
-            lead_time_errors: None,
+            cycle_errors: Vec::new(),
+            lead_time_errors: LeadTimeErrors::default(),
+            process: None,
+            max_protection_demand: None,
         }
     }
 }
@@ -395,7 +457,12 @@ fn prepare<'a>(
     if start == y.len() {
         return Err(Box::new(SeriesForecast::constant(ZERO, s.horizon, false)));
     }
-    if is_discontinued(y, s.discontinued_after) {
+    if is_discontinued(
+        y,
+        s.discontinued_after,
+        s.discontinued_probability,
+        s.buckets_per_year,
+    ) {
         return Err(Box::new(SeriesForecast::constant(ZERO, s.horizon, true)));
     }
     let raw = &y[start..];
@@ -695,39 +762,15 @@ fn choose_and_refit(
     // Errors summed over each origin's horizon, against the unclipped demand,
     // standardised by the one-bucket spread of the other origins (leave one
     // out: the policy, too, meets errors its spread was not estimated on).
-    let horizon_errors = match (chosen, &origins) {
-        (Some(c), Some((h, cut))) if cut.len() >= 2 => {
-            let horizon = s
-                .protection_buckets
-                .filter(|t| t.is_finite() && *t > 0.0)
-                .map_or(*h as f64, |t| t.min(*h as f64));
-            let run = if backtests[c].model == COMBINATION {
-                &combination_run
-            } else {
-                &runs[c].1
-            };
-            (0..cut.len())
-                .filter_map(|o| {
-                    let (mut sq, mut n) = (0.0, 0usize);
-                    for (p, &at) in cut.iter().enumerate().filter(|&(p, _)| p != o) {
-                        for k in 0..*h {
-                            sq += (y[at + k] - run[p][k]).powi(2);
-                            n += 1;
-                        }
-                    }
-                    let spread = (sq / n.max(1) as f64).sqrt() * horizon.sqrt();
-                    let total: f64 = (0..*h)
-                        .map(|k| {
-                            (horizon - k as f64).clamp(0.0, 1.0) * (raw[cut[o] + k] - run[o][k])
-                        })
-                        .sum();
-                    let z = total / spread;
-                    (spread > 0.0 && z.is_finite()).then_some((z, spread))
-                })
-                .collect()
+    let run = chosen.map(|c| {
+        if backtests[c].model == COMBINATION {
+            &combination_run
+        } else {
+            &runs[c].1
         }
-        _ => Vec::new(),
-    };
+    });
+    let horizon_errors = summed_errors(&y, raw, run, &origins, s.protection_buckets);
+    let cycle_errors = summed_errors(&y, raw, run, &origins, s.cycle_buckets);
     SeriesForecast {
         model,
         members,
@@ -739,8 +782,92 @@ fn choose_and_refit(
         discontinued: false,
         standardized_errors,
         horizon_errors,
-        lead_time_errors: None,
+        cycle_errors,
+        lead_time_errors: LeadTimeErrors::default(),
+        process: demand_process(raw, intermittent, s),
+        max_protection_demand: max_protection_demand(raw, s),
     }
+}
+
+/// See [`SeriesForecast::max_protection_demand`].
+fn max_protection_demand(raw: &[f64], s: &ForecastSettings) -> Option<f64> {
+    let t = s
+        .protection_buckets
+        .filter(|t| t.is_finite() && *t > 0.0)
+        .unwrap_or(s.backtest_horizon as f64)
+        .ceil()
+        .max(1.0) as usize;
+    if raw.len() < s.buckets_per_year.max(t) {
+        return None;
+    }
+    let mut sum: f64 = raw[..t].iter().map(|v| v.max(0.0)).sum();
+    let mut best = sum;
+    for i in t..raw.len() {
+        sum += raw[i].max(0.0) - raw[i - t].max(0.0);
+        best = best.max(sum);
+    }
+    Some(best.max(0.0))
+}
+
+/// Per backtest origin, the error of `run` (the chosen forecast per origin)
+/// summed over `horizon` buckets (at most the backtest horizon; a fractional
+/// last bucket pro rata) against the demand as it was (`raw`), over w, √T
+/// times the one-bucket spread of the other origins' errors (leave one out:
+/// the policy, too, meets errors its spread was not estimated on): (z, w).
+fn summed_errors(
+    y: &[f64],
+    raw: &[f64],
+    run: Option<&Vec<Vec<f64>>>,
+    origins: &Option<(usize, Vec<usize>)>,
+    horizon: Option<f64>,
+) -> Vec<(f64, f64)> {
+    let (Some(run), Some((h, cut))) = (run, origins) else {
+        return Vec::new();
+    };
+    if cut.len() < 2 {
+        return Vec::new();
+    }
+    let horizon = horizon
+        .filter(|t| t.is_finite() && *t > 0.0)
+        .map_or(*h as f64, |t| t.min(*h as f64));
+    (0..cut.len())
+        .filter_map(|o| {
+            let (mut sq, mut n) = (0.0, 0usize);
+            for (p, &at) in cut.iter().enumerate().filter(|&(p, _)| p != o) {
+                for k in 0..*h {
+                    sq += (y[at + k] - run[p][k]).powi(2);
+                    n += 1;
+                }
+            }
+            let spread = (sq / n.max(1) as f64).sqrt() * horizon.sqrt();
+            let total: f64 = (0..*h)
+                .map(|k| (horizon - k as f64).clamp(0.0, 1.0) * (raw[cut[o] + k] - run[o][k]))
+                .sum();
+            let z = total / spread;
+            (spread > 0.0 && z.is_finite()).then_some((z, spread))
+        })
+        .collect()
+}
+
+/// The demand process of a slow mover (see [`ForecastSettings::process_below`]).
+fn demand_process(
+    raw: &[f64],
+    intermittent: bool,
+    s: &ForecastSettings,
+) -> Option<Arc<DemandProcess>> {
+    if s.slow_mover_demand == SlowMoverDemand::Forecast || s.process_window == 0 {
+        return None;
+    }
+    let recent = &raw[raw.len().saturating_sub(s.process_window)..];
+    let mean = recent.iter().map(|v| v.max(0.0)).sum::<f64>() / recent.len().max(1) as f64;
+    let protection = s
+        .protection_buckets
+        .filter(|t| t.is_finite() && *t > 0.0)
+        .unwrap_or(s.backtest_horizon as f64);
+    if !intermittent && mean * protection >= s.process_below {
+        return None;
+    }
+    DemandProcess::estimate(raw, s.process_window, s.slow_mover_demand).map(Arc::new)
 }
 
 /// Fewest pooled errors for a calibration factor; below it the factor is 1.
@@ -759,39 +886,62 @@ pub struct HorizonErrorPools {
     pub by_class: BTreeMap<char, Arc<EmpiricalErrors>>,
     /// All classes together, when they have at least [`MIN_HORIZON_ERRORS`].
     pub all: Option<Arc<EmpiricalErrors>>,
+    /// The same over lead time + a whole review period (base stock).
+    pub cycle_by_class: BTreeMap<char, Arc<EmpiricalErrors>>,
+    /// All classes together over lead time + a whole review period.
+    pub cycle_all: Option<Arc<EmpiricalErrors>>,
 }
 
 impl HorizonErrorPools {
-    /// The pool for a series of class `abc`: its class's, else all classes',
-    /// else none (the normal).
-    pub fn for_class(&self, abc: char) -> Option<Arc<EmpiricalErrors>> {
-        self.by_class.get(&abc).or(self.all.as_ref()).cloned()
+    /// The pools for a series of class `abc`: its class's, else all
+    /// classes', else none (the normal).
+    pub fn for_class(&self, abc: char) -> LeadTimeErrors {
+        LeadTimeErrors {
+            protection: self.by_class.get(&abc).or(self.all.as_ref()).cloned(),
+            cycle: self
+                .cycle_by_class
+                .get(&abc)
+                .or(self.cycle_all.as_ref())
+                .cloned(),
+        }
     }
 
     /// Summary for run.json: per pool (`A`, `B`, `C`, `all`) the errors
     /// pooled, their mean and spread, and the 90, 95 and 99 % quantiles.
     pub fn summary(&self) -> BTreeMap<String, PoolSummary> {
-        let all = self.all.iter().map(|p| ("all".to_string(), p));
-        self.by_class
-            .iter()
-            .map(|(c, p)| (c.to_string(), p))
-            .chain(all)
-            .map(|(name, p)| {
-                let r = |x: f64| (x * 1e4).round() / 1e4;
-                (
-                    name,
-                    PoolSummary {
-                        errors: p.count(),
-                        mean: r(p.mean()),
-                        sd: r(p.sd()),
-                        p90: r(p.quantile(0.9)),
-                        p95: r(p.quantile(0.95)),
-                        p99: r(p.quantile(0.99)),
-                    },
-                )
-            })
-            .collect()
+        summarize(&self.by_class, self.all.as_ref())
     }
+
+    /// [`HorizonErrorPools::summary`] over lead time + a whole review period.
+    pub fn cycle_summary(&self) -> BTreeMap<String, PoolSummary> {
+        summarize(&self.cycle_by_class, self.cycle_all.as_ref())
+    }
+}
+
+fn summarize(
+    by_class: &BTreeMap<char, Arc<EmpiricalErrors>>,
+    all: Option<&Arc<EmpiricalErrors>>,
+) -> BTreeMap<String, PoolSummary> {
+    let all = all.into_iter().map(|p| ("all".to_string(), p));
+    by_class
+        .iter()
+        .map(|(c, p)| (c.to_string(), p))
+        .chain(all)
+        .map(|(name, p)| {
+            let r = |x: f64| (x * 1e4).round() / 1e4;
+            (
+                name,
+                PoolSummary {
+                    errors: p.count(),
+                    mean: r(p.mean()),
+                    sd: r(p.sd()),
+                    p90: r(p.quantile(0.9)),
+                    p95: r(p.quantile(0.95)),
+                    p99: r(p.quantile(0.99)),
+                },
+            )
+        })
+        .collect()
 }
 
 /// One pool of standardised horizon errors, for run.json.
@@ -830,18 +980,42 @@ pub fn pool_horizon_errors<'a>(
         1.0
     };
     let mut by_class: BTreeMap<char, Vec<(f64, f64)>> = BTreeMap::new();
+    let mut cycle: BTreeMap<char, Vec<(f64, f64)>> = BTreeMap::new();
     for (f, abc) in forecasts {
         if f.distribution != Distribution::Normal {
             continue;
         }
+        let scaled = |e: &[(f64, f64)]| e.iter().map(|&(z, w)| (z / factor, w)).collect::<Vec<_>>();
         by_class
             .entry(abc)
             .or_default()
-            .extend(f.horizon_errors.iter().map(|&(z, w)| (z / factor, w)));
+            .extend(scaled(&f.horizon_errors));
+        cycle
+            .entry(abc)
+            .or_default()
+            .extend(scaled(&f.cycle_errors));
     }
-    let all: Vec<(f64, f64)> = by_class.values().flatten().copied().collect();
+    let (by_class, all) = pools(by_class);
+    let (cycle_by_class, cycle_all) = pools(cycle);
     HorizonErrorPools {
-        by_class: by_class
+        by_class,
+        all,
+        cycle_by_class,
+        cycle_all,
+    }
+}
+
+/// Per class and over all classes, the pools with enough errors.
+#[allow(clippy::type_complexity)]
+fn pools(
+    by_class: BTreeMap<char, Vec<(f64, f64)>>,
+) -> (
+    BTreeMap<char, Arc<EmpiricalErrors>>,
+    Option<Arc<EmpiricalErrors>>,
+) {
+    let all: Vec<(f64, f64)> = by_class.values().flatten().copied().collect();
+    (
+        by_class
             .into_iter()
             .filter_map(|(c, z)| {
                 Some((
@@ -850,8 +1024,8 @@ pub fn pool_horizon_errors<'a>(
                 ))
             })
             .collect(),
-        all: EmpiricalErrors::weighted(all, MIN_HORIZON_ERRORS).map(Arc::new),
-    }
+        EmpiricalErrors::weighted(all, MIN_HORIZON_ERRORS).map(Arc::new),
+    )
 }
 
 /// Spread factors from [`calibration`], one per distribution shape.
@@ -958,6 +1132,8 @@ mod tests {
             outlier_sigma: 0.0,
             selection: Selection::Best,
             selection_margin: 0.1,
+            slow_mover_demand: SlowMoverDemand::Forecast,
+            ..ForecastSettings::default()
         }
     }
 
@@ -1169,12 +1345,15 @@ mod tests {
         list.push((&counts, 'C'));
         let pools = pool_horizon_errors(list, 2.0);
         assert_eq!(pools.by_class.len(), 1);
-        let a = pools.for_class('A').unwrap();
+        let a = pools.for_class('A').protection.unwrap();
         assert_eq!(a.count(), 60);
         assert!((a.mean() - z / 2.0).abs() < 1e-12, "divided by the factor");
-        assert_eq!(pools.for_class('B').unwrap().count(), 90);
-        assert_eq!(pools.for_class('C').unwrap().count(), 90);
+        assert_eq!(pools.for_class('B').protection.unwrap().count(), 90);
+        assert_eq!(pools.for_class('C').protection.unwrap().count(), 90);
         assert_eq!(pools.summary().keys().collect::<Vec<_>>(), ["A", "all"]);
+        // Without a cycle horizon the cycle errors are the backtest horizon's: the same here.
+        assert_eq!(fc.cycle_errors, fc.horizon_errors);
+        assert_eq!(pools.for_class('A').cycle.unwrap().count(), 60);
         // Protecting 1.5 buckets: −1 + ½·3 over √5·√1.5.
         let mut s = settings(2, 2);
         s.protection_buckets = Some(1.5);
@@ -1183,7 +1362,8 @@ mod tests {
         assert!((fc.horizon_errors[0].0 - z).abs() < 1e-12);
         // Too few anywhere: no pool, the normal.
         let few = pool_horizon_errors(vec![(&fc, 'A'); 5], 1.0);
-        assert!(few.for_class('A').is_none() && few.all.is_none());
+        assert_eq!(few.for_class('A'), LeadTimeErrors::default());
+        assert!(few.all.is_none() && few.cycle_all.is_none());
     }
 
     #[test]

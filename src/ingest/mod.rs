@@ -13,6 +13,7 @@ use polars::prelude::StringChunked;
 use crate::calendar::{date_of_day, day_number, parse_iso_date};
 use crate::config::{BadRows, Config, FILE_COLUMNS};
 use crate::error::{Error, Result};
+use crate::lifecycle::Lifecycle;
 use crate::warnings::{Warning, Warnings};
 pub use table::Format;
 use table::{Table, cells};
@@ -83,6 +84,10 @@ pub struct Item {
     pub min_qty: Option<f64>,
     /// The ERP's order-up-to level (max of a min/max rule).
     pub max_qty: Option<f64>,
+    /// Lifecycle state, when the item master gives one.
+    pub status: Option<Lifecycle>,
+    /// The SKU that replaces this one, when given.
+    pub successor_sku: Option<String>,
 }
 
 /// One purchase-order line.
@@ -894,6 +899,23 @@ fn load_files(
         let holding_rate = it.optional_numbers("holding_rate", None)?;
         let min_qty = it.optional_numbers("min_qty", Some(0.0))?;
         let max_qty = it.optional_numbers("max_qty", Some(0.0))?;
+        let successor = it.text("successor_sku")?;
+        let status: Option<Vec<Option<Lifecycle>>> = match it.text("status")? {
+            None => None,
+            Some(cells) => Some(
+                cells
+                    .into_iter()
+                    .enumerate()
+                    .map(|(row, cell)| match cell.filter(|c| !c.trim().is_empty()) {
+                        None => Ok(None),
+                        Some(c) => c
+                            .parse::<Lifecycle>()
+                            .map(Some)
+                            .map_err(|m| Error::input(it.location(row, Some("status")), m)),
+                    })
+                    .collect::<Result<_>>()?,
+            ),
+        };
         if let (Some(lo), Some(hi)) = (&min_qty, &max_qty) {
             for (row, (lo, hi)) in lo.iter().zip(hi).enumerate() {
                 if let (Some(lo), Some(hi)) = (lo, hi)
@@ -950,6 +972,8 @@ fn load_files(
                 holding_rate: num(&holding_rate, row),
                 min_qty: num(&min_qty, row),
                 max_qty: num(&max_qty, row),
+                status: status.as_ref().and_then(|v| v[row]),
+                successor_sku: txt(&successor, row).filter(|s| !s.trim().is_empty()),
             };
             let line = it.line(row);
             let duplicate = match txt(&locs, row) {

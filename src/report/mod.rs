@@ -251,6 +251,15 @@ fn write_plan(run: &RunOutput, path: &Path) -> Result<()> {
         .text("abc", plans.iter().map(|p| p.abc.to_string()))
         .text("xyz", plans.iter().map(|p| p.xyz.to_string()))
         .text("pattern", plans.iter().map(|p| p.pattern.name()))
+        .text("lifecycle", plans.iter().map(|p| p.lifecycle.name()))
+        .text(
+            "lifecycle_reason",
+            plans.iter().map(|p| p.lifecycle_reason.as_str()),
+        )
+        .opt_text(
+            "successor_sku",
+            item_text(run, &plans, |i| i.successor_sku.clone()),
+        )
         .text("model", plans.iter().map(|p| p.forecast.label()))
         .opt_num(
             "backtest_mase",
@@ -839,6 +848,9 @@ struct RunJson<'a> {
     /// Pooled standardised forecast errors over lead time + review, per pool
     /// (ABC class, `all`), when `policy.lead_time_demand = "empirical"`.
     lead_time_demand_errors: BTreeMap<String, PoolSummary>,
+    /// The same over lead time + a whole review period (a base stock
+    /// ordered up to at every review).
+    lead_time_and_review_demand_errors: BTreeMap<String, PoolSummary>,
     timings_seconds: BTreeMap<&'static str, f64>,
 }
 
@@ -909,6 +921,7 @@ fn write_run_json(
             .map(|n| n.to_string_lossy().into_owned()),
         forecast_spread_calibration: run.calibration,
         lead_time_demand_errors: run.lead_time_errors.summary(),
+        lead_time_and_review_demand_errors: run.lead_time_errors.cycle_summary(),
         timings_seconds: run
             .timings
             .stages
@@ -978,7 +991,7 @@ fn write_simulation_series(sim: &SimulationOutput, path: &Path) -> Result<()> {
 /// The fill-rate (or cycle-service) target of a replenish policy for a series.
 fn target_of(s: &simulate::SeriesResult, v: Variant) -> Option<f64> {
     match v {
-        Variant::Target(t) | Variant::TargetEveryReview(t) => Some(t),
+        Variant::Target(t) | Variant::TargetEveryReview(t) | Variant::PoissonMean(t) => Some(t),
         Variant::Replenish | Variant::ShipmentsOnly => Some(s.service.level()),
         _ => None,
     }
@@ -992,6 +1005,7 @@ fn write_simulation_summary(
     let mut t = Table::default();
     t.text("policy", rows.iter().map(|r| r.0.name()))
         .opt_num("target", rows.iter().map(|r| r.2.target))
+        .opt_num("cover_weeks", rows.iter().map(|r| r.0.cover_weeks()))
         .text("abc", rows.iter().map(|r| r.1.as_str()))
         .int("series", rows.iter().map(|r| r.2.series as u64))
         .num("demand", rows.iter().map(|r| r.2.demand))
@@ -1030,7 +1044,7 @@ fn write_frontier(sim: &SimulationOutput, dir: &Path) -> Result<()> {
     let points: Vec<(String, f64, f64)> = sim
         .variants()
         .into_iter()
-        .filter(|v| v.target().is_none())
+        .filter(|v| v.target().is_none() && !v.on_rule_curve())
         .map(|v| {
             let tot = sim.totals(v, all);
             let label = match v {
@@ -1038,7 +1052,10 @@ fn write_frontier(sim: &SimulationOutput, dir: &Path) -> Result<()> {
                 Variant::ShipmentsOnly => "replenish on shipments only".to_string(),
                 Variant::MinMax => format!("ERP min/max ({} series)", tot.series),
                 Variant::SalesCover => "order up to N weeks of average sales".to_string(),
-                Variant::Target(_) | Variant::TargetEveryReview(_) => String::new(),
+                Variant::Target(_)
+                | Variant::TargetEveryReview(_)
+                | Variant::PoissonMean(_)
+                | Variant::SalesCoverCurve(_) => String::new(),
             };
             (label, sim.inventory(&tot), tot.fill_rate())
         })
@@ -1084,6 +1101,9 @@ struct SimulationJson<'a> {
     /// Pooled standardised forecast errors over lead time + review at the
     /// origin (demand forecasts), as in run.json.
     lead_time_demand_errors: BTreeMap<String, PoolSummary>,
+    /// The same over lead time + a whole review period (a base stock
+    /// ordered up to at every review).
+    lead_time_and_review_demand_errors: BTreeMap<String, PoolSummary>,
     config: &'a Config,
     inputs: Vec<InputJson<'a>>,
 }
@@ -1186,6 +1206,7 @@ fn write_simulation_json(
             })
             .collect(),
         lead_time_demand_errors: sim.lead_time_errors.summary(),
+        lead_time_and_review_demand_errors: sim.lead_time_errors.cycle_summary(),
         config,
         inputs: inputs(&sim.dataset),
     };

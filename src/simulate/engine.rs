@@ -313,13 +313,15 @@ mod policy_replay {
     use rand_distr::{Distribution, Normal};
 
     use super::*;
-    use crate::policy::{DailyRate, PolicyInput, ServiceTarget, plan};
+    use crate::policy::{DailyRate, PolicyInput, Replenishment, ServiceTarget, plan};
 
     /// The policy with the true mean and spread of weekly demand.
     struct Known {
         weekly_mean: f64,
         weekly_sd: f64,
         target: f64,
+        /// 28: an order of four weeks when below s; 7: up to S every week.
+        order_cycle_days: f64,
     }
 
     impl OrderRule for Known {
@@ -331,7 +333,7 @@ mod policy_replay {
                 lead_time_days: 28.0,
                 lead_time_sd_days: 0.0,
                 review_period_days: 7.0,
-                order_cycle_days: 28.0,
+                order_cycle_days: self.order_cycle_days,
                 service: ServiceTarget::FillRate(self.target),
                 order_quantity: None,
                 count_demand: false,
@@ -344,7 +346,10 @@ mod policy_replay {
                 allocated: 0.0,
                 arrivals: stock.arrivals_after(day),
                 projection_days: 60,
-                forecast_errors: None,
+                forecast_errors: Default::default(),
+                demand_process: None,
+                replenishment: Replenishment::Replenish,
+                reorder_point_cap: None,
             })
             .order_qty
         }
@@ -352,7 +357,10 @@ mod policy_replay {
 
     #[test]
     fn fill_rate_targets_are_met_on_iid_demand() {
-        for weekly_sd in [10.0, 30.0, 60.0] {
+        for (weekly_sd, order_cycle_days) in [10.0, 30.0, 60.0]
+            .into_iter()
+            .flat_map(|sd| [(sd, 28.0), (sd, 7.0)])
+        {
             let mut rng = ChaCha8Rng::seed_from_u64(7);
             let normal = Normal::new(100.0, weekly_sd).unwrap();
             // 1,500 weeks of demand, each week spread evenly over its days.
@@ -367,6 +375,7 @@ mod policy_replay {
                     weekly_mean: 100.0,
                     weekly_sd,
                     target,
+                    order_cycle_days,
                 };
                 let out = replay(
                     &Replay {
@@ -380,9 +389,13 @@ mod policy_replay {
                     &mut rule,
                 );
                 let achieved = out.fill_rate();
+                eprintln!(
+                    "sd {weekly_sd} cycle {order_cycle_days}, target {target}: achieved {achieved:.4}, on hand {:.1}",
+                    out.mean_on_hand()
+                );
                 assert!(
                     (achieved - target).abs() < 0.03,
-                    "sd {weekly_sd}, target {target}: achieved {achieved:.4}"
+                    "sd {weekly_sd} cycle {order_cycle_days}, target {target}: achieved {achieved:.4}"
                 );
             }
         }

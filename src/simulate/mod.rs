@@ -44,7 +44,7 @@ use crate::pipeline::{self, SeriesSettings, StockState};
 use crate::policy::ServiceTarget;
 
 use engine::{OrderRule, Outcome, Replay, replay};
-use rules::{MinMax, Policy, SalesCover};
+use rules::{MinMax, PoissonMean, Policy, SalesCover};
 
 /// What to simulate.
 #[derive(Debug, Clone)]
@@ -80,7 +80,21 @@ pub enum Variant {
     MinMax,
     /// Order up to N weeks of average sales.
     SalesCover,
+    /// The plain rule for slow movers at this target: order up to the
+    /// Poisson quantile of the last 12 buckets' mean sales over lead time +
+    /// review ([`rules::PoissonMean`]); a point of its trade-off curve.
+    PoissonMean(f64),
+    /// The sales-cover rule at this many weeks: a point of its trade-off curve.
+    SalesCoverCurve(f64),
 }
+
+/// Weeks of sales cover of the sales-cover rule's trade-off curve.
+pub const COVER_CURVE_WEEKS: [f64; 12] = [
+    1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 13.0, 17.0, 22.0, 26.0,
+];
+
+/// Buckets of recorded sales the Poisson rule averages.
+pub const POISSON_RULE_BUCKETS: usize = 12;
 
 impl Variant {
     /// Name for reports.
@@ -92,6 +106,8 @@ impl Variant {
             Variant::ShipmentsOnly => "replenish_shipments_only",
             Variant::MinMax => "erp_min_max",
             Variant::SalesCover => "sales_cover",
+            Variant::PoissonMean(_) => "poisson_mean_at_target",
+            Variant::SalesCoverCurve(_) => "sales_cover_curve",
         }
     }
 
@@ -100,6 +116,20 @@ impl Variant {
     pub fn target(self) -> Option<f64> {
         match self {
             Variant::Target(t) | Variant::TargetEveryReview(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// A point of a plain rule's trade-off curve ([`Variant::PoissonMean`],
+    /// [`Variant::SalesCoverCurve`]).
+    pub fn on_rule_curve(self) -> bool {
+        matches!(self, Variant::PoissonMean(_) | Variant::SalesCoverCurve(_))
+    }
+
+    /// Weeks of cover of a point of the sales-cover rule's curve.
+    pub fn cover_weeks(self) -> Option<f64> {
+        match self {
+            Variant::SalesCoverCurve(w) => Some(w),
             _ => None,
         }
     }
@@ -249,7 +279,9 @@ impl SimulationOutput {
             t.orders += u64::from(o.orders);
             moved_value += (o.demand - o.lost) * cost;
             let target = match variant {
-                Variant::Target(x) | Variant::TargetEveryReview(x) => Some(x),
+                Variant::Target(x) | Variant::TargetEveryReview(x) | Variant::PoissonMean(x) => {
+                    Some(x)
+                }
                 Variant::Replenish | Variant::ShipmentsOnly => Some(s.service.level()),
                 _ => None,
             };
@@ -261,6 +293,7 @@ impl SimulationOutput {
             variant,
             Variant::Target(_)
                 | Variant::TargetEveryReview(_)
+                | Variant::PoissonMean(_)
                 | Variant::Replenish
                 | Variant::ShipmentsOnly
         ) && t.demand > 0.0
@@ -520,8 +553,12 @@ fn simulate_all(
     let sim = &config.simulate;
     let unit_costs = data.unit_costs();
     // Classes from the year before the origin.
-    let annual_values = panel.annual_values(&unit_costs, origin_bucket);
-    let abc = demand::abc_classes(&annual_values, config.policy.abc_thresholds);
+    let abc = demand::abc_of_panel(
+        panel,
+        &unit_costs,
+        origin_bucket,
+        config.policy.abc_thresholds,
+    );
     let candidates = Candidates::standard(
         config.season_length(),
         config.forecast.moving_average_window,
@@ -543,14 +580,12 @@ fn simulate_all(
                 .filter(|po| po.received_day.is_some_and(|r| r < origin_day))
                 .cloned()
                 .collect();
-            let settings =
+            let mut settings =
                 pipeline::series_settings(data.items[id].as_ref(), &received, config, abc[id]);
-            let spec = pipeline::forecast_settings(
-                config,
-                bucket,
-                settings.lead_time_days,
-                settings.review_period_days,
-            );
+            // Today's lifecycle status may not have held over the replayed
+            // past: the replay judges items by their demand alone.
+            settings.status = None;
+            let spec = pipeline::forecast_settings(config, bucket, &settings);
             let fit = |history: &[f64], b: i64| {
                 let n = (b - s.start).clamp(0, history.len() as i64) as usize;
                 let y = &history[..n];
@@ -860,6 +895,8 @@ fn replay_series(
             config,
             bucket,
             origin_day,
+            demand: &s.demand,
+            start: s.start,
         };
         let start = rule.order_up_to_at_origin();
         (start, replay_with(&mut rule, start))
@@ -909,6 +946,31 @@ fn replay_series(
     };
     let start = cover.level(0);
     outcomes.push((Variant::SalesCover, start, replay_with(&mut cover, start)));
+    for weeks in COVER_CURVE_WEEKS {
+        cover.weeks = weeks;
+        let start = cover.level(0);
+        let o = replay_with(&mut cover, start);
+        outcomes.push((Variant::SalesCoverCurve(weeks), start, o));
+    }
+    for &t in &sim.targets {
+        let mut rule = PoissonMean {
+            target: t,
+            history_buckets: POISSON_RULE_BUCKETS,
+            protection_days: p.settings.lead_time_days + p.settings.review_period_days,
+            sales: &s.shipped,
+            start: s.start,
+            bucket,
+            origin_day,
+            moq: p.settings.moq,
+            pack_size: p.settings.pack_size,
+        };
+        let start = rule.level(0);
+        outcomes.push((
+            Variant::PoissonMean(t),
+            start,
+            replay_with(&mut rule, start),
+        ));
+    }
     SeriesResult {
         id,
         abc: p.abc,

@@ -5,8 +5,8 @@
 use crate::calendar::Bucket;
 use crate::config::Config;
 use crate::forecast::SeriesForecast;
-use crate::pipeline::{SeriesSettings, StockState};
-use crate::policy::{self, ServiceTarget, round_order};
+use crate::pipeline::{SeriesSettings, StockState, is_dead_stock};
+use crate::policy::{self, Replenishment, ServiceTarget, round_order};
 
 use super::engine::{OrderRule, Stock};
 
@@ -40,6 +40,12 @@ pub struct Policy<'a> {
     pub bucket: Bucket,
     /// Day number of the origin.
     pub origin_day: i32,
+    /// Demand per bucket of the series (shipped + backordered), the first
+    /// at bucket `start`: the dead-stock rule looks at the complete buckets
+    /// before a review.
+    pub demand: &'a [f64],
+    /// Bucket index of `demand[0]`.
+    pub start: i64,
 }
 
 impl Policy<'_> {
@@ -83,13 +89,26 @@ impl OrderRule for Policy<'_> {
             return 0.0;
         };
         let (first, fc) = &self.forecasts[k];
-        let input = self.settings_for(k).policy_input(
+        let today = self.origin_day + day as i32;
+        let mut input = self.settings_for(k).policy_input(
             self.config,
             fc,
             self.unit_cost,
-            (self.bucket, *first, self.origin_day + day as i32),
+            (self.bucket, *first, today),
             state(day, stock),
         );
+        // The weekly run's dead-stock rule, on the buckets complete by today.
+        let before = (self.bucket.index(today) - self.start).clamp(0, self.demand.len() as i64);
+        if input.replenishment == Replenishment::Replenish
+            && is_dead_stock(
+                &self.demand[..before as usize],
+                self.bucket,
+                self.config.exceptions.dead_stock_days,
+                stock.on_hand,
+            )
+        {
+            input.replenishment = Replenishment::BackordersOnly;
+        }
         policy::plan(&input).order_qty
     }
 }
@@ -160,6 +179,60 @@ impl SalesCover<'_> {
 }
 
 impl OrderRule for SalesCover<'_> {
+    fn order(&mut self, day: usize, stock: &Stock) -> f64 {
+        let target = self.level(day);
+        let ip = stock.position();
+        if ip < target {
+            round_order(target - ip, self.moq, self.pack_size)
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The plain rule for slow movers: at every review, order up to the
+/// smallest whole S with P(X ≤ S) ≥ `target`, X Poisson with the average
+/// recorded sales per day of the last `history_buckets` complete buckets
+/// times the lead time plus the review period.
+pub struct PoissonMean<'a> {
+    /// Probability the order-up-to level covers the demand over L + R.
+    pub target: f64,
+    /// Complete buckets of recorded sales averaged.
+    pub history_buckets: usize,
+    /// Lead time plus review period, days.
+    pub protection_days: f64,
+    /// Recorded sales (shipments) per bucket, the first at bucket `start`.
+    pub sales: &'a [f64],
+    /// Bucket index of `sales[0]`.
+    pub start: i64,
+    /// Bucket of the history.
+    pub bucket: Bucket,
+    /// Day number of the origin.
+    pub origin_day: i32,
+    /// Minimum order quantity.
+    pub moq: f64,
+    /// Order multiple.
+    pub pack_size: f64,
+}
+
+impl PoissonMean<'_> {
+    /// The order-up-to level on `day` (days after the origin).
+    pub fn level(&self, day: usize) -> f64 {
+        let current = self.bucket.index(self.origin_day + day as i32);
+        let (mut units, mut days) = (0.0, 0.0);
+        for b in (current - self.history_buckets as i64).max(self.start)..current {
+            units += self.sales[(b - self.start) as usize].max(0.0);
+            days += f64::from(self.bucket.days_in(b));
+        }
+        if days <= 0.0 || units <= 0.0 {
+            return 0.0;
+        }
+        let mean = units / days * self.protection_days;
+        crate::stats::negbin_quantile(mean, mean, self.target)
+    }
+}
+
+impl OrderRule for PoissonMean<'_> {
     fn order(&mut self, day: usize, stock: &Stock) -> f64 {
         let target = self.level(day);
         let ip = stock.position();
