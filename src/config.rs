@@ -390,7 +390,7 @@ impl Default for ForecastConfig {
             selection_margin: 0.1,
             selection_prior_series: 2000,
             calibrate: true,
-            spread_pooling: 0.0,
+            spread_pooling: 0.5,
             quantiles: vec![0.1, 0.5, 0.9],
             global: GlobalConfig::default(),
         }
