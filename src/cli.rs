@@ -309,6 +309,7 @@ fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {
         config,
         threads: args.threads,
         progress: !args.quiet,
+        tuner: Some(simulate::tune),
     })
 }
 

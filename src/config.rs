@@ -235,6 +235,12 @@ pub struct PolicyConfig {
     /// ever had over lead time + half a review (with a year of history) is
     /// cut to it and flagged `reorder_point_capped` (0 = no cap).
     pub reorder_point_cap: f64,
+    /// Replay the policy over the window before the plan (as `simulate`
+    /// does, `simulate.origin_buckets` long) at the targets of
+    /// `simulate.targets`, and plan each ABC class at the target whose
+    /// replay achieved the configured one (items with their own
+    /// `service_level` keep it). Costs about one `simulate` per run.
+    pub auto_calibrate: bool,
 }
 
 /// How a fill-rate target is shared out over the series of a class
@@ -424,6 +430,7 @@ impl Default for PolicyConfig {
             slow_mover_history_days: 730.0,
             forecast_metric: Metric::Rmsse,
             reorder_point_cap: 2.0,
+            auto_calibrate: false,
         }
     }
 }

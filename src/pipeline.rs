@@ -46,7 +46,20 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     /// Show a progress bar on stderr (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// Replays the policy before the plan and returns the internal target
+    /// per ABC class that achieved the configured one, for
+    /// `policy.auto_calibrate` (`simulate::tune`; passed in so that the
+    /// replay, which builds on this module, is not imported by it).
+    pub tuner: Option<Tuner>,
 }
+
+/// Internal fill-rate targets per ABC class that replace the configured
+/// ones where the item master sets none (`policy.auto_calibrate`).
+pub type ClassTargets = std::collections::BTreeMap<char, f64>;
+
+/// See [`RunOptions::tuner`]: (data, panel, config, first bucket after the
+/// replayed window) → targets.
+pub type Tuner = fn(&Dataset, &Panel, &Config, i64) -> Result<ClassTargets>;
 
 /// Mean and standard deviation of the days from order to receipt over the
 /// received purchase-order lines, when there are at least `min_samples`.
@@ -256,6 +269,9 @@ pub struct RunOutput {
     pub availability: Vec<Availability>,
     /// Folder of the previous report the delays were measured against.
     pub previous_report: Option<PathBuf>,
+    /// The internal targets per ABC class `policy.auto_calibrate` planned
+    /// with (empty when off).
+    pub planned_targets: ClassTargets,
     /// Folder written.
     pub report_dir: PathBuf,
     /// Stage timings.
@@ -413,6 +429,15 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
             )?)
         }
     };
+    let planned_targets = match (config.policy.auto_calibrate, options.tuner) {
+        (true, Some(tune)) => pool.install(|| tune(&dataset, &panel, config, panel.end))?,
+        (true, None) => {
+            return Err(Error::Config(
+                "policy.auto_calibrate needs the replay of `replenish run` (library callers: set RunOptions::tuner)".into(),
+            ));
+        }
+        (false, _) => ClassTargets::new(),
+    };
     let mut plans = pool.install(|| plan_all(&dataset, &panel, config, given, options.progress));
     let (calibration, lead_time_errors) = pool.install(|| {
         calibrate_plans(
@@ -422,8 +447,19 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
             config.policy.lead_time_demand == LeadTimeDemand::Empirical,
         )
     });
+    let class_target = |class: char| {
+        planned_targets
+            .get(&class)
+            .copied()
+            .unwrap_or_else(|| config.service_for_class(class))
+    };
     if config.policy.service_allocation == ServiceAllocation::Pooled {
-        pool.install(|| allocate_service(&mut plans, &dataset, config));
+        pool.install(|| allocate_service(&mut plans, &dataset, config, class_target));
+    } else if !planned_targets.is_empty() && config.policy.service_type == ServiceType::FillRate {
+        plans
+            .par_iter_mut()
+            .filter(|p| without_own_target(&dataset, p.id))
+            .for_each(|p| p.set_service(ServiceTarget::FillRate(class_target(p.abc))));
     }
     if dataset.files.iter().any(|f| f.name == "items") {
         for plan in plans.iter().filter(|p| dataset.items[p.id].is_none()) {
@@ -494,6 +530,7 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
         lead_time_errors,
         availability,
         previous_report: previous.map(|p| p.dir),
+        planned_targets,
         report_dir,
         timings,
     };
@@ -643,18 +680,18 @@ fn calibrate_plans(
 /// the cycle-service levels that reach it in aggregate with the least stock
 /// ([`allocation::allocate`]); their plans keep the class target as their
 /// service target and show their own expected fill rate.
-fn allocate_service(plans: &mut [SeriesPlan], data: &Dataset, config: &Config) {
+fn allocate_service(
+    plans: &mut [SeriesPlan],
+    data: &Dataset,
+    config: &Config,
+    class_target: impl Fn(char) -> f64,
+) {
     if config.policy.service_type != ServiceType::FillRate {
         return;
     }
     for class in ['A', 'B', 'C'] {
         let members: Vec<usize> = (0..plans.len())
-            .filter(|&i| {
-                plans[i].abc == class
-                    && data.items[plans[i].id]
-                        .as_ref()
-                        .is_none_or(|item| item.service_level.is_none())
-            })
+            .filter(|&i| plans[i].abc == class && without_own_target(data, plans[i].id))
             .collect();
         if members.is_empty() {
             continue;
@@ -670,11 +707,18 @@ fn allocate_service(plans: &mut [SeriesPlan], data: &Dataset, config: &Config) {
             .zip(&prices)
             .map(|(&i, &c)| allocation::ServiceCurve::new(&plans[i].policy_input, c))
             .collect();
-        let levels = allocation::allocate(&curves, config.service_for_class(class));
+        let levels = allocation::allocate(&curves, class_target(class));
         for (&i, alpha) in members.iter().zip(levels) {
             plans[i].set_service(ServiceTarget::CycleService(alpha));
         }
     }
+}
+
+/// Series `id` takes its class's target: the item master sets none of its own.
+fn without_own_target(data: &Dataset, id: usize) -> bool {
+    data.items[id]
+        .as_ref()
+        .is_none_or(|item| item.service_level.is_none())
 }
 
 /// Per-series policy settings: item master values over config defaults, the
@@ -1233,10 +1277,14 @@ fn lifecycle_of(
 ) -> (Lifecycle, String) {
     let gap = forecast::clean::trailing_gap(demand, bucket.per_year());
     let quiet = gap.filter(|g| g.buckets > 0).map(|g| {
+        let chance = if g.probability < 1e-4 {
+            "less than a 0.01 %".to_string()
+        } else {
+            format!("a {:.2} %", 100.0 * g.probability)
+        };
         format!(
-            "no demand for {} {bucket}(s): a gap that long had a {:.2} % chance at its own rate ({:.0} % of {bucket}s with demand)",
+            "no demand for {} {bucket}(s): a gap that long had {chance} chance at its own rate ({:.0} % of {bucket}s with demand)",
             g.buckets,
-            100.0 * g.probability,
             100.0 * g.rate
         )
     });

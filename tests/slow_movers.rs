@@ -202,3 +202,42 @@ fn an_unknown_lifecycle_status_is_bad_input() {
         assert!(err.contains(part), "message lacks {part:?}: {err}");
     }
 }
+
+/// `policy.auto_calibrate`: the run replays its policy over the 26 weeks
+/// before the plan and plans each class at the target that achieved the
+/// configured one; run.json and plan.csv say so.
+#[test]
+fn auto_calibrate_plans_each_class_at_the_target_its_replay_needed() {
+    let f = Fixture::new();
+    let mut sales = String::from("sku,location,date,qty\n");
+    let end = chrono::NaiveDate::from_ymd_opt(2024, 5, 19).unwrap();
+    for w in (0..80).rev() {
+        let d = end - chrono::Duration::weeks(w);
+        let b = 20 + (w * 37) % 11;
+        sales.push_str(&format!("A,DC1,{d},{}\nB,DC1,{d},{b}\n", 30 + w % 3));
+        if w % 4 == 0 {
+            sales.push_str(&format!("C,DC1,{d},{}\n", 1 + w % 3));
+        }
+    }
+    f.write("sales.csv", sales);
+    let config = f.config("[policy]\nauto_calibrate = true\nlead_time_days = 14\n");
+    let rows = run_ok(&f, &["--config", &config]);
+    let dir = f.reports().pop().unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
+    let calibration = json["service_calibration"].as_object().expect("calibrated");
+    assert!(!calibration.is_empty(), "{json}");
+    for row in &rows {
+        let class = &row["abc"];
+        let planned = calibration[class.as_str()]["planned"].as_f64().unwrap();
+        assert_eq!(
+            calibration[class.as_str()]["configured"].as_f64().unwrap(),
+            num(row, "service_target")
+        );
+        assert!((num(row, "planned_target") - planned).abs() < 1e-3, "{row:?}");
+        assert!((0.5..=0.999).contains(&planned));
+    }
+    // The replay of `simulate` tunes on the window before its own origin.
+    let out = f.command("simulate", &f.out(), &["--config", &config]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -296,6 +296,10 @@ fn write_plan(run: &RunOutput, path: &Path) -> Result<()> {
         .text("service_type", plans.iter().map(|p| p.service.kind()))
         .num("service_target", plans.iter().map(|p| p.service.level()))
         .num(
+            "planned_target",
+            plans.iter().map(|p| p.policy_input.service.level()),
+        )
+        .num(
             "expected_fill_rate",
             plans.iter().map(|p| p.policy.expected_fill_rate),
         )
@@ -845,6 +849,9 @@ struct RunJson<'a> {
     /// Folder name (date) of the previous report the delays were measured against.
     previous_report: Option<String>,
     forecast_spread_calibration: Calibration,
+    /// `policy.auto_calibrate`: per ABC class, the target planned with for
+    /// the configured one (empty when off).
+    service_calibration: BTreeMap<String, ServiceCalibrationJson>,
     /// Pooled standardised forecast errors over lead time + review, per pool
     /// (ABC class, `all`), when `policy.lead_time_demand = "empirical"`.
     lead_time_demand_errors: BTreeMap<String, PoolSummary>,
@@ -920,6 +927,19 @@ fn write_run_json(
             .and_then(|d| d.file_name())
             .map(|n| n.to_string_lossy().into_owned()),
         forecast_spread_calibration: run.calibration,
+        service_calibration: run
+            .planned_targets
+            .iter()
+            .map(|(&class, &planned)| {
+                (
+                    class.to_string(),
+                    ServiceCalibrationJson {
+                        configured: config.service_for_class(class),
+                        planned: r3(planned),
+                    },
+                )
+            })
+            .collect(),
         lead_time_demand_errors: run.lead_time_errors.summary(),
         lead_time_and_review_demand_errors: run.lead_time_errors.cycle_summary(),
         timings_seconds: run
@@ -1106,6 +1126,12 @@ struct SimulationJson<'a> {
     lead_time_and_review_demand_errors: BTreeMap<String, PoolSummary>,
     config: &'a Config,
     inputs: Vec<InputJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ServiceCalibrationJson {
+    configured: f64,
+    planned: f64,
 }
 
 #[derive(Serialize)]

@@ -35,12 +35,12 @@ use rayon::prelude::*;
 
 use crate::allocation::{self, ServiceCurve};
 use crate::calendar::{Bucket, date_of_day, day_number};
-use crate::config::{Config, LeadTimeDemand, ServiceAllocation, ServiceType};
-use crate::demand::{self, Panel};
+use crate::config::{Config, LeadTimeDemand, ServiceAllocation, ServiceType, SimulateConfig};
+use crate::demand::{self, Panel, SeriesHistory};
 use crate::error::{Error, Result};
 use crate::forecast::{self, Calibration, Candidates, HorizonErrorPools, SeriesForecast};
 use crate::ingest::{self, Dataset, PurchaseOrder};
-use crate::pipeline::{self, SeriesSettings, StockState};
+use crate::pipeline::{self, ClassTargets, SeriesSettings, StockState};
 use crate::policy::ServiceTarget;
 
 use engine::{OrderRule, Outcome, Replay, replay};
@@ -461,6 +461,79 @@ pub struct Comparison {
     pub every_review: Option<(f64, f64)>,
 }
 
+/// `policy.auto_calibrate`: per ABC class, the uniform fill-rate target
+/// whose replay over the window before bucket `before` (`simulate.
+/// origin_buckets` long, by default 26 weeks, 12 months or 90 days; history
+/// after `before` unused) achieved the class's configured target —
+/// interpolated on the replayed targets of `simulate.targets`, the highest
+/// when even it fell short, the lowest when even it overshot. Empty when
+/// the history before the window is too short to forecast from (fewer than
+/// a window's buckets before it).
+pub fn tune(data: &Dataset, panel: &Panel, config: &Config, before: i64) -> Result<ClassTargets> {
+    let window_buckets = config
+        .simulate
+        .origin_buckets
+        .unwrap_or_else(|| default_origin_buckets(panel.bucket)) as i64;
+    let first = panel.series.iter().map(|s| s.start).min().unwrap_or(before);
+    let origin = before - window_buckets;
+    if origin - first < window_buckets.min(8) {
+        return Ok(ClassTargets::new());
+    }
+    let window = Window {
+        origin,
+        end: before,
+        tuning: true,
+    };
+    let (series, _, _) = simulate_all(data, panel, config, window, &ClassTargets::new())?;
+    let mut tuned = ClassTargets::new();
+    for class in ['A', 'B', 'C'] {
+        let want = config.service_for_class(class);
+        let mut curve: Vec<(f64, f64)> = config
+            .simulate
+            .targets
+            .iter()
+            .filter_map(|&t| {
+                let (mut demand, mut served) = (0.0, 0.0);
+                for s in series.iter().filter(|s| s.abc == class) {
+                    if let Some((_, _, o)) =
+                        s.outcomes.iter().find(|(v, _, _)| *v == Variant::Target(t))
+                    {
+                        demand += o.demand;
+                        served += o.served_from_stock;
+                    }
+                }
+                (demand > 0.0).then(|| (served / demand, t))
+            })
+            .collect();
+        if curve.is_empty() {
+            continue;
+        }
+        curve.sort_by(|a, b| a.1.total_cmp(&b.1));
+        tuned.insert(class, target_achieving(&curve, want));
+    }
+    Ok(tuned)
+}
+
+/// On a curve of (achieved fill rate, target) points in target order, the
+/// smallest target whose (linearly interpolated) achieved fill rate reaches
+/// `want`: the last target when none does, the first when all do.
+fn target_achieving(curve: &[(f64, f64)], want: f64) -> f64 {
+    if curve[0].0 >= want {
+        return curve[0].1;
+    }
+    for w in curve.windows(2) {
+        let ((f0, t0), (f1, t1)) = (w[0], w[1]);
+        if f1 >= want {
+            return if f1 > f0 {
+                t0 + (t1 - t0) * (want - f0) / (f1 - f0)
+            } else {
+                t1
+            };
+        }
+    }
+    curve[curve.len() - 1].1
+}
+
 /// Buckets held back by default: 26 weeks, 12 months or 90 days.
 pub fn default_origin_buckets(bucket: Bucket) -> usize {
     match bucket {
@@ -512,7 +585,17 @@ pub fn run(options: &SimulateOptions) -> Result<SimulationOutput> {
         .ok_or_else(|| Error::Internal(format!("origin day {origin_day} out of range")))?;
     let in_value = dataset.unit_costs().iter().any(|&c| c > 0.0);
 
-    let series = pool.install(|| simulate_all(&dataset, &panel, config, origin_bucket))?;
+    let planned = if config.policy.auto_calibrate {
+        pool.install(|| tune(&dataset, &panel, config, origin_bucket))?
+    } else {
+        ClassTargets::new()
+    };
+    let window = Window {
+        origin: origin_bucket,
+        end: panel.end,
+        tuning: false,
+    };
+    let series = pool.install(|| simulate_all(&dataset, &panel, config, window, &planned))?;
     let days = (bucket.start_day(panel.end) - origin_day) as usize;
     let report_dir = options.out.join(format!("{}-simulation", dataset.as_of));
     let (series, calibration, lead_time_errors) = series;
@@ -533,7 +616,11 @@ pub fn run(options: &SimulateOptions) -> Result<SimulationOutput> {
 
 /// Forecasts of one series from its origin on: (first forecast bucket, forecast).
 struct Prepared {
+    /// The settings planned with (the service target tuned by
+    /// `policy.auto_calibrate` where it applies).
     settings: SeriesSettings,
+    /// The configured service target, as reported.
+    configured: ServiceTarget,
     abc: char,
     unit_cost: f64,
     demand: Vec<(i64, SeriesForecast)>,
@@ -542,12 +629,30 @@ struct Prepared {
     lead_times_from: &'static str,
 }
 
+/// The buckets a replay covers and the policies it runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Window {
+    /// First bucket replayed.
+    origin: i64,
+    /// First bucket after the replay.
+    end: i64,
+    /// Only the uniform targets of `simulate.targets` (tuning the service
+    /// targets), or every policy.
+    tuning: bool,
+}
+
 fn simulate_all(
     data: &Dataset,
     panel: &Panel,
     config: &Config,
-    origin_bucket: i64,
+    window: Window,
+    planned: &ClassTargets,
 ) -> Result<(Vec<SeriesResult>, Calibration, HorizonErrorPools)> {
+    let Window {
+        origin: origin_bucket,
+        end,
+        tuning,
+    } = window;
     let bucket = panel.bucket;
     let origin_day = bucket.start_day(origin_bucket);
     let sim = &config.simulate;
@@ -564,11 +669,11 @@ fn simulate_all(
         config.forecast.moving_average_window,
     );
     let refits: Vec<i64> = if sim.refit {
-        (origin_bucket..panel.end).collect()
+        (origin_bucket..end).collect()
     } else {
         vec![origin_bucket]
     };
-    let replay_days = (bucket.start_day(panel.end) - origin_day) as usize;
+    let replay_days = (bucket.start_day(end) - origin_day) as usize;
 
     let prepared: Vec<Prepared> = (0..panel.series.len())
         .into_par_iter()
@@ -593,7 +698,11 @@ fn simulate_all(
                 forecast::forecast_series(candidates.for_pattern(pattern), y, pattern, &spec)
             };
             let demand_fc = refits.iter().map(|&b| (b, fit(&s.demand, b))).collect();
-            let shipments_fc = refits.iter().map(|&b| (b, fit(&s.shipped, b))).collect();
+            let shipments_fc = if tuning {
+                Vec::new()
+            } else {
+                refits.iter().map(|&b| (b, fit(&s.shipped, b))).collect()
+            };
             // The k-th order's lead time: a draw from the received lines, else the plan's.
             let observed: Vec<usize> = received
                 .iter()
@@ -617,8 +726,16 @@ fn simulate_all(
                         "planned",
                     )
                 };
+            let configured = settings.service;
+            let own = data.items[id]
+                .as_ref()
+                .is_some_and(|item| item.service_level.is_some());
+            if let (Some(&t), false) = (planned.get(&abc[id]), own) {
+                settings.service = ServiceTarget::FillRate(t);
+            }
             Prepared {
                 settings,
+                configured,
                 abc: abc[id],
                 unit_cost: unit_costs[id],
                 demand: demand_fc,
@@ -712,7 +829,7 @@ fn simulate_all(
         .enumerate()
         .map(|(id, p)| {
             let levels = pooled.as_ref().map(|l| &l[id]);
-            replay_series(data, panel, configs, origin_bucket, id, &p, levels)
+            replay_series(data, panel, configs, window, id, &p, levels)
         })
         .collect();
     Ok((results, calibration, demand_pools))
@@ -812,8 +929,13 @@ fn pooled_levels(
             }
         }
     }
-    // The configured targets: per ABC class, the series without their own.
-    for (on_shipments, c) in [(false, &demand), (true, &shipments)] {
+    // The configured targets: per ABC class, the series without their own
+    // (none when tuning: only the curve is replayed then).
+    let tuning = prepared.first().is_some_and(|p| p.shipments.is_empty());
+    for (on_shipments, c) in [(false, &demand), (true, &shipments)]
+        .into_iter()
+        .filter(|_| !tuning)
+    {
         for class in ['A', 'B', 'C'] {
             let members: Vec<usize> = (0..prepared.len())
                 .filter(|&i| {
@@ -848,7 +970,7 @@ fn replay_series(
     data: &Dataset,
     panel: &Panel,
     configs: (&Config, &Config),
-    origin_bucket: i64,
+    window: Window,
     id: usize,
     p: &Prepared,
     levels: Option<&SeriesLevels>,
@@ -856,10 +978,10 @@ fn replay_series(
     let (config, every_review) = configs;
     let bucket = panel.bucket;
     let s = &panel.series[id];
-    let origin_day = bucket.start_day(origin_bucket);
+    let origin_day = bucket.start_day(window.origin);
     // Real demand after the origin, spread evenly over each bucket's days.
     let mut daily = Vec::new();
-    for b in origin_bucket..panel.end {
+    for b in window.origin..window.end {
         let days = bucket.days_in(b);
         let k = b - s.start;
         let d = if k >= 0 {
@@ -905,13 +1027,26 @@ fn replay_series(
     let none = SeriesLevels::default();
     let levels = levels.unwrap_or(&none);
     let at = |v: &[Vec<Option<ServiceTarget>>], t: usize| v.get(t).cloned().unwrap_or_default();
-    let (start, o) = policy_on(p.settings, &p.demand, config, &levels.configured);
-    outcomes.push((Variant::Replenish, start, o));
+    if !window.tuning {
+        let (start, o) = policy_on(p.settings, &p.demand, config, &levels.configured);
+        outcomes.push((Variant::Replenish, start, o));
+    }
     for (i, &t) in sim.targets.iter().enumerate() {
         let mut settings = p.settings;
         settings.service = ServiceTarget::FillRate(t);
         let (start, o) = policy_on(settings, &p.demand, config, &at(&levels.targets, i));
         outcomes.push((Variant::Target(t), start, o));
+    }
+    let result = |outcomes| SeriesResult {
+        id,
+        abc: p.abc,
+        unit_cost: p.unit_cost,
+        service: p.configured,
+        lead_times_from: p.lead_times_from,
+        outcomes,
+    };
+    if window.tuning {
+        return result(outcomes);
     }
     for (i, &t) in sim.targets.iter().enumerate() {
         let mut settings = p.settings;
@@ -923,6 +1058,30 @@ fn replay_series(
     }
     let (start, o) = policy_on(p.settings, &p.shipments, config, &levels.shipments);
     outcomes.push((Variant::ShipmentsOnly, start, o));
+    outcomes.extend(plain_rules(
+        data,
+        id,
+        p,
+        s,
+        (bucket, origin_day),
+        sim,
+        &replay_with,
+    ));
+    result(outcomes)
+}
+
+/// The plain rules replayed on series `id`: the item master's min/max, the
+/// sales-cover rule (and its curve), the Poisson rule at each target.
+fn plain_rules(
+    data: &Dataset,
+    id: usize,
+    p: &Prepared,
+    s: &SeriesHistory,
+    (bucket, origin_day): (Bucket, i32),
+    sim: &SimulateConfig,
+    replay_with: &dyn Fn(&mut dyn OrderRule, f64) -> Outcome,
+) -> Vec<(Variant, f64, Outcome)> {
+    let mut outcomes = Vec::new();
     if let Some(item) = data.items[id].as_ref()
         && let (Some(min), Some(max)) = (item.min_qty, item.max_qty)
     {
@@ -971,14 +1130,7 @@ fn replay_series(
             replay_with(&mut rule, start),
         ));
     }
-    SeriesResult {
-        id,
-        abc: p.abc,
-        unit_cost: p.unit_cost,
-        service: p.settings.service,
-        lead_times_from: p.lead_times_from,
-        outcomes,
-    }
+    outcomes
 }
 
 /// Rows of `simulation_summary.csv`: every policy (targets in order) by ABC
@@ -1007,7 +1159,19 @@ pub fn lead_time_sources(out: &SimulationOutput) -> BTreeMap<&'static str, usize
 
 #[cfg(test)]
 mod tests {
-    use super::at_fill_rate;
+    use super::{at_fill_rate, target_achieving};
+
+    #[test]
+    fn the_target_that_achieved_a_fill_rate() {
+        // (achieved, target): 90 % needed a 93.5 % target.
+        let curve = [(0.85, 0.9), (0.88, 0.93), (0.92, 0.95), (0.97, 0.98)];
+        assert!((target_achieving(&curve, 0.9) - 0.94).abs() < 1e-12);
+        assert_eq!(target_achieving(&curve, 0.8), 0.9);
+        assert_eq!(target_achieving(&curve, 0.99), 0.98);
+        // A flat stretch: the first target that reaches it.
+        let flat = [(0.9, 0.9), (0.9, 0.95), (0.95, 0.98)];
+        assert_eq!(target_achieving(&flat, 0.9), 0.9);
+    }
 
     #[test]
     fn inventory_and_orders_interpolated_at_a_fill_rate() {
