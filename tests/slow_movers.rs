@@ -234,7 +234,10 @@ fn auto_calibrate_plans_each_class_at_the_target_its_replay_needed() {
             calibration[class.as_str()]["configured"].as_f64().unwrap(),
             num(row, "service_target")
         );
-        assert!((num(row, "planned_target") - planned).abs() < 1e-3, "{row:?}");
+        assert!(
+            (num(row, "planned_target") - planned).abs() < 1e-3,
+            "{row:?}"
+        );
         assert!((0.5..=0.999).contains(&planned));
     }
     // The replay of `simulate` tunes on the window before its own origin.
