@@ -165,6 +165,31 @@ impl DemandProcess {
         })
     }
 
+    /// The same process at mean `level` per bucket: fewer demands of the
+    /// same sizes when the level is lower (a fading item), more demands and
+    /// then larger ones when higher (a growing one). Unchanged when either
+    /// mean is not positive.
+    pub fn at_level(mut self, level: f64) -> DemandProcess {
+        let now = self.mean();
+        if !(level.is_finite() && level > 0.0 && now > 0.0) {
+            return self;
+        }
+        let ratio = level / now;
+        let occurrence = (self.occurrence * ratio).min(1.0);
+        let scale = occurrence / self.occurrence;
+        self.after_demand = (self.after_demand * scale).min(1.0);
+        self.after_none = (self.after_none * scale).min(1.0);
+        self.occurrence = occurrence;
+        let sizes = ratio / scale;
+        if sizes > 1.0 + 1e-12 {
+            for (v, _) in &mut self.sizes {
+                *v *= sizes;
+            }
+        }
+        self.cache = Arc::default();
+        self
+    }
+
     /// Mean demand per bucket.
     pub fn mean(&self) -> f64 {
         let n: u32 = self.sizes.iter().map(|s| s.1).sum();
@@ -550,6 +575,24 @@ mod tests {
         y.extend(vec![0.0; 10]);
         let p = DemandProcess::estimate(&y, 5, SlowMoverDemand::Compound).unwrap();
         assert_eq!(p.buckets, 12);
+    }
+
+    #[test]
+    fn a_process_at_another_level_keeps_its_shape() {
+        let p = DemandProcess::estimate(&every_fifth(), 100, SlowMoverDemand::Compound).unwrap();
+        // Half the level: half as many demands of 2.
+        let half = p.clone().at_level(0.2);
+        assert!((half.occurrence - 0.1).abs() < 1e-12);
+        assert_eq!(half.sizes, vec![(2.0, 8)]);
+        // Four times the level: four times as many demands.
+        let more = p.clone().at_level(1.6);
+        assert!((more.occurrence - 0.8).abs() < 1e-12);
+        assert_eq!(more.sizes, vec![(2.0, 8)]);
+        // 7.5 times: demand in every bucket (5 × 0.2 = 1), then sizes × 1.5.
+        let grown = p.at_level(3.0);
+        assert!((grown.occurrence - 1.0).abs() < 1e-12);
+        assert!((grown.mean() - 3.0).abs() < 1e-12);
+        assert!((grown.sizes[0].0 - 3.0).abs() < 1e-12);
     }
 
     #[test]

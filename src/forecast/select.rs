@@ -769,6 +769,7 @@ fn choose_and_refit(
             &runs[c].1
         }
     });
+    let process = demand_process(raw, intermittent, &mean, s);
     let horizon_errors = summed_errors(&y, raw, run, &origins, s.protection_buckets);
     let cycle_errors = summed_errors(&y, raw, run, &origins, s.cycle_buckets);
     SeriesForecast {
@@ -784,7 +785,7 @@ fn choose_and_refit(
         horizon_errors,
         cycle_errors,
         lead_time_errors: LeadTimeErrors::default(),
-        process: demand_process(raw, intermittent, s),
+        process,
         max_protection_demand: max_protection_demand(raw, s),
     }
 }
@@ -853,6 +854,7 @@ fn summed_errors(
 fn demand_process(
     raw: &[f64],
     intermittent: bool,
+    forecast: &[f64],
     s: &ForecastSettings,
 ) -> Option<Arc<DemandProcess>> {
     if s.slow_mover_demand == SlowMoverDemand::Forecast || s.process_window == 0 {
@@ -867,7 +869,18 @@ fn demand_process(
     if !intermittent && mean * protection >= s.process_below {
         return None;
     }
-    DemandProcess::estimate(raw, s.process_window, s.slow_mover_demand).map(Arc::new)
+    let process = DemandProcess::estimate(raw, s.process_window, s.slow_mover_demand)?;
+    // Regular demand (a low-volume smooth or erratic item) is forecast well:
+    // its level is the forecast's over the protection interval, so that a
+    // trend or a launch is followed; an intermittent item's level is its
+    // history's, which a short backtest cannot judge.
+    let buckets = (protection.ceil() as usize).clamp(1, forecast.len().max(1));
+    let level = forecast.iter().take(buckets).sum::<f64>() / buckets as f64;
+    Some(Arc::new(if intermittent || forecast.is_empty() {
+        process
+    } else {
+        process.at_level(level)
+    }))
 }
 
 /// Fewest pooled errors for a calibration factor; below it the factor is 1.
