@@ -44,7 +44,7 @@ use crate::pipeline::{self, ClassTargets, SeriesSettings, StockState};
 use crate::policy::ServiceTarget;
 
 use engine::{OrderRule, Outcome, Replay, replay};
-use rules::{MinMax, PoissonMean, Policy, SalesCover};
+use rules::{MinMax, PoissonMean, Policy, RecordedSales, SalesCover};
 
 /// What to simulate.
 #[derive(Debug, Clone)]
@@ -1093,15 +1093,18 @@ fn plain_rules(
         };
         outcomes.push((Variant::MinMax, max, replay_with(&mut rule, max)));
     }
-    let mut cover = SalesCover {
-        weeks: sim.cover_weeks,
-        history_days: sim.cover_history_days,
+    let recorded = RecordedSales {
         sales: &s.shipped,
         start: s.start,
         bucket,
         origin_day,
         moq: p.settings.moq,
         pack_size: p.settings.pack_size,
+    };
+    let mut cover = SalesCover {
+        weeks: sim.cover_weeks,
+        history_days: sim.cover_history_days,
+        recorded,
     };
     let start = cover.level(0);
     outcomes.push((Variant::SalesCover, start, replay_with(&mut cover, start)));
@@ -1116,12 +1119,7 @@ fn plain_rules(
             target: t,
             history_buckets: POISSON_RULE_BUCKETS,
             protection_days: p.settings.lead_time_days + p.settings.review_period_days,
-            sales: &s.shipped,
-            start: s.start,
-            bucket,
-            origin_day,
-            moq: p.settings.moq,
-            pack_size: p.settings.pack_size,
+            recorded,
         };
         let start = rule.level(0);
         outcomes.push((

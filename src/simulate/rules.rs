@@ -137,13 +137,10 @@ impl OrderRule for MinMax {
     }
 }
 
-/// The spreadsheet rule: at every review, order up to `weeks` of the average
-/// daily sales recorded over the complete buckets of the last `history_days`.
-pub struct SalesCover<'a> {
-    /// Weeks of cover.
-    pub weeks: f64,
-    /// Days of recorded sales averaged.
-    pub history_days: f64,
+/// Recorded sales of one series as the plain rules see them, and the order
+/// that brings the position up to a level.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordedSales<'a> {
     /// Recorded sales (shipments) per bucket, the first at bucket `start`.
     pub sales: &'a [f64],
     /// Bucket index of `sales[0]`.
@@ -158,35 +155,57 @@ pub struct SalesCover<'a> {
     pub pack_size: f64,
 }
 
-impl SalesCover<'_> {
-    /// The order-up-to level on `day` (days after the origin).
-    pub fn level(&self, day: usize) -> f64 {
+impl RecordedSales<'_> {
+    /// Average recorded sales per day over the last `buckets` complete
+    /// buckets before `day` (days after the origin; returns count as 0);
+    /// `None` without any of them.
+    pub fn daily_mean(&self, day: usize, buckets: i64) -> Option<f64> {
         let current = self.bucket.index(self.origin_day + day as i32);
-        let n = (self.history_days / self.bucket.mean_days())
-            .round()
-            .max(1.0) as i64;
         let (mut units, mut days) = (0.0, 0.0);
-        for b in (current - n).max(self.start)..current {
-            units += self.sales[(b - self.start) as usize];
+        for b in (current - buckets.max(1)).max(self.start)..current {
+            units += self.sales[(b - self.start) as usize].max(0.0);
             days += f64::from(self.bucket.days_in(b));
         }
-        if days > 0.0 {
-            self.weeks * 7.0 * units / days
+        (days > 0.0).then(|| units / days)
+    }
+
+    /// Units to order to bring the position up to `level` (0 when at or above it).
+    pub fn order_up_to(&self, level: f64, stock: &Stock) -> f64 {
+        let ip = stock.position();
+        if ip < level {
+            round_order(level - ip, self.moq, self.pack_size)
         } else {
             0.0
         }
     }
 }
 
+/// The spreadsheet rule: at every review, order up to `weeks` of the average
+/// daily sales recorded over the complete buckets of the last `history_days`.
+pub struct SalesCover<'a> {
+    /// Weeks of cover.
+    pub weeks: f64,
+    /// Days of recorded sales averaged.
+    pub history_days: f64,
+    /// The series' recorded sales.
+    pub recorded: RecordedSales<'a>,
+}
+
+impl SalesCover<'_> {
+    /// The order-up-to level on `day` (days after the origin).
+    pub fn level(&self, day: usize) -> f64 {
+        let n = (self.history_days / self.recorded.bucket.mean_days())
+            .round()
+            .max(1.0) as i64;
+        self.recorded
+            .daily_mean(day, n)
+            .map_or(0.0, |d| self.weeks * 7.0 * d)
+    }
+}
+
 impl OrderRule for SalesCover<'_> {
     fn order(&mut self, day: usize, stock: &Stock) -> f64 {
-        let target = self.level(day);
-        let ip = stock.position();
-        if ip < target {
-            round_order(target - ip, self.moq, self.pack_size)
-        } else {
-            0.0
-        }
+        self.recorded.order_up_to(self.level(day), stock)
     }
 }
 
@@ -201,45 +220,25 @@ pub struct PoissonMean<'a> {
     pub history_buckets: usize,
     /// Lead time plus review period, days.
     pub protection_days: f64,
-    /// Recorded sales (shipments) per bucket, the first at bucket `start`.
-    pub sales: &'a [f64],
-    /// Bucket index of `sales[0]`.
-    pub start: i64,
-    /// Bucket of the history.
-    pub bucket: Bucket,
-    /// Day number of the origin.
-    pub origin_day: i32,
-    /// Minimum order quantity.
-    pub moq: f64,
-    /// Order multiple.
-    pub pack_size: f64,
+    /// The series' recorded sales.
+    pub recorded: RecordedSales<'a>,
 }
 
 impl PoissonMean<'_> {
     /// The order-up-to level on `day` (days after the origin).
     pub fn level(&self, day: usize) -> f64 {
-        let current = self.bucket.index(self.origin_day + day as i32);
-        let (mut units, mut days) = (0.0, 0.0);
-        for b in (current - self.history_buckets as i64).max(self.start)..current {
-            units += self.sales[(b - self.start) as usize].max(0.0);
-            days += f64::from(self.bucket.days_in(b));
+        match self.recorded.daily_mean(day, self.history_buckets as i64) {
+            Some(d) if d > 0.0 => {
+                let mean = d * self.protection_days;
+                crate::stats::negbin_quantile(mean, mean, self.target)
+            }
+            _ => 0.0,
         }
-        if days <= 0.0 || units <= 0.0 {
-            return 0.0;
-        }
-        let mean = units / days * self.protection_days;
-        crate::stats::negbin_quantile(mean, mean, self.target)
     }
 }
 
 impl OrderRule for PoissonMean<'_> {
     fn order(&mut self, day: usize, stock: &Stock) -> f64 {
-        let target = self.level(day);
-        let ip = stock.position();
-        if ip < target {
-            round_order(target - ip, self.moq, self.pack_size)
-        } else {
-            0.0
-        }
+        self.recorded.order_up_to(self.level(day), stock)
     }
 }
