@@ -342,80 +342,10 @@ pub fn plan(input: &PolicyInput) -> PolicyOutput {
         order_qty = round_order(uncovered_backorders, input.moq, input.pack_size);
     }
 
-    let horizon = input.projection_days;
-    // Order-by: the first day the position, drawn down by demand, falls below s.
-    let order_by_days = if order_qty > 0.0 {
-        Some(0)
-    } else {
-        let mut position = inventory_position;
-        (0..horizon).find_map(|d| {
-            position -= input.rate.at(d);
-            (position < reorder_point - 1e-9).then_some(d as i64 + 1)
-        })
-    };
-    // Stock-out: net stock plus arrivals, drawn down by demand, falls below zero.
+    let order_by_days = order_by(input, order_qty, inventory_position, reorder_point);
     let net = input.on_hand - input.backordered - input.allocated;
-    let arriving = |d: i64| -> f64 {
-        input
-            .arrivals
-            .iter()
-            .filter(|(day, _)| (*day).max(0) == d)
-            .map(|(_, q)| q)
-            .sum()
-    };
-    let stockout_days = if net < -1e-9 {
-        Some(0)
-    } else {
-        let mut stock = net;
-        (0..horizon as i64).find(|&d| {
-            stock += arriving(d) - input.rate.at(d as usize);
-            stock < -1e-9
-        })
-    };
-    // Risk: at some point before an order placed now can arrive (just before
-    // each open PO arrival, and at the lead time), demand so far exceeds the net
-    // stock plus what has arrived by then.
-    let spread = |t: f64| -> f64 {
-        let mu = input.rate.between(0.0, t);
-        let daily = if t > 0.0 { mu / t } else { 0.0 };
-        (t / input.bucket_days * input.sigma_bucket.powi(2)
-            + (daily * input.lead_time_sd_days).powi(2))
-        .sqrt()
-    };
-    let exceed = |t: f64, available: f64| -> f64 {
-        let mu = input.rate.between(0.0, t);
-        let sd = spread(t);
-        if sd > 1e-12 {
-            1.0 - norm_cdf((available - mu) / sd)
-        } else if mu > available + 1e-9 {
-            1.0
-        } else {
-            0.0
-        }
-    };
-    let stockout_risk = if net < -1e-9 {
-        1.0
-    } else {
-        let mut checkpoints: Vec<f64> = input
-            .arrivals
-            .iter()
-            .map(|(day, _)| (*day).max(0) as f64)
-            .filter(|&d| d < l)
-            .collect();
-        checkpoints.push(l);
-        checkpoints
-            .into_iter()
-            .map(|t| {
-                let arrived: f64 = input
-                    .arrivals
-                    .iter()
-                    .filter(|(day, _)| ((*day).max(0) as f64) < t)
-                    .map(|(_, q)| q)
-                    .sum();
-                exceed(t, net + arrived)
-            })
-            .fold(0.0, f64::max)
-    };
+    let stockout_days = stockout_day(input, net);
+    let stockout_risk = stockout_risk(input, net);
     let rate_now = input.rate.at(0);
     let days_of_cover = (rate_now > 0.0).then(|| net.max(0.0) / rate_now);
 
@@ -429,7 +359,7 @@ pub fn plan(input: &PolicyInput) -> PolicyOutput {
         order_qty,
         order_by_days,
         stockout_days,
-        stockout_risk: stockout_risk.clamp(0.0, 1.0),
+        stockout_risk,
         days_of_cover,
         distribution,
         cycle_quantity,
@@ -439,72 +369,106 @@ pub fn plan(input: &PolicyInput) -> PolicyOutput {
     }
 }
 
-/// The demand the reorder point protects against and the reorder point
-/// itself: from a slow mover's demand process when it has one, else count,
-/// empirical or normal lead-time demand around the forecast.
-fn protect(input: &PolicyInput) -> Protection {
-    let l = input.lead_time_days.max(0.0);
-    let review = input.review_period_days.max(0.0);
-    // An order goes out at the first review after the position falls below s,
-    // on average half a review period later: the reorder point covers the lead
-    // time plus that half period (the undershoot).
-    let protection = l + review / 2.0;
-    let mu = input.rate.between(0.0, protection);
-    let daily = if protection > 0.0 {
-        mu / protection
-    } else {
-        input.rate.at(0)
-    };
-    // The undershoot is about uniform over one review period's demand: its
-    // variance (d·R)²/12 adds to the forecast and lead-time terms.
-    let forecast_var = protection / input.bucket_days * input.sigma_bucket.powi(2);
-    let other_var = (daily * input.lead_time_sd_days).powi(2) + (daily * review).powi(2) / 12.0;
-    let var = forecast_var + other_var;
-    let sd = var.max(0.0).sqrt();
-    // The empirical forecast-error term: σ_F · Z, Z from the pooled errors,
-    // plus the lead-time and undershoot terms as a normal of spread σ_O.
-    let (scale_f, sd_other) = (forecast_var.max(0.0).sqrt(), other_var.max(0.0).sqrt());
-    // One order covers at least one review period's demand.
-    let review_demand = input.rate.between(protection, protection + review);
-    let cycle_quantity = match input.order_quantity {
-        Some(q) if q.is_finite() && q > 0.0 => q.max(review_demand),
-        _ => input.rate.between(
-            protection,
-            protection + input.order_cycle_days.max(review).max(0.0),
-        ),
-    };
-    // Units short per cycle are measured against what one cycle orders,
-    // rounded up to the MOQ and pack size as the order will be.
-    let fill_quantity = round_order(cycle_quantity, input.moq, input.pack_size);
-    // An order of no more than one review's demand, in whole units: order
-    // up to S at every review (periodic base stock), the policy without a
-    // fixed order cost. Ordering only below a reorder point a review's
-    // demand lower would order every other review and carry twice the cycle stock.
-    let base_stock = review > 0.0
-        && cycle_quantity <= review_demand * (1.0 + 1e-9)
-        && input.moq <= 1.0
-        && input.pack_size <= 1.0;
-    let slow = input.count_demand || mu < input.count_below;
-    if let Some(pmfs) = input
-        .demand_process
-        .as_deref()
-        .filter(|_| slow)
-        .map(|p| p.pmfs(l, review, input.lead_time_sd_days, input.bucket_days))
-        .filter(|p| p.review_demand() > 0.0)
-    {
-        let method = input.demand_process.as_deref().map(|p| p.method);
-        let q = if base_stock { 0.0 } else { fill_quantity };
-        let mut p = process_protection(&pmfs, method, input.service, cycle_quantity, q);
-        (p.reorder_point, p.capped) = cap(input, p.reorder_point);
-        p.expected_fill_rate = pmfs.fill_rate(p.reorder_point, q);
-        if base_stock {
-            p.cycle_quantity = 0.0;
+/// What one cycle of the policy looks like: the protection interval's
+/// demand and spread, and the order of one cycle.
+struct Cycle {
+    /// Mean demand over L + R/2.
+    mu: f64,
+    /// Its variance: the forecast term plus the lead-time and undershoot terms.
+    var: f64,
+    /// The spread of the forecast-error term alone (σ_F).
+    scale_f: f64,
+    /// The spread of the lead-time and undershoot terms (σ_O).
+    sd_other: f64,
+    /// Units one cycle orders (at least one review's demand).
+    cycle_quantity: f64,
+    /// The same rounded up to the MOQ and pack size, as it will be placed.
+    fill_quantity: f64,
+    /// Order up to a base stock at every review (see [`protect`]).
+    base_stock: bool,
+    /// A slow mover: count demand, or below the count threshold.
+    slow: bool,
+}
+
+impl Cycle {
+    fn new(input: &PolicyInput) -> Cycle {
+        let l = input.lead_time_days.max(0.0);
+        let review = input.review_period_days.max(0.0);
+        // An order goes out at the first review after the position falls below s,
+        // on average half a review period later: the reorder point covers the lead
+        // time plus that half period (the undershoot).
+        let protection = l + review / 2.0;
+        let mu = input.rate.between(0.0, protection);
+        let daily = if protection > 0.0 {
+            mu / protection
+        } else {
+            input.rate.at(0)
+        };
+        // The undershoot is about uniform over one review period's demand: its
+        // variance (d·R)²/12 adds to the forecast and lead-time terms.
+        let forecast_var = protection / input.bucket_days * input.sigma_bucket.powi(2);
+        let other_var = (daily * input.lead_time_sd_days).powi(2) + (daily * review).powi(2) / 12.0;
+        // One order covers at least one review period's demand.
+        let review_demand = input.rate.between(protection, protection + review);
+        let cycle_quantity = match input.order_quantity {
+            Some(q) if q.is_finite() && q > 0.0 => q.max(review_demand),
+            _ => input.rate.between(
+                protection,
+                protection + input.order_cycle_days.max(review).max(0.0),
+            ),
+        };
+        Cycle {
+            mu,
+            var: forecast_var + other_var,
+            scale_f: forecast_var.max(0.0).sqrt(),
+            sd_other: other_var.max(0.0).sqrt(),
+            cycle_quantity,
+            // Units short per cycle are measured against what one cycle orders,
+            // rounded up to the MOQ and pack size as the order will be.
+            fill_quantity: round_order(cycle_quantity, input.moq, input.pack_size),
+            // An order of no more than one review's demand, in whole units:
+            // order up to S at every review (periodic base stock), the policy
+            // without a fixed order cost. Ordering only below a reorder point
+            // a review's demand lower would order every other review and
+            // carry twice the cycle stock.
+            base_stock: review > 0.0
+                && cycle_quantity <= review_demand * (1.0 + 1e-9)
+                && input.moq <= 1.0
+                && input.pack_size <= 1.0,
+            slow: input.count_demand || mu < input.count_below,
         }
+    }
+}
+
+/// The demand the reorder point protects against and the reorder point
+/// itself: from a slow mover's demand process when it has one; else, as a
+/// base stock ordered at every review or as a reorder point with a larger
+/// order, count, empirical or normal demand around the forecast.
+fn protect(input: &PolicyInput) -> Protection {
+    let c = Cycle::new(input);
+    if let Some(p) = process_protection(input, &c) {
         return p;
     }
-    if base_stock {
-        return periodic_base_stock(input, slow);
+    if c.base_stock {
+        return periodic_base_stock(input, c.slow);
     }
+    reorder_point_protection(input, &c)
+}
+
+/// The reorder point of an (s, S) policy whose order is more than one
+/// review's demand, on count, empirical or normal demand over L + R/2.
+fn reorder_point_protection(input: &PolicyInput, c: &Cycle) -> Protection {
+    let Cycle {
+        mu,
+        var,
+        scale_f,
+        sd_other,
+        cycle_quantity,
+        fill_quantity,
+        slow,
+        ..
+    } = *c;
+    let sd = var.max(0.0).sqrt();
     let discrete = mu > 0.0 && slow;
     let empirical = input
         .forecast_errors
@@ -722,12 +686,114 @@ fn smallest(lo: f64, hi: f64, whole: bool, ok: impl Fn(f64) -> bool) -> f64 {
     hi
 }
 
+/// Days until the order must be placed: 0 when one is recommended now, else
+/// the first day the position, drawn down by demand, falls below s.
+fn order_by(input: &PolicyInput, order_qty: f64, position: f64, reorder_point: f64) -> Option<i64> {
+    if order_qty > 0.0 {
+        return Some(0);
+    }
+    let mut position = position;
+    (0..input.projection_days).find_map(|d| {
+        position -= input.rate.at(d);
+        (position < reorder_point - 1e-9).then_some(d as i64 + 1)
+    })
+}
+
+/// Days until net stock plus open arrivals, drawn down by demand, falls
+/// below zero (0 when it is below now).
+fn stockout_day(input: &PolicyInput, net: f64) -> Option<i64> {
+    if net < -1e-9 {
+        return Some(0);
+    }
+    let arriving = |d: i64| -> f64 {
+        input
+            .arrivals
+            .iter()
+            .filter(|(day, _)| (*day).max(0) == d)
+            .map(|(_, q)| q)
+            .sum()
+    };
+    let mut stock = net;
+    (0..input.projection_days as i64).find(|&d| {
+        stock += arriving(d) - input.rate.at(d as usize);
+        stock < -1e-9
+    })
+}
+
+/// The chance that at some point before an order placed now can arrive
+/// (just before each open PO arrival, and at the lead time), demand so far
+/// exceeds the net stock plus what has arrived by then.
+fn stockout_risk(input: &PolicyInput, net: f64) -> f64 {
+    if net < -1e-9 {
+        return 1.0;
+    }
+    let l = input.lead_time_days.max(0.0);
+    let exceed = |t: f64, available: f64| -> f64 {
+        let mu = input.rate.between(0.0, t);
+        let daily = if t > 0.0 { mu / t } else { 0.0 };
+        let sd = (t / input.bucket_days * input.sigma_bucket.powi(2)
+            + (daily * input.lead_time_sd_days).powi(2))
+        .sqrt();
+        if sd > 1e-12 {
+            1.0 - norm_cdf((available - mu) / sd)
+        } else if mu > available + 1e-9 {
+            1.0
+        } else {
+            0.0
+        }
+    };
+    let mut checkpoints: Vec<f64> = input
+        .arrivals
+        .iter()
+        .map(|(day, _)| (*day).max(0) as f64)
+        .filter(|&d| d < l)
+        .collect();
+    checkpoints.push(l);
+    checkpoints
+        .into_iter()
+        .map(|t| {
+            let arrived: f64 = input
+                .arrivals
+                .iter()
+                .filter(|(day, _)| ((*day).max(0) as f64) < t)
+                .map(|(_, q)| q)
+                .sum();
+            exceed(t, net + arrived)
+        })
+        .fold(0.0, f64::max)
+        .clamp(0.0, 1.0)
+}
+
+/// A slow mover's [`Protection`] from its demand process, when it has one
+/// with demand: as a base stock at every review (positions after a review
+/// all at S) or with the order as it will be placed.
+fn process_protection(input: &PolicyInput, c: &Cycle) -> Option<Protection> {
+    let process = input.demand_process.as_deref().filter(|_| c.slow)?;
+    let pmfs = process.pmfs(
+        input.lead_time_days.max(0.0),
+        input.review_period_days.max(0.0),
+        input.lead_time_sd_days,
+        input.bucket_days,
+    );
+    if pmfs.review_demand() <= 0.0 {
+        return None;
+    }
+    let q = if c.base_stock { 0.0 } else { c.fill_quantity };
+    let mut p = process_reorder_point(&pmfs, process.method, input.service, c.cycle_quantity, q);
+    (p.reorder_point, p.capped) = cap(input, p.reorder_point);
+    p.expected_fill_rate = pmfs.fill_rate(p.reorder_point, q);
+    if c.base_stock {
+        p.cycle_quantity = 0.0;
+    }
+    Some(p)
+}
+
 /// [`Protection`] from a slow mover's lead-time distributions: the reorder
 /// point of the periodic-review fill rate (or cycle service) on them, with
 /// the order quantity as it will be placed.
-fn process_protection(
+fn process_reorder_point(
     pmfs: &LeadTimePmfs,
-    method: Option<SlowMoverDemand>,
+    method: SlowMoverDemand,
     service: ServiceTarget,
     cycle_quantity: f64,
     fill_quantity: f64,
@@ -740,7 +806,7 @@ fn process_protection(
     Protection {
         mu,
         sd,
-        distribution: if method == Some(SlowMoverDemand::Bootstrap) {
+        distribution: if method == SlowMoverDemand::Bootstrap {
             LeadTimeDistribution::Bootstrap
         } else {
             LeadTimeDistribution::Compound
