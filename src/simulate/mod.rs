@@ -675,126 +675,24 @@ fn simulate_all(
     };
     let replay_days = (bucket.start_day(end) - origin_day) as usize;
 
+    let ctx = PrepareContext {
+        abc: &abc,
+        unit_costs: &unit_costs,
+        candidates: &candidates,
+        refits: &refits,
+        replay_days,
+        origin_day,
+        tuning,
+        planned,
+    };
     let prepared: Vec<Prepared> = (0..panel.series.len())
         .into_par_iter()
-        .map(|id| {
-            let s = &panel.series[id];
-            // Lead times known at the origin: lines received before it.
-            let received: Vec<PurchaseOrder> = data.purchase_orders[id]
-                .iter()
-                .filter(|po| po.received_day.is_some_and(|r| r < origin_day))
-                .cloned()
-                .collect();
-            let mut settings =
-                pipeline::series_settings(data.items[id].as_ref(), &received, config, abc[id]);
-            // Today's lifecycle status may not have held over the replayed
-            // past: the replay judges items by their demand alone.
-            settings.status = None;
-            let spec = pipeline::forecast_settings(config, bucket, &settings);
-            let fit = |history: &[f64], b: i64| {
-                let n = (b - s.start).clamp(0, history.len() as i64) as usize;
-                let y = &history[..n];
-                let pattern = demand::pattern(y);
-                forecast::forecast_series(candidates.for_pattern(pattern), y, pattern, &spec)
-            };
-            let demand_fc = refits.iter().map(|&b| (b, fit(&s.demand, b))).collect();
-            let shipments_fc = if tuning {
-                Vec::new()
-            } else {
-                refits.iter().map(|&b| (b, fit(&s.shipped, b))).collect()
-            };
-            // The k-th order's lead time: a draw from the received lines, else the plan's.
-            let observed: Vec<usize> = received
-                .iter()
-                .filter_map(|po| po.received_day.map(|r| (r - po.order_day).max(1) as usize))
-                .collect();
-            let draws = replay_days / (settings.review_period_days.round().max(1.0) as usize) + 1;
-            let (lead_times, lead_times_from) =
-                if observed.len() >= config.policy.min_lead_time_samples.max(1) {
-                    let mut rng = ChaCha8Rng::seed_from_u64(
-                        sim.seed ^ (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-                    );
-                    (
-                        (0..draws)
-                            .map(|_| *observed.choose(&mut rng).unwrap_or(&1))
-                            .collect(),
-                        "purchase_orders",
-                    )
-                } else {
-                    (
-                        vec![settings.lead_time_days.round().max(1.0) as usize],
-                        "planned",
-                    )
-                };
-            let configured = settings.service;
-            let own = data.items[id]
-                .as_ref()
-                .is_some_and(|item| item.service_level.is_some());
-            if let (Some(&t), false) = (planned.get(&abc[id]), own) {
-                settings.service = ServiceTarget::FillRate(t);
-            }
-            Prepared {
-                settings,
-                configured,
-                abc: abc[id],
-                unit_cost: unit_costs[id],
-                demand: demand_fc,
-                shipments: shipments_fc,
-                lead_times,
-                lead_times_from,
-            }
-        })
+        .map(|id| prepare_series(data, panel, config, &ctx, id))
         .collect();
 
-    // Spreads calibrated across series at the origin, as the weekly run does.
-    let calibration = if config.forecast.calibrate {
-        forecast::calibration(
-            prepared
-                .iter()
-                .filter_map(|p| p.demand.first().map(|f| &f.1)),
-        )
-    } else {
-        Calibration::NONE
-    };
-    let shipments_calibration = if config.forecast.calibrate {
-        forecast::calibration(
-            prepared
-                .iter()
-                .filter_map(|p| p.shipments.first().map(|f| &f.1)),
-        )
-    } else {
-        Calibration::NONE
-    };
-
-    let share = config.forecast.spread_pooling;
-    let ratio = forecast::pooled_spread_ratio(
-        prepared
-            .iter()
-            .filter_map(|p| p.demand.first().map(|f| &f.1)),
-    );
-    let shipments_ratio = forecast::pooled_spread_ratio(
-        prepared
-            .iter()
-            .filter_map(|p| p.shipments.first().map(|f| &f.1)),
-    );
-
-    // Standardised horizon errors pooled at the origin, per ABC class, as the
-    // weekly run pools them (in units of the calibrated spread).
-    let empirical = config.policy.lead_time_demand == LeadTimeDemand::Empirical;
-    let pools = |shipments: bool, factor: f64| {
-        if !empirical {
-            return HorizonErrorPools::default();
-        }
-        forecast::pool_horizon_errors(
-            prepared.iter().filter_map(|p| {
-                let fcs = if shipments { &p.shipments } else { &p.demand };
-                fcs.first().map(|f| (&f.1, p.abc))
-            }),
-            factor,
-        )
-    };
-    let demand_pools = pools(false, calibration.normal);
-    let shipments_pools = pools(true, shipments_calibration.normal);
+    let mut prepared = prepared;
+    let (calibration, demand_pools) = calibrate_forecasts(&mut prepared, config, false);
+    calibrate_forecasts(&mut prepared, config, true);
 
     // The every-review curve: the configured policy with one review period's
     // demand (at least a day's) per order.
@@ -803,23 +701,6 @@ fn simulate_all(
     every_review.policy.order_cost = None;
     let configs = (config, &every_review);
 
-    let mut prepared = prepared;
-    prepared.par_iter_mut().for_each(|p| {
-        for (_, fc) in &mut p.demand {
-            fc.pool_spread(&ratio, share);
-            fc.sigma *= calibration.factor(fc.distribution);
-            if fc.distribution == forecast::Distribution::Normal {
-                fc.lead_time_errors = demand_pools.for_class(p.abc);
-            }
-        }
-        for (_, fc) in &mut p.shipments {
-            fc.pool_spread(&shipments_ratio, share);
-            fc.sigma *= shipments_calibration.factor(fc.distribution);
-            if fc.distribution == forecast::Distribution::Normal {
-                fc.lead_time_errors = shipments_pools.for_class(p.abc);
-            }
-        }
-    });
     let pooled = (config.policy.service_allocation == ServiceAllocation::Pooled
         && config.policy.service_type == ServiceType::FillRate)
         .then(|| pooled_levels(data, &prepared, configs, bucket));
@@ -833,6 +714,158 @@ fn simulate_all(
         })
         .collect();
     Ok((results, calibration, demand_pools))
+}
+
+/// Calibrate every series' forecasts of demand (or of shipments) across
+/// series at the origin, as the weekly run does: spreads pooled toward
+/// their peers' (`forecast.spread_pooling`) and scaled by the split-conformal
+/// factor, and the standardised horizon errors pooled per ABC class (in
+/// units of the calibrated spread) for the regular-demand series. Returns
+/// the factors and the pools.
+fn calibrate_forecasts(
+    prepared: &mut [Prepared],
+    config: &Config,
+    shipments: bool,
+) -> (Calibration, HorizonErrorPools) {
+    fn first(p: &Prepared, shipments: bool) -> Option<&SeriesForecast> {
+        let fcs = if shipments { &p.shipments } else { &p.demand };
+        fcs.first().map(|f| &f.1)
+    }
+    let of = |p| first(p, shipments);
+    let calibration = if config.forecast.calibrate {
+        forecast::calibration(prepared.iter().filter_map(of))
+    } else {
+        Calibration::NONE
+    };
+    let ratio = forecast::pooled_spread_ratio(prepared.iter().filter_map(of));
+    let pools = if config.policy.lead_time_demand == LeadTimeDemand::Empirical {
+        forecast::pool_horizon_errors(
+            prepared.iter().filter_map(|p| of(p).map(|f| (f, p.abc))),
+            calibration.normal,
+        )
+    } else {
+        HorizonErrorPools::default()
+    };
+    let share = config.forecast.spread_pooling;
+    prepared.par_iter_mut().for_each(|p| {
+        let errors = pools.for_class(p.abc);
+        let fcs = if shipments {
+            &mut p.shipments
+        } else {
+            &mut p.demand
+        };
+        for (_, fc) in fcs {
+            fc.pool_spread(&ratio, share);
+            fc.sigma *= calibration.factor(fc.distribution);
+            if fc.distribution == forecast::Distribution::Normal {
+                fc.lead_time_errors = errors.clone();
+            }
+        }
+    });
+    (calibration, pools)
+}
+
+/// What every series' preparation for a replay shares.
+struct PrepareContext<'a> {
+    abc: &'a [char],
+    unit_costs: &'a [f64],
+    candidates: &'a Candidates,
+    /// Buckets at which the forecasts are refitted (the first forecast bucket of each).
+    refits: &'a [i64],
+    replay_days: usize,
+    origin_day: i32,
+    /// Tuning the targets: no forecasts of shipments.
+    tuning: bool,
+    planned: &'a ClassTargets,
+}
+
+/// Series `id`'s settings as of the origin, its forecasts at every refit
+/// and its lead-time draws.
+fn prepare_series(
+    data: &Dataset,
+    panel: &Panel,
+    config: &Config,
+    ctx: &PrepareContext,
+    id: usize,
+) -> Prepared {
+    let s = &panel.series[id];
+    let abc = ctx.abc[id];
+    // Lead times known at the origin: lines received before it.
+    let received: Vec<PurchaseOrder> = data.purchase_orders[id]
+        .iter()
+        .filter(|po| po.received_day.is_some_and(|r| r < ctx.origin_day))
+        .cloned()
+        .collect();
+    let mut settings = pipeline::series_settings(data.items[id].as_ref(), &received, config, abc);
+    // Today's lifecycle status may not have held over the replayed past: the
+    // replay judges items by their demand alone.
+    settings.status = None;
+    let spec = pipeline::forecast_settings(config, panel.bucket, &settings);
+    let fit = |history: &[f64], b: i64| {
+        let n = (b - s.start).clamp(0, history.len() as i64) as usize;
+        let y = &history[..n];
+        let pattern = demand::pattern(y);
+        forecast::forecast_series(ctx.candidates.for_pattern(pattern), y, pattern, &spec)
+    };
+    let demand = ctx.refits.iter().map(|&b| (b, fit(&s.demand, b))).collect();
+    let shipments = if ctx.tuning {
+        Vec::new()
+    } else {
+        ctx.refits
+            .iter()
+            .map(|&b| (b, fit(&s.shipped, b)))
+            .collect()
+    };
+    let (lead_times, lead_times_from) =
+        lead_time_draws(&received, &settings, config, id, ctx.replay_days);
+    let configured = settings.service;
+    let own = data.items[id]
+        .as_ref()
+        .is_some_and(|item| item.service_level.is_some());
+    if let (Some(&t), false) = (ctx.planned.get(&abc), own) {
+        settings.service = ServiceTarget::FillRate(t);
+    }
+    Prepared {
+        settings,
+        configured,
+        abc,
+        unit_cost: ctx.unit_costs[id],
+        demand,
+        shipments,
+        lead_times,
+        lead_times_from,
+    }
+}
+
+/// The k-th order's lead time: a seeded draw from the received lines (one
+/// per review of the replay), else the plan's; and where they came from.
+fn lead_time_draws(
+    received: &[PurchaseOrder],
+    settings: &SeriesSettings,
+    config: &Config,
+    id: usize,
+    replay_days: usize,
+) -> (Vec<usize>, &'static str) {
+    let observed: Vec<usize> = received
+        .iter()
+        .filter_map(|po| po.received_day.map(|r| (r - po.order_day).max(1) as usize))
+        .collect();
+    if observed.len() < config.policy.min_lead_time_samples.max(1) {
+        return (
+            vec![settings.lead_time_days.round().max(1.0) as usize],
+            "planned",
+        );
+    }
+    let draws = replay_days / (settings.review_period_days.round().max(1.0) as usize) + 1;
+    let mut rng = ChaCha8Rng::seed_from_u64(
+        config.simulate.seed ^ (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    );
+    (
+        (0..draws)
+            .map(|_| *observed.choose(&mut rng).unwrap_or(&1))
+            .collect(),
+        "purchase_orders",
+    )
 }
 
 /// The service of one series at each refit under `policy.service_allocation
