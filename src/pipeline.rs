@@ -461,6 +461,47 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
             .filter(|p| without_own_target(&dataset, p.id))
             .for_each(|p| p.set_service(ServiceTarget::FillRate(class_target(p.abc))));
     }
+    warn_about_item_data(&mut dataset, &plans, config);
+    timings.lap("forecast_policy", &mut clock);
+
+    let previous = match availability::read_previous(&options.out, dataset.as_of) {
+        Ok(previous) => previous,
+        Err(e) => {
+            dataset.warnings.summary(
+                "previous_report_unreadable",
+                "",
+                1,
+                format!("{e}; back-in-stock delays are not listed this time"),
+            );
+            None
+        }
+    };
+    let availability =
+        availability::assess(&plans, &dataset.keys, dataset.as_of, previous.as_ref());
+    timings.lap("availability", &mut clock);
+
+    let report_dir = options.out.join(dataset.as_of.to_string());
+    let mut output = RunOutput {
+        dataset,
+        panel,
+        plans,
+        calibration,
+        lead_time_errors,
+        availability,
+        previous_report: previous.map(|p| p.dir),
+        planned_targets,
+        report_dir,
+        timings,
+    };
+    pool.install(|| report::write(&output, config, &options.out))?;
+    output.timings.lap("report", &mut clock);
+    Ok(output)
+}
+
+/// Warnings about the item data the plans had to do without: series
+/// without an item-master row (or no items file at all), and order costs
+/// given without a unit cost (no EOQ then).
+fn warn_about_item_data(dataset: &mut Dataset, plans: &[SeriesPlan], config: &Config) {
     if dataset.files.iter().any(|f| f.name == "items") {
         for plan in plans.iter().filter(|p| dataset.items[p.id].is_none()) {
             let key = &dataset.keys[plan.id];
@@ -503,40 +544,6 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
         no_eoq as u64,
         "order cost and holding rate given but no unit cost: the order quantity is policy.order_cycle_days of demand instead of the EOQ".into(),
     );
-    timings.lap("forecast_policy", &mut clock);
-
-    let previous = match availability::read_previous(&options.out, dataset.as_of) {
-        Ok(previous) => previous,
-        Err(e) => {
-            dataset.warnings.summary(
-                "previous_report_unreadable",
-                "",
-                1,
-                format!("{e}; back-in-stock delays are not listed this time"),
-            );
-            None
-        }
-    };
-    let availability =
-        availability::assess(&plans, &dataset.keys, dataset.as_of, previous.as_ref());
-    timings.lap("availability", &mut clock);
-
-    let report_dir = options.out.join(dataset.as_of.to_string());
-    let mut output = RunOutput {
-        dataset,
-        panel,
-        plans,
-        calibration,
-        lead_time_errors,
-        availability,
-        previous_report: previous.map(|p| p.dir),
-        planned_targets,
-        report_dir,
-        timings,
-    };
-    pool.install(|| report::write(&output, config, &options.out))?;
-    output.timings.lap("report", &mut clock);
-    Ok(output)
 }
 
 /// A rayon pool of `threads` workers (`None`: one per core).
@@ -1150,44 +1157,18 @@ fn plan_series(
     let xyz = demand::xyz_class(demand::coefficient_of_variation(recent), p.xyz_thresholds);
     let pattern = demand::pattern(y);
 
-    // Stock.
     let as_of_day = day_number(data.as_of);
     let inv = data.inventory[id];
-    let pos = &data.purchase_orders[id];
-    let has_po_file = data.files.iter().any(|f| f.name == "purchase_orders");
-    let (on_order, arrivals) = if has_po_file {
-        let open: Vec<(i64, f64)> = pos
-            .iter()
-            .filter(|po| po.open_qty() > 0.0)
-            .map(|po| (i64::from(po.due_day - as_of_day), po.open_qty()))
-            .collect();
-        (open.iter().map(|(_, q)| q).sum(), open)
-    } else {
-        let q = inv.and_then(|i| i.on_order).unwrap_or(0.0);
-        // Without PO lines, stock on order is assumed to arrive after the lead time.
-        (
-            q,
-            if q > 0.0 {
-                vec![(lead_time_days.ceil() as i64, q)]
-            } else {
-                vec![]
-            },
-        )
-    };
     let inv_rec = inv.unwrap_or_default();
+    let stock = stock_of(data, id, lead_time_days);
+    let on_order = stock.on_order;
 
     let mut input = settings.policy_input(
         config,
         &fc,
         unit_cost,
         (bucket, panel.end, as_of_day),
-        StockState {
-            on_hand: inv_rec.on_hand,
-            on_order,
-            backordered: inv_rec.backordered,
-            allocated: inv_rec.allocated,
-            arrivals,
-        },
+        stock,
     );
     // Stock that has not moved for the dead-stock time is not added to.
     let dead = is_dead_stock(
@@ -1255,6 +1236,39 @@ fn plan_series(
     };
     plan.flag_policy();
     plan
+}
+
+/// Series `id`'s stock at the as-of date: on hand, backordered and
+/// allocated from the inventory file; on order and its arrivals from the
+/// open purchase-order lines when the purchase-order file exists, else the
+/// inventory's `on_order`, assumed to arrive after the lead time.
+fn stock_of(data: &Dataset, id: usize, lead_time_days: f64) -> StockState {
+    let as_of_day = day_number(data.as_of);
+    let inv = data.inventory[id].unwrap_or_default();
+    let has_po_file = data.files.iter().any(|f| f.name == "purchase_orders");
+    let (on_order, arrivals) = if has_po_file {
+        let open: Vec<(i64, f64)> = data.purchase_orders[id]
+            .iter()
+            .filter(|po| po.open_qty() > 0.0)
+            .map(|po| (i64::from(po.due_day - as_of_day), po.open_qty()))
+            .collect();
+        (open.iter().map(|(_, q)| q).sum(), open)
+    } else {
+        let q = data.inventory[id].and_then(|i| i.on_order).unwrap_or(0.0);
+        let arrivals = if q > 0.0 {
+            vec![(lead_time_days.ceil() as i64, q)]
+        } else {
+            vec![]
+        };
+        (q, arrivals)
+    };
+    StockState {
+        on_hand: inv.on_hand,
+        on_order,
+        backordered: inv.backordered,
+        allocated: inv.allocated,
+        arrivals,
+    }
 }
 
 /// Stock on hand and no demand in the last `days` (the `dead_stock` exception).
