@@ -520,6 +520,16 @@ impl Config {
 
     /// Check ranges and the column mapping.
     pub fn validate(&self) -> Result<()> {
+        self.check_input()?;
+        self.check_policy()?;
+        self.check_simulate()?;
+        self.check_forecast()?;
+        self.check_exceptions_and_columns()?;
+        Ok(())
+    }
+
+    /// Check the `[input]` section.
+    fn check_input(&self) -> Result<()> {
         let share = self.input.max_rejected_share;
         if !(0.0..=1.0).contains(&share) {
             return Err(Error::Config(format!(
@@ -532,6 +542,11 @@ impl Config {
                 "input.max_history_years = {years}: expected a number of years from 1 to 100"
             )));
         }
+        Ok(())
+    }
+
+    /// Check the `[policy]` section.
+    fn check_policy(&self) -> Result<()> {
         let p = &self.policy;
         let positive = |name: &str, v: f64, allow_zero: bool| {
             if !v.is_finite() || v < 0.0 || (!allow_zero && v == 0.0) {
@@ -582,6 +597,11 @@ impl Config {
                 )));
             }
         }
+        Ok(())
+    }
+
+    /// Check the `[simulate]` section.
+    fn check_simulate(&self) -> Result<()> {
         let sim = &self.simulate;
         if sim.targets.is_empty() || sim.targets.iter().any(|t| !(*t > 0.0 && *t < 1.0)) {
             return Err(Error::Config(
@@ -603,6 +623,11 @@ impl Config {
                 )));
             }
         }
+        Ok(())
+    }
+
+    /// Check the `[forecast]` section (and the slow movers' history window).
+    fn check_forecast(&self) -> Result<()> {
         if self.forecast.horizon == 0 || self.forecast.horizon > 1000 {
             return Err(Error::Config(
                 "forecast.horizon: expected 1 to 1000 buckets".into(),
@@ -692,6 +717,11 @@ impl Config {
                 "forecast.season_length: expected at least 1".into(),
             ));
         }
+        Ok(())
+    }
+
+    /// Check the `[exceptions]`, `[run]` and `[columns.*]` sections.
+    fn check_exceptions_and_columns(&self) -> Result<()> {
         let x = &self.exceptions;
         for (name, v) in [
             ("excess_cover_days", x.excess_cover_days),
