@@ -1,173 +1,285 @@
 //! Exceptions: the series a planner should look at first, each with the rule
 //! that raised it and the number behind it.
 
-use crate::config::Config;
+use chrono::NaiveDate;
+
+use crate::config::{Config, ExceptionsConfig};
 use crate::ingest::PurchaseOrder;
-use crate::pipeline::{FLAG_AT_RISK, RunOutput, date_after};
+use crate::pipeline::{FLAG_AT_RISK, RunOutput, SeriesPlan, date_after, is_dead_stock};
+
+/// The rule that raised an exception, in the order the rules run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ExceptionKind {
+    /// Open customer backorders now.
+    BackorderedNow,
+    /// Stock runs out before an order placed today arrives.
+    StockoutWithinLeadTime,
+    /// Back in stock later than the previous run said.
+    BackInStockDelayed,
+    /// Open purchase-order lines past their due date.
+    OverduePurchaseOrder,
+    /// A recent receipt took far longer than the item's typical lead time.
+    LeadTimeOutlier,
+    /// Stock above the order-up-to level lasting beyond the limit.
+    Excess,
+    /// Stock and no demand for the dead-stock time.
+    DeadStock,
+    /// Backtest bias beyond the threshold.
+    ForecastBias,
+    /// Buckets clipped as outliers before fitting.
+    Outliers,
+}
+
+impl ExceptionKind {
+    /// Every rule, in the order they run.
+    pub const ALL: [ExceptionKind; 9] = [
+        ExceptionKind::BackorderedNow,
+        ExceptionKind::StockoutWithinLeadTime,
+        ExceptionKind::BackInStockDelayed,
+        ExceptionKind::OverduePurchaseOrder,
+        ExceptionKind::LeadTimeOutlier,
+        ExceptionKind::Excess,
+        ExceptionKind::DeadStock,
+        ExceptionKind::ForecastBias,
+        ExceptionKind::Outliers,
+    ];
+
+    /// The spelling in exceptions.csv, run.json and the page.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExceptionKind::BackorderedNow => "backordered_now",
+            ExceptionKind::StockoutWithinLeadTime => "stockout_within_lead_time",
+            ExceptionKind::BackInStockDelayed => "back_in_stock_delayed",
+            ExceptionKind::OverduePurchaseOrder => "overdue_purchase_order",
+            ExceptionKind::LeadTimeOutlier => "lead_time_outlier",
+            ExceptionKind::Excess => "excess",
+            ExceptionKind::DeadStock => "dead_stock",
+            ExceptionKind::ForecastBias => "forecast_bias",
+            ExceptionKind::Outliers => "outliers",
+        }
+    }
+
+    /// A service problem now or soon (what the charts show first).
+    pub fn is_service(self) -> bool {
+        matches!(
+            self,
+            ExceptionKind::BackorderedNow
+                | ExceptionKind::StockoutWithinLeadTime
+                | ExceptionKind::BackInStockDelayed
+                | ExceptionKind::OverduePurchaseOrder
+        )
+    }
+
+    /// The rule on one series: the number it looked at and what happened.
+    fn check(self, c: &Context, p: &SeriesPlan) -> Option<(f64, String)> {
+        match self {
+            ExceptionKind::BackorderedNow => backordered_now(p),
+            ExceptionKind::StockoutWithinLeadTime => stockout_within_lead_time(c, p),
+            ExceptionKind::BackInStockDelayed => back_in_stock_delayed(c, p),
+            ExceptionKind::OverduePurchaseOrder => overdue_purchase_order(c, p),
+            ExceptionKind::LeadTimeOutlier => lead_time_outlier_rule(c, p),
+            ExceptionKind::Excess => excess(c, p),
+            ExceptionKind::DeadStock => dead_stock(c, p),
+            ExceptionKind::ForecastBias => forecast_bias(c, p),
+            ExceptionKind::Outliers => outliers(p),
+        }
+    }
+}
 
 /// One exception on one series.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exception {
     /// Series id.
     pub id: usize,
-    /// Rule: `backordered_now`, `stockout_within_lead_time`, `back_in_stock_delayed`,
-    /// `overdue_purchase_order`, `lead_time_outlier`, `excess`, `dead_stock`,
-    /// `forecast_bias`, `outliers`.
-    pub kind: &'static str,
+    /// The rule.
+    pub kind: ExceptionKind,
     /// The number the rule looked at (units, days, share or count, as the detail says).
     pub value: f64,
     /// What happened, in words.
     pub detail: String,
 }
 
-/// Every exception of a run, in series order, rules in the order above.
+/// What the rules look at besides the series' plan.
+struct Context<'a> {
+    run: &'a RunOutput,
+    limits: &'a ExceptionsConfig,
+    as_of: NaiveDate,
+    as_of_day: i32,
+}
+
+/// Every exception of a run, in series order, rules in the order of
+/// [`ExceptionKind::ALL`].
 pub fn find(run: &RunOutput, config: &Config) -> Vec<Exception> {
-    let e = &config.exceptions;
     let as_of = run.dataset.as_of;
-    let as_of_day = crate::calendar::day_number(as_of);
-    let mut out = Vec::new();
-    for p in &run.plans {
-        let mut add = |kind: &'static str, value: f64, detail: String| {
-            out.push(Exception {
-                id: p.id,
-                kind,
-                value,
-                detail,
+    let c = Context {
+        run,
+        limits: &config.exceptions,
+        as_of,
+        as_of_day: crate::calendar::day_number(as_of),
+    };
+    run.plans
+        .iter()
+        .flat_map(|p| {
+            let c = &c;
+            ExceptionKind::ALL.into_iter().filter_map(move |kind| {
+                kind.check(c, p).map(|(value, detail)| Exception {
+                    id: p.id,
+                    kind,
+                    value,
+                    detail,
+                })
             })
-        };
-        if p.backordered > 0.0 {
-            add(
-                "backordered_now",
-                p.backordered,
-                format!("{} units on open customer backorder", p.backordered),
-            );
-        }
-        if p.flags.contains(&FLAG_AT_RISK)
-            && p.backordered <= 0.0
-            && let Some(d) = p.policy.stockout_days
-        {
-            add(
-                "stockout_within_lead_time",
-                d as f64,
-                format!(
-                    "stock runs out on {}, before an order placed today arrives ({})",
-                    date_after(as_of, d),
-                    date_after(as_of, p.lead_time_days.ceil() as i64)
-                ),
-            );
-        }
-        if let Some(a) = run.availability.get(p.id)
-            && let Some(days) = a.delay_days
-        {
-            let before = a
-                .previous_back_in_stock
-                .map(|d| d.to_string())
-                .unwrap_or_default();
-            let detail = match a.back_in_stock {
-                Some((d, by)) => format!(
-                    "back in stock {} ({}), {days} day(s) later than the previous run's {before}",
-                    date_after(as_of, d),
-                    by.name().replace('_', " ")
-                ),
-                None => format!(
-                    "no back-in-stock date within the projection now; the previous run said {before} (at least {days} day(s) later)"
-                ),
-            };
-            add("back_in_stock_delayed", days as f64, detail);
-        }
-        let overdue: Vec<_> = run.dataset.purchase_orders[p.id]
-            .iter()
-            .filter(|po| po.open_qty() > 0.0 && po.due_day < as_of_day)
-            .collect();
-        if !overdue.is_empty() {
-            let units: f64 = overdue.iter().map(|po| po.open_qty()).sum();
-            let oldest = overdue
-                .iter()
-                .map(|po| po.due_day)
-                .min()
-                .unwrap_or(as_of_day);
-            add(
-                "overdue_purchase_order",
-                units,
-                format!(
-                    "{units} units on {} open PO line(s) past due (oldest due {})",
-                    overdue.len(),
-                    crate::calendar::date_of_day(oldest)
-                        .map(|d| d.to_string())
-                        .unwrap_or_default()
-                ),
-            );
-        }
-        let recent = as_of_day - e.lead_time_outlier_days.max(0.0).ceil() as i32;
-        if let Some((days, typical, po)) =
-            lead_time_outlier(&run.dataset.purchase_orders[p.id], recent)
-        {
-            add(
-                "lead_time_outlier",
-                days,
-                format!(
-                    "{}received {days:.0} days after ordering against a typical {typical:.0}",
-                    po.map(|id| format!("PO {id} ")).unwrap_or_default()
-                ),
-            );
-        }
-        // Stock beyond the order-up-to level that also lasts longer than the
-        // limit: a slow mover whose reorder point alone covers a year is not
-        // excess, and an item below its reorder point never is.
-        let net = p.on_hand - p.backordered - p.allocated;
-        if let Some(cover) = p.policy.days_of_cover
-            && cover > e.excess_cover_days
-            && net > p.policy.order_up_to + 1e-9
-        {
-            add(
-                "excess",
-                cover,
-                format!(
-                    "{cover:.0} days of cover at the forecast rate (limit {})",
-                    e.excess_cover_days
-                ),
-            );
-        }
-        let demand = &run.panel.series[p.id].demand;
-        if crate::pipeline::is_dead_stock(demand, run.panel.bucket, e.dead_stock_days, p.on_hand) {
-            add(
-                "dead_stock",
-                p.on_hand,
-                format!(
-                    "{} units on hand and no demand for {} days",
-                    p.on_hand, e.dead_stock_days
-                ),
-            );
-        }
-        if let Some(bt) = p.forecast.chosen() {
-            let mean = demand.iter().sum::<f64>() / demand.len().max(1) as f64;
-            let share = if mean > 0.0 { bt.bias / mean } else { 0.0 };
-            if share.abs() > e.bias_threshold {
-                add(
-                    "forecast_bias",
-                    share,
-                    format!(
-                        "backtest {} by {:.0} % of mean demand",
-                        if share > 0.0 {
-                            "over-forecast"
-                        } else {
-                            "under-forecast"
-                        },
-                        share.abs() * 100.0
-                    ),
-                );
-            }
-        }
-        if !p.forecast.outliers.is_empty() {
-            let n = p.forecast.outliers.len();
-            add(
-                "outliers",
-                n as f64,
-                format!("{n} bucket(s) clipped as outliers before fitting"),
-            );
-        }
+        })
+        .collect()
+}
+
+fn backordered_now(p: &SeriesPlan) -> Option<(f64, String)> {
+    (p.backordered > 0.0).then(|| {
+        (
+            p.backordered,
+            format!("{} units on open customer backorder", p.backordered),
+        )
+    })
+}
+
+fn stockout_within_lead_time(c: &Context, p: &SeriesPlan) -> Option<(f64, String)> {
+    if !p.flags.contains(&FLAG_AT_RISK) || p.backordered > 0.0 {
+        return None;
     }
-    out
+    let d = p.policy.stockout_days?;
+    Some((
+        d as f64,
+        format!(
+            "stock runs out on {}, before an order placed today arrives ({})",
+            date_after(c.as_of, d),
+            date_after(c.as_of, p.lead_time_days.ceil() as i64)
+        ),
+    ))
+}
+
+fn back_in_stock_delayed(c: &Context, p: &SeriesPlan) -> Option<(f64, String)> {
+    let a = c.run.availability.get(p.id)?;
+    let days = a.delay_days?;
+    let before = a
+        .previous_back_in_stock
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let detail = match a.back_in_stock {
+        Some((d, by)) => format!(
+            "back in stock {} ({}), {days} day(s) later than the previous run's {before}",
+            date_after(c.as_of, d),
+            by.name().replace('_', " ")
+        ),
+        None => format!(
+            "no back-in-stock date within the projection now; the previous run said {before} (at least {days} day(s) later)"
+        ),
+    };
+    Some((days as f64, detail))
+}
+
+fn overdue_purchase_order(c: &Context, p: &SeriesPlan) -> Option<(f64, String)> {
+    let overdue: Vec<_> = c.run.dataset.purchase_orders[p.id]
+        .iter()
+        .filter(|po| po.open_qty() > 0.0 && po.due_day < c.as_of_day)
+        .collect();
+    if overdue.is_empty() {
+        return None;
+    }
+    let units: f64 = overdue.iter().map(|po| po.open_qty()).sum();
+    let oldest = overdue
+        .iter()
+        .map(|po| po.due_day)
+        .min()
+        .unwrap_or(c.as_of_day);
+    Some((
+        units,
+        format!(
+            "{units} units on {} open PO line(s) past due (oldest due {})",
+            overdue.len(),
+            crate::calendar::date_of_day(oldest)
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        ),
+    ))
+}
+
+fn lead_time_outlier_rule(c: &Context, p: &SeriesPlan) -> Option<(f64, String)> {
+    let recent = c.as_of_day - c.limits.lead_time_outlier_days.max(0.0).ceil() as i32;
+    let (days, typical, po) = lead_time_outlier(&c.run.dataset.purchase_orders[p.id], recent)?;
+    Some((
+        days,
+        format!(
+            "{}received {days:.0} days after ordering against a typical {typical:.0}",
+            po.map(|id| format!("PO {id} ")).unwrap_or_default()
+        ),
+    ))
+}
+
+/// Stock beyond the order-up-to level that also lasts longer than the limit:
+/// a slow mover whose reorder point alone covers a year is not excess, and
+/// an item below its reorder point never is.
+fn excess(c: &Context, p: &SeriesPlan) -> Option<(f64, String)> {
+    let net = p.on_hand - p.backordered - p.allocated;
+    let cover = p.policy.days_of_cover?;
+    (cover > c.limits.excess_cover_days && net > p.policy.order_up_to + 1e-9).then(|| {
+        (
+            cover,
+            format!(
+                "{cover:.0} days of cover at the forecast rate (limit {})",
+                c.limits.excess_cover_days
+            ),
+        )
+    })
+}
+
+fn dead_stock(c: &Context, p: &SeriesPlan) -> Option<(f64, String)> {
+    let demand = &c.run.panel.series[p.id].demand;
+    is_dead_stock(
+        demand,
+        c.run.panel.bucket,
+        c.limits.dead_stock_days,
+        p.on_hand,
+    )
+    .then(|| {
+        (
+            p.on_hand,
+            format!(
+                "{} units on hand and no demand for {} days",
+                p.on_hand, c.limits.dead_stock_days
+            ),
+        )
+    })
+}
+
+fn forecast_bias(c: &Context, p: &SeriesPlan) -> Option<(f64, String)> {
+    let bt = p.forecast.chosen()?;
+    let demand = &c.run.panel.series[p.id].demand;
+    let mean = demand.iter().sum::<f64>() / demand.len().max(1) as f64;
+    let share = if mean > 0.0 { bt.bias / mean } else { 0.0 };
+    (share.abs() > c.limits.bias_threshold).then(|| {
+        (
+            share,
+            format!(
+                "backtest {} by {:.0} % of mean demand",
+                if share > 0.0 {
+                    "over-forecast"
+                } else {
+                    "under-forecast"
+                },
+                share.abs() * 100.0
+            ),
+        )
+    })
+}
+
+fn outliers(p: &SeriesPlan) -> Option<(f64, String)> {
+    let n = p.forecast.outliers.len();
+    (n > 0).then(|| {
+        (
+            n as f64,
+            format!("{n} bucket(s) clipped as outliers before fitting"),
+        )
+    })
 }
 
 /// The latest purchase-order line received on or after day `since` whose lead

@@ -431,7 +431,7 @@ pub fn write(
                     sku,
                     Cell::text(key(e.id).location.clone()),
                     Cell::text(format!("{}{}", run.plans[e.id].abc, run.plans[e.id].xyz)),
-                    Cell::text(e.kind),
+                    Cell::text(e.kind.name()),
                     Cell::number(grouped(e.value, 2), e.value),
                     Cell::text(e.detail.clone()),
                 ]

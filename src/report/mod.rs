@@ -209,7 +209,7 @@ fn write_all(run: &RunOutput, config: &Config, out: &Path, dir: &Path) -> Result
     index::write(run, out, &found, &lines, &ids, dir)?;
     let mut by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
     for e in &found {
-        *by_kind.entry(e.kind).or_default() += 1;
+        *by_kind.entry(e.kind.name()).or_default() += 1;
     }
     write_run_json(run, config, &charts, &by_kind, &dir.join("run.json"))
 }
@@ -620,7 +620,7 @@ fn write_exceptions(run: &RunOutput, found: &[exceptions::Exception], path: &Pat
     t.text("sku", found.iter().map(|e| keys(e).sku.as_str()))
         .text("location", found.iter().map(|e| keys(e).location.as_str()))
         .opt_text("supplier", found.iter().map(supplier))
-        .text("exception", found.iter().map(|e| e.kind))
+        .text("exception", found.iter().map(|e| e.kind.name()))
         .num("value", found.iter().map(|e| e.value))
         .text("detail", found.iter().map(|e| e.detail.as_str()));
     t.write(path)
@@ -724,13 +724,7 @@ fn charted(run: &RunOutput, config: &Config, found: &[exceptions::Exception]) ->
         rank[id] = 2;
     }
     for e in found {
-        let r = match e.kind {
-            "backordered_now"
-            | "stockout_within_lead_time"
-            | "back_in_stock_delayed"
-            | "overdue_purchase_order" => 1,
-            _ => 3,
-        };
+        let r = if e.kind.is_service() { 1 } else { 3 };
         rank[e.id] = rank[e.id].min(r);
     }
     for p in run.plans.iter().filter(|p| p.policy.order_qty > 0.0) {
