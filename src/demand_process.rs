@@ -253,7 +253,7 @@ impl DemandProcess {
             step,
             len: (span / step).ceil() as usize + 2,
         };
-        let (lead_pmf, cycle_pmf, protection_pmf) = match self.method {
+        let (lead_pmf, cycle_pmf, protection_pmf, review_pmf) = match self.method {
             SlowMoverDemand::Bootstrap => self.bootstrap(&grid, lead, review, lead_sd, bucket_days),
             _ => {
                 let mix = |extra: f64| {
@@ -276,10 +276,15 @@ impl DemandProcess {
                     }
                     out
                 };
-                (mix(0.0), mix(review), mix(review / 2.0))
+                (
+                    mix(0.0),
+                    mix(review),
+                    mix(review / 2.0),
+                    self.compound(&grid, review / bucket_days),
+                )
             }
         };
-        LeadTimePmfs::new(step, lead_pmf, cycle_pmf, protection_pmf)
+        LeadTimePmfs::new(step, lead_pmf, cycle_pmf, protection_pmf, review_pmf)
     }
 
     /// Demand per bucket on the grid: (grid index, probability), zero included.
@@ -340,7 +345,7 @@ impl DemandProcess {
         review: f64,
         lead_sd: f64,
         bucket_days: f64,
-    ) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    ) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
         let mut rng = ChaCha8Rng::seed_from_u64(0x005E_ED17);
         let pool: Vec<f64> = self
             .sizes
@@ -349,6 +354,7 @@ impl DemandProcess {
             .collect();
         let integer = grid.step == 1.0;
         let mut out = [
+            vec![0.0; grid.len],
             vec![0.0; grid.len],
             vec![0.0; grid.len],
             vec![0.0; grid.len],
@@ -387,12 +393,16 @@ impl DemandProcess {
                     }
                 }
             }
-            for (pmf, total) in out.iter_mut().zip(totals) {
+            let [at_lead, at_half, at_cycle] = totals;
+            for (pmf, total) in out
+                .iter_mut()
+                .zip([at_lead, at_half, at_cycle, at_cycle - at_lead])
+            {
                 grid.spread(total, weight, pmf);
             }
         }
-        let [lead_pmf, protection_pmf, cycle_pmf] = out;
-        (lead_pmf, cycle_pmf, protection_pmf)
+        let [lead_pmf, protection_pmf, cycle_pmf, review_pmf] = out;
+        (lead_pmf, cycle_pmf, protection_pmf, review_pmf)
     }
 }
 
@@ -426,6 +436,8 @@ pub struct LeadTimePmfs {
     cycle_loss: Vec<f64>,
     /// P(D(L+R) ≤ k·step) per grid point k.
     cycle_cdf: Vec<f64>,
+    /// P(D(R) = k·step): the demand of one review period.
+    review: Vec<f64>,
     /// Mean and spread of D(L + R/2).
     protection: (f64, f64),
 }
@@ -452,7 +464,13 @@ fn loss_and_cdf(pmf: &[f64], step: f64) -> (Vec<f64>, Vec<f64>) {
 }
 
 impl LeadTimePmfs {
-    fn new(step: f64, lead: Vec<f64>, cycle: Vec<f64>, protection: Vec<f64>) -> LeadTimePmfs {
+    fn new(
+        step: f64,
+        lead: Vec<f64>,
+        cycle: Vec<f64>,
+        protection: Vec<f64>,
+        review: Vec<f64>,
+    ) -> LeadTimePmfs {
         let (lead_loss, _) = loss_and_cdf(&lead, step);
         let (cycle_loss, cycle_cdf) = loss_and_cdf(&cycle, step);
         let total: f64 = protection.iter().sum::<f64>().max(1e-300);
@@ -471,6 +489,7 @@ impl LeadTimePmfs {
             lead_loss,
             cycle_loss,
             cycle_cdf,
+            review,
             protection: (mean, var.max(0.0).sqrt()),
         }
     }
@@ -495,17 +514,41 @@ impl LeadTimePmfs {
         }
     }
 
-    /// Units short per review period at reorder-point grid index `k` with
-    /// `q` grid steps of order quantity: the mean over y = k … k + q.
-    fn short_at(&self, k: usize, q: usize) -> f64 {
+    /// Where the position stands after a review of an (R, s, S) policy
+    /// with S − s = `q` grid steps: P(S − y = j), j = 0 … q, proportional
+    /// to the renewal function of one review's demand (each order brings
+    /// the position back to S; it falls by a review's demand until it is
+    /// below s again) — exact for independent review periods, and a single
+    /// point at S for a base stock (q = 0).
+    fn positions(&self, q: usize) -> Vec<f64> {
+        let p = |i: usize| self.review.get(i).copied().unwrap_or(0.0);
+        let moving = 1.0 - p(0);
+        if moving <= 1e-12 {
+            return vec![1.0 / (q + 1) as f64; q + 1];
+        }
+        let mut m = vec![0.0; q + 1];
+        for j in 0..=q {
+            let earlier: f64 = (1..=j).map(|i| p(i) * m[j - i]).sum();
+            m[j] = (f64::from(u8::from(j == 0)) + earlier) / moving;
+        }
+        let total: f64 = m.iter().sum();
+        m.iter().map(|v| v / total).collect()
+    }
+
+    /// Units short per review period at reorder-point grid index `k`, the
+    /// positions after a review weighted by `weights` (from [`Self::positions`]):
+    /// y = k + q − j with weight `weights[j]`.
+    fn short_at(&self, k: usize, weights: &[f64]) -> f64 {
         let last = self.cycle_loss.len() - 1;
-        let sum: f64 = (k..=k + q)
-            .map(|j| {
-                let j = j.min(last);
-                (self.cycle_loss[j] - self.lead_loss[j]).max(0.0)
+        let q = weights.len() - 1;
+        weights
+            .iter()
+            .enumerate()
+            .map(|(j, w)| {
+                let y = (k + q - j).min(last);
+                w * (self.cycle_loss[y] - self.lead_loss[y]).max(0.0)
             })
-            .sum();
-        sum / (q + 1) as f64
+            .sum()
     }
 
     /// Expected fill rate of reorder point `s` with order quantity `q`.
@@ -515,7 +558,8 @@ impl LeadTimePmfs {
             return 1.0;
         }
         let k = ((s.max(0.0) / self.step) + 1e-9).floor() as usize;
-        (1.0 - self.short_at(k, self.steps(q)) / demand).clamp(0.0, 1.0)
+        let weights = self.positions(self.steps(q));
+        (1.0 - self.short_at(k, &weights) / demand).clamp(0.0, 1.0)
     }
 
     /// The smallest reorder point on the grid whose fill rate with order
@@ -526,9 +570,9 @@ impl LeadTimePmfs {
             return 0.0;
         }
         let allowed = (1.0 - beta.clamp(0.0, 1.0)) * demand;
-        let q = self.steps(q);
+        let weights = self.positions(self.steps(q));
         let k = (0..self.cycle_loss.len())
-            .find(|&k| self.short_at(k, q) <= allowed + 1e-12)
+            .find(|&k| self.short_at(k, &weights) <= allowed + 1e-12)
             .unwrap_or(self.cycle_loss.len() - 1);
         k as f64 * self.step
     }
@@ -537,12 +581,17 @@ impl LeadTimePmfs {
     /// in a review period, averaged over the positions after a review,
     /// reaches `alpha`.
     pub fn reorder_point_cycle(&self, alpha: f64, q: f64) -> f64 {
-        let q = self.steps(q);
+        let weights = self.positions(self.steps(q));
+        let q = weights.len() - 1;
         let last = self.cycle_cdf.len() - 1;
         let k = (0..self.cycle_cdf.len())
             .find(|&k| {
-                let p: f64 = (k..=k + q).map(|j| self.cycle_cdf[j.min(last)]).sum();
-                p / (q + 1) as f64 >= alpha - 1e-12
+                let p: f64 = weights
+                    .iter()
+                    .enumerate()
+                    .map(|(j, w)| w * self.cycle_cdf[(k + q - j).min(last)])
+                    .sum();
+                p >= alpha - 1e-12
             })
             .unwrap_or(last);
         k as f64 * self.step
@@ -624,8 +673,18 @@ mod tests {
             let l = |d: &[(f64, f64)]| d.iter().map(|(v, p)| (v - y).max(0.0) * p).sum::<f64>();
             l(&two) - l(&one)
         };
-        let want = 1.0 - (short(2.0) + short(3.0)) / 2.0 / 0.4;
+        // With Q = 1 and demands of 2, every demand takes the position below
+        // s and an order brings it back to S = s + 1: after a review it is
+        // always at S (the renewal weights), so y = 3.
+        let want = 1.0 - short(3.0) / 0.4;
         assert!((pmfs.fill_rate(2.0, 1.0) - want).abs() < 1e-12);
+        // Units of 1, Q = 3: positions S, S − 1, S − 2, S − 3 after a review,
+        // in proportion to the renewal function 1/p, … of Bernoulli(p) demand:
+        // equally likely.
+        let ones: Vec<f64> = (0..40).map(|i| f64::from(u8::from(i % 4 == 0))).collect();
+        let p1 = DemandProcess::estimate(&ones, 100, SlowMoverDemand::Compound).unwrap();
+        let w = p1.pmfs(7.0, 7.0, 0.0, 7.0).positions(3);
+        assert!(w.iter().all(|x| (x - 0.25).abs() < 1e-12), "{w:?}");
         let s = pmfs.reorder_point_fill(0.9, 1.0);
         assert!(pmfs.fill_rate(s, 1.0) >= 0.9);
         assert!(pmfs.fill_rate(s - 1.0, 1.0) < 0.9);
