@@ -9,9 +9,46 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Bucket;
-pub use crate::demand_process::SlowMoverDemand;
 use crate::error::{Error, Result};
-use crate::forecast::{Metric, Selection};
+
+/// Scaled error used to choose between candidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    /// Mean absolute scaled error (ranks like MAE: favours the median).
+    #[default]
+    Mase,
+    /// Root mean squared scaled error (ranks like MSE: favours the mean).
+    Rmsse,
+}
+
+/// How the forecast is chosen from the backtested candidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Selection {
+    /// The candidate with the lowest backtest score.
+    Best,
+    /// The median of the three lead candidates of the pattern, unless a single
+    /// candidate's score beats it by more than the selection margin.
+    #[default]
+    BestWithCombination,
+    /// Always the median of the three lead candidates.
+    Combination,
+}
+
+/// How the lead-time demand of a slow mover is built (`policy.slow_mover_demand`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SlowMoverDemand {
+    /// Negative binomial (Poisson when not over-dispersed) with the
+    /// forecast's mean and the backtest's spread.
+    Forecast,
+    /// Occurrence and sizes from the item's history, compounded exactly.
+    #[default]
+    Compound,
+    /// Willemain's bootstrap of the item's history.
+    Bootstrap,
+}
 
 /// The whole configuration.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]

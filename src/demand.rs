@@ -62,6 +62,47 @@ impl Panel {
             .collect()
     }
 
+    /// The panel as it stood before bucket `end` (≤ the panel's end): each
+    /// series cut there, as [`Panel::build`] makes it with an as-of date
+    /// that starts bucket `end` (a series not started yet: one empty bucket).
+    pub fn until(&self, end: i64) -> Panel {
+        let series = self
+            .series
+            .iter()
+            .map(|s| {
+                let start = s.start.min(end - 1);
+                let n = (end - s.start).clamp(0, s.demand.len() as i64) as usize;
+                let cut = |v: &[f64]| {
+                    let mut v = v[..n].to_vec();
+                    v.resize((end - start) as usize, 0.0);
+                    v
+                };
+                let cut32 = |v: &[f32]| {
+                    if v.is_empty() {
+                        Vec::new()
+                    } else {
+                        let mut v = v[..n].to_vec();
+                        v.resize((end - start) as usize, 0.0);
+                        v
+                    }
+                };
+                SeriesHistory {
+                    start,
+                    shipped: cut(&s.shipped),
+                    backordered: cut(&s.backordered),
+                    demand: cut(&s.demand),
+                    price: cut32(&s.price),
+                    promo: cut32(&s.promo),
+                }
+            })
+            .collect();
+        Panel {
+            bucket: self.bucket,
+            end: end.min(self.end),
+            series,
+        }
+    }
+
     /// Aggregate the dataset's daily records to buckets. Every series runs from
     /// the bucket of its first record to the bucket holding the day before the
     /// as-of date, with missing buckets filled with zero.

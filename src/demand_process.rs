@@ -34,19 +34,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
-/// How the lead-time demand of a slow mover is built (`policy.slow_mover_demand`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum SlowMoverDemand {
-    /// Negative binomial (Poisson when not over-dispersed) with the
-    /// forecast's mean and the backtest's spread.
-    Forecast,
-    /// Occurrence and sizes from the item's history, compounded exactly.
-    #[default]
-    Compound,
-    /// Willemain's bootstrap of the item's history.
-    Bootstrap,
-}
+pub use crate::config::SlowMoverDemand;
 
 /// Most grid points of a lead-time distribution; larger sizes use a coarser step.
 pub const MAX_GRID_POINTS: usize = 4096;

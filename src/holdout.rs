@@ -12,17 +12,18 @@ use rayon::prelude::*;
 
 use crate::calendar::{Bucket, date_of_day};
 use crate::config::{Config, GlobalConfig};
-use crate::demand::{self, Panel};
+use crate::demand::Panel;
 use crate::demand_process::SlowMoverDemand;
 use crate::error::{Error, Result};
 use crate::forecast::Model;
 use crate::forecast::global::{
     self, Covariates, EventNames, FitSummary, GLOBAL_LINEAR, GLOBAL_POISSON, GlobalCandidate,
-    GlobalModel, GlobalSettings, SeriesInput,
+    GlobalSettings,
 };
+use crate::forecast::stage::{Stage, StageSeries, StageSettings};
 use crate::forecast::{
-    Calibration, Candidates, ForecastSettings, Metric, Selection, SeriesForecast, backtest_series,
-    calibration, finish, prior,
+    Calibration, Candidates, ForecastSettings, Metric, Selection, SeriesForecast, calibration,
+    prior,
 };
 use crate::ingest::{LongSeries, read_long};
 
@@ -249,97 +250,62 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
         .map(|s| bucket.index(s.days[s.days.len() - o.h - 1]) + 1)
         .max()
         .unwrap_or(0);
-    let inputs: Vec<SeriesInput> = series
+    let stage_series: Vec<StageSeries> = series
         .iter()
         .zip(&covariates)
         .map(|(s, c)| {
             let n = s.values.len() - o.h;
             let start = end - n as i64;
-            SeriesInput {
+            StageSeries {
                 start,
-                demand: &s.values[..n],
+                history: &s.values[..n],
                 covariates: c,
                 calendar_shift: bucket.index(s.days[0]) - start,
+                hash: prior::fnv1a(s.id.as_bytes()),
+                settings: settings.clone(),
             }
         })
         .collect();
-    let global = o
-        .global
-        .as_ref()
-        .filter(|g| g.enabled && series.len() >= global::MIN_SERIES)
-        .map(|g| {
-            let settings = GlobalSettings {
+    let stage_settings = StageSettings {
+        global: o
+            .global
+            .as_ref()
+            .filter(|g| g.enabled)
+            .map(|g| GlobalSettings {
                 season_length: o.season_length,
                 training_rows: g.training_rows,
                 penalty: g.penalty,
                 l1_ratio: g.l1_ratio,
                 fits: g.fits,
                 max_events: g.max_events,
-            };
-            let step = if g.fits > 1 {
-                (o.origins * o.h).div_ceil(g.fits - 1)
-            } else {
-                1
-            };
-            pool.install(|| GlobalModel::fit(&inputs, bucket, end, step, &settings, n_events))
-        });
-    if global.is_some() {
+            }),
+        n_events,
+        prior_series: o.selection_prior_series,
+        metric: o.metric,
+    };
+    // The global model on the training parts, every series aligned to end
+    // at bucket `end` (its calendar shifted back to its own dates); the
+    // selection prior from the sample of series a run would take; then each
+    // series chosen and refitted.
+    let mut stage =
+        pool.install(|| Stage::new(&stage_series, &candidates, bucket, end, &stage_settings));
+    if stage.global.is_some() {
         models.extend([GLOBAL_POISSON, GLOBAL_LINEAR]);
     }
-    // Every series backtested, the selection prior estimated from the
-    // sample of them a run would take, then each series chosen and refitted.
-    let train = |i: usize| &series[i].values[..series[i].values.len() - o.h];
-    let extras = |i: usize| global.as_ref().map(|g| g.candidates(&inputs[i], o.h));
-    let backtested: Vec<_> = pool.install(|| {
-        (0..series.len())
-            .into_par_iter()
-            .map(|i| {
-                let pattern = demand::pattern(train(i));
-                let extra = extras(i);
-                backtest_series(
-                    candidates.for_pattern(pattern),
-                    &model_refs(&extra),
-                    train(i),
-                    pattern,
-                    &settings,
-                )
-            })
-            .collect()
-    });
-    let sample = prior::sample(
-        series.iter().map(|s| prior::fnv1a(s.id.as_bytes())),
-        o.selection_prior_series,
-    );
-    let evidence: Vec<_> = sample
-        .iter()
-        .filter_map(|&i| backtested[i].as_ref().ok()?.evidence(o.metric))
-        .collect();
-    let selection_prior =
-        Some(prior::SelectionPrior::estimate(&evidence)).filter(|p| !p.is_empty());
+    let backtested = stage.take_backtested();
     type Each = (Vec<Vec<f64>>, Vec<f64>);
     let (mut forecasts, each): (Vec<SeriesForecast>, Vec<Each>) = pool.install(|| {
         backtested
             .into_par_iter()
             .enumerate()
             .map(|(i, b)| {
-                let train = train(i);
-                let pattern = demand::pattern(train);
-                let extra = extras(i);
-                let extra_refs = model_refs(&extra);
-                let fc = match b {
-                    Ok(b) => finish(
-                        b,
-                        candidates.for_pattern(pattern),
-                        &extra_refs,
-                        &settings,
-                        selection_prior.as_ref(),
-                    ),
-                    Err(constant) => *constant,
-                };
+                let fc = stage.forecast(i, b);
+                let train = stage_series[i].history;
+                let extra = stage.extras(i);
                 let (each, secs) = every
                     .iter()
                     .copied()
-                    .chain(extra_refs.iter().copied())
+                    .chain(model_refs(&extra))
                     .map(|m| {
                         let t = Instant::now();
                         let f = m
@@ -353,6 +319,8 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
             })
             .unzip()
     });
+    let selection_prior = stage.prior.take();
+    let global = stage.global.take();
     let mut model_seconds = vec![0.0; models.len()];
     for (_, secs) in &each {
         for (total, s) in model_seconds.iter_mut().zip(secs) {

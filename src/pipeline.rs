@@ -16,12 +16,10 @@ use crate::config::Config;
 use crate::config::{LeadTimeDemand, ServiceAllocation, ServiceType};
 use crate::demand::{self, Panel, Pattern};
 use crate::error::{Error, Result};
-use crate::forecast::global::{
-    self, Covariates, EventNames, GlobalModel, GlobalSettings, SeriesInput,
-};
+use crate::forecast::global::{self, Covariates, GlobalSettings};
+use crate::forecast::stage::{Stage, StageSeries, StageSettings};
 use crate::forecast::{
-    self, Backtested, Calibration, Candidates, ForecastSettings, HorizonErrorPools, SelectionPrior,
-    SeriesForecast,
+    self, Backtested, Calibration, Candidates, ForecastSettings, HorizonErrorPools, SeriesForecast,
 };
 use crate::ingest::{self, Dataset};
 use crate::inventory_theory::{LeadTimeErrors, eoq};
@@ -352,30 +350,28 @@ pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<(PathBuf, us
     let dataset = pool.install(|| ingest::load(&options.data, config, options.as_of))?;
     let panel = Panel::build(&dataset, config.run.bucket);
     let candidates = candidates(config);
-    let global = pool.install(|| fit_global(&dataset, &panel, config));
-    let PriorPass {
-        prior,
-        mut backtested,
-    } = pool.install(|| selection_prior(&dataset, &panel, config, &candidates, global.as_ref()));
-    let work: Vec<(usize, Option<Box<Backtested>>)> = (0..panel.series.len())
-        .filter(|&id| shard.owns(&dataset.keys[id]))
-        .map(|id| (id, backtested[id].take()))
+    let inputs = pool.install(|| StageInputs::of_run(&dataset, &panel, config));
+    let series = inputs.series(&panel, HistoryOf::Demand);
+    let mut stage = pool.install(|| {
+        Stage::new(
+            &series,
+            &candidates,
+            panel.bucket,
+            panel.end,
+            inputs.settings(),
+        )
+    });
+    let work: Vec<(usize, Option<Box<Backtested>>)> = stage
+        .take_backtested()
+        .into_iter()
+        .enumerate()
+        .filter(|(id, _)| shard.owns(&dataset.keys[*id]))
         .collect();
-    drop(backtested);
     let pb = progress_bar(work.len(), options.progress);
     let forecasts: Vec<(usize, SeriesForecast)> = pool.install(|| {
         work.into_par_iter()
             .map(|(id, b)| {
-                let f = fit_series(
-                    &dataset,
-                    &panel,
-                    config,
-                    &candidates,
-                    global.as_ref(),
-                    prior.as_ref(),
-                    b,
-                    id,
-                );
+                let f = stage.forecast(id, b);
                 pb.inc(1);
                 (id, f)
             })
@@ -589,46 +585,28 @@ fn plan_all(
     let unit_costs = data.unit_costs();
     let annual_values = panel.annual_values(&unit_costs, panel.end);
     let abc = demand::abc_of_panel(panel, &unit_costs, panel.end, config.policy.abc_thresholds);
-    let candidates = candidates(config);
-    let global = if given.is_none() {
-        fit_global(data, panel, config)
-    } else {
-        None
-    };
-    let PriorPass {
-        prior,
-        mut backtested,
-    } = if given.is_none() {
-        selection_prior(data, panel, config, &candidates, global.as_ref())
-    } else {
-        PriorPass {
-            prior: None,
-            backtested: (0..panel.series.len()).map(|_| None).collect(),
+    let pb = progress_bar(panel.series.len(), progress);
+    let forecasts = match given {
+        Some(given) => given,
+        None => {
+            let candidates = candidates(config);
+            let inputs = StageInputs::of_run(data, panel, config);
+            let series = inputs.series(panel, HistoryOf::Demand);
+            let stage = Stage::new(
+                &series,
+                &candidates,
+                panel.bucket,
+                panel.end,
+                inputs.settings(),
+            );
+            stage.forecast_all(|| pb.inc(1))
         }
     };
-    let pb = progress_bar(panel.series.len(), progress);
-    let mut given: Vec<Option<SeriesForecast>> = match given {
-        Some(g) => g.into_iter().map(Some).collect(),
-        None => vec![None; panel.series.len()],
-    };
-    let plans = given
-        .par_iter_mut()
-        .zip(backtested.par_iter_mut())
+    let plans = forecasts
+        .into_par_iter()
         .enumerate()
-        .map(|(id, (fc, b))| {
-            let fc = fc.take().unwrap_or_else(|| {
-                fit_series(
-                    data,
-                    panel,
-                    config,
-                    &candidates,
-                    global.as_ref(),
-                    prior.as_ref(),
-                    b.take(),
-                    id,
-                )
-            });
-            let plan = plan_series(
+        .map(|(id, fc)| {
+            plan_series(
                 data,
                 panel,
                 config,
@@ -637,9 +615,7 @@ fn plan_all(
                 abc[id],
                 annual_values[id],
                 unit_costs[id],
-            );
-            pb.inc(1);
-            plan
+            )
         })
         .collect();
     pb.finish_and_clear();
@@ -934,191 +910,101 @@ fn series_spec(data: &Dataset, panel: &Panel, config: &Config, id: usize) -> For
     forecast_settings(config, panel.bucket, &settings)
 }
 
-/// The global model fitted on every series, with each series' covariates.
-pub struct Global {
-    /// The fits.
-    pub model: GlobalModel,
-    /// Covariates per series (panel order).
-    pub covariates: Vec<Covariates>,
-    /// Global event names with an indicator.
-    pub events: EventNames,
+/// Which recorded history of a series the forecast stage reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryOf {
+    /// Demand: shipped + backordered.
+    Demand,
+    /// Shipments alone (what a plan on recorded sales would see).
+    Shipments,
 }
 
-/// Fit the global model on every series of the panel (`None` when the config
-/// switches it off, or with fewer than [`global::MIN_SERIES`] series). Its
-/// cut-offs step back far enough to serve the earliest backtest origin of any
-/// series.
-pub fn fit_global(data: &Dataset, panel: &Panel, config: &Config) -> Option<Global> {
-    let g = &config.forecast.global;
-    if !g.enabled || panel.series.len() < global::MIN_SERIES {
-        return None;
-    }
-    let specs: Vec<(usize, usize)> = (0..panel.series.len())
-        .into_par_iter()
-        .map(|id| {
-            let s = series_spec(data, panel, config, id);
-            (s.backtest_horizon, s.horizon)
-        })
-        .collect();
-    let h_max = specs.iter().map(|s| s.0).max().unwrap_or(1);
-    let horizon = specs.iter().map(|s| s.1).max().unwrap_or(1);
-    let (covariates, events) =
-        global::panel_covariates(panel, &data.keys, &data.events, g.max_events, horizon);
-    let inputs: Vec<SeriesInput> = panel
-        .series
-        .iter()
-        .zip(&covariates)
-        .map(|(s, c)| SeriesInput {
-            start: s.start,
-            demand: &s.demand,
-            covariates: c,
-            calendar_shift: 0,
-        })
-        .collect();
-    let step = if g.fits > 1 {
-        (config.forecast.backtest_origins * h_max).div_ceil(g.fits - 1)
-    } else {
-        1
-    };
-    let settings = GlobalSettings {
-        season_length: config.season_length(),
-        training_rows: g.training_rows,
-        penalty: g.penalty,
-        l1_ratio: g.l1_ratio,
-        fits: g.fits,
-        max_events: g.max_events,
-    };
-    let model = GlobalModel::fit(
-        &inputs,
-        panel.bucket,
-        panel.end,
-        step,
-        &settings,
-        events.0.len(),
-    );
-    Some(Global {
-        model,
-        covariates,
-        events,
-    })
+/// What the forecast stage reads of a panel besides the histories, owned:
+/// each series' forecast settings, covariates (when the global model is
+/// on) and stable hash, and the stage's settings from the config.
+pub struct StageInputs {
+    specs: Vec<ForecastSettings>,
+    covariates: Vec<Covariates>,
+    hashes: Vec<u64>,
+    settings: StageSettings,
 }
 
-/// Call `f` with series `id`'s candidates (the global model's as extras),
-/// history, pattern and forecast settings.
-fn with_candidates<'a, R>(
-    data: &Dataset,
-    panel: &'a Panel,
-    config: &Config,
-    candidates: &Candidates,
-    global: Option<&Global>,
-    id: usize,
-    f: impl FnOnce(
-        &[Box<dyn forecast::Model>],
-        &[&dyn forecast::Model],
-        &'a [f64],
-        Pattern,
-        &ForecastSettings,
-    ) -> R,
-) -> R {
-    let spec = series_spec(data, panel, config, id);
-    let s = &panel.series[id];
-    let y = &s.demand;
-    let pattern = demand::pattern(y);
-    let models = candidates.for_pattern(pattern);
-    match global {
-        Some(g) => {
-            let input = SeriesInput {
-                start: s.start,
-                demand: y,
-                covariates: &g.covariates[id],
-                calendar_shift: 0,
-            };
-            let [poisson, linear] = g.model.candidates(&input, spec.horizon);
-            f(models, &[&poisson, &linear], y, pattern, &spec)
+impl StageInputs {
+    /// The inputs of `panel` (which may end before the dataset's history:
+    /// a replay's refit) with each series' forecast settings `specs`.
+    pub fn new(
+        data: &Dataset,
+        panel: &Panel,
+        config: &Config,
+        specs: Vec<ForecastSettings>,
+    ) -> StageInputs {
+        let g = &config.forecast.global;
+        let n = panel.series.len();
+        let global_on = g.enabled && n >= global::MIN_SERIES;
+        let (covariates, n_events) = if global_on {
+            let horizon = specs.iter().map(|s| s.horizon).max().unwrap_or(1);
+            let (c, events) =
+                global::panel_covariates(panel, &data.keys, &data.events, g.max_events, horizon);
+            (c, events.0.len())
+        } else {
+            (vec![Covariates::default(); n], 0)
+        };
+        let settings = StageSettings {
+            global: global_on.then(|| GlobalSettings {
+                season_length: config.season_length(),
+                training_rows: g.training_rows,
+                penalty: g.penalty,
+                l1_ratio: g.l1_ratio,
+                fits: g.fits,
+                max_events: g.max_events,
+            }),
+            n_events,
+            prior_series: config.forecast.selection_prior_series,
+            metric: config.policy.forecast_metric,
+        };
+        StageInputs {
+            specs,
+            covariates,
+            hashes: data.keys.iter().map(shard::series_hash).collect(),
+            settings,
         }
-        None => f(models, &[], y, pattern, &spec),
     }
-}
 
-/// The selection prior and the backtests of its sample.
-pub struct PriorPass<'a> {
-    /// The prior (`None` when off or too few series).
-    pub prior: Option<SelectionPrior>,
-    /// Per series (panel order), its backtest when it was sampled: the main
-    /// pass finishes it instead of backtesting the series again.
-    pub backtested: Vec<Option<Box<Backtested<'a>>>>,
-}
-
-/// The selection prior from the series with the smallest stable hashes
-/// (`forecast.selection_prior_series`): the same sample in every shard, so
-/// shards choose as the single run does.
-pub fn selection_prior<'a>(
-    data: &Dataset,
-    panel: &'a Panel,
-    config: &Config,
-    candidates: &Candidates,
-    global: Option<&Global>,
-) -> PriorPass<'a> {
-    let ids = forecast::prior::sample(
-        data.keys.iter().map(shard::series_hash),
-        config.forecast.selection_prior_series,
-    );
-    let sampled: Vec<(usize, Backtested<'a>)> = ids
-        .par_iter()
-        .filter_map(|&id| {
-            with_candidates(
-                data,
-                panel,
-                config,
-                candidates,
-                global,
-                id,
-                |m, e, y, p, s| forecast::backtest_series(m, e, y, p, s).ok(),
-            )
-            .map(|b| (id, b))
-        })
-        .collect();
-    let metric = config.policy.forecast_metric;
-    let evidence: Vec<forecast::Evidence> = sampled
-        .iter()
-        .filter_map(|(_, b)| b.evidence(metric))
-        .collect();
-    let prior = Some(SelectionPrior::estimate(&evidence)).filter(|p| !p.is_empty());
-    let mut backtested: Vec<Option<Box<Backtested<'a>>>> =
-        (0..panel.series.len()).map(|_| None).collect();
-    for (id, b) in sampled {
-        backtested[id] = Some(Box::new(b));
+    /// The forecast settings of every series of `panel` planned from the
+    /// dataset's item master and purchase orders.
+    pub fn of_run(data: &Dataset, panel: &Panel, config: &Config) -> StageInputs {
+        let specs = (0..panel.series.len())
+            .into_par_iter()
+            .map(|id| series_spec(data, panel, config, id))
+            .collect();
+        StageInputs::new(data, panel, config, specs)
     }
-    PriorPass { prior, backtested }
-}
 
-/// Forecast series `id`: the only per-series work that does not depend on
-/// the other series (so a sharded run can do it apart; the global model and
-/// the selection prior come from all of them, the same in every shard).
-/// `backtested`: the series' backtest from the prior's sample, if it was in it.
-#[allow(clippy::too_many_arguments)]
-fn fit_series(
-    data: &Dataset,
-    panel: &Panel,
-    config: &Config,
-    candidates: &Candidates,
-    global: Option<&Global>,
-    prior: Option<&SelectionPrior>,
-    backtested: Option<Box<Backtested<'_>>>,
-    id: usize,
-) -> SeriesForecast {
-    with_candidates(
-        data,
-        panel,
-        config,
-        candidates,
-        global,
-        id,
-        |m, e, y, p, s| match backtested {
-            Some(b) => forecast::finish(*b, m, e, s, prior),
-            None => forecast::forecast_series_with(m, e, y, p, s, prior),
-        },
-    )
+    /// The stage's series: `history` of each series of `panel` (the panel
+    /// these inputs were made for).
+    pub fn series<'a>(&'a self, panel: &'a Panel, history: HistoryOf) -> Vec<StageSeries<'a>> {
+        panel
+            .series
+            .iter()
+            .enumerate()
+            .map(|(id, s)| StageSeries {
+                start: s.start,
+                history: match history {
+                    HistoryOf::Demand => &s.demand,
+                    HistoryOf::Shipments => &s.shipped,
+                },
+                covariates: &self.covariates[id],
+                calendar_shift: 0,
+                hash: self.hashes[id],
+                settings: self.specs[id].clone(),
+            })
+            .collect()
+    }
+
+    /// The stage's settings.
+    pub fn settings(&self) -> &StageSettings {
+        &self.settings
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

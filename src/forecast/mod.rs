@@ -9,6 +9,7 @@
 //!   candidates of the series' demand pattern plus a median combination of the
 //!   best three, picks the lowest scaled error and refits it on all data.
 
+pub mod backtest;
 pub mod baseline;
 pub mod clean;
 pub mod ets;
@@ -16,6 +17,7 @@ pub mod global;
 pub mod intermittent;
 pub mod prior;
 pub mod select;
+pub mod stage;
 pub mod theta;
 
 pub use baseline::{HistoricAverage, MovingAverage, Naive, SeasonalNaive, Zero};

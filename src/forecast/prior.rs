@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 
-use super::select::{Backtest, COMBINATION, Evaluation, ForecastSettings, Metric, Selection};
+use super::backtest::{Backtest, COMBINATION, Evaluation, ForecastSettings, Metric, Selection};
 
 /// Added to scaled errors before taking logs: a perfect backtest scores 0.
 const LOG_FLOOR: f64 = 0.01;

@@ -3,144 +3,20 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::Model;
-use super::clean::{clip_outliers, first_demand, is_discontinued, median};
+use super::clean::{clip_outliers, first_demand, is_discontinued};
 use super::prior::{Evidence, SelectionPrior};
 use crate::demand::Pattern;
 use crate::demand_process::{DemandProcess, SlowMoverDemand};
 use crate::inventory_theory::{EmpiricalErrors, LeadTimeErrors};
 use crate::stats::{negbin_quantile, norm_ppf};
 
-/// Scaled error used to choose between candidates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Metric {
-    /// Mean absolute scaled error (ranks like MAE: favours the median).
-    #[default]
-    Mase,
-    /// Root mean squared scaled error (ranks like MSE: favours the mean).
-    Rmsse,
-}
-
-/// How the forecast is chosen from the backtested candidates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Selection {
-    /// The candidate with the lowest backtest score.
-    Best,
-    /// The median of the three lead candidates of the pattern, unless a single
-    /// candidate's score beats it by more than the selection margin.
-    #[default]
-    BestWithCombination,
-    /// Always the median of the three lead candidates.
-    Combination,
-}
-
-/// Settings of the forecast of one series.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ForecastSettings {
-    /// Buckets to forecast.
-    pub horizon: usize,
-    /// Buckets ahead evaluated at each backtest origin (lead time + review).
-    pub backtest_horizon: usize,
-    /// Buckets the reorder point protects (lead time + half a review, may be
-    /// fractional): the horizon of the summed errors in
-    /// [`SeriesForecast::horizon_errors`]; `None`: the backtest horizon.
-    pub protection_buckets: Option<f64>,
-    /// Buckets of lead time + a whole review period, which a base stock
-    /// ordered at every review protects: the horizon of
-    /// [`SeriesForecast::cycle_errors`]; `None`: the backtest horizon.
-    pub cycle_buckets: Option<f64>,
-    /// Backtest origins.
-    pub origins: usize,
-    /// Selection metric.
-    pub metric: Metric,
-    /// Season length in buckets (1 = none), for the MASE scale.
-    pub season_length: usize,
-    /// Trailing buckets without demand before an item can count as
-    /// discontinued (0 = never): then only when a gap that long is
-    /// improbable at its own rate ([`super::clean::trailing_gap`]).
-    pub discontinued_after: usize,
-    /// Chance of the current gap below which the item counts as discontinued.
-    pub discontinued_probability: f64,
-    /// Buckets per year (the same weeks of earlier years excuse a seasonal gap).
-    pub buckets_per_year: usize,
-    /// How a slow mover's lead-time demand is built; with
-    /// [`SlowMoverDemand::Forecast`] no demand process is estimated.
-    pub slow_mover_demand: SlowMoverDemand,
-    /// Buckets of recent history the demand process is read from.
-    pub process_window: usize,
-    /// The demand process is estimated for intermittent and lumpy series and
-    /// for those whose recent demand over the protection interval is below
-    /// this many units (twice the policy's count-distribution threshold).
-    pub process_below: f64,
-    /// Outlier limit in robust standard deviations (0 = no cleaning).
-    pub outlier_sigma: f64,
-    /// How the forecast is chosen.
-    pub selection: Selection,
-    /// Relative score a single model must gain over the combination to be chosen.
-    pub selection_margin: f64,
-}
-
-impl Default for ForecastSettings {
-    /// Weekly buckets, 13 ahead, lead time + review of 5, 3 origins, MASE,
-    /// yearly season, the median combination with a 10 % margin; items quiet
-    /// for 13 buckets may be discontinued; slow movers get a compound
-    /// demand process over two years.
-    fn default() -> Self {
-        ForecastSettings {
-            horizon: 13,
-            backtest_horizon: 5,
-            protection_buckets: None,
-            cycle_buckets: None,
-            origins: 3,
-            metric: Metric::Mase,
-            season_length: 52,
-            discontinued_after: 13,
-            discontinued_probability: 0.01,
-            buckets_per_year: 52,
-            outlier_sigma: 6.0,
-            selection: Selection::BestWithCombination,
-            selection_margin: 0.1,
-            slow_mover_demand: SlowMoverDemand::Compound,
-            process_window: 104,
-            process_below: 20.0,
-        }
-    }
-}
-
-/// Errors of one candidate over the rolling-origin backtest.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Backtest {
-    /// Model name.
-    pub model: &'static str,
-    /// Origins evaluated.
-    pub origins: usize,
-    /// Buckets ahead evaluated at each origin.
-    pub horizon: usize,
-    /// Mean absolute error per bucket.
-    pub mae: f64,
-    /// Root mean squared error per bucket.
-    pub rmse: f64,
-    /// MAE over the in-sample (seasonal) naive MAE.
-    pub mase: f64,
-    /// √(MSE over the mean squared one-step difference) (M5's RMSSE).
-    pub rmsse: f64,
-    /// Mean error (forecast − actual): positive means over-forecast.
-    pub bias: f64,
-}
-
-impl Backtest {
-    /// The value of `metric`.
-    pub fn score(&self, metric: Metric) -> f64 {
-        match metric {
-            Metric::Mase => self.mase,
-            Metric::Rmsse => self.rmsse,
-        }
-    }
-}
+pub use super::backtest::{
+    Backtest, COMBINATION, ForecastSettings, MIN_TRAIN, Metric, Selection, backtest,
+};
+use super::backtest::{Evaluation, evaluate, median_of, sanitize};
 
 /// Shape of the forecast distribution used for quantiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,8 +28,6 @@ pub enum Distribution {
     NegativeBinomial,
 }
 
-/// Name of the median of the three lead candidates.
-pub const COMBINATION: &str = "median_combination";
 /// Name of the mean of the local choice and the global model for a new item
 /// (members: the local choice, the global model).
 pub const NEW_ITEM_BLEND: &str = "new_item_blend";
@@ -281,134 +155,6 @@ impl SeriesForecast {
     }
 }
 
-/// Shortest training window a backtest origin leaves.
-pub const MIN_TRAIN: usize = 4;
-
-/// Backtest origins for a history of `n` buckets: `n − h`, `n − 2h`, … (at
-/// most `origins`, each leaving at least [`MIN_TRAIN`] buckets); when the
-/// history is too short for one full horizon, the horizon shrinks to what is left.
-fn cuts(n: usize, horizon: usize, origins: usize) -> Option<(usize, Vec<usize>)> {
-    if n < MIN_TRAIN + 1 {
-        return None;
-    }
-    let h = horizon.clamp(1, n - MIN_TRAIN);
-    let cuts: Vec<usize> = (1..=origins.max(1))
-        .map_while(|k| n.checked_sub(k * h).filter(|&o| o >= MIN_TRAIN))
-        .collect();
-    (!cuts.is_empty()).then_some((h, cuts))
-}
-
-/// Scales of MASE (mean |y_t − y_{t−m}|, lag 1 when too short) and RMSSE
-/// (mean squared one-step difference) of a training window; never zero.
-fn scales(train: &[f64], season_length: usize) -> (f64, f64) {
-    let fallback = {
-        let mean = train.iter().map(|v| v.abs()).sum::<f64>() / train.len().max(1) as f64;
-        if mean > 0.0 { mean } else { 1.0 }
-    };
-    let lag = if train.len() > season_length && season_length > 1 {
-        season_length
-    } else {
-        1
-    };
-    let diffs = |lag: usize| -> (f64, f64) {
-        let n = train.len().saturating_sub(lag);
-        if n == 0 {
-            return (0.0, 0.0);
-        }
-        let (mut a, mut s) = (0.0, 0.0);
-        for t in lag..train.len() {
-            let d = train[t] - train[t - lag];
-            a += d.abs();
-            s += d * d;
-        }
-        (a / n as f64, s / n as f64)
-    };
-    let mase = diffs(lag).0;
-    let rmsse = diffs(1).1;
-    (
-        if mase > 0.0 { mase } else { fallback },
-        if rmsse > 0.0 {
-            rmsse
-        } else {
-            fallback * fallback
-        },
-    )
-}
-
-/// Forecasts of one candidate at every origin, or `None` if it cannot fit one.
-fn run_origins(model: &dyn Model, y: &[f64], h: usize, cuts: &[usize]) -> Option<Vec<Vec<f64>>> {
-    cuts.iter()
-        .map(|&o| model.fit(&y[..o]).map(|f| sanitize(f.predict(h))))
-        .collect()
-}
-
-fn sanitize(mut v: Vec<f64>) -> Vec<f64> {
-    for x in &mut v {
-        if !x.is_finite() || *x < 0.0 {
-            *x = 0.0;
-        }
-    }
-    v
-}
-
-fn score(
-    model: &'static str,
-    forecasts: &[Vec<f64>],
-    y: &[f64],
-    h: usize,
-    cuts: &[usize],
-    scale: (f64, f64),
-) -> Backtest {
-    let (mut abs, mut sq, mut sum, mut count) = (0.0, 0.0, 0.0, 0usize);
-    for (f, &o) in forecasts.iter().zip(cuts) {
-        for (p, a) in f.iter().zip(&y[o..o + h]) {
-            let e = p - a;
-            abs += e.abs();
-            sq += e * e;
-            sum += e;
-            count += 1;
-        }
-    }
-    let c = count.max(1) as f64;
-    Backtest {
-        model,
-        origins: cuts.len(),
-        horizon: h,
-        mae: abs / c,
-        rmse: (sq / c).sqrt(),
-        mase: abs / c / scale.0,
-        rmsse: (sq / c / scale.1).sqrt(),
-        bias: sum / c,
-    }
-}
-
-/// Element-wise median of several forecasts of equal length.
-fn median_of(forecasts: &[&Vec<f64>]) -> Vec<f64> {
-    let h = forecasts.iter().map(|f| f.len()).min().unwrap_or(0);
-    let mut buf = Vec::with_capacity(forecasts.len());
-    (0..h)
-        .map(|i| {
-            buf.clear();
-            buf.extend(forecasts.iter().map(|f| f[i]));
-            median(&mut buf)
-        })
-        .collect()
-}
-
-/// Backtest one model alone (all origins), e.g. for diagnostics and tests.
-pub fn backtest(
-    model: &dyn Model,
-    y: &[f64],
-    horizon: usize,
-    origins: usize,
-    season_length: usize,
-) -> Option<Backtest> {
-    let (h, cuts) = cuts(y.len(), horizon, origins)?;
-    let forecasts = run_origins(model, y, h, &cuts)?;
-    let scale = scales(&y[..*cuts.last()?], season_length);
-    Some(score(model.name(), &forecasts, y, h, &cuts, scale))
-}
-
 /// Forecast one series: trim leading zeros; forecast zero for an item without
 /// recent demand; clip outliers (regular patterns only); backtest every
 /// candidate and the median of the best three; keep the lowest score
@@ -479,75 +225,6 @@ fn prepare<'a>(
         outliers,
         intermittent,
     })
-}
-
-/// Every candidate's backtest on one history (the combination last), with the
-/// forecasts each made at every origin.
-pub(crate) struct Evaluation {
-    /// Backtests in candidate order, the combination last when there is one.
-    pub(crate) backtests: Vec<Backtest>,
-    /// (candidate index, forecast per origin), aligned with `backtests`.
-    runs: Vec<(usize, Vec<Vec<f64>>)>,
-    /// The combination's forecast per origin.
-    combination_run: Vec<Vec<f64>>,
-    /// Backtest horizon and origins.
-    origins: Option<(usize, Vec<usize>)>,
-    /// MASE and RMSSE scales.
-    scale: (f64, f64),
-}
-
-impl Evaluation {
-    /// Each backtest's `metric` per origin (aligned with `backtests`).
-    pub(crate) fn origin_scores(&self, y: &[f64], metric: Metric) -> Vec<Vec<f64>> {
-        let Some((h, cut)) = &self.origins else {
-            return Vec::new();
-        };
-        let per_origin = |run: &[Vec<f64>]| -> Vec<f64> {
-            run.iter()
-                .zip(cut)
-                .map(|(f, &o)| {
-                    let b = score("", std::slice::from_ref(f), y, *h, &[o], self.scale);
-                    b.score(metric)
-                })
-                .collect()
-        };
-        let mut out: Vec<Vec<f64>> = self.runs.iter().map(|(_, r)| per_origin(r)).collect();
-        if self.backtests.len() > self.runs.len() {
-            out.push(per_origin(&self.combination_run));
-        }
-        out
-    }
-}
-
-/// Backtest every candidate and, unless the selection is `best`, the median
-/// of the lead three.
-fn evaluate(models: &[&dyn Model], y: &[f64], s: &ForecastSettings) -> Evaluation {
-    let mut e = Evaluation {
-        backtests: Vec::new(),
-        runs: Vec::new(),
-        combination_run: Vec::new(),
-        origins: cuts(y.len(), s.backtest_horizon, s.origins),
-        scale: (1.0, 1.0),
-    };
-    if let Some((h, cut)) = &e.origins {
-        let (h, cut) = (*h, cut.as_slice());
-        e.scale = scales(&y[..*cut.last().expect("cuts")], s.season_length);
-        for (i, m) in models.iter().enumerate() {
-            if let Some(f) = run_origins(*m, y, h, cut) {
-                e.backtests.push(score(m.name(), &f, y, h, cut, e.scale));
-                e.runs.push((i, f));
-            }
-        }
-        if s.selection != Selection::Best && e.runs.len() >= 3 {
-            let lead: Vec<usize> = (0..3).collect();
-            e.combination_run = (0..cut.len())
-                .map(|o| median_of(&lead.iter().map(|&b| &e.runs[b].1[o]).collect::<Vec<_>>()))
-                .collect();
-            e.backtests
-                .push(score(COMBINATION, &e.combination_run, y, h, cut, e.scale));
-        }
-    }
-    e
 }
 
 /// The chosen backtest by the raw scores: the lowest, except that under

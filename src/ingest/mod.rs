@@ -1057,7 +1057,15 @@ fn load_files(
         let supplier = supplier_strings.as_ref().map(cells);
         let mut cache = KeyCache::new();
         let (start, mut rejected_rows) = (rejected.len(), Vec::new());
+        let mut ordered_after = 0u64;
         for (row, (sku, loc)) in skus.into_iter().zip(locs).enumerate() {
+            // The purchase orders as they stood on the as-of date: a line
+            // ordered after it did not exist yet, one received after it was
+            // still open.
+            if order[row] > as_of_day {
+                ordered_after += 1;
+                continue;
+            }
             let found = cache.get(sku, loc, |key| ids.get(&key).copied());
             let key = || SeriesKey {
                 sku: sku.to_string(),
@@ -1092,6 +1100,8 @@ fn load_files(
                 continue;
             };
             let received_day = received.as_ref().and_then(|v| v[row]);
+            let received_after = received_day.is_some_and(|r| r > as_of_day);
+            let received_day = received_day.filter(|_| !received_after);
             if due[row] < order[row] {
                 line_warning(
                     "po_due_before_order",
@@ -1114,10 +1124,19 @@ fn load_files(
                 order_day: order[row],
                 due_day: due[row],
                 received_day,
-                received_qty: received_qty.as_ref().and_then(|v| v[row]),
+                received_qty: received_qty
+                    .as_ref()
+                    .and_then(|v| v[row])
+                    .filter(|_| !received_after),
             });
         }
         fill_records(&po, &mut rejected[start..], &rejected_rows)?;
+        warnings.summary(
+            "after_as_of",
+            &po.display,
+            ordered_after,
+            format!("{ordered_after} purchase-order lines ordered after the as-of date {as_of} were left out (lines received after it count as open)"),
+        );
     }
 
     // --- events --------------------------------------------------------------------------

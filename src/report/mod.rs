@@ -979,6 +979,10 @@ fn write_simulation_series(sim: &SimulationOutput, path: &Path) -> Result<()> {
         .opt_num("target", rows.iter().map(|r| target_of(r.0, r.1)))
         .num("start_on_hand", rows.iter().map(|r| r.2))
         .text("lead_times_from", rows.iter().map(|r| r.0.lead_times_from))
+        .text(
+            "origin_model",
+            rows.iter().map(|r| r.0.origin_model.as_str()),
+        )
         .num("demand", rows.iter().map(|r| r.3.demand))
         .num(
             "served_from_stock",

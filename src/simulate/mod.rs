@@ -38,9 +38,12 @@ use crate::calendar::{Bucket, date_of_day, day_number};
 use crate::config::{Config, LeadTimeDemand, ServiceAllocation, ServiceType, SimulateConfig};
 use crate::demand::{self, Panel, SeriesHistory};
 use crate::error::{Error, Result};
-use crate::forecast::{self, Calibration, Candidates, HorizonErrorPools, SeriesForecast};
+use crate::forecast::stage::Stage;
+use crate::forecast::{
+    self, Calibration, Candidates, ForecastSettings, HorizonErrorPools, SeriesForecast,
+};
 use crate::ingest::{self, Dataset, PurchaseOrder};
-use crate::pipeline::{self, ClassTargets, SeriesSettings, StockState};
+use crate::pipeline::{self, ClassTargets, HistoryOf, SeriesSettings, StageInputs, StockState};
 use crate::policy::ServiceTarget;
 
 use engine::{OrderRule, Outcome, Replay, replay};
@@ -166,6 +169,12 @@ pub struct SeriesResult {
     pub service: ServiceTarget,
     /// Where the replayed lead times came from: `purchase_orders` (draws) or `planned`.
     pub lead_times_from: &'static str,
+    /// The forecast of demand the replay starts from: the model (its label)
+    /// the forecast stage chose at the origin.
+    pub origin_model: String,
+    /// Its mean per bucket from the origin (before the spread calibration,
+    /// which leaves means alone).
+    pub origin_mean: Vec<f64>,
     /// (policy, its starting stock, what happened), for every policy that applies.
     pub outcomes: Vec<(Variant, f64, Outcome)>,
 }
@@ -664,10 +673,6 @@ fn simulate_all(
         origin_bucket,
         config.policy.abc_thresholds,
     );
-    let candidates = Candidates::standard(
-        config.season_length(),
-        config.forecast.moving_average_window,
-    );
     let refits: Vec<i64> = if sim.refit {
         (origin_bucket..end).collect()
     } else {
@@ -678,19 +683,28 @@ fn simulate_all(
     let ctx = PrepareContext {
         abc: &abc,
         unit_costs: &unit_costs,
-        candidates: &candidates,
-        refits: &refits,
         replay_days,
         origin_day,
-        tuning,
         planned,
     };
-    let prepared: Vec<Prepared> = (0..panel.series.len())
+    let mut prepared: Vec<Prepared> = (0..panel.series.len())
         .into_par_iter()
-        .map(|id| prepare_series(data, panel, config, &ctx, id))
+        .map(|id| prepare_series(data, config, &ctx, id))
         .collect();
+    let specs: Vec<ForecastSettings> = prepared
+        .iter()
+        .map(|p| pipeline::forecast_settings(config, bucket, &p.settings))
+        .collect();
+    let at_refits = |history| forecasts_at(data, panel, config, &specs, &refits, history);
+    for (p, fcs) in prepared.iter_mut().zip(at_refits(HistoryOf::Demand)) {
+        p.demand = fcs;
+    }
+    if !tuning {
+        for (p, fcs) in prepared.iter_mut().zip(at_refits(HistoryOf::Shipments)) {
+            p.shipments = fcs;
+        }
+    }
 
-    let mut prepared = prepared;
     let (calibration, demand_pools) = calibrate_forecasts(&mut prepared, config, false);
     calibrate_forecasts(&mut prepared, config, true);
 
@@ -765,57 +779,60 @@ fn calibrate_forecasts(
     (calibration, pools)
 }
 
+/// Every series' forecasts of `history` at each refit (the first forecast
+/// bucket of each), made by the forecast stage on the panel as it stood
+/// then, as the weekly run on that date makes them: per series, (refit,
+/// forecast) in refit order.
+fn forecasts_at(
+    data: &Dataset,
+    panel: &Panel,
+    config: &Config,
+    specs: &[ForecastSettings],
+    refits: &[i64],
+    history: HistoryOf,
+) -> Vec<Vec<(i64, SeriesForecast)>> {
+    let candidates = Candidates::standard(
+        config.season_length(),
+        config.forecast.moving_average_window,
+    );
+    let mut out: Vec<Vec<(i64, SeriesForecast)>> = (0..panel.series.len())
+        .map(|_| Vec::with_capacity(refits.len()))
+        .collect();
+    for &b in refits {
+        let cut = panel.until(b);
+        let inputs = StageInputs::new(data, &cut, config, specs.to_vec());
+        let series = inputs.series(&cut, history);
+        let stage = Stage::new(&series, &candidates, cut.bucket, b, inputs.settings());
+        for (fcs, fc) in out.iter_mut().zip(stage.forecast_all(|| {})) {
+            fcs.push((b, fc));
+        }
+    }
+    out
+}
+
 /// What every series' preparation for a replay shares.
 struct PrepareContext<'a> {
     abc: &'a [char],
     unit_costs: &'a [f64],
-    candidates: &'a Candidates,
-    /// Buckets at which the forecasts are refitted (the first forecast bucket of each).
-    refits: &'a [i64],
     replay_days: usize,
     origin_day: i32,
-    /// Tuning the targets: no forecasts of shipments.
-    tuning: bool,
     planned: &'a ClassTargets,
 }
 
-/// Series `id`'s settings as of the origin, its forecasts at every refit
-/// and its lead-time draws.
-fn prepare_series(
-    data: &Dataset,
-    panel: &Panel,
-    config: &Config,
-    ctx: &PrepareContext,
-    id: usize,
-) -> Prepared {
-    let s = &panel.series[id];
+/// Series `id`'s settings as of the origin and its lead-time draws (its
+/// forecasts come after, from [`forecasts_at`]).
+fn prepare_series(data: &Dataset, config: &Config, ctx: &PrepareContext, id: usize) -> Prepared {
     let abc = ctx.abc[id];
-    // Lead times known at the origin: lines received before it.
+    // Lead times known at the origin: lines received by then, as `run --as-of` sees them.
     let received: Vec<PurchaseOrder> = data.purchase_orders[id]
         .iter()
-        .filter(|po| po.received_day.is_some_and(|r| r < ctx.origin_day))
+        .filter(|po| po.received_day.is_some_and(|r| r <= ctx.origin_day))
         .cloned()
         .collect();
     let mut settings = pipeline::series_settings(data.items[id].as_ref(), &received, config, abc);
     // Today's lifecycle status may not have held over the replayed past: the
     // replay judges items by their demand alone.
     settings.status = None;
-    let spec = pipeline::forecast_settings(config, panel.bucket, &settings);
-    let fit = |history: &[f64], b: i64| {
-        let n = (b - s.start).clamp(0, history.len() as i64) as usize;
-        let y = &history[..n];
-        let pattern = demand::pattern(y);
-        forecast::forecast_series(ctx.candidates.for_pattern(pattern), y, pattern, &spec)
-    };
-    let demand = ctx.refits.iter().map(|&b| (b, fit(&s.demand, b))).collect();
-    let shipments = if ctx.tuning {
-        Vec::new()
-    } else {
-        ctx.refits
-            .iter()
-            .map(|&b| (b, fit(&s.shipped, b)))
-            .collect()
-    };
     let (lead_times, lead_times_from) =
         lead_time_draws(&received, &settings, config, id, ctx.replay_days);
     let configured = settings.service;
@@ -830,8 +847,8 @@ fn prepare_series(
         configured,
         abc,
         unit_cost: ctx.unit_costs[id],
-        demand,
-        shipments,
+        demand: Vec::new(),
+        shipments: Vec::new(),
         lead_times,
         lead_times_from,
     }
@@ -1076,6 +1093,12 @@ fn replay_series(
         unit_cost: p.unit_cost,
         service: p.configured,
         lead_times_from: p.lead_times_from,
+        origin_model: p.demand.first().map(|f| f.1.label()).unwrap_or_default(),
+        origin_mean: p
+            .demand
+            .first()
+            .map(|f| f.1.mean.clone())
+            .unwrap_or_default(),
         outcomes,
     };
     if window.tuning {

@@ -1,0 +1,208 @@
+//! The forecast stage: every series' chosen forecast from one code path —
+//! the global model fitted across series, the selection prior estimated on
+//! a stable sample of them, each series' rolling-origin backtest and the
+//! choice. `replenish run`, `run --shard`, `forecast` and `simulate` (at
+//! each refit of its replay) all forecast through [`Stage`], so the replay
+//! proves the forecasts the weekly run makes.
+//!
+//! The spread calibration across series ([`super::calibration`],
+//! [`super::pooled_spread_ratio`], [`super::pool_horizon_errors`]) follows
+//! the stage; it needs every series' forecast.
+
+use rayon::prelude::*;
+
+use super::global::{self, Covariates, GlobalCandidate, GlobalModel, GlobalSettings, SeriesInput};
+use super::prior::{self, SelectionPrior};
+use super::select::{Backtested, ForecastSettings, Metric, SeriesForecast};
+use super::{Candidates, Model};
+use crate::calendar::Bucket;
+use crate::demand;
+
+/// One series as the forecast stage reads it.
+#[derive(Debug, Clone)]
+pub struct StageSeries<'a> {
+    /// Bucket index of the first value of `history`.
+    pub start: i64,
+    /// Demand per bucket up to the forecast origin (the stage's `end`).
+    pub history: &'a [f64],
+    /// Known inputs from `start` for the global model (may run past the
+    /// history; empty when the global model is off).
+    pub covariates: &'a Covariates,
+    /// Added to a bucket index for its calendar features (0 on one calendar;
+    /// see [`SeriesInput::calendar_shift`]).
+    pub calendar_shift: i64,
+    /// Stable hash of the series' identity: the selection prior's sample is
+    /// the series with the smallest hashes, the same in every shard.
+    pub hash: u64,
+    /// The series' forecast settings.
+    pub settings: ForecastSettings,
+}
+
+/// Settings of the stage as a whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageSettings {
+    /// The global model's settings; `None` switches it off.
+    pub global: Option<GlobalSettings>,
+    /// Global events with an indicator among the covariates.
+    pub n_events: usize,
+    /// Series in the selection prior's sample (0: no prior).
+    pub prior_series: usize,
+    /// The metric the prior's evidence is scored by.
+    pub metric: Metric,
+}
+
+/// The stage prepared for a panel: the global model and the selection prior
+/// fitted across every series; each series is then forecast on its own
+/// ([`Stage::forecast`]), so a sharded run forecasts its share alone.
+pub struct Stage<'a> {
+    series: &'a [StageSeries<'a>],
+    candidates: &'a Candidates,
+    /// The global model (`None` when off or with fewer than
+    /// [`global::MIN_SERIES`] series).
+    pub global: Option<GlobalModel>,
+    /// The selection prior (`None` when off or too few series backtested).
+    pub prior: Option<SelectionPrior>,
+    /// Per series, its backtest when it was in the prior's sample: its
+    /// forecast finishes it instead of backtesting the series again.
+    backtested: Vec<Option<Box<Backtested<'a>>>>,
+}
+
+impl<'a> Stage<'a> {
+    /// Fit the global model (its cut-offs stepping back far enough to serve
+    /// the earliest backtest origin of any series) and estimate the
+    /// selection prior, for forecasts from bucket `end` of `bucket`s.
+    pub fn new(
+        series: &'a [StageSeries<'a>],
+        candidates: &'a Candidates,
+        bucket: Bucket,
+        end: i64,
+        settings: &StageSettings,
+    ) -> Stage<'a> {
+        let global = settings
+            .global
+            .as_ref()
+            .filter(|_| series.len() >= global::MIN_SERIES)
+            .map(|g| fit_global(series, bucket, end, g, settings.n_events));
+        let mut stage = Stage {
+            series,
+            candidates,
+            global,
+            prior: None,
+            backtested: (0..series.len()).map(|_| None).collect(),
+        };
+        stage.estimate_prior(settings.prior_series, settings.metric);
+        stage
+    }
+
+    /// Backtest the prior's sample and estimate the prior from it.
+    fn estimate_prior(&mut self, n: usize, metric: Metric) {
+        let ids = prior::sample(self.series.iter().map(|s| s.hash), n);
+        let sampled: Vec<(usize, Backtested<'a>)> = ids
+            .par_iter()
+            .filter_map(|&id| self.backtest(id).map(|b| (id, b)))
+            .collect();
+        let evidence: Vec<super::Evidence> = sampled
+            .iter()
+            .filter_map(|(_, b)| b.evidence(metric))
+            .collect();
+        self.prior = Some(SelectionPrior::estimate(&evidence)).filter(|p| !p.is_empty());
+        for (id, b) in sampled {
+            self.backtested[id] = Some(Box::new(b));
+        }
+    }
+
+    /// The global model's two candidates for series `id`, when it is on.
+    pub fn extras(&self, id: usize) -> Option<[GlobalCandidate<'_>; 2]> {
+        let s = &self.series[id];
+        self.global
+            .as_ref()
+            .map(|g| g.candidates(&input_of(s), s.settings.horizon))
+    }
+
+    /// Call `f` with series `id`'s candidates, the global model's as extras.
+    fn with_models<R>(
+        &self,
+        id: usize,
+        f: impl FnOnce(&[Box<dyn Model>], &[&dyn Model], demand::Pattern) -> R,
+    ) -> R {
+        let pattern = demand::pattern(self.series[id].history);
+        let models = self.candidates.for_pattern(pattern);
+        match self.extras(id) {
+            Some([poisson, linear]) => f(models, &[&poisson, &linear], pattern),
+            None => f(models, &[], pattern),
+        }
+    }
+
+    fn backtest(&self, id: usize) -> Option<Backtested<'a>> {
+        let s = &self.series[id];
+        let y: &'a [f64] = s.history;
+        self.with_models(id, |m, e, p| {
+            super::backtest_series(m, e, y, p, &s.settings).ok()
+        })
+    }
+
+    /// Take the backtests of the prior's sample (panel order), to hand each
+    /// to [`Stage::forecast`] of its series.
+    pub fn take_backtested(&mut self) -> Vec<Option<Box<Backtested<'a>>>> {
+        std::mem::take(&mut self.backtested)
+    }
+
+    /// Forecast series `id`; `backtested`: its backtest from the prior's
+    /// sample, if it was in it. Depends on no other series but through the
+    /// global model and the prior.
+    pub fn forecast(&self, id: usize, backtested: Option<Box<Backtested<'a>>>) -> SeriesForecast {
+        let s = &self.series[id];
+        let prior = self.prior.as_ref();
+        self.with_models(id, |m, e, p| match backtested {
+            Some(b) => super::finish(*b, m, e, &s.settings, prior),
+            None => super::forecast_series_with(m, e, s.history, p, &s.settings, prior),
+        })
+    }
+
+    /// Every series' forecast, in series order (in parallel); `done` is
+    /// called after each (a progress bar).
+    pub fn forecast_all(mut self, done: impl Fn() + Sync) -> Vec<SeriesForecast> {
+        let backtested = self.take_backtested();
+        backtested
+            .into_par_iter()
+            .enumerate()
+            .map(|(id, b)| {
+                let fc = self.forecast(id, b);
+                done();
+                fc
+            })
+            .collect()
+    }
+}
+
+fn input_of<'a>(s: &StageSeries<'a>) -> SeriesInput<'a> {
+    SeriesInput {
+        start: s.start,
+        demand: s.history,
+        covariates: s.covariates,
+        calendar_shift: s.calendar_shift,
+    }
+}
+
+/// The global model on every series; cut-offs spaced so that the earliest
+/// backtest origin of any series finds a fit at or before it.
+fn fit_global(
+    series: &[StageSeries<'_>],
+    bucket: Bucket,
+    end: i64,
+    settings: &GlobalSettings,
+    n_events: usize,
+) -> GlobalModel {
+    let reach = series
+        .iter()
+        .map(|s| s.settings.origins * s.settings.backtest_horizon)
+        .max()
+        .unwrap_or(1);
+    let step = if settings.fits > 1 {
+        reach.div_ceil(settings.fits - 1)
+    } else {
+        1
+    };
+    let inputs: Vec<SeriesInput> = series.iter().map(input_of).collect();
+    GlobalModel::fit(&inputs, bucket, end, step, settings, n_events)
+}
