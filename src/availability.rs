@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
+use crate::calendar::date_after;
 use crate::error::{Error, Result};
 use crate::ingest::SeriesKey;
-use crate::pipeline::{FLAG_AT_RISK, SeriesPlan, date_after};
+use crate::plan::{FLAG_AT_RISK, SeriesPlan};
 use crate::policy::{self, Restock};
 
 /// Stock status of one series.

@@ -158,6 +158,11 @@ impl fmt::Display for Bucket {
     }
 }
 
+/// Date `days` after the as-of date.
+pub fn date_after(as_of: NaiveDate, days: i64) -> NaiveDate {
+    add_days(as_of, days as f64)
+}
+
 /// `date` plus a (possibly fractional) number of days, rounded up to whole days.
 pub fn add_days(date: NaiveDate, days: f64) -> NaiveDate {
     let whole = if days.is_finite() {

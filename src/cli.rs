@@ -11,6 +11,7 @@ use replenish::calendar::{Bucket, parse_iso_date};
 use replenish::config::Config;
 use replenish::holdout;
 use replenish::pipeline::{self, RunOptions};
+use replenish::report;
 use replenish::sample::{self, SampleOptions};
 use replenish::shard::Shard;
 use replenish::simulate::{self, SimulateOptions};
@@ -223,6 +224,7 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
         threads: args.run.threads,
     };
     let out = simulate::run(&options)?;
+    report::write_simulation(&out, &options.config, &options.out)?;
     if args.run.quiet {
         return Ok(());
     }

@@ -3,9 +3,11 @@
 
 use chrono::NaiveDate;
 
+use crate::calendar::date_after;
 use crate::config::{Config, ExceptionsConfig};
 use crate::ingest::PurchaseOrder;
-use crate::pipeline::{FLAG_AT_RISK, RunOutput, SeriesPlan, date_after, is_dead_stock};
+use crate::output::RunOutput;
+use crate::plan::{FLAG_AT_RISK, SeriesPlan, is_dead_stock};
 
 /// The rule that raised an exception, in the order the rules run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

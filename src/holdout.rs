@@ -240,7 +240,7 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
         }
     }
     let mut models: Vec<&'static str> = every.iter().map(|m| m.name()).collect();
-    let pool = crate::pipeline::thread_pool(o.threads)?;
+    let pool = crate::threads::thread_pool(o.threads)?;
     let clock = Instant::now();
     // The global model on the training parts, every series aligned to end at
     // bucket `end` (its calendar shifted back to its own dates).

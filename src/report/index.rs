@@ -7,11 +7,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::calendar::date_after;
 use crate::charts::{self, BarChart, COUNT, ORDER, STOCK};
 use crate::error::{Error, Result};
 use crate::exceptions::Exception;
 use crate::html::{Cell, Figure, Page, Table, render};
-use crate::pipeline::{RunOutput, SeriesPlan, date_after};
+use crate::output::RunOutput;
+use crate::plan::SeriesPlan;
 
 use super::{OrderLine, chart_stem};
 

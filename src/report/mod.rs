@@ -14,12 +14,14 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::calendar::date_after;
 use crate::charts::{self, FrontierChart, SeriesChart, StockPanel};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exceptions;
 use crate::forecast::{Calibration, PoolSummary};
-use crate::pipeline::{RunOutput, SeriesPlan, date_after};
+use crate::output::RunOutput;
+use crate::plan::SeriesPlan;
 use crate::policy;
 use crate::simulate::{self, SimulationOutput, Variant, engine::Outcome};
 

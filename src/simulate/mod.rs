@@ -42,9 +42,11 @@ use crate::forecast::stage::Stage;
 use crate::forecast::{
     self, Calibration, Candidates, ForecastSettings, HorizonErrorPools, SeriesForecast,
 };
+use crate::forecasting::{HistoryOf, StageInputs};
 use crate::ingest::{self, Dataset, PurchaseOrder};
-use crate::pipeline::{self, ClassTargets, HistoryOf, SeriesSettings, StageInputs, StockState};
+use crate::plan::{self, ClassTargets, SeriesSettings, StockState};
 use crate::policy::ServiceTarget;
+use crate::threads::thread_pool;
 
 use engine::{OrderRule, Outcome, Replay, replay};
 use rules::{MinMax, PoissonMean, Policy, RecordedSales, SalesCover};
@@ -552,11 +554,11 @@ pub fn default_origin_buckets(bucket: Bucket) -> usize {
     }
 }
 
-/// Run the simulation and write its folder.
+/// Run the simulation; [`crate::report::write_simulation`] writes its folder.
 pub fn run(options: &SimulateOptions) -> Result<SimulationOutput> {
     let config = &options.config;
     config.validate()?;
-    let pool = pipeline::thread_pool(options.threads)?;
+    let pool = thread_pool(options.threads)?;
     let dataset = ingest::load(&options.data, config, options.as_of)?;
     let bucket = config.run.bucket;
     let panel = Panel::build(&dataset, bucket);
@@ -619,7 +621,6 @@ pub fn run(options: &SimulateOptions) -> Result<SimulationOutput> {
         report_dir,
         in_value,
     };
-    crate::report::write_simulation(&output, config, &options.out)?;
     Ok(output)
 }
 
@@ -693,7 +694,7 @@ fn simulate_all(
         .collect();
     let specs: Vec<ForecastSettings> = prepared
         .iter()
-        .map(|p| pipeline::forecast_settings(config, bucket, &p.settings))
+        .map(|p| plan::forecast_settings(config, bucket, &p.settings))
         .collect();
     let at_refits = |history| forecasts_at(data, panel, config, &specs, &refits, history);
     for (p, fcs) in prepared.iter_mut().zip(at_refits(HistoryOf::Demand)) {
@@ -829,7 +830,7 @@ fn prepare_series(data: &Dataset, config: &Config, ctx: &PrepareContext, id: usi
         .filter(|po| po.received_day.is_some_and(|r| r <= ctx.origin_day))
         .cloned()
         .collect();
-    let mut settings = pipeline::series_settings(data.items[id].as_ref(), &received, config, abc);
+    let mut settings = plan::series_settings(data.items[id].as_ref(), &received, config, abc);
     // Today's lifecycle status may not have held over the replayed past: the
     // replay judges items by their demand alone.
     settings.status = None;

@@ -5,7 +5,7 @@
 use crate::calendar::Bucket;
 use crate::config::Config;
 use crate::forecast::SeriesForecast;
-use crate::pipeline::{SeriesSettings, StockState, is_dead_stock};
+use crate::plan::{SeriesSettings, StockState, is_dead_stock};
 use crate::policy::{self, Replenishment, ServiceTarget, round_order};
 
 use super::engine::{OrderRule, Stock};
