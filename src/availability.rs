@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use crate::calendar::date_after;
 use crate::error::{Error, Result};
 use crate::ingest::SeriesKey;
-use crate::plan::{FLAG_AT_RISK, SeriesPlan};
+use crate::plan::{Flag, SeriesPlan};
 use crate::policy::{self, Restock};
 
 /// Stock status of one series.
@@ -86,7 +86,7 @@ pub fn assess(
                 Status::Backordered
             } else if p.on_hand - p.allocated <= 0.0 {
                 Status::OutOfStock
-            } else if p.flags.contains(&FLAG_AT_RISK) {
+            } else if p.flags.contains(&Flag::AtRisk) {
                 Status::AtRisk
             } else {
                 Status::InStock

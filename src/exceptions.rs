@@ -7,7 +7,7 @@ use crate::calendar::date_after;
 use crate::config::{Config, ExceptionsConfig};
 use crate::ingest::PurchaseOrder;
 use crate::output::RunOutput;
-use crate::plan::{FLAG_AT_RISK, SeriesPlan, is_dead_stock};
+use crate::plan::{Flag, SeriesPlan, is_dead_stock};
 
 /// The rule that raised an exception, in the order the rules run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -145,7 +145,7 @@ fn backordered_now(p: &SeriesPlan) -> Option<(f64, String)> {
 }
 
 fn stockout_within_lead_time(c: &Context, p: &SeriesPlan) -> Option<(f64, String)> {
-    if !p.flags.contains(&FLAG_AT_RISK) || p.backordered > 0.0 {
+    if !p.flags.contains(&Flag::AtRisk) || p.backordered > 0.0 {
         return None;
     }
     let d = p.policy.stockout_days?;

@@ -9,7 +9,7 @@ use crate::availability::Availability;
 use crate::demand::Panel;
 use crate::forecast::{Calibration, HorizonErrorPools};
 use crate::ingest::Dataset;
-use crate::plan::{ClassTargets, FLAG_AT_RISK, SeriesPlan};
+use crate::plan::{ClassTargets, Flag, SeriesPlan};
 
 /// Seconds spent per stage.
 #[derive(Debug, Clone, Default)]
@@ -73,7 +73,7 @@ impl RunOutput {
     pub fn at_risk(&self) -> usize {
         self.plans
             .iter()
-            .filter(|p| p.flags.contains(&FLAG_AT_RISK) && p.policy.stockout_days != Some(0))
+            .filter(|p| p.flags.contains(&Flag::AtRisk) && p.policy.stockout_days != Some(0))
             .count()
     }
 

@@ -22,8 +22,7 @@ use crate::ingest::{self, Dataset};
 use crate::lifecycle::Lifecycle;
 use crate::output::{RunOutput, Timings};
 use crate::plan::{
-    ClassTargets, FLAG_DEAD_STOCK_HELD, FLAG_DISCONTINUED, FLAG_PHASE_OUT, SeriesPlan,
-    SeriesSettings, StockState, is_dead_stock, series_settings,
+    ClassTargets, Flag, SeriesPlan, SeriesSettings, StockState, is_dead_stock, series_settings,
 };
 use crate::policy::{self, Replenishment, ServiceTarget};
 use crate::report;
@@ -493,28 +492,28 @@ fn plan_series(
 
     let mut flags = Vec::new();
     if inv_rec.backordered > 0.0 {
-        flags.push("backordered");
+        flags.push(Flag::Backordered);
     }
     if inv.is_none() {
-        flags.push("no_inventory_record");
+        flags.push(Flag::NoInventoryRecord);
     }
     if data.items[id].is_none() {
-        flags.push("no_item_record");
+        flags.push(Flag::NoItemRecord);
     }
     if fc.backtests.is_empty() {
-        flags.push("short_history");
+        flags.push(Flag::ShortHistory);
     }
     if history.short_buckets() > 0 {
-        flags.push("had_backorders");
+        flags.push(Flag::HadBackorders);
     }
     match lifecycle {
-        Lifecycle::Discontinued => flags.push(FLAG_DISCONTINUED),
-        Lifecycle::PhaseOut => flags.push(FLAG_PHASE_OUT),
-        Lifecycle::Active if dead => flags.push(FLAG_DEAD_STOCK_HELD),
+        Lifecycle::Discontinued => flags.push(Flag::Discontinued),
+        Lifecycle::PhaseOut => flags.push(Flag::PhaseOut),
+        Lifecycle::Active if dead => flags.push(Flag::DeadStockHeld),
         Lifecycle::Active => {}
     }
     if !fc.outliers.is_empty() {
-        flags.push("outliers_clipped");
+        flags.push(Flag::OutliersClipped);
     }
     let mut plan = SeriesPlan {
         id,

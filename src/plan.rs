@@ -112,23 +112,80 @@ pub struct SeriesPlan {
     /// Why, for the planner.
     pub lifecycle_reason: String,
     /// Flags for the planner.
-    pub flags: Vec<&'static str>,
+    pub flags: Vec<Flag>,
 }
 
-/// Flag: the position is below the reorder point, an order is recommended.
-pub const FLAG_ORDER: &str = "below_reorder_point";
-/// Flag: the order line covers open backorders that nothing on the way covers in time.
-pub const FLAG_COVERS_BACKORDERS: &str = "covers_backorders";
-/// Flag: discontinued (item master, or a gap in demand improbable at its own rate).
-pub const FLAG_DISCONTINUED: &str = "discontinued";
-/// Flag: being phased out (item master): ordered only to cover open backorders.
-pub const FLAG_PHASE_OUT: &str = "phase_out";
-/// Flag: dead stock (stock and no demand for `exceptions.dead_stock_days`):
-/// not added to unless open backorders need it.
-pub const FLAG_DEAD_STOCK_HELD: &str = "dead_stock_not_reordered";
-/// Flag: the reorder point was cut to `policy.reorder_point_cap` times the
-/// largest demand the item ever had over lead time + half a review.
-pub const FLAG_CAPPED: &str = "reorder_point_capped";
+/// A flag for the planner on a series (`flags` in plan.csv and orders.csv).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    /// Open customer backorders now.
+    Backordered,
+    /// No inventory record: stock taken as zero.
+    NoInventoryRecord,
+    /// No item-master row: config defaults used.
+    NoItemRecord,
+    /// Too little history to backtest any candidate.
+    ShortHistory,
+    /// Backorders in the history (demand was short at some point).
+    HadBackorders,
+    /// Discontinued (item master, or a gap in demand improbable at its own rate).
+    Discontinued,
+    /// Being phased out (item master): ordered only to cover open backorders.
+    PhaseOut,
+    /// Dead stock (stock and no demand for `exceptions.dead_stock_days`):
+    /// not added to unless open backorders need it.
+    DeadStockHeld,
+    /// Outliers were clipped before fitting.
+    OutliersClipped,
+    /// The reorder point was cut to `policy.reorder_point_cap` times the
+    /// largest demand the item ever had over lead time + half a review.
+    Capped,
+    /// The position is below the reorder point, an order is recommended.
+    Order,
+    /// The order line covers open backorders that nothing on the way covers in time.
+    CoversBackorders,
+    /// Stock runs out within the lead time.
+    AtRisk,
+}
+
+impl Flag {
+    /// Its spelling in the reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Flag::Backordered => "backordered",
+            Flag::NoInventoryRecord => "no_inventory_record",
+            Flag::NoItemRecord => "no_item_record",
+            Flag::ShortHistory => "short_history",
+            Flag::HadBackorders => "had_backorders",
+            Flag::Discontinued => "discontinued",
+            Flag::PhaseOut => "phase_out",
+            Flag::DeadStockHeld => "dead_stock_not_reordered",
+            Flag::OutliersClipped => "outliers_clipped",
+            Flag::Capped => "reorder_point_capped",
+            Flag::Order => "below_reorder_point",
+            Flag::CoversBackorders => "covers_backorders",
+            Flag::AtRisk => "stockout_within_lead_time",
+        }
+    }
+
+    /// Whether the flag follows from the policy's decision (set again
+    /// whenever the policy is).
+    fn from_policy(self) -> bool {
+        matches!(
+            self,
+            Flag::Order | Flag::AtRisk | Flag::CoversBackorders | Flag::Capped
+        )
+    }
+}
+
+/// `flags` spelt for a report, joined by `separator`.
+pub fn flag_names(flags: &[Flag], separator: &str) -> String {
+    flags
+        .iter()
+        .map(|f| f.name())
+        .collect::<Vec<_>>()
+        .join(separator)
+}
 
 impl SeriesPlan {
     /// Multiply the forecast spread by `factor` and apply the policy again.
@@ -164,37 +221,26 @@ impl SeriesPlan {
 
     /// Set the flags that follow from the policy's decision.
     pub fn flag_policy(&mut self) {
-        self.flags.retain(|f| {
-            ![
-                FLAG_ORDER,
-                FLAG_AT_RISK,
-                FLAG_COVERS_BACKORDERS,
-                FLAG_CAPPED,
-            ]
-            .contains(f)
-        });
+        self.flags.retain(|f| !f.from_policy());
         if self.policy.reorder_point_capped {
-            self.flags.push(FLAG_CAPPED);
+            self.flags.push(Flag::Capped);
         }
         if self.policy.order_qty > 0.0 && self.policy.inventory_position < self.policy.reorder_point
         {
-            self.flags.push(FLAG_ORDER);
+            self.flags.push(Flag::Order);
         }
         if self.policy.uncovered_backorders > 0.0 {
-            self.flags.push(FLAG_COVERS_BACKORDERS);
+            self.flags.push(Flag::CoversBackorders);
         }
         if self
             .policy
             .stockout_days
             .is_some_and(|d| (d as f64) < self.lead_time_days)
         {
-            self.flags.push(FLAG_AT_RISK);
+            self.flags.push(Flag::AtRisk);
         }
     }
 }
-
-/// Flag: stock runs out within the lead time.
-pub const FLAG_AT_RISK: &str = "stockout_within_lead_time";
 
 /// Per-series policy settings: item master values over config defaults, the
 /// lead time from received purchase orders when there are enough of them.

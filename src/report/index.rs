@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::exceptions::Exception;
 use crate::html::{Cell, Figure, Page, Table, render};
 use crate::output::RunOutput;
-use crate::plan::SeriesPlan;
+use crate::plan::{SeriesPlan, flag_names};
 
 use super::{OrderLine, chart_stem};
 
@@ -474,7 +474,7 @@ pub fn write(
                     Cell::number(grouped(l.qty, 0), l.qty),
                     Cell::number(grouped(l.qty * l.unit_cost, 2), l.qty * l.unit_cost),
                     Cell::text(l.needed_by.clone()),
-                    Cell::text(l.plan.flags.join(" ")),
+                    Cell::text(flag_names(&l.plan.flags, " ")),
                 ]
             })
             .collect(),

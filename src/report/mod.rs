@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::exceptions;
 use crate::forecast::{Calibration, PoolSummary};
 use crate::output::RunOutput;
-use crate::plan::SeriesPlan;
+use crate::plan::{SeriesPlan, flag_names};
 use crate::policy;
 use crate::simulate::{self, SimulationOutput, Variant, engine::Outcome};
 
@@ -362,7 +362,7 @@ fn write_plan(run: &RunOutput, path: &Path) -> Result<()> {
             plans.iter().map(|p| p.policy.days_of_cover),
         )
         .num("annual_value", plans.iter().map(|p| p.annual_value))
-        .text("flags", plans.iter().map(|p| p.flags.join(";")));
+        .text("flags", plans.iter().map(|p| flag_names(&p.flags, ";")));
     t.write(path)
 }
 
@@ -418,7 +418,10 @@ fn write_orders(run: &RunOutput, lines: &[OrderLine<'_>], path: &Path) -> Result
         .text("needed_by", lines.iter().map(|l| l.needed_by.as_str()))
         .num("moq", lines.iter().map(|l| l.plan.moq))
         .num("pack_size", lines.iter().map(|l| l.plan.pack_size))
-        .text("flags", lines.iter().map(|l| l.plan.flags.join(";")));
+        .text(
+            "flags",
+            lines.iter().map(|l| flag_names(&l.plan.flags, ";")),
+        );
     t.write(path)
 }
 
