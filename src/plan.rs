@@ -170,7 +170,7 @@ impl Flag {
 
     /// Whether the flag follows from the policy's decision (set again
     /// whenever the policy is).
-    fn from_policy(self) -> bool {
+    fn set_by_policy(self) -> bool {
         matches!(
             self,
             Flag::Order | Flag::AtRisk | Flag::CoversBackorders | Flag::Capped
@@ -221,7 +221,7 @@ impl SeriesPlan {
 
     /// Set the flags that follow from the policy's decision.
     pub fn flag_policy(&mut self) {
-        self.flags.retain(|f| !f.from_policy());
+        self.flags.retain(|f| !f.set_by_policy());
         if self.policy.reorder_point_capped {
             self.flags.push(Flag::Capped);
         }

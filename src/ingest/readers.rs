@@ -1,0 +1,712 @@
+//! One reader per input file, each counting what it sets aside and warns
+//! about into one [`Sink`]; [`super::load`] calls them in file order.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use super::table::{Table, cells};
+use super::{
+    DemandBuilder, DemandRecord, Event, InputFile, InventoryRecord, Item, KeyCache, PurchaseOrder,
+    RejectedRow, SeriesKey, collect_rejected, fill_records, locations, open_history,
+};
+use crate::calendar::{date_of_day, day_number, parse_iso_date};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::lifecycle::Lifecycle;
+use crate::warnings::{Warning, Warnings};
+
+/// What the readers count: the files read, the warnings and the rows set aside.
+#[derive(Default)]
+pub(super) struct Sink {
+    /// The files read, in order.
+    pub files: Vec<InputFile>,
+    /// Warnings.
+    pub warnings: Warnings,
+    /// Rows set aside.
+    pub rejected: Vec<RejectedRow>,
+}
+
+impl Sink {
+    /// Record a file as read.
+    fn record(&mut self, t: &Table) {
+        self.files.push(InputFile {
+            name: t.name,
+            path: t.display.clone(),
+            format: match t.format {
+                super::Format::Csv => "csv",
+                super::Format::Parquet => "parquet",
+            },
+            sha256: t.sha256.clone(),
+            rows: t.height(),
+        })
+    }
+}
+
+/// The planning window the sales fix.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Window {
+    /// The planning date.
+    pub as_of: NaiveDate,
+    /// Its day number: history is the days before it.
+    pub as_of_day: i32,
+    /// First day of history kept (`input.max_history_years` back).
+    pub first_day: i32,
+}
+
+/// Read the sales (required) into a demand builder, and the planning
+/// window they fix.
+pub(super) fn sales(
+    dir: &Path,
+    config: &Config,
+    as_of: Option<NaiveDate>,
+    sink: &mut Sink,
+) -> Result<(DemandBuilder, Window)> {
+    let sales = open_history(dir, "sales", &["sku", "date", "qty"], config)?.ok_or_else(|| {
+        Error::file(
+            dir.join("sales.csv").display().to_string(),
+            "required file missing: expected sales.csv or sales.parquet",
+        )
+    })?;
+    sink.record(&sales);
+    if sales.height() == 0 {
+        return Err(Error::file(
+            sales.display.clone(),
+            "no data rows: sales history is required",
+        ));
+    }
+    let s_sku_strings = sales.strings("sku")?;
+    let s_sku = sales.required_strs("sku", s_sku_strings.as_ref())?;
+    let s_loc_strings = sales.strings("location")?;
+    let s_loc = locations(&sales, s_loc_strings.as_ref(), config)?;
+    let s_day = sales.required_dates("date")?;
+    let s_qty = sales.required_numbers("qty", None)?;
+    let s_price = if sales.has("price") {
+        sales.optional_numbers("price", Some(0.0))?
+    } else {
+        None
+    };
+    let s_promo = sales.numbers("promo")?;
+    if let Some(promo) = &s_promo {
+        for (row, p) in promo.iter().enumerate() {
+            if let Some(p) = p
+                && *p != 0.0
+                && *p != 1.0
+            {
+                sales.reject(row, Some("promo"), format!("expected 0 or 1, found {p}"))?;
+            }
+        }
+    }
+    collect_rejected(&sales, config, &mut sink.rejected, &mut sink.warnings)?;
+    if (0..sales.height()).all(|row| !sales.keeps(row)) {
+        return Err(Error::file(
+            sales.display.clone(),
+            "no usable data rows: every row was set aside (see the first above)",
+        ));
+    }
+    let window = planning_window(&sales, &s_day, as_of, config)?;
+    let Window {
+        as_of,
+        as_of_day,
+        first_day,
+    } = window;
+
+    let mut builder = DemandBuilder {
+        first_day,
+        ..DemandBuilder::default()
+    };
+    let n_returns = s_qty
+        .iter()
+        .zip(&s_day)
+        .enumerate()
+        .filter(|(row, (q, d))| {
+            **q < 0.0 && **d < as_of_day && **d >= first_day && sales.keeps(*row)
+        })
+        .count() as u64;
+    let (before, after) = builder.add(
+        &s_sku,
+        &s_loc,
+        &s_day,
+        &s_qty,
+        |row| sales.keeps(row),
+        as_of_day,
+        |row, day, qty| {
+            (qty >= 0.0).then_some(DemandRecord {
+                day,
+                shipped: qty,
+                backordered: 0.0,
+                price: s_price.as_ref().and_then(|p| p[row]).unwrap_or(0.0) as f32,
+                promo: s_promo.as_ref().and_then(|p| p[row]) == Some(1.0),
+            })
+        },
+    );
+    sink.warnings.summary(
+        "before_history_window",
+        &sales.display,
+        before,
+        format!("{before} sales rows dated more than input.max_history_years ({}) before the as-of date were left out", config.input.max_history_years),
+    );
+    sink.warnings.summary(
+        "after_as_of",
+        &sales.display,
+        after,
+        format!("{after} sales rows dated on or after the as-of date {as_of} were left out"),
+    );
+    sink.warnings.summary(
+        "returns",
+        &sales.display,
+        n_returns,
+        format!("{n_returns} sales rows with a negative quantity were counted as returns, apart from demand"),
+    );
+    // The sales are in the builder: free the table and its columns before
+    // the other files are processed.
+    drop((s_sku, s_loc, s_day, s_qty, s_price, s_promo));
+    drop((s_sku_strings, s_loc_strings, sales));
+
+    Ok((builder, window))
+}
+
+/// The planning window: the as-of date (given, configured, or the day
+/// after the last usable sale) and the first day of history kept.
+fn planning_window(
+    sales: &Table,
+    s_day: &[i32],
+    as_of: Option<NaiveDate>,
+    config: &Config,
+) -> Result<Window> {
+    let last_sale = s_day
+        .iter()
+        .enumerate()
+        .filter(|(row, _)| sales.keeps(*row))
+        .map(|(_, d)| *d)
+        .max()
+        .expect("sales has usable rows");
+    let as_of = match as_of {
+        Some(d) => d,
+        None => match &config.run.as_of {
+            Some(text) => parse_iso_date(text).ok_or_else(|| {
+                Error::Config(format!(
+                    "run.as_of = \"{text}\": expected a date YYYY-MM-DD"
+                ))
+            })?,
+            None => date_of_day(last_sale + 1)
+                .ok_or_else(|| Error::Internal("date out of range".into()))?,
+        },
+    };
+    let as_of_day = day_number(as_of);
+    let window_days = (config.input.max_history_years * 365.25).round() as i32;
+    if as_of_day - last_sale > window_days {
+        return Err(Error::Config(format!(
+            "the as-of date {as_of} is more than input.max_history_years ({}) after the last sale ({}); check --as-of or run.as_of",
+            config.input.max_history_years,
+            date_of_day(last_sale).map_or_else(String::new, |d| d.to_string())
+        )));
+    }
+    let first_day = as_of_day - window_days;
+    Ok(Window {
+        as_of,
+        as_of_day,
+        first_day,
+    })
+}
+
+/// Add the backorders to the demand builder.
+pub(super) fn backorders(
+    bo: &Table,
+    config: &Config,
+    window: &Window,
+    builder: &mut DemandBuilder,
+    sink: &mut Sink,
+) -> Result<()> {
+    let Window {
+        as_of, as_of_day, ..
+    } = *window;
+    sink.record(bo);
+    let sku_strings = bo.strings("sku")?;
+    let skus = bo.required_strs("sku", sku_strings.as_ref())?;
+    let loc_strings = bo.strings("location")?;
+    let locs = locations(bo, loc_strings.as_ref(), config)?;
+    let days = bo.required_dates("date")?;
+    let qtys = bo.required_numbers("qty", Some(0.0))?;
+    collect_rejected(bo, config, &mut sink.rejected, &mut sink.warnings)?;
+    let (before, after) = builder.add(
+        &skus,
+        &locs,
+        &days,
+        &qtys,
+        |row| bo.keeps(row),
+        as_of_day,
+        |_, day, qty| {
+            Some(DemandRecord {
+                day,
+                shipped: 0.0,
+                backordered: qty,
+                price: 0.0,
+                promo: false,
+            })
+        },
+    );
+    sink.warnings.summary(
+        "before_history_window",
+        &bo.display,
+        before,
+        format!("{before} backorder rows dated more than input.max_history_years ({}) before the as-of date were left out", config.input.max_history_years),
+    );
+    sink.warnings.summary(
+        "after_as_of",
+        &bo.display,
+        after,
+        format!("{after} backorder rows dated on or after the as-of date {as_of} were left out"),
+    );
+    Ok(())
+}
+
+/// The stock records of the planned series (`n`, numbered by `ids`).
+pub(super) fn inventory(
+    inv: &Table,
+    config: &Config,
+    ids: &HashMap<SeriesKey, usize>,
+    n: usize,
+    sink: &mut Sink,
+) -> Result<Vec<Option<InventoryRecord>>> {
+    let mut inventory: Vec<Option<InventoryRecord>> = vec![None; n];
+    sink.record(inv);
+    let sku_strings = inv.strings("sku")?;
+    let skus = inv.required_strs("sku", sku_strings.as_ref())?;
+    let loc_strings = inv.strings("location")?;
+    let locs = locations(inv, loc_strings.as_ref(), config)?;
+    let on_hand = inv.required_numbers("on_hand", Some(0.0))?;
+    let on_order = inv.optional_numbers("on_order", Some(0.0))?;
+    let backordered = inv.optional_numbers("backordered", Some(0.0))?;
+    let allocated = inv.optional_numbers("allocated", Some(0.0))?;
+    let get = |v: &Option<Vec<Option<f64>>>, row: usize| v.as_ref().and_then(|v| v[row]);
+    let (start, mut rejected_rows) = (sink.rejected.len(), Vec::new());
+    for (row, (sku, loc)) in skus.into_iter().zip(locs).enumerate() {
+        let key = SeriesKey {
+            sku: sku.to_string(),
+            location: loc.to_string(),
+        };
+        let Some(&id) = ids.get(&key) else {
+            let message = "stock record for a SKU-location with no sales or backorders before the as-of date; not planned";
+            sink.rejected.push(RejectedRow {
+                file: inv.display.clone(),
+                line: inv.line(row),
+                column: String::new(),
+                reason: "inventory_without_history",
+                message: message.into(),
+                record: String::new(),
+            });
+            rejected_rows.push(row);
+            sink.warnings.push(Warning {
+                kind: "inventory_without_history",
+                file: inv.display.clone(),
+                line: Some(inv.line(row)),
+                sku: key.sku,
+                location: key.location,
+                message: message.into(),
+            });
+            continue;
+        };
+        let rec = InventoryRecord {
+            on_hand: on_hand[row],
+            on_order: get(&on_order, row),
+            backordered: get(&backordered, row).unwrap_or(0.0),
+            allocated: get(&allocated, row).unwrap_or(0.0),
+        };
+        match &mut inventory[id] {
+            Some(prev) => {
+                sink.warnings.push(Warning {
+                    kind: "duplicate_inventory",
+                    file: inv.display.clone(),
+                    line: Some(inv.line(row)),
+                    sku: key.sku,
+                    location: key.location,
+                    message: "second stock record for the same SKU-location; quantities added"
+                        .into(),
+                });
+                prev.on_hand += rec.on_hand;
+                prev.on_order = match (prev.on_order, rec.on_order) {
+                    (None, None) => None,
+                    (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
+                };
+                prev.backordered += rec.backordered;
+                prev.allocated += rec.allocated;
+            }
+            slot => *slot = Some(rec),
+        }
+    }
+    fill_records(inv, &mut sink.rejected[start..], &rejected_rows)?;
+    Ok(inventory)
+}
+
+/// The purchase-order lines of the planned series, as they stood on the
+/// as-of date.
+pub(super) fn purchase_orders(
+    po: &Table,
+    config: &Config,
+    ids: &HashMap<SeriesKey, usize>,
+    n: usize,
+    window: &Window,
+    sink: &mut Sink,
+) -> Result<Vec<Vec<PurchaseOrder>>> {
+    let Window {
+        as_of, as_of_day, ..
+    } = *window;
+    let mut purchase_orders: Vec<Vec<PurchaseOrder>> = vec![Vec::new(); n];
+    sink.record(po);
+    let sku_strings = po.strings("sku")?;
+    let skus = po.required_strs("sku", sku_strings.as_ref())?;
+    let loc_strings = po.strings("location")?;
+    let locs = locations(po, loc_strings.as_ref(), config)?;
+    let qty = po.required_numbers("qty", Some(0.0))?;
+    let order = po.required_dates("order_date")?;
+    let due = po.required_dates("due_date")?;
+    let received = po.dates("received_date")?;
+    let received_qty = po.optional_numbers("received_qty", Some(0.0))?;
+    let po_id_strings = po.strings("po_id")?;
+    let po_id = po_id_strings.as_ref().map(cells);
+    let supplier_strings = po.strings("supplier")?;
+    let supplier = supplier_strings.as_ref().map(cells);
+    let mut cache = KeyCache::new();
+    let (start, mut rejected_rows) = (sink.rejected.len(), Vec::new());
+    let mut ordered_after = 0u64;
+    for (row, (sku, loc)) in skus.into_iter().zip(locs).enumerate() {
+        // The purchase orders as they stood on the as-of date: a line
+        // ordered after it did not exist yet, one received after it was
+        // still open.
+        if order[row] > as_of_day {
+            ordered_after += 1;
+            continue;
+        }
+        let found = cache.get(sku, loc, |key| ids.get(&key).copied());
+        let key = || SeriesKey {
+            sku: sku.to_string(),
+            location: loc.to_string(),
+        };
+        let line = po.line(row);
+        let mut line_warning = |kind: &'static str, message: &str, key: &SeriesKey| {
+            sink.warnings.push(Warning {
+                kind,
+                file: po.display.clone(),
+                line: Some(line),
+                sku: key.sku.clone(),
+                location: key.location.clone(),
+                message: message.into(),
+            })
+        };
+        let mut reject = |reason: &'static str, message: &str| {
+            sink.rejected.push(RejectedRow {
+                file: po.display.clone(),
+                line,
+                column: String::new(),
+                reason,
+                message: message.into(),
+                record: String::new(),
+            });
+            rejected_rows.push(row);
+        };
+        let Some(id) = found else {
+            let message =
+                "purchase-order line for a SKU-location with no sales or backorders; not planned";
+            reject("po_without_history", message);
+            line_warning("po_without_history", message, &key());
+            continue;
+        };
+        let received_day = received.as_ref().and_then(|v| v[row]);
+        let received_after = received_day.is_some_and(|r| r > as_of_day);
+        let received_day = received_day.filter(|_| !received_after);
+        if due[row] < order[row] {
+            line_warning(
+                "po_due_before_order",
+                "due date before order date; kept as given",
+                &key(),
+            );
+        }
+        if let Some(r) = received_day
+            && r < order[row]
+        {
+            let message = "received before it was ordered; the line is ignored";
+            reject("po_received_before_order", message);
+            line_warning("po_received_before_order", message, &key());
+            continue;
+        }
+        purchase_orders[id].push(PurchaseOrder {
+            po_id: po_id.as_ref().and_then(|v| v[row]).map(str::to_string),
+            supplier: supplier.as_ref().and_then(|v| v[row]).map(str::to_string),
+            qty: qty[row],
+            order_day: order[row],
+            due_day: due[row],
+            received_day,
+            received_qty: received_qty
+                .as_ref()
+                .and_then(|v| v[row])
+                .filter(|_| !received_after),
+        });
+    }
+    fill_records(po, &mut sink.rejected[start..], &rejected_rows)?;
+    sink.warnings.summary(
+        "after_as_of",
+        &po.display,
+        ordered_after,
+        format!("{ordered_after} purchase-order lines ordered after the as-of date {as_of} were left out (lines received after it count as open)"),
+    );
+    Ok(purchase_orders)
+}
+
+/// The calendar events.
+pub(super) fn events(ev: &Table, config: &Config, sink: &mut Sink) -> Result<Vec<Event>> {
+    let mut events = Vec::new();
+    sink.record(ev);
+    let days = ev.required_dates("date")?;
+    let names = ev.required_text("name")?;
+    let skus = ev.text("sku")?;
+    let locs = ev.text("location")?;
+    collect_rejected(ev, config, &mut sink.rejected, &mut sink.warnings)?;
+    for (row, (day, name)) in days.into_iter().zip(names).enumerate() {
+        if !ev.keeps(row) {
+            continue;
+        }
+        events.push(Event {
+            day,
+            name,
+            sku: skus.as_ref().and_then(|v| v[row].clone()),
+            location: locs.as_ref().and_then(|v| v[row].clone()),
+        });
+    }
+    Ok(events)
+}
+
+/// The item master's columns, parsed and checked.
+struct ItemColumns {
+    skus: Vec<String>,
+    locs: Texts,
+    description: Texts,
+    supplier: Texts,
+    unit_cost: Numbers,
+    lead: Numbers,
+    lead_sd: Numbers,
+    moq: Numbers,
+    pack: Numbers,
+    service: Numbers,
+    review: Numbers,
+    order_cost: Numbers,
+    holding_rate: Numbers,
+    min_qty: Numbers,
+    max_qty: Numbers,
+    successor: Texts,
+    status: Option<Vec<Option<Lifecycle>>>,
+}
+
+/// An optional text column.
+type Texts = Option<Vec<Option<String>>>;
+/// An optional number column.
+type Numbers = Option<Vec<Option<f64>>>;
+
+impl ItemColumns {
+    /// Parse the columns of `it`; a value out of its range is an error
+    /// naming its row and column.
+    fn read(it: &Table) -> Result<ItemColumns> {
+        let skus = it.required_text("sku")?;
+        let locs = it.text("location")?;
+        let description = it.text("description")?;
+        let supplier = it.text("supplier")?;
+        let unit_cost = it.optional_numbers("unit_cost", Some(0.0))?;
+        let lead = it.optional_numbers("lead_time_days", Some(0.0))?;
+        let lead_sd = it.optional_numbers("lead_time_sd_days", Some(0.0))?;
+        let moq = it.optional_numbers("moq", Some(0.0))?;
+        let pack = it.optional_numbers("pack_size", None)?;
+        let service = it.optional_numbers("service_level", None)?;
+        let review = it.optional_numbers("review_period_days", None)?;
+        let order_cost = it.optional_numbers("order_cost", Some(0.0))?;
+        let holding_rate = it.optional_numbers("holding_rate", None)?;
+        let min_qty = it.optional_numbers("min_qty", Some(0.0))?;
+        let max_qty = it.optional_numbers("max_qty", Some(0.0))?;
+        let successor = it.text("successor_sku")?;
+        let status: Option<Vec<Option<Lifecycle>>> = match it.text("status")? {
+            None => None,
+            Some(cells) => Some(
+                cells
+                    .into_iter()
+                    .enumerate()
+                    .map(|(row, cell)| match cell.filter(|c| !c.trim().is_empty()) {
+                        None => Ok(None),
+                        Some(c) => c
+                            .parse::<Lifecycle>()
+                            .map(Some)
+                            .map_err(|m| Error::input(it.location(row, Some("status")), m)),
+                    })
+                    .collect::<Result<_>>()?,
+            ),
+        };
+        if let (Some(lo), Some(hi)) = (&min_qty, &max_qty) {
+            for (row, (lo, hi)) in lo.iter().zip(hi).enumerate() {
+                if let (Some(lo), Some(hi)) = (lo, hi)
+                    && hi < lo
+                {
+                    return Err(Error::input(
+                        it.location(row, Some("max_qty")),
+                        format!("expected max_qty at least min_qty ({lo}), found {hi}"),
+                    ));
+                }
+            }
+        }
+        for (name, values, upper) in [
+            ("pack_size", &pack, f64::INFINITY),
+            ("holding_rate", &holding_rate, f64::INFINITY),
+            ("service_level", &service, 1.0),
+            ("review_period_days", &review, f64::INFINITY),
+        ] {
+            let Some(values) = values else { continue };
+            for (row, v) in values.iter().enumerate() {
+                if let Some(x) = v
+                    && !(*x > 0.0 && *x < upper)
+                {
+                    let expected = if upper == 1.0 {
+                        "a value strictly between 0 and 1 (e.g. 0.95)"
+                    } else {
+                        "a positive number"
+                    };
+                    return Err(Error::input(
+                        it.location(row, Some(name)),
+                        format!("expected {expected}, found {x}"),
+                    ));
+                }
+            }
+        }
+        Ok(ItemColumns {
+            skus,
+            locs,
+            description,
+            supplier,
+            unit_cost,
+            lead,
+            lead_sd,
+            moq,
+            pack,
+            service,
+            review,
+            order_cost,
+            holding_rate,
+            min_qty,
+            max_qty,
+            successor,
+            status,
+        })
+    }
+
+    /// The item of row `row`.
+    fn item(&self, row: usize) -> Item {
+        let txt = |v: &Texts| v.as_ref().and_then(|v| v[row].clone());
+        let num = |v: &Numbers| v.as_ref().and_then(|v| v[row]);
+        Item {
+            description: txt(&self.description),
+            supplier: txt(&self.supplier),
+            unit_cost: num(&self.unit_cost),
+            lead_time_days: num(&self.lead),
+            lead_time_sd_days: num(&self.lead_sd),
+            moq: num(&self.moq),
+            pack_size: num(&self.pack),
+            service_level: num(&self.service),
+            review_period_days: num(&self.review),
+            order_cost: num(&self.order_cost),
+            holding_rate: num(&self.holding_rate),
+            min_qty: num(&self.min_qty),
+            max_qty: num(&self.max_qty),
+            status: self.status.as_ref().and_then(|v| v[row]),
+            successor_sku: txt(&self.successor).filter(|s| !s.trim().is_empty()),
+        }
+    }
+}
+
+/// Item-master rows by SKU-location and by SKU (rows without a location),
+/// with their row; a later row for the same key supersedes an earlier one.
+type ItemsByKey = (
+    BTreeMap<String, (Item, usize)>,
+    BTreeMap<SeriesKey, (Item, usize)>,
+);
+
+fn items_by_key(it: &Table, columns: &ItemColumns, sink: &mut Sink) -> Result<ItemsByKey> {
+    let mut by_sku: BTreeMap<String, (Item, usize)> = BTreeMap::new();
+    let mut by_key: BTreeMap<SeriesKey, (Item, usize)> = BTreeMap::new();
+    let (start, mut rejected_rows) = (sink.rejected.len(), Vec::new());
+    for (row, sku) in columns.skus.iter().cloned().enumerate() {
+        let item = columns.item(row);
+        let line = it.line(row);
+        let duplicate = match columns.locs.as_ref().and_then(|v| v[row].clone()) {
+            Some(location) => {
+                let key = SeriesKey {
+                    sku: sku.clone(),
+                    location,
+                };
+                by_key
+                    .insert(key.clone(), (item, row))
+                    .map(|(_, earlier)| (key, earlier))
+            }
+            None => by_sku.insert(sku.clone(), (item, row)).map(|(_, earlier)| {
+                (
+                    SeriesKey {
+                        sku,
+                        location: String::new(),
+                    },
+                    earlier,
+                )
+            }),
+        };
+        if let Some((key, earlier)) = duplicate {
+            sink.rejected.push(RejectedRow {
+                file: it.display.clone(),
+                line: it.line(earlier),
+                column: String::new(),
+                reason: "duplicate_item",
+                message: format!("superseded by line {line}, a later row for the same key"),
+                record: String::new(),
+            });
+            rejected_rows.push(earlier);
+            sink.warnings.push(Warning {
+                kind: "duplicate_item",
+                file: it.display.clone(),
+                line: Some(line),
+                sku: key.sku,
+                location: key.location,
+                message: "second item-master row for the same key; the last one is used".into(),
+            });
+        }
+    }
+    fill_records(it, &mut sink.rejected[start..], &rejected_rows)?;
+    Ok((by_sku, by_key))
+}
+
+/// The item-master row of every planned series (its SKU-location's, else
+/// its SKU's).
+pub(super) fn items(
+    it: &Table,
+    keys: &[SeriesKey],
+    ids: &HashMap<SeriesKey, usize>,
+    sink: &mut Sink,
+) -> Result<Vec<Option<Item>>> {
+    sink.record(it);
+    let columns = ItemColumns::read(it)?;
+    let (by_sku, by_key) = items_by_key(it, &columns, sink)?;
+    let mut items: Vec<Option<Item>> = vec![None; keys.len()];
+    for (id, key) in keys.iter().enumerate() {
+        items[id] = by_key
+            .get(key)
+            .or_else(|| by_sku.get(&key.sku))
+            .map(|(item, _)| item.clone());
+    }
+    let planned_skus: std::collections::HashSet<&str> =
+        keys.iter().map(|k| k.sku.as_str()).collect();
+    let unused = by_sku
+        .keys()
+        .filter(|sku| !planned_skus.contains(sku.as_str()))
+        .count()
+        + by_key.keys().filter(|k| !ids.contains_key(*k)).count();
+    sink.warnings.summary(
+        "items_without_history",
+        &it.display,
+        unused as u64,
+        format!("{unused} item-master rows for SKUs or SKU-locations with no sales or backorders before the as-of date; not planned"),
+    );
+    Ok(items)
+}
