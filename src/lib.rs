@@ -6,9 +6,13 @@
 //! uncertainty into safety stock, reorder point and order quantity for a
 //! service target, and writes a plan, an order file and charts.
 //!
-//! Data flows one way through the stage modules:
-//! [`ingest`] → [`demand`] → [`forecast`] → [`policy`] → [`report`],
-//! orchestrated by [`pipeline`].
+//! Data flows one way (no module imports one above it; `tests/architecture.rs`
+//! checks): [`ingest`] → [`demand`] → [`forecast`] (its one
+//! [`forecast::stage`], fed by [`forecasting`]) → [`policy`] → [`plan`] →
+//! [`availability`], [`exceptions`] → [`output`] → [`report`]; on top,
+//! [`pipeline`] runs the weekly batch and [`simulate`] replays it, both
+//! forecasting through the same stage. [`config`], [`calendar`] and
+//! [`error`] are leaves.
 
 pub mod allocation;
 pub mod availability;
