@@ -12,7 +12,6 @@ const MAX_FUNCTION_LINES: usize = 120;
 /// Functions still over [`MAX_FUNCTION_LINES`] (file, name): a ratchet —
 /// split one and remove it here (the test fails while a listed one is short).
 const KNOWN_LONG: &[(&str, &str)] = &[
-    ("report/index.rs", "write"),
     ("sample.rs", "simulate_series"),
     ("holdout.rs", "run"),
     ("shard.rs", "read_parts"),

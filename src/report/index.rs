@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use chrono::NaiveDate;
+
 use crate::calendar::date_after;
 use crate::charts::{self, BarChart, COUNT, ORDER, STOCK};
 use crate::error::{Error, Result};
@@ -58,6 +60,24 @@ fn weighted(plans: &[&SeriesPlan], f: impl Fn(&SeriesPlan) -> f64) -> Option<f64
     (w > 0.0).then(|| sum / w)
 }
 
+/// Links from a SKU to its series chart, for the series that have one.
+struct Links<'a> {
+    run: &'a RunOutput,
+    has_chart: Vec<bool>,
+}
+
+impl Links<'_> {
+    /// A cell with `sku`, linking to series `id`'s chart when it has one.
+    fn sku(&self, id: usize, sku: &str) -> Cell {
+        let cell = Cell::text(sku);
+        if self.has_chart[id] {
+            cell.link(format!("charts/{}.png", chart_stem(self.run, id)))
+        } else {
+            cell
+        }
+    }
+}
+
 /// Write the portfolio charts into `charts/` and `index.html` into `dir`.
 pub fn write(
     run: &RunOutput,
@@ -67,22 +87,36 @@ pub fn write(
     charted: &[usize],
     dir: &Path,
 ) -> Result<()> {
-    let as_of = run.dataset.as_of;
-    let has_chart = {
-        let mut v = vec![false; run.plans.len()];
-        for &i in charted {
-            v[i] = true;
-        }
-        v
-    };
-    let chart_of = |id: usize| has_chart[id].then(|| format!("charts/{}.png", chart_stem(run, id)));
-    let key = |id: usize| &run.dataset.keys[id];
+    let mut has_chart = vec![false; run.plans.len()];
+    for &i in charted {
+        has_chart[i] = true;
+    }
+    let links = Links { run, has_chart };
     let plans: Vec<&SeriesPlan> = run.plans.iter().collect();
     let in_value = run.plans.iter().any(|p| p.unit_cost > 0.0);
+    let mut page = headline_page(run, &plans, found);
+    page.portfolio_tables = vec![
+        abc_xyz_table(&plans),
+        service_table(&plans),
+        error_table(&plans),
+        risk_table(&links, &plans, in_value),
+    ];
+    let charts_dir = dir.join("charts");
+    std::fs::create_dir_all(&charts_dir).map_err(|e| Error::io("cannot create", &charts_dir, e))?;
+    portfolio_charts(&mut page, &plans, in_value, &charts_dir)?;
+    simulation_section(&mut page, out, run.dataset.as_of, &charts_dir)?;
+    page.tables = vec![exceptions_table(&links, found), orders_table(&links, lines)];
+    page.files = report_files();
+    let html = render(&page);
+    let path = dir.join("index.html");
+    std::fs::write(&path, html).map_err(|e| Error::io("cannot write", &path, e))
+}
 
-    // Headline figures.
-    let expected_fill = weighted(&plans, |p| p.policy.expected_fill_rate);
-    let target = weighted(&plans, |p| p.service.level());
+/// The page with its title and headline figures.
+fn headline_page(run: &RunOutput, plans: &[&SeriesPlan], found: &[Exception]) -> Page {
+    let as_of = run.dataset.as_of;
+    let expected_fill = weighted(plans, |p| p.policy.expected_fill_rate);
+    let target = weighted(plans, |p| p.service.level());
     let mut page = Page {
         title: format!("Replenishment plan as of {as_of}"),
         subtitle: format!(
@@ -138,14 +172,18 @@ pub fn write(
         ));
     }
 
-    // ABC × XYZ.
+    page
+}
+
+/// ABC × XYZ: series and annual demand value per cell.
+fn abc_xyz_table(plans: &[&SeriesPlan]) -> Table {
     let mut matrix: BTreeMap<(char, char), (u64, f64)> = BTreeMap::new();
-    for p in &plans {
+    for p in plans {
         let e = matrix.entry((p.abc, p.xyz)).or_default();
         e.0 += 1;
         e.1 += p.annual_value;
     }
-    page.portfolio_tables.push(Table {
+    Table {
         id: "abc-xyz".into(),
         caption: "ABC × XYZ: series (annual demand value)".into(),
         note: "ABC by share of annual demand value, XYZ by the coefficient of variation of the last year's demand.".into(),
@@ -162,10 +200,12 @@ pub fn write(
             })
             .collect(),
         sortable: false,
-    });
+    }
+}
 
-    // Service by class.
-    page.portfolio_tables.push(Table {
+/// Service target, expected fill rate and inventory value by class.
+fn service_table(plans: &[&SeriesPlan]) -> Table {
+    Table {
         id: "service".into(),
         caption: "Service target and expected fill rate by class".into(),
         note: "Demand-weighted; the expected fill rate is what the reorder points give under the forecast's uncertainty (replenish simulate measures what they achieved over history).".into(),
@@ -200,11 +240,13 @@ pub fn write(
             })
             .collect(),
         sortable: false,
-    });
+    }
+}
 
-    // Forecast error by model and class.
+/// Mean backtest MASE by chosen model and class.
+fn error_table(plans: &[&SeriesPlan]) -> Table {
     let mut error: BTreeMap<&'static str, [(f64, u32); 3]> = BTreeMap::new();
-    for p in &plans {
+    for p in plans {
         if let Some(bt) = p.forecast.chosen()
             && bt.mase.is_finite()
         {
@@ -217,7 +259,7 @@ pub fn write(
             slot.1 += 1;
         }
     }
-    page.portfolio_tables.push(Table {
+    Table {
         id: "errors".into(),
         caption: "Forecast error by chosen model and class: mean backtest MASE (series)".into(),
         note: "MASE below 1 beats the naive forecast in the backtest.".into(),
@@ -240,9 +282,14 @@ pub fn write(
             })
             .collect(),
         sortable: true,
-    });
+    }
+}
 
-    // Largest backorder risks.
+/// The 20 largest backorder risks by exposure.
+fn risk_table(links: &Links<'_>, plans: &[&SeriesPlan], in_value: bool) -> Table {
+    let run = links.run;
+    let as_of = run.dataset.as_of;
+    let key = |id: usize| &run.dataset.keys[id];
     let mut risks: Vec<&SeriesPlan> = plans
         .iter()
         .copied()
@@ -255,7 +302,7 @@ pub fn write(
     };
     risks.sort_by(|a, b| exposure(b).total_cmp(&exposure(a)).then(a.id.cmp(&b.id)));
     risks.truncate(20);
-    page.portfolio_tables.push(Table {
+    Table {
         id: "risks".into(),
         caption: "The 20 largest backorder risks".into(),
         note: format!(
@@ -274,10 +321,7 @@ pub fn write(
             .iter()
             .map(|p| {
                 let e = exposure(p);
-                let mut sku = Cell::text(key(p.id).sku.clone());
-                if let Some(h) = chart_of(p.id) {
-                    sku = sku.link(h);
-                }
+                let sku = links.sku(p.id, &key(p.id).sku);
                 vec![
                     sku,
                     Cell::text(key(p.id).location.clone()),
@@ -294,11 +338,17 @@ pub fn write(
             })
             .collect(),
         sortable: true,
-    });
+    }
+}
 
-    // Portfolio charts.
-    let charts_dir = dir.join("charts");
-    std::fs::create_dir_all(&charts_dir).map_err(|e| Error::io("cannot create", &charts_dir, e))?;
+/// The portfolio bar charts (patterns, models, inventory value by class)
+/// drawn into `charts_dir` and added to the page.
+fn portfolio_charts(
+    page: &mut Page,
+    plans: &[&SeriesPlan],
+    in_value: bool,
+    charts_dir: &Path,
+) -> Result<()> {
     let mut bar = |stem: &str, caption: &str, chart: BarChart<'_>| -> Result<()> {
         for svg in [false, true] {
             let file = charts_dir.join(format!("{stem}.{}", if svg { "svg" } else { "png" }));
@@ -312,7 +362,7 @@ pub fn write(
         Ok(())
     };
     let mut patterns: BTreeMap<&'static str, f64> = BTreeMap::new();
-    for p in &plans {
+    for p in plans {
         *patterns.entry(p.pattern.name()).or_default() += 1.0;
     }
     let labels: Vec<String> = patterns.keys().map(|k| k.to_string()).collect();
@@ -327,7 +377,7 @@ pub fn write(
         },
     )?;
     let mut models: BTreeMap<&'static str, f64> = BTreeMap::new();
-    for p in &plans {
+    for p in plans {
         *models.entry(p.forecast.model).or_default() += 1.0;
     }
     let mut by_count: Vec<(&str, f64)> = models.into_iter().collect();
@@ -383,7 +433,16 @@ pub fn write(
             },
         )?;
     }
-    // The simulation's trade-off, when one ran for this date.
+    Ok(())
+}
+
+/// The simulation's trade-off chart and table, when one ran for this date.
+fn simulation_section(
+    page: &mut Page,
+    out: &Path,
+    as_of: NaiveDate,
+    charts_dir: &Path,
+) -> Result<()> {
     let sim = out.join(format!("{as_of}-simulation"));
     if sim.join("frontier.png").is_file() {
         for ext in ["png", "svg"] {
@@ -409,8 +468,14 @@ pub fn write(
         }
     }
 
-    // Exceptions and orders.
-    page.tables.push(Table {
+    Ok(())
+}
+
+/// The exceptions, sortable, each SKU linking to its chart.
+fn exceptions_table(links: &Links<'_>, found: &[Exception]) -> Table {
+    let run = links.run;
+    let key = |id: usize| &run.dataset.keys[id];
+    Table {
         id: "exceptions".into(),
         caption: format!("Exceptions ({})", found.len()),
         note: "Click a column to sort; the SKU opens the series chart (demand, forecast, projected stock).".into(),
@@ -425,10 +490,7 @@ pub fn write(
         rows: found
             .iter()
             .map(|e| {
-                let mut sku = Cell::text(key(e.id).sku.clone());
-                if let Some(h) = chart_of(e.id) {
-                    sku = sku.link(h);
-                }
+                let sku = links.sku(e.id, &key(e.id).sku);
                 vec![
                     sku,
                     Cell::text(key(e.id).location.clone()),
@@ -440,8 +502,13 @@ pub fn write(
             })
             .collect(),
         sortable: true,
-    });
-    page.tables.push(Table {
+    }
+}
+
+/// The order lines by supplier.
+fn orders_table(links: &Links<'_>, lines: &[OrderLine<'_>]) -> Table {
+    let run = links.run;
+    Table {
         id: "orders".into(),
         caption: format!(
             "Orders ({} lines, worth {})",
@@ -462,10 +529,7 @@ pub fn write(
         rows: lines
             .iter()
             .map(|l| {
-                let mut sku = Cell::text(l.sku);
-                if let Some(h) = chart_of(l.plan.id) {
-                    sku = sku.link(h);
-                }
+                let sku = links.sku(l.plan.id, l.sku);
                 vec![
                     Cell::text(l.supplier.clone()),
                     sku,
@@ -479,8 +543,12 @@ pub fn write(
             })
             .collect(),
         sortable: true,
-    });
-    page.files = [
+    }
+}
+
+/// The files of the report folder and what each holds.
+fn report_files() -> Vec<(String, String)> {
+    [
         (
             "plan.csv",
             "every series: classes, forecast, policy, stock, order, dates, flags",
@@ -513,10 +581,7 @@ pub fn write(
     ]
     .iter()
     .map(|(f, w)| (f.to_string(), w.to_string()))
-    .collect();
-    let html = render(&page);
-    let path = dir.join("index.html");
-    std::fs::write(&path, html).map_err(|e| Error::io("cannot write", &path, e))
+    .collect()
 }
 
 /// The simulation's totals per policy (all classes), from its `simulation.json`;
