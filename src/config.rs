@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::Bucket;
 use crate::error::{Error, Result};
+use crate::schema;
 
 /// Scaled error used to choose between candidates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -481,63 +482,6 @@ impl Default for ReportConfig {
     }
 }
 
-/// Logical columns each input file may have; the first `required` are mandatory.
-pub const FILE_COLUMNS: &[(&str, &[&str])] = &[
-    (
-        "sales",
-        &["sku", "date", "qty", "location", "price", "promo"],
-    ),
-    ("backorders", &["sku", "date", "qty", "location"]),
-    (
-        "inventory",
-        &[
-            "sku",
-            "on_hand",
-            "location",
-            "on_order",
-            "backordered",
-            "allocated",
-        ],
-    ),
-    (
-        "items",
-        &[
-            "sku",
-            "location",
-            "description",
-            "supplier",
-            "unit_cost",
-            "lead_time_days",
-            "lead_time_sd_days",
-            "moq",
-            "pack_size",
-            "service_level",
-            "review_period_days",
-            "order_cost",
-            "holding_rate",
-            "min_qty",
-            "max_qty",
-            "status",
-            "successor_sku",
-        ],
-    ),
-    (
-        "purchase_orders",
-        &[
-            "sku",
-            "qty",
-            "order_date",
-            "due_date",
-            "location",
-            "supplier",
-            "po_id",
-            "received_date",
-            "received_qty",
-        ],
-    ),
-    ("events", &["date", "name", "sku", "location"]),
-];
-
 impl Config {
     /// Read a TOML file over the defaults.
     pub fn from_file(path: &Path) -> Result<Config> {
@@ -777,12 +721,12 @@ impl Config {
             ));
         }
         for (file, map) in &self.columns {
-            let Some((_, known)) = FILE_COLUMNS.iter().find(|(f, _)| f == file) else {
+            let Some(known) = schema::file(file).map(|f| f.names()) else {
                 return Err(Error::Config(format!(
                     "[columns.{file}]: unknown input file; expected one of {}",
-                    FILE_COLUMNS
+                    schema::FILES
                         .iter()
-                        .map(|(f, _)| *f)
+                        .map(|f| f.name)
                         .collect::<Vec<_>>()
                         .join(", ")
                 )));

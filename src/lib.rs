@@ -36,6 +36,7 @@ pub mod plan;
 pub mod policy;
 pub mod report;
 pub mod sample;
+pub mod schema;
 pub mod shard;
 pub mod simulate;
 pub mod stats;

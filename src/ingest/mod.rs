@@ -11,9 +11,10 @@ use std::path::Path;
 use chrono::NaiveDate;
 use polars::prelude::StringChunked;
 
-use crate::config::{BadRows, Config, FILE_COLUMNS};
+use crate::config::{BadRows, Config};
 use crate::error::{Error, Result};
 use crate::lifecycle::Lifecycle;
+use crate::schema;
 use crate::warnings::Warnings;
 use readers::Sink;
 pub use table::Format;
@@ -205,62 +206,19 @@ impl Dataset {
     }
 }
 
-fn logical_columns(name: &str) -> &'static [&'static str] {
-    FILE_COLUMNS
-        .iter()
-        .find(|(f, _)| *f == name)
-        .map(|(_, c)| *c)
-        .expect("known file")
-}
-
-/// The columns of each file read only as numbers, which Polars may parse
-/// (see [`Table::read`]).
-const NUMERIC_COLUMNS: &[(&str, &[&str])] = &[
-    ("sales", &["qty", "price", "promo"]),
-    ("backorders", &["qty"]),
-    (
-        "inventory",
-        &["on_hand", "on_order", "backordered", "allocated"],
-    ),
-    (
-        "items",
-        &[
-            "unit_cost",
-            "lead_time_days",
-            "lead_time_sd_days",
-            "moq",
-            "pack_size",
-            "service_level",
-            "review_period_days",
-            "order_cost",
-            "holding_rate",
-            "min_qty",
-            "max_qty",
-        ],
-    ),
-    ("purchase_orders", &["qty", "received_qty"]),
-];
-
-fn open(
-    dir: &Path,
-    name: &'static str,
-    required: &[&'static str],
-    config: &Config,
-) -> Result<Option<Table>> {
+fn open(dir: &Path, name: &'static str, config: &Config) -> Result<Option<Table>> {
     let Some((path, format)) = table::find(dir, name)? else {
         return Ok(None);
     };
-    let numeric = NUMERIC_COLUMNS
-        .iter()
-        .find(|(f, _)| *f == name)
-        .map_or(&[][..], |(_, c)| *c);
+    let schema = schema::file(name)
+        .ok_or_else(|| Error::Internal(format!("no schema for input file {name}")))?;
     Table::read(
         name,
         &path,
         format,
-        logical_columns(name),
-        required,
-        numeric,
+        &schema.names(),
+        &schema.required(),
+        &schema.numeric(),
         |c| config.column_name(name, c).to_string(),
     )
     .map(Some)
@@ -269,13 +227,8 @@ fn open(
 /// Open a history file (sales, backorders, events): with
 /// `input.bad_rows = "quarantine"` its bad rows are set aside instead of
 /// stopping the run.
-fn open_history(
-    dir: &Path,
-    name: &'static str,
-    required: &[&'static str],
-    config: &Config,
-) -> Result<Option<Table>> {
-    let mut table = open(dir, name, required, config)?;
+fn open_history(dir: &Path, name: &'static str, config: &Config) -> Result<Option<Table>> {
+    let mut table = open(dir, name, config)?;
     if config.input.bad_rows == BadRows::Quarantine
         && let Some(t) = &mut table
     {
@@ -594,16 +547,11 @@ struct OtherFiles {
 impl OtherFiles {
     fn open(dir: &Path, config: &Config) -> OtherFiles {
         OtherFiles {
-            backorders: open_history(dir, "backorders", &["sku", "date", "qty"], config),
-            inventory: open(dir, "inventory", &["sku", "on_hand"], config),
-            items: open(dir, "items", &["sku"], config),
-            purchase_orders: open(
-                dir,
-                "purchase_orders",
-                &["sku", "qty", "order_date", "due_date"],
-                config,
-            ),
-            events: open_history(dir, "events", &["date", "name"], config),
+            backorders: open_history(dir, "backorders", config),
+            inventory: open(dir, "inventory", config),
+            items: open(dir, "items", config),
+            purchase_orders: open(dir, "purchase_orders", config),
+            events: open_history(dir, "events", config),
         }
     }
 }

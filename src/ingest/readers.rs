@@ -63,7 +63,7 @@ pub(super) fn sales(
     as_of: Option<NaiveDate>,
     sink: &mut Sink,
 ) -> Result<(DemandBuilder, Window)> {
-    let sales = open_history(dir, "sales", &["sku", "date", "qty"], config)?.ok_or_else(|| {
+    let sales = open_history(dir, "sales", config)?.ok_or_else(|| {
         Error::file(
             dir.join("sales.csv").display().to_string(),
             "required file missing: expected sales.csv or sales.parquet",
