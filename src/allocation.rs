@@ -241,27 +241,13 @@ mod tests {
         PolicyInput {
             rate: DailyRate::new(vec![weekly / 7.0]),
             sigma_bucket: weekly_sd,
-            bucket_days: 7.0,
             lead_time_days: 28.0,
-            lead_time_sd_days: 0.0,
             review_period_days: 7.0,
             order_cycle_days: 28.0,
             service: ServiceTarget::FillRate(0.95),
-            order_quantity: None,
-            count_demand: false,
-            count_below: 0.0,
-            moq: 0.0,
             pack_size: 1e-6,
-            on_hand: 0.0,
-            on_order: 0.0,
-            backordered: 0.0,
-            allocated: 0.0,
-            arrivals: vec![],
             projection_days: 60,
-            forecast_errors: Default::default(),
-            demand_process: None,
-            replenishment: crate::policy::Replenishment::Replenish,
-            reorder_point_cap: None,
+            ..PolicyInput::default()
         }
     }
 

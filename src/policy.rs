@@ -212,6 +212,39 @@ pub struct PolicyInput {
     pub reorder_point_cap: Option<f64>,
 }
 
+impl Default for PolicyInput {
+    /// No demand, weekly buckets, no lead time, continuous review, a 95 %
+    /// cycle-service target, single units, nothing in stock or on order, a
+    /// year projected; tests and benches set what they need over it.
+    fn default() -> Self {
+        PolicyInput {
+            rate: DailyRate::new(vec![0.0]),
+            sigma_bucket: 0.0,
+            bucket_days: 7.0,
+            lead_time_days: 0.0,
+            lead_time_sd_days: 0.0,
+            review_period_days: 0.0,
+            order_cycle_days: 0.0,
+            service: ServiceTarget::CycleService(0.95),
+            order_quantity: None,
+            count_demand: false,
+            count_below: 0.0,
+            moq: 0.0,
+            pack_size: 1.0,
+            on_hand: 0.0,
+            on_order: 0.0,
+            backordered: 0.0,
+            allocated: 0.0,
+            arrivals: Vec::new(),
+            projection_days: 365,
+            forecast_errors: LeadTimeErrors::default(),
+            demand_process: None,
+            replenishment: Replenishment::Replenish,
+            reorder_point_cap: None,
+        }
+    }
+}
+
 /// What the policy may order for a series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Replenishment {
@@ -957,28 +990,10 @@ mod tests {
     fn input(rate_per_day: f64) -> PolicyInput {
         PolicyInput {
             rate: DailyRate::new(vec![rate_per_day]),
-            sigma_bucket: 0.0,
-            bucket_days: 7.0,
             lead_time_days: 21.0,
-            lead_time_sd_days: 0.0,
-            review_period_days: 0.0,
             order_cycle_days: 28.0,
             service: ServiceTarget::CycleService(0.95),
-            order_quantity: None,
-            count_demand: false,
-            count_below: 0.0,
-            moq: 0.0,
-            pack_size: 1.0,
-            on_hand: 0.0,
-            on_order: 0.0,
-            backordered: 0.0,
-            allocated: 0.0,
-            arrivals: vec![],
-            projection_days: 365,
-            forecast_errors: Default::default(),
-            demand_process: None,
-            replenishment: Replenishment::Replenish,
-            reorder_point_cap: None,
+            ..PolicyInput::default()
         }
     }
 

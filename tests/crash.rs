@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{sample_data, stderr};
@@ -15,7 +14,7 @@ fn sigkill_mid_run_leaves_the_previous_report() {
     let out = dir.path().join("reports");
     sample_data(&data, 8);
     let run = || {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_replenish"));
+        let mut c = common::binary();
         c.args(["run", "--quiet", "--data"])
             .arg(&data)
             .arg("--out")

@@ -2,14 +2,12 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::{read_csv, stderr};
 
 fn run(dir: &std::path::Path, input: &str, extra: &[&str]) -> std::process::Output {
     let data = dir.join("long.csv");
     std::fs::write(&data, input).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_replenish"))
+    common::binary()
         .args(["forecast", "--input"])
         .arg(&data)
         .arg("--out")

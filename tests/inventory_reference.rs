@@ -40,26 +40,12 @@ fn policy(case: &Value, service: ServiceTarget, q: Option<f64>) -> PolicyOutput 
         sigma_bucket: num(i, &["demand_sd"]),
         bucket_days: 1.0,
         lead_time_days: num(i, &["lead_time"]),
-        lead_time_sd_days: 0.0,
-        review_period_days: 0.0,
-        order_cycle_days: 0.0,
         service,
         order_quantity: q,
-        count_demand: false,
-        count_below: 0.0,
-        moq: 0.0,
         // Continuous units, as in the reference (orders are otherwise whole packs).
         pack_size: 1e-6,
-        on_hand: 0.0,
-        on_order: 0.0,
-        backordered: 0.0,
-        allocated: 0.0,
-        arrivals: vec![],
         projection_days: 10,
-        forecast_errors: Default::default(),
-        demand_process: None,
-        replenishment: replenish::policy::Replenishment::Replenish,
-        reorder_point_cap: None,
+        ..PolicyInput::default()
     })
 }
 

@@ -1,12 +1,12 @@
 //! The committed sample data is exactly what `replenish sample` writes with its
 //! default options, so anyone can regenerate it from the seed.
 
-use std::process::Command;
+mod common;
 
 #[test]
 fn committed_sample_is_reproducible_from_the_seed() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_replenish"))
+    let out = common::binary()
         .args(["sample", "--out"])
         .arg(dir.path())
         .output()
@@ -43,7 +43,7 @@ fn committed_sample_is_reproducible_from_the_seed() {
 #[test]
 fn bad_sample_options_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_replenish"))
+    let out = common::binary()
         .args(["sample", "--skus", "0", "--out"])
         .arg(dir.path())
         .output()

@@ -6,12 +6,12 @@ mod common;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::{replenish, sample_data, stderr};
 
 fn cmd(args: &[&OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_replenish"))
+    common::binary()
         .args(args)
         .output()
         .expect("run the binary")

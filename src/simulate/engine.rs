@@ -315,7 +315,7 @@ mod policy_replay {
     use rand_distr::{Distribution, Normal};
 
     use super::*;
-    use crate::policy::{DailyRate, PolicyInput, Replenishment, ServiceTarget, plan};
+    use crate::policy::{DailyRate, PolicyInput, ServiceTarget, plan};
 
     /// The policy with the true mean and spread of weekly demand.
     struct Known {
@@ -331,27 +331,17 @@ mod policy_replay {
             plan(&PolicyInput {
                 rate: DailyRate::new(vec![self.weekly_mean / 7.0]),
                 sigma_bucket: self.weekly_sd,
-                bucket_days: 7.0,
                 lead_time_days: 28.0,
-                lead_time_sd_days: 0.0,
                 review_period_days: 7.0,
                 order_cycle_days: self.order_cycle_days,
                 service: ServiceTarget::FillRate(self.target),
-                order_quantity: None,
-                count_demand: false,
-                count_below: 0.0,
-                moq: 0.0,
                 pack_size: 1e-6,
                 on_hand: stock.on_hand,
                 on_order: stock.on_order(),
                 backordered: stock.backlog,
-                allocated: 0.0,
                 arrivals: stock.arrivals_after(day),
                 projection_days: 60,
-                forecast_errors: Default::default(),
-                demand_process: None,
-                replenishment: Replenishment::Replenish,
-                reorder_point_cap: None,
+                ..PolicyInput::default()
             })
             .order_qty
         }
@@ -418,7 +408,7 @@ mod process_replay {
 
     use super::*;
     use crate::demand_process::{DemandProcess, SlowMoverDemand};
-    use crate::policy::{DailyRate, PolicyInput, Replenishment, ServiceTarget, plan};
+    use crate::policy::{DailyRate, PolicyInput, ServiceTarget, plan};
 
     struct Known {
         process: Arc<DemandProcess>,
@@ -431,27 +421,19 @@ mod process_replay {
             plan(&PolicyInput {
                 rate: DailyRate::new(vec![self.process.mean() / 7.0]),
                 sigma_bucket: 1.0,
-                bucket_days: 7.0,
                 lead_time_days: 7.0,
-                lead_time_sd_days: 0.0,
                 review_period_days: 7.0,
                 order_cycle_days: self.order_cycle_days,
                 service: ServiceTarget::FillRate(self.target),
-                order_quantity: None,
                 count_demand: true,
                 count_below: 10.0,
-                moq: 0.0,
-                pack_size: 1.0,
                 on_hand: stock.on_hand,
                 on_order: stock.on_order(),
                 backordered: stock.backlog,
-                allocated: 0.0,
                 arrivals: stock.arrivals_after(day),
                 projection_days: 60,
-                forecast_errors: Default::default(),
                 demand_process: Some(Arc::clone(&self.process)),
-                replenishment: Replenishment::Replenish,
-                reorder_point_cap: None,
+                ..PolicyInput::default()
             })
             .order_qty
         }

@@ -56,7 +56,7 @@ impl Fixture {
 
     /// Run `replenish <sub>` (run or simulate) on the fixture, writing under `out`.
     pub fn command(&self, sub: &str, out: &Path, extra: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_replenish"))
+        binary()
             .arg(sub)
             .arg("--data")
             .arg(self.data())
@@ -118,12 +118,14 @@ pub fn weekly_sales(rows: &mut String, sku: &str, loc: &str, weeks: usize, qty: 
     }
 }
 
+/// The `replenish` binary, to add arguments to: every test spawns it here.
+pub fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_replenish"))
+}
+
 /// Run the binary with `args`; panic with its standard error when it fails.
 pub fn replenish(args: &[&std::ffi::OsStr]) -> Output {
-    let o = Command::new(env!("CARGO_BIN_EXE_replenish"))
-        .args(args)
-        .output()
-        .expect("run the binary");
+    let o = binary().args(args).output().expect("run the binary");
     assert!(o.status.success(), "{}", stderr(&o));
     o
 }
