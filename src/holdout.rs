@@ -290,7 +290,7 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
     let mut stage =
         pool.install(|| Stage::new(&stage_series, &candidates, bucket, end, &stage_settings));
     if stage.global.is_some() {
-        models.extend([GLOBAL_POISSON, GLOBAL_LINEAR]);
+        models.extend([GLOBAL_POISSON.name(), GLOBAL_LINEAR.name()]);
     }
     let backtested = stage.take_backtested();
     type Each = (Vec<Vec<f64>>, Vec<f64>);
@@ -348,7 +348,7 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
                 p90: q(0.9),
                 selected: fc.mean,
                 each,
-                chosen: fc.model,
+                chosen: fc.model.name(),
             }
         })
         .collect();

@@ -150,15 +150,7 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
 
     let given = match source {
         Forecasts::Fit => None,
-        Forecasts::Parts => {
-            let candidates = candidates(config);
-            Some(shard::read_parts(
-                &options.out,
-                &dataset,
-                config,
-                &candidates,
-            )?)
-        }
+        Forecasts::Parts => Some(shard::read_parts(&options.out, &dataset, config)?),
     };
     let planned_targets = match (config.policy.auto_calibrate, options.tuner) {
         (true, Some(tune)) => pool.install(|| tune(&dataset, &panel, config, panel.end))?,

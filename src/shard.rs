@@ -23,8 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::demand_process::{DemandProcess, SlowMoverDemand};
 use crate::error::{Error, Result};
-use crate::forecast::select::{COMBINATION, NEW_ITEM_BLEND, ZERO};
-use crate::forecast::{Backtest, Candidates, Distribution, SeriesForecast};
+use crate::forecast::{Backtest, Distribution, ModelId, SeriesForecast};
 use crate::ingest::{Dataset, SeriesKey};
 
 /// Version of the part format.
@@ -257,9 +256,9 @@ impl Record {
         }
     }
 
-    /// The forecast, with model names resolved to the candidates' own.
-    fn forecast(&self, names: &HashMap<&'static str, &'static str>) -> Option<SeriesForecast> {
-        let name = |n: &str| names.get(n).copied();
+    /// The forecast (`None` when a model name is unknown).
+    fn forecast(&self) -> Option<SeriesForecast> {
+        let name = ModelId::parse;
         Some(SeriesForecast {
             model: name(&self.model)?,
             members: self
@@ -350,12 +349,7 @@ pub fn write_part(
 /// every series' forecast, in series order. Fails, naming the part, when a
 /// part is missing, repeated, made from other inputs or another config, or
 /// when a series is missing or in the wrong shard.
-pub fn read_parts(
-    out: &Path,
-    data: &Dataset,
-    config: &Config,
-    candidates: &Candidates,
-) -> Result<Vec<SeriesForecast>> {
+pub fn read_parts(out: &Path, data: &Dataset, config: &Config) -> Result<Vec<SeriesForecast>> {
     let dir = parts_dir(out, data.as_of);
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map_err(|e| Error::io("cannot read the parts folder", &dir, e))?
@@ -371,19 +365,6 @@ pub fn read_parts(
             dir.display().to_string(),
             "no parts to merge: run `replenish run --shard K/N` for every K first",
         ));
-    }
-    let mut names: HashMap<&'static str, &'static str> = HashMap::new();
-    for m in candidates.regular.iter().chain(&candidates.intermittent) {
-        names.insert(m.name(), m.name());
-    }
-    for name in [
-        COMBINATION,
-        NEW_ITEM_BLEND,
-        ZERO,
-        crate::forecast::global::GLOBAL_LINEAR,
-        crate::forecast::global::GLOBAL_POISSON,
-    ] {
-        names.insert(name, name);
     }
     let ids: HashMap<&SeriesKey, usize> =
         data.keys.iter().enumerate().map(|(i, k)| (k, i)).collect();
@@ -489,7 +470,7 @@ pub fn read_parts(
                     ),
                 ));
             }
-            forecasts[id] = Some(record.forecast(&names).ok_or_else(|| {
+            forecasts[id] = Some(record.forecast().ok_or_else(|| {
                 bad(
                     line_no,
                     "unknown model name (a part from another version?)".into(),

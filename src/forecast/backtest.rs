@@ -2,8 +2,8 @@
 //! one history and scored against what followed (MAE, RMSE, MASE, RMSSE,
 //! bias), and the median combination of the lead three.
 
-use super::Model;
 use super::clean::median;
+use super::{Model, ModelId};
 use crate::demand_process::SlowMoverDemand;
 
 pub use crate::config::{Metric, Selection};
@@ -85,7 +85,7 @@ impl Default for ForecastSettings {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Backtest {
     /// Model name.
-    pub model: &'static str,
+    pub model: ModelId,
     /// Origins evaluated.
     pub origins: usize,
     /// Buckets ahead evaluated at each origin.
@@ -113,7 +113,7 @@ impl Backtest {
 }
 
 /// Name of the median of the three lead candidates.
-pub const COMBINATION: &str = "median_combination";
+pub const COMBINATION: ModelId = ModelId::MedianCombination;
 /// Shortest training window a backtest origin leaves.
 pub const MIN_TRAIN: usize = 4;
 
@@ -190,7 +190,7 @@ pub(crate) fn sanitize(mut v: Vec<f64>) -> Vec<f64> {
 }
 
 pub(crate) fn score(
-    model: &'static str,
+    model: ModelId,
     forecasts: &[Vec<f64>],
     y: &[f64],
     h: usize,
@@ -244,7 +244,7 @@ pub fn backtest(
     let (h, cuts) = cuts(y.len(), horizon, origins)?;
     let forecasts = run_origins(model, y, h, &cuts)?;
     let scale = scales(&y[..*cuts.last()?], season_length);
-    Some(score(model.name(), &forecasts, y, h, &cuts, scale))
+    Some(score(model.id(), &forecasts, y, h, &cuts, scale))
 }
 
 /// Every candidate's backtest on one history (the combination last), with the
@@ -272,7 +272,15 @@ impl Evaluation {
             run.iter()
                 .zip(cut)
                 .map(|(f, &o)| {
-                    let b = score("", std::slice::from_ref(f), y, *h, &[o], self.scale);
+                    // The score alone is kept: any identity does.
+                    let b = score(
+                        COMBINATION,
+                        std::slice::from_ref(f),
+                        y,
+                        *h,
+                        &[o],
+                        self.scale,
+                    );
                     b.score(metric)
                 })
                 .collect()
@@ -300,7 +308,7 @@ pub(crate) fn evaluate(models: &[&dyn Model], y: &[f64], s: &ForecastSettings) -
         e.scale = scales(&y[..*cut.last().expect("cuts")], s.season_length);
         for (i, m) in models.iter().enumerate() {
             if let Some(f) = run_origins(*m, y, h, cut) {
-                e.backtests.push(score(m.name(), &f, y, h, cut, e.scale));
+                e.backtests.push(score(m.id(), &f, y, h, cut, e.scale));
                 e.runs.push((i, f));
             }
         }

@@ -10,6 +10,7 @@
 //! finite and non-negative: negative values are clipped to 0 and non-finite
 //! ones are mapped to 0 (NaN) or `f64::MAX` (+inf).
 
+use super::ModelId;
 use super::{Fitted, Model};
 
 /// Makes a forecast value finite and non-negative.
@@ -62,8 +63,8 @@ impl Fitted for SeasonFit {
 pub struct Naive;
 
 impl Model for Naive {
-    fn name(&self) -> &'static str {
-        "naive"
+    fn id(&self) -> ModelId {
+        ModelId::Naive
     }
 
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
@@ -91,8 +92,8 @@ impl SeasonalNaive {
 }
 
 impl Model for SeasonalNaive {
-    fn name(&self) -> &'static str {
-        "seasonal_naive"
+    fn id(&self) -> ModelId {
+        ModelId::SeasonalNaive
     }
 
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
@@ -122,8 +123,8 @@ impl MovingAverage {
 }
 
 impl Model for MovingAverage {
-    fn name(&self) -> &'static str {
-        "moving_average"
+    fn id(&self) -> ModelId {
+        ModelId::MovingAverage
     }
 
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
@@ -141,8 +142,8 @@ impl Model for MovingAverage {
 pub struct HistoricAverage;
 
 impl Model for HistoricAverage {
-    fn name(&self) -> &'static str {
-        "historic_average"
+    fn id(&self) -> ModelId {
+        ModelId::HistoricAverage
     }
 
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
@@ -159,8 +160,8 @@ impl Model for HistoricAverage {
 pub struct Zero;
 
 impl Model for Zero {
-    fn name(&self) -> &'static str {
-        "zero"
+    fn id(&self) -> ModelId {
+        ModelId::Zero
     }
 
     fn fit(&self, _history: &[f64]) -> Option<Box<dyn Fitted>> {

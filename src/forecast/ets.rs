@@ -29,6 +29,7 @@
 //! selection is invariant to this) so that huge values cannot overflow.
 //! Forecasts are always finite and non-negative.
 
+use super::ModelId;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
@@ -264,8 +265,8 @@ impl Ses {
 }
 
 impl Model for Ses {
-    fn name(&self) -> &'static str {
-        "ses"
+    fn id(&self) -> ModelId {
+        ModelId::Ses
     }
 
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
@@ -299,8 +300,12 @@ impl Holt {
 }
 
 impl Model for Holt {
-    fn name(&self) -> &'static str {
-        if self.damped { "holt_damped" } else { "holt" }
+    fn id(&self) -> ModelId {
+        if self.damped {
+            ModelId::HoltDamped
+        } else {
+            ModelId::Holt
+        }
     }
 
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
@@ -371,12 +376,12 @@ impl HoltWinters {
 }
 
 impl Model for HoltWinters {
-    fn name(&self) -> &'static str {
+    fn id(&self) -> ModelId {
         match (self.multiplicative, self.damped) {
-            (false, false) => "holt_winters_additive",
-            (false, true) => "holt_winters_additive_damped",
-            (true, false) => "holt_winters_multiplicative",
-            (true, true) => "holt_winters_multiplicative_damped",
+            (false, false) => ModelId::HoltWintersAdditive,
+            (false, true) => ModelId::HoltWintersAdditiveDamped,
+            (true, false) => ModelId::HoltWintersMultiplicative,
+            (true, true) => ModelId::HoltWintersMultiplicativeDamped,
         }
     }
 
@@ -521,8 +526,8 @@ impl AutoEts {
 }
 
 impl Model for AutoEts {
-    fn name(&self) -> &'static str {
-        "auto_ets"
+    fn id(&self) -> ModelId {
+        ModelId::AutoEts
     }
 
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {

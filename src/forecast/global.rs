@@ -44,15 +44,15 @@ use ndarray::{Array1, Array2};
 use rayon::prelude::*;
 
 use super::clean::first_demand;
-use super::{Fitted, Model};
+use super::{Fitted, Model, ModelId};
 use crate::calendar::{Bucket, date_of_day};
 use crate::demand::{self, Panel, Pattern};
 use crate::ingest::{Event, SeriesKey};
 
 /// Name of the elastic-net global model.
-pub const GLOBAL_LINEAR: &str = "global_linear";
+pub const GLOBAL_LINEAR: ModelId = ModelId::GlobalLinear;
 /// Name of the Poisson global model.
-pub const GLOBAL_POISSON: &str = "global_poisson";
+pub const GLOBAL_POISSON: ModelId = ModelId::GlobalPoisson;
 /// Fewest series the global model is fitted on: below it there is no panel to
 /// learn across (and the selection prior, too, needs as many), so it stays off.
 pub const MIN_SERIES: usize = super::prior::MIN_PRIOR_SERIES;
@@ -909,7 +909,7 @@ impl Fitted for Forecast {
 }
 
 impl Model for GlobalCandidate<'_> {
-    fn name(&self) -> &'static str {
+    fn id(&self) -> ModelId {
         if self.poisson {
             GLOBAL_POISSON
         } else {

@@ -25,6 +25,7 @@
 //! NaN mapped to 0); histories with values above `1e100` are rescaled before
 //! fitting so that block sums and squared errors cannot overflow.
 
+use super::ModelId;
 use super::{Fitted, Model};
 
 /// Smoothing constant of the classic Croston and SBA methods.
@@ -315,8 +316,8 @@ fn constant(y: &[f64], f: impl FnOnce(&[f64]) -> f64) -> Option<Box<dyn Fitted>>
 pub struct Croston;
 
 impl Model for Croston {
-    fn name(&self) -> &'static str {
-        "croston"
+    fn id(&self) -> ModelId {
+        ModelId::Croston
     }
 
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
@@ -330,8 +331,8 @@ impl Model for Croston {
 pub struct CrostonSba;
 
 impl Model for CrostonSba {
-    fn name(&self) -> &'static str {
-        "croston_sba"
+    fn id(&self) -> ModelId {
+        ModelId::CrostonSba
     }
 
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
@@ -346,8 +347,8 @@ impl Model for CrostonSba {
 pub struct CrostonOptimized;
 
 impl Model for CrostonOptimized {
-    fn name(&self) -> &'static str {
-        "croston_opt"
+    fn id(&self) -> ModelId {
+        ModelId::CrostonOpt
     }
 
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
@@ -462,8 +463,8 @@ fn tsb_grid_sse(y: &[f64]) -> [[f64; TSB_GRID.len()]; TSB_GRID.len()] {
 }
 
 impl Model for Tsb {
-    fn name(&self) -> &'static str {
-        "tsb"
+    fn id(&self) -> ModelId {
+        ModelId::Tsb
     }
 
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
@@ -496,8 +497,8 @@ impl TsbOptimized {
 }
 
 impl Model for TsbOptimized {
-    fn name(&self) -> &'static str {
-        "tsb_opt"
+    fn id(&self) -> ModelId {
+        ModelId::TsbOpt
     }
 
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
@@ -527,8 +528,8 @@ impl Adida {
 }
 
 impl Model for Adida {
-    fn name(&self) -> &'static str {
-        "adida"
+    fn id(&self) -> ModelId {
+        ModelId::Adida
     }
 
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
@@ -552,8 +553,8 @@ impl Model for Adida {
 pub struct Imapa;
 
 impl Model for Imapa {
-    fn name(&self) -> &'static str {
-        "imapa"
+    fn id(&self) -> ModelId {
+        ModelId::Imapa
     }
 
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {

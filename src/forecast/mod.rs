@@ -15,6 +15,7 @@ pub mod clean;
 pub mod ets;
 pub mod global;
 pub mod intermittent;
+pub mod model_id;
 pub mod prior;
 pub mod select;
 pub mod stage;
@@ -23,6 +24,7 @@ pub mod theta;
 pub use baseline::{HistoricAverage, MovingAverage, Naive, SeasonalNaive, Zero};
 pub use ets::{AutoEts, Holt, HoltWinters, Ses};
 pub use intermittent::{Adida, Croston, CrostonOptimized, CrostonSba, Imapa, Tsb, TsbOptimized};
+pub use model_id::ModelId;
 pub use prior::{Evidence, SelectionPrior};
 pub use select::{
     Backtest, Calibration, Distribution, ForecastSettings, HorizonErrorPools, Metric, PoolSummary,
@@ -36,8 +38,12 @@ use crate::demand::Pattern;
 
 /// A forecasting method with its hyper-parameters (not yet fitted).
 pub trait Model: Send + Sync {
-    /// Short snake_case name used in reports.
-    fn name(&self) -> &'static str;
+    /// Which model this is.
+    fn id(&self) -> ModelId;
+    /// Its snake_case name in the reports.
+    fn name(&self) -> &'static str {
+        self.id().name()
+    }
     /// Fit to a history (oldest first, one value per bucket, values ≥ 0);
     /// `None` when the history is too short or the method does not apply.
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>>;

@@ -18,6 +18,7 @@
 
 use std::collections::BTreeMap;
 
+use super::ModelId;
 use super::backtest::{Backtest, COMBINATION, Evaluation, ForecastSettings, Metric, Selection};
 
 /// Added to scaled errors before taking logs: a perfect backtest scores 0.
@@ -34,7 +35,7 @@ fn log_score(s: f64) -> f64 {
 /// One candidate's evidence in one series.
 #[derive(Debug, Clone)]
 struct Scores {
-    model: &'static str,
+    model: ModelId,
     /// Log score less the mean log score of the series' candidates.
     centred: f64,
     /// Per origin, the log score less that origin's mean over the candidates.
@@ -58,7 +59,7 @@ impl Evidence {
         metric: Metric,
     ) -> Option<Evidence> {
         let per_origin = e.origin_scores(y, metric);
-        let scores: Vec<(&'static str, f64, &[f64])> = e
+        let scores: Vec<(ModelId, f64, &[f64])> = e
             .backtests
             .iter()
             .zip(&per_origin)
@@ -68,7 +69,7 @@ impl Evidence {
     }
 
     /// Evidence from each candidate's (name, score, score per origin).
-    fn from_scores(intermittent: bool, scores: &[(&'static str, f64, &[f64])]) -> Option<Evidence> {
+    fn from_scores(intermittent: bool, scores: &[(ModelId, f64, &[f64])]) -> Option<Evidence> {
         if scores.len() < 2 {
             return None;
         }
@@ -146,7 +147,7 @@ impl SelectionPrior {
                     c.origins.iter().map(|d| (d - m).powi(2)).sum::<f64>() / (n - 1) as f64
                 });
                 seen[usize::from(e.intermittent)]
-                    .entry(c.model)
+                    .entry(c.model.name())
                     .or_default()
                     .push((c.centred, var, n));
             }
@@ -238,7 +239,7 @@ impl SelectionPrior {
         let shrunk: Vec<f64> = backtests
             .iter()
             .map(|b| {
-                let p = group.get(b.model)?;
+                let p = group.get(b.model.name())?;
                 let r = log_score(b.score(s.metric)) - centre;
                 Some(p.mean + p.weight(b.origins) * (r - p.mean))
             })
@@ -307,7 +308,7 @@ mod tests {
         }
     }
 
-    fn backtest(model: &'static str, mase: f64) -> Backtest {
+    fn backtest(model: ModelId, mase: f64) -> Backtest {
         Backtest {
             model,
             origins: 3,
@@ -332,8 +333,8 @@ mod tests {
         move || (-2.0 * uniform().ln()).sqrt() * (std::f64::consts::TAU * uniform()).cos()
     }
 
-    /// 400 series of two candidates: "steady" scores e^−0.2 everywhere,
-    /// "noisy" scores 1 on average but with log noise of sd `noise` per
+    /// 400 series of two candidates: "steady" (naive) scores e^−0.2 everywhere,
+    /// "noisy" (ses) scores 1 on average but with log noise of sd `noise` per
     /// origin (three origins); the true difference is the same in every
     /// series (τ² = 0).
     fn evidence(noise: f64) -> Vec<Evidence> {
@@ -346,8 +347,8 @@ mod tests {
                 Evidence::from_scores(
                     false,
                     &[
-                        ("steady", mean(&steady), &steady),
-                        ("noisy", mean(&noisy), &noisy),
+                        (ModelId::Naive, mean(&steady), &steady),
+                        (ModelId::Ses, mean(&noisy), &noisy),
                     ],
                 )
                 .expect("two candidates")
@@ -358,18 +359,18 @@ mod tests {
     #[test]
     fn a_lucky_backtest_gives_way_to_the_candidate_good_everywhere() {
         let prior = SelectionPrior::estimate(&evidence(0.5));
-        let steady = prior.regular["steady"];
-        let noisy = prior.regular["noisy"];
+        let steady = prior.regular["naive"];
+        let noisy = prior.regular["ses"];
         assert!(steady.mean < noisy.mean, "{steady:?} {noisy:?}");
         // No true variation between series: the noise explains the spread.
         assert!(noisy.weight(3) < 0.35, "{noisy:?}");
         let s = settings(Selection::Best);
         // The noisy candidate wins this series' backtest by a little: the raw
         // scores pick it, the prior does not.
-        let close = [backtest("steady", 0.82), backtest("noisy", 0.75)];
+        let close = [backtest(ModelId::Naive, 0.82), backtest(ModelId::Ses, 0.75)];
         assert_eq!(prior.choose(&close, false, &s), Some(0));
         // A win far beyond the noise still counts.
-        let clear = [backtest("steady", 0.82), backtest("noisy", 0.05)];
+        let clear = [backtest(ModelId::Naive, 0.82), backtest(ModelId::Ses, 0.05)];
         assert_eq!(prior.choose(&clear, false, &s), Some(1));
         // No prior for intermittent series: the raw scores choose.
         assert_eq!(prior.choose(&close, true, &s), None);
@@ -383,7 +384,7 @@ mod tests {
             assert_eq!(p.weight(3), 1.0);
         }
         let s = settings(Selection::Best);
-        let close = [backtest("steady", 0.82), backtest("noisy", 0.81)];
+        let close = [backtest(ModelId::Naive, 0.82), backtest(ModelId::Ses, 0.81)];
         assert_eq!(prior.choose(&close, false, &s), Some(1));
     }
 
@@ -396,25 +397,28 @@ mod tests {
             within: 0.0,
             series: 100,
         };
-        for m in ["a", "b", COMBINATION] {
-            prior.regular.insert(m, flat);
+        for m in [ModelId::Naive, ModelId::SeasonalNaive, COMBINATION] {
+            prior.regular.insert(m.name(), flat);
         }
         let s = settings(Selection::BestWithCombination);
         // 5 % better than the combination is inside the 10 % margin.
         let small = [
-            backtest("a", 0.95),
-            backtest("b", 1.2),
+            backtest(ModelId::Naive, 0.95),
+            backtest(ModelId::SeasonalNaive, 1.2),
             backtest(COMBINATION, 1.0),
         ];
         assert_eq!(prior.choose(&small, false, &s), Some(2));
         let large = [
-            backtest("a", 0.5),
-            backtest("b", 1.2),
+            backtest(ModelId::Naive, 0.5),
+            backtest(ModelId::SeasonalNaive, 1.2),
             backtest(COMBINATION, 1.0),
         ];
         assert_eq!(prior.choose(&large, false, &s), Some(0));
         // A candidate the prior does not know: the raw scores choose.
-        let unknown = [backtest("a", 0.5), backtest("c", 1.2)];
+        let unknown = [
+            backtest(ModelId::Naive, 0.5),
+            backtest(ModelId::MovingAverage, 1.2),
+        ];
         assert_eq!(prior.choose(&unknown, false, &s), None);
         assert_eq!(
             prior.choose(&large, false, &settings(Selection::Combination)),

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::Model;
 use super::clean::{clip_outliers, first_demand, is_discontinued};
 use super::prior::{Evidence, SelectionPrior};
+use super::{Model, ModelId};
 use crate::demand::Pattern;
 use crate::demand_process::{DemandProcess, SlowMoverDemand};
 use crate::inventory_theory::{EmpiricalErrors, LeadTimeErrors};
@@ -30,17 +30,17 @@ pub enum Distribution {
 
 /// Name of the mean of the local choice and the global model for a new item
 /// (members: the local choice, the global model).
-pub const NEW_ITEM_BLEND: &str = "new_item_blend";
+pub const NEW_ITEM_BLEND: ModelId = ModelId::NewItemBlend;
 /// Name of the all-zero forecast of items without (recent) demand.
-pub const ZERO: &str = "zero";
+pub const ZERO: ModelId = ModelId::Zero;
 
 /// The forecast of one series.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeriesForecast {
     /// Chosen model (or [`COMBINATION`], or [`ZERO`]).
-    pub model: &'static str,
+    pub model: ModelId,
     /// Members of the combination, when it was chosen.
-    pub members: Vec<&'static str>,
+    pub members: Vec<ModelId>,
     /// Mean per future bucket.
     pub mean: Vec<f64>,
     /// Standard deviation of the one-bucket forecast error.
@@ -87,7 +87,15 @@ impl SeriesForecast {
         if self.members.is_empty() {
             self.model.to_string()
         } else {
-            format!("{}({})", self.model, self.members.join("+"))
+            format!(
+                "{}({})",
+                self.model,
+                self.members
+                    .iter()
+                    .map(|m| m.name())
+                    .collect::<Vec<_>>()
+                    .join("+")
+            )
         }
     }
 
@@ -135,7 +143,7 @@ impl SeriesForecast {
         if q.is_finite() { q.max(0.0) } else { m }
     }
 
-    fn constant(model: &'static str, horizon: usize, discontinued: bool) -> SeriesForecast {
+    fn constant(model: ModelId, horizon: usize, discontinued: bool) -> SeriesForecast {
         SeriesForecast {
             model,
             members: Vec::new(),
@@ -369,7 +377,7 @@ fn choose_and_refit(
     let (model, members, mean, sigma) = match chosen {
         Some(c) if backtests[c].model == COMBINATION => {
             let lead: Vec<usize> = (0..3).collect();
-            let members: Vec<&'static str> = lead.iter().map(|&b| backtests[b].model).collect();
+            let members: Vec<ModelId> = lead.iter().map(|&b| backtests[b].model).collect();
             let fits: Vec<Vec<f64>> = lead
                 .iter()
                 .map(|&b| refit(models[runs[b].0]).unwrap_or_else(|| vec![0.0; s.horizon]))
@@ -380,7 +388,7 @@ fn choose_and_refit(
         Some(c) => {
             let m = models[runs[c].0];
             (
-                m.name(),
+                m.id(),
                 Vec::new(),
                 refit(m).unwrap_or_else(|| vec![0.0; s.horizon]),
                 backtests[c].rmse,
@@ -392,7 +400,7 @@ fn choose_and_refit(
             let n = y.len() as f64;
             let avg = y.iter().sum::<f64>() / n;
             let sd = (y.iter().map(|v| (v - avg).powi(2)).sum::<f64>() / n).sqrt();
-            let fitted = models.iter().find_map(|m| refit(*m).map(|f| (m.name(), f)));
+            let fitted = models.iter().find_map(|m| refit(*m).map(|f| (m.id(), f)));
             let (name, mean) = fitted.unwrap_or((ZERO, vec![0.0; s.horizon]));
             (name, Vec::new(), mean, sd.max(avg.sqrt()))
         }
@@ -406,7 +414,7 @@ fn choose_and_refit(
     let global = extra
         .first()
         .filter(|_| new_item)
-        .and_then(|m| refit(*m).map(|f| (m.name(), f)));
+        .and_then(|m| refit(*m).map(|f| (m.id(), f)));
     let (model, members, mean) = match global {
         Some((name, g)) => (
             NEW_ITEM_BLEND,
@@ -865,7 +873,7 @@ mod tests {
         let models: Vec<Box<dyn Model>> =
             vec![Box::new(MovingAverage::new(8)), Box::new(Ses::new())];
         let fc = forecast_series(&models, &y, Pattern::Smooth, &settings(2, 2));
-        assert_eq!(fc.model, "ses");
+        assert_eq!(fc.model, ModelId::Ses);
         assert_eq!(fc.backtests.len(), 2);
         assert!(fc.mean[0] > 45.0);
     }
@@ -892,7 +900,7 @@ mod tests {
         assert_eq!(none.model, ZERO);
     }
 
-    struct Fixed(&'static str, f64);
+    struct Fixed(ModelId, f64);
     struct FixedFit(f64);
     impl Fitted for FixedFit {
         fn predict(&self, h: usize) -> Vec<f64> {
@@ -900,7 +908,7 @@ mod tests {
         }
     }
     impl Model for Fixed {
-        fn name(&self) -> &'static str {
+        fn id(&self) -> ModelId {
             self.0
         }
         fn fit(&self, _: &[f64]) -> Option<Box<dyn Fitted>> {
@@ -910,8 +918,8 @@ mod tests {
 
     #[test]
     fn a_new_item_is_the_mean_of_its_local_choice_and_the_global_model() {
-        let models: Vec<Box<dyn Model>> = vec![Box::new(Fixed("a", 6.0))];
-        let global = Fixed("g", 2.0);
+        let models: Vec<Box<dyn Model>> = vec![Box::new(Fixed(ModelId::Naive, 6.0))];
+        let global = Fixed(ModelId::GlobalPoisson, 2.0);
         let mut s = settings(3, 4);
         s.selection = Selection::Best;
         // Leading zeros, then 7 buckets of demand: fewer than 4 + MIN_TRAIN.
@@ -919,9 +927,12 @@ mod tests {
         let fc = forecast_series_with(&models, &[&global], &launch, Pattern::Smooth, &s, None);
         assert_eq!(fc.model, NEW_ITEM_BLEND);
         assert_eq!(fc.members.len(), 2);
-        assert_eq!(fc.members[1], "g");
+        assert_eq!(fc.members[1], ModelId::GlobalPoisson);
         assert_eq!(fc.mean, vec![4.0; 3]);
-        assert_eq!(fc.label(), format!("{NEW_ITEM_BLEND}({}+g)", fc.members[0]));
+        assert_eq!(
+            fc.label(),
+            format!("{NEW_ITEM_BLEND}({}+global_poisson)", fc.members[0])
+        );
         // Without the global model the local choice stands.
         let local = forecast_series_with(&models, &[], &launch, Pattern::Smooth, &s, None);
         assert_eq!(local.mean, vec![6.0; 3]);
@@ -929,7 +940,7 @@ mod tests {
         let y: Vec<f64> = (0..24).map(|i| 6.0 + (i % 2) as f64).collect();
         let fc = forecast_series_with(&models, &[&global], &y, Pattern::Smooth, &s, None);
         assert_ne!(fc.model, NEW_ITEM_BLEND);
-        assert_eq!(fc.model, "a");
+        assert_eq!(fc.model, ModelId::Naive);
     }
 
     #[test]
@@ -940,10 +951,10 @@ mod tests {
             .map(|i| if i % 2 == 0 { 8.0 } else { 12.0 })
             .collect();
         let mut models: Vec<Box<dyn Model>> = vec![
-            Box::new(Fixed("a", 7.0)),
-            Box::new(Fixed("b", 13.0)),
-            Box::new(Fixed("c", 10.5)),
-            Box::new(Fixed("d", 100.0)),
+            Box::new(Fixed(ModelId::Naive, 7.0)),
+            Box::new(Fixed(ModelId::SeasonalNaive, 13.0)),
+            Box::new(Fixed(ModelId::MovingAverage, 10.5)),
+            Box::new(Fixed(ModelId::HistoricAverage, 100.0)),
         ];
         let mut s = settings(2, 2);
         s.selection = Selection::BestWithCombination;
@@ -952,13 +963,20 @@ mod tests {
         assert_eq!(fc.backtests[4].model, COMBINATION);
         assert_eq!(fc.backtests[4].mae, 2.0);
         assert_eq!(fc.model, COMBINATION);
-        assert_eq!(fc.members, vec!["a", "b", "c"]);
+        assert_eq!(
+            fc.members,
+            vec![
+                ModelId::Naive,
+                ModelId::SeasonalNaive,
+                ModelId::MovingAverage
+            ]
+        );
         assert_eq!(fc.mean, vec![10.5, 10.5]);
         // Lead three 7, 13, 20: median 13, MAE 3; e (10) has MAE 2 < 3 · 0.9 and wins.
-        models[2] = Box::new(Fixed("c", 20.0));
-        models[3] = Box::new(Fixed("e", 10.0));
+        models[2] = Box::new(Fixed(ModelId::MovingAverage, 20.0));
+        models[3] = Box::new(Fixed(ModelId::Ses, 10.0));
         let fc = forecast_series(&models, &y, Pattern::Smooth, &s);
-        assert_eq!(fc.model, "e");
+        assert_eq!(fc.model, ModelId::Ses);
         s.selection = Selection::Combination;
         let fc = forecast_series(&models, &y, Pattern::Smooth, &s);
         assert_eq!(fc.model, COMBINATION);
@@ -967,9 +985,9 @@ mod tests {
     #[test]
     fn combination_wins_when_its_members_are_right_at_different_origins() {
         /// Forecasts 10 + offset[parity of the history length].
-        struct Flip(&'static str, [f64; 2]);
+        struct Flip(ModelId, [f64; 2]);
         impl Model for Flip {
-            fn name(&self) -> &'static str {
+            fn id(&self) -> ModelId {
                 self.0
             }
             fn fit(&self, y: &[f64]) -> Option<Box<dyn Fitted>> {
@@ -978,15 +996,22 @@ mod tests {
         }
         // Even lengths: 10, 6, 14 → median 10; odd: 14, 10, 6 → median 10.
         let models: Vec<Box<dyn Model>> = vec![
-            Box::new(Flip("a", [0.0, 4.0])),
-            Box::new(Flip("b", [-4.0, 0.0])),
-            Box::new(Flip("c", [4.0, -4.0])),
+            Box::new(Flip(ModelId::Naive, [0.0, 4.0])),
+            Box::new(Flip(ModelId::SeasonalNaive, [-4.0, 0.0])),
+            Box::new(Flip(ModelId::MovingAverage, [4.0, -4.0])),
         ];
         let mut s = settings(1, 1);
         s.selection = Selection::BestWithCombination;
         let fc = forecast_series(&models, &[10.0; 20], Pattern::Smooth, &s);
         assert_eq!(fc.model, COMBINATION);
-        assert_eq!(fc.members, vec!["a", "b", "c"]);
+        assert_eq!(
+            fc.members,
+            vec![
+                ModelId::Naive,
+                ModelId::SeasonalNaive,
+                ModelId::MovingAverage
+            ]
+        );
         assert_eq!(fc.chosen().unwrap().mae, 0.0);
         assert_eq!(fc.mean, vec![10.0]);
     }
@@ -1018,7 +1043,7 @@ mod tests {
         let y: Vec<f64> = (0..24)
             .map(|i| if i % 2 == 0 { 8.0 } else { 12.0 })
             .collect();
-        let models: Vec<Box<dyn Model>> = vec![Box::new(Fixed("nine", 9.0))];
+        let models: Vec<Box<dyn Model>> = vec![Box::new(Fixed(ModelId::Naive, 9.0))];
         let fc = forecast_series(&models, &y, Pattern::Smooth, &settings(2, 2));
         let z = 2.0 / (5f64.sqrt() * 2f64.sqrt());
         assert_eq!(fc.horizon_errors.len(), 3);

@@ -27,6 +27,7 @@
 //! Histories of 1–3 values (too short for the method) forecast their mean.
 //! Forecasts are clipped at 0 and always finite.
 
+use super::ModelId;
 use super::{Fitted, Model};
 
 /// Histories whose largest magnitude exceeds this are rescaled before fitting.
@@ -351,8 +352,8 @@ fn fit_stm(y: &[f64]) -> (f64, f64, f64, f64) {
 }
 
 impl Model for Theta {
-    fn name(&self) -> &'static str {
-        "theta"
+    fn id(&self) -> ModelId {
+        ModelId::Theta
     }
 
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {

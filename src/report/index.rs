@@ -250,7 +250,7 @@ fn error_table(plans: &[&SeriesPlan]) -> Table {
         if let Some(bt) = p.forecast.chosen()
             && bt.mase.is_finite()
         {
-            let slot = &mut error.entry(p.forecast.model).or_default()[match p.abc {
+            let slot = &mut error.entry(p.forecast.model.name()).or_default()[match p.abc {
                 'A' => 0,
                 'B' => 1,
                 _ => 2,
@@ -378,7 +378,7 @@ fn portfolio_charts(
     )?;
     let mut models: BTreeMap<&'static str, f64> = BTreeMap::new();
     for p in plans {
-        *models.entry(p.forecast.model).or_default() += 1.0;
+        *models.entry(p.forecast.model.name()).or_default() += 1.0;
     }
     let mut by_count: Vec<(&str, f64)> = models.into_iter().collect();
     by_count.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));

@@ -600,7 +600,7 @@ fn write_accuracy(run: &RunOutput, path: &Path) -> Result<()> {
         "location",
         rows.iter().map(|r| run.dataset.keys[r.0].location.as_str()),
     )
-    .text("model", rows.iter().map(|r| r.1.model))
+    .text("model", rows.iter().map(|r| r.1.model.name()))
     .int("origins", rows.iter().map(|r| r.1.origins as u64))
     .int("horizon", rows.iter().map(|r| r.1.horizon as u64))
     .num("mae", rows.iter().map(|r| r.1.mae))
