@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
 use replenish::calendar::{Bucket, parse_iso_date};
-use replenish::config::Config;
+use replenish::config::{CheckedConfig, Config};
 use replenish::holdout;
 use replenish::pipeline::{self, RunOptions};
 use replenish::report;
@@ -192,25 +192,26 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// The config file merged with the command-line overrides.
-fn run_config(args: &RunArgs) -> anyhow::Result<Config> {
-    let mut config = match &args.config {
+/// The config file merged with the command-line overrides, checked.
+fn run_config(args: &RunArgs) -> anyhow::Result<CheckedConfig> {
+    let config = match &args.config {
         Some(path) => Config::from_file(path)?,
-        None => Config::default(),
+        None => CheckedConfig::default(),
     };
-    if let Some(b) = args.bucket {
-        config.run.bucket = b;
-    }
-    if let Some(d) = &args.data {
-        config.run.data = d.display().to_string();
-    }
-    if let Some(o) = &args.out {
-        config.run.out = o.display().to_string();
-    }
-    if args.as_of.is_some() {
-        config.run.as_of = args.as_of.map(|d| d.to_string());
-    }
-    Ok(config)
+    Ok(config.with(|config| {
+        if let Some(b) = args.bucket {
+            config.run.bucket = b;
+        }
+        if let Some(d) = &args.data {
+            config.run.data = d.display().to_string();
+        }
+        if let Some(o) = &args.out {
+            config.run.out = o.display().to_string();
+        }
+        if args.as_of.is_some() {
+            config.run.as_of = args.as_of.map(|d| d.to_string());
+        }
+    })?)
 }
 
 fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
@@ -391,7 +392,7 @@ fn run(args: RunArgs, merge: bool) -> anyhow::Result<()> {
 fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
     let config = match &args.config {
         Some(path) => Config::from_file(path)?,
-        None => Config::default(),
+        None => CheckedConfig::default(),
     };
     let f = &config.forecast;
     let options = holdout::HoldoutOptions {

@@ -482,9 +482,38 @@ impl Default for ReportConfig {
     }
 }
 
+/// A config whose ranges and column mapping were checked once
+/// ([`Config::check`], in the manner of linfa's `ParamGuard`): the commands
+/// take it, so none checks the config again. It reads as a [`Config`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CheckedConfig(Config);
+
+impl std::ops::Deref for CheckedConfig {
+    type Target = Config;
+
+    fn deref(&self) -> &Config {
+        &self.0
+    }
+}
+
+impl CheckedConfig {
+    /// The config with `change` applied (command-line overrides), checked again.
+    pub fn with(self, change: impl FnOnce(&mut Config)) -> Result<CheckedConfig> {
+        let mut config = self.0;
+        change(&mut config);
+        config.check()
+    }
+}
+
 impl Config {
-    /// Read a TOML file over the defaults.
-    pub fn from_file(path: &Path) -> Result<Config> {
+    /// Check ranges and the column mapping: the only way to a [`CheckedConfig`].
+    pub fn check(self) -> Result<CheckedConfig> {
+        self.validate()?;
+        Ok(CheckedConfig(self))
+    }
+
+    /// Read a TOML file over the defaults and check it.
+    pub fn from_file(path: &Path) -> Result<CheckedConfig> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
         Self::from_toml(&text).map_err(|e| match e {
             Error::Config(m) => Error::Config(format!("{}: {m}", path.display())),
@@ -492,15 +521,14 @@ impl Config {
         })
     }
 
-    /// Parse TOML text over the defaults and validate it.
-    pub fn from_toml(text: &str) -> Result<Config> {
+    /// Parse TOML text over the defaults and check it.
+    pub fn from_toml(text: &str) -> Result<CheckedConfig> {
         let config: Config = toml::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
-        config.validate()?;
-        Ok(config)
+        config.check()
     }
 
     /// Check ranges and the column mapping.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         self.check_input()?;
         self.check_policy()?;
         self.check_simulate()?;
@@ -792,13 +820,13 @@ mod tests {
     #[test]
     fn defaults_are_valid() {
         Config::default().validate().unwrap();
-        assert_eq!(Config::from_toml("").unwrap(), Config::default());
+        assert_eq!(*Config::from_toml("").unwrap(), Config::default());
     }
 
     #[test]
     fn the_example_config_states_the_defaults() {
         let example = include_str!("../replenish.example.toml");
-        assert_eq!(Config::from_toml(example).unwrap(), Config::default());
+        assert_eq!(*Config::from_toml(example).unwrap(), Config::default());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::calendar::{Bucket, date_of_day};
-use crate::config::{Config, GlobalConfig};
+use crate::config::{CheckedConfig, Config, GlobalConfig};
 use crate::demand::Panel;
 use crate::demand_process::SlowMoverDemand;
 use crate::error::{Error, Result};
@@ -70,7 +70,7 @@ pub struct HoldoutOptions {
     /// parts only: the held-out points never reach it.
     pub global: Option<GlobalConfig>,
     /// The whole config, for an input folder (column names, bucket, location).
-    pub config: Config,
+    pub config: CheckedConfig,
 }
 
 /// What the evaluation found.
@@ -121,7 +121,6 @@ type Known = (Vec<Covariates>, EventNames);
 /// history: prices, promotions and events of the held-out buckets are known,
 /// as planned prices and promotions are; their demand is not.
 fn read_folder(dir: &Path, config: &Config) -> Result<(Vec<LongSeries>, Known)> {
-    config.validate()?;
     let data = crate::ingest::load(dir, config, None)?;
     let panel = Panel::build(&data, config.run.bucket);
     let (covariates, names) = global::panel_covariates(

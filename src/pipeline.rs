@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::allocation;
 use crate::availability;
 use crate::calendar::{Bucket, day_number};
-use crate::config::{Config, LeadTimeDemand, ServiceAllocation, ServiceType};
+use crate::config::{CheckedConfig, Config, LeadTimeDemand, ServiceAllocation, ServiceType};
 use crate::demand::{self, Panel};
 use crate::error::{Error, Result};
 use crate::forecast::stage::Stage;
@@ -40,7 +40,7 @@ pub struct RunOptions {
     /// Planning date override.
     pub as_of: Option<NaiveDate>,
     /// Configuration (already merged with command-line overrides).
-    pub config: Config,
+    pub config: CheckedConfig,
     /// Worker threads for the per-series work (`None`: all cores).
     pub threads: Option<usize>,
     /// Show a progress bar on stderr (only drawn when stderr is a terminal).
@@ -79,7 +79,6 @@ pub fn merge(options: &RunOptions) -> Result<RunOutput> {
 /// Returns the part's path and the number of series in it.
 pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<(PathBuf, usize)> {
     let config = &options.config;
-    config.validate()?;
     let pool = thread_pool(options.threads)?;
     // The ingest's own parallel steps run on the run's threads too.
     let dataset = pool.install(|| ingest::load(&options.data, config, options.as_of))?;
@@ -119,7 +118,6 @@ pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<(PathBuf, us
 
 fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
     let config = &options.config;
-    config.validate()?;
     let pool = thread_pool(options.threads)?;
     let mut timings = Timings::default();
     let mut clock = Instant::now();

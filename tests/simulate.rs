@@ -205,6 +205,7 @@ fn the_replay_starts_from_the_forecast_the_run_makes_at_its_origin() {
         let mut config = replenish::config::Config::default();
         config.forecast.global.enabled = global;
         config.simulate.refit = false;
+        let config = config.check().unwrap();
         let sim = replenish::simulate::run(&replenish::simulate::SimulateOptions {
             data: data.clone(),
             out: dir.path().join(format!("sim{global}")),

@@ -35,7 +35,9 @@ use rayon::prelude::*;
 
 use crate::allocation::{self, ServiceCurve};
 use crate::calendar::{Bucket, date_of_day, day_number};
-use crate::config::{Config, LeadTimeDemand, ServiceAllocation, ServiceType, SimulateConfig};
+use crate::config::{
+    CheckedConfig, Config, LeadTimeDemand, ServiceAllocation, ServiceType, SimulateConfig,
+};
 use crate::demand::{self, Panel, SeriesHistory};
 use crate::error::{Error, Result};
 use crate::forecast::stage::Stage;
@@ -63,7 +65,7 @@ pub struct SimulateOptions {
     /// Origin override: the first day replayed (rounded up to a bucket start).
     pub origin: Option<NaiveDate>,
     /// Configuration.
-    pub config: Config,
+    pub config: CheckedConfig,
     /// Worker threads (`None`: all cores).
     pub threads: Option<usize>,
 }
@@ -557,7 +559,6 @@ pub fn default_origin_buckets(bucket: Bucket) -> usize {
 /// Run the simulation; [`crate::report::write_simulation`] writes its folder.
 pub fn run(options: &SimulateOptions) -> Result<SimulationOutput> {
     let config = &options.config;
-    config.validate()?;
     let pool = thread_pool(options.threads)?;
     let dataset = ingest::load(&options.data, config, options.as_of)?;
     let bucket = config.run.bucket;
