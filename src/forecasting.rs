@@ -75,14 +75,7 @@ impl StageInputs {
             (vec![Covariates::default(); n], 0)
         };
         let settings = StageSettings {
-            global: global_on.then(|| GlobalSettings {
-                season_length: config.season_length(),
-                training_rows: g.training_rows,
-                penalty: g.penalty,
-                l1_ratio: g.l1_ratio,
-                fits: g.fits,
-                max_events: g.max_events,
-            }),
+            global: global_on.then(|| GlobalSettings::from_config(g, config.season_length())),
             n_events,
             prior_series: config.forecast.selection_prior_series,
             metric: config.policy.forecast_metric,

@@ -270,14 +270,7 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
             .global
             .as_ref()
             .filter(|g| g.enabled)
-            .map(|g| GlobalSettings {
-                season_length: o.season_length,
-                training_rows: g.training_rows,
-                penalty: g.penalty,
-                l1_ratio: g.l1_ratio,
-                fits: g.fits,
-                max_events: g.max_events,
-            }),
+            .map(|g| GlobalSettings::from_config(g, o.season_length)),
         n_events,
         prior_series: o.selection_prior_series,
         metric: o.metric,

@@ -93,6 +93,20 @@ pub struct GlobalSettings {
     pub max_events: usize,
 }
 
+impl GlobalSettings {
+    /// The settings of `[forecast.global]` for a season of `season_length` buckets.
+    pub fn from_config(g: &crate::config::GlobalConfig, season_length: usize) -> GlobalSettings {
+        GlobalSettings {
+            season_length,
+            training_rows: g.training_rows,
+            penalty: g.penalty,
+            l1_ratio: g.l1_ratio,
+            fits: g.fits,
+            max_events: g.max_events,
+        }
+    }
+}
+
 /// Known inputs of one series besides its demand, on the panel calendar from
 /// the series' first bucket, possibly running past the end of its history
 /// (the future buckets the input knows about).

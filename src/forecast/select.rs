@@ -900,6 +900,13 @@ mod tests {
         assert_eq!(none.model, ZERO);
     }
 
+    /// The fake models' identities, in lineup order.
+    const LEAD_THREE: [ModelId; 3] = [
+        ModelId::Naive,
+        ModelId::SeasonalNaive,
+        ModelId::MovingAverage,
+    ];
+
     struct Fixed(ModelId, f64);
     struct FixedFit(f64);
     impl Fitted for FixedFit {
@@ -963,14 +970,7 @@ mod tests {
         assert_eq!(fc.backtests[4].model, COMBINATION);
         assert_eq!(fc.backtests[4].mae, 2.0);
         assert_eq!(fc.model, COMBINATION);
-        assert_eq!(
-            fc.members,
-            vec![
-                ModelId::Naive,
-                ModelId::SeasonalNaive,
-                ModelId::MovingAverage
-            ]
-        );
+        assert_eq!(fc.members, LEAD_THREE);
         assert_eq!(fc.mean, vec![10.5, 10.5]);
         // Lead three 7, 13, 20: median 13, MAE 3; e (10) has MAE 2 < 3 · 0.9 and wins.
         models[2] = Box::new(Fixed(ModelId::MovingAverage, 20.0));
@@ -1004,14 +1004,7 @@ mod tests {
         s.selection = Selection::BestWithCombination;
         let fc = forecast_series(&models, &[10.0; 20], Pattern::Smooth, &s);
         assert_eq!(fc.model, COMBINATION);
-        assert_eq!(
-            fc.members,
-            vec![
-                ModelId::Naive,
-                ModelId::SeasonalNaive,
-                ModelId::MovingAverage
-            ]
-        );
+        assert_eq!(fc.members, LEAD_THREE);
         assert_eq!(fc.chosen().unwrap().mae, 0.0);
         assert_eq!(fc.mean, vec![10.0]);
     }
