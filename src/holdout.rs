@@ -184,14 +184,10 @@ fn median_spacing(series: &[LongSeries]) -> f64 {
     f64::from(gaps[gaps.len() / 2].max(1))
 }
 
-/// Run the hold-out evaluation and write the forecasts.
-pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
-    if o.h == 0 {
-        return Err(Error::Config("--h: expected at least 1".into()));
-    }
-    if o.season_length == 0 {
-        return Err(Error::Config("--season-length: expected at least 1".into()));
-    }
+/// The series of the input with their covariates (none from a long file),
+/// the number of global events and how many series were too short (fewer
+/// than h + 2 points) to evaluate.
+fn read_input(o: &HoldoutOptions) -> Result<(Vec<LongSeries>, Vec<Covariates>, usize, usize)> {
     let (all, known) = if o.input.is_dir() {
         let (all, known) = read_folder(&o.input, &o.config)?;
         (all, Some(known))
@@ -210,8 +206,13 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
         .zip(covariates)
         .filter(|(s, _)| s.values.len() >= o.h + 2)
         .unzip();
-    let spacing = median_spacing(&series);
-    let settings = ForecastSettings {
+    Ok((series, covariates, n_events, skipped))
+}
+
+/// The forecast settings of every series: h ahead, the given selection,
+/// no policy (so no demand process).
+fn series_settings(o: &HoldoutOptions, spacing: f64) -> ForecastSettings {
+    ForecastSettings {
         horizon: o.h,
         backtest_horizon: o.h,
         protection_buckets: None,
@@ -229,31 +230,24 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
         slow_mover_demand: SlowMoverDemand::Forecast,
         process_window: 0,
         process_below: 0.0,
-    };
-    let candidates = Candidates::standard(o.season_length, o.moving_average_window);
-    // Every candidate of either pattern once, for the per-model columns.
-    let mut every: Vec<&dyn crate::forecast::Model> = Vec::new();
-    for m in candidates.regular.iter().chain(&candidates.intermittent) {
-        if !every.iter().any(|e| e.name() == m.name()) {
-            every.push(m.as_ref());
-        }
     }
-    let mut models: Vec<&'static str> = every.iter().map(|m| m.name()).collect();
-    let pool = crate::threads::thread_pool(o.threads)?;
-    let clock = Instant::now();
-    // The global model on the training parts, every series aligned to end at
-    // bucket `end` (its calendar shifted back to its own dates).
-    let bucket = bucket_of_spacing(spacing);
-    let end = series
+}
+
+/// The series as the forecast stage reads them: their training parts,
+/// aligned to end at bucket `end` with their own calendars.
+fn stage_series<'a>(
+    series: &'a [LongSeries],
+    covariates: &'a [Covariates],
+    h: usize,
+    bucket: Bucket,
+    end: i64,
+    settings: &ForecastSettings,
+) -> Vec<StageSeries<'a>> {
+    series
         .iter()
-        .map(|s| bucket.index(s.days[s.days.len() - o.h - 1]) + 1)
-        .max()
-        .unwrap_or(0);
-    let stage_series: Vec<StageSeries> = series
-        .iter()
-        .zip(&covariates)
+        .zip(covariates)
         .map(|(s, c)| {
-            let n = s.values.len() - o.h;
+            let n = s.values.len() - h;
             let start = end - n as i64;
             StageSeries {
                 start,
@@ -264,7 +258,84 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
                 settings: settings.clone(),
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Every candidate of either pattern once, for the per-model columns.
+fn every_candidate(candidates: &Candidates) -> Vec<&dyn Model> {
+    let mut every: Vec<&dyn Model> = Vec::new();
+    for m in candidates.regular.iter().chain(&candidates.intermittent) {
+        if !every.iter().any(|e| e.id() == m.id()) {
+            every.push(m.as_ref());
+        }
+    }
+    every
+}
+
+/// Each model's forecast of `h` after `train` (NaN where it does not fit)
+/// and the seconds each took.
+fn each_model<'a>(
+    models: impl Iterator<Item = &'a dyn Model>,
+    train: &[f64],
+    h: usize,
+) -> (Vec<Vec<f64>>, Vec<f64>) {
+    models
+        .map(|m| {
+            let t = Instant::now();
+            let f = m
+                .fit(train)
+                .map(|f| f.predict(h))
+                .unwrap_or_else(|| vec![f64::NAN; h]);
+            (f, t.elapsed().as_secs_f64())
+        })
+        .unzip()
+}
+
+/// The share of held-out points inside the 80 % interval, and how often
+/// each model was chosen.
+fn coverage_and_choices(
+    series: &[LongSeries],
+    results: &[SeriesResult],
+    h: usize,
+) -> (f64, BTreeMap<&'static str, usize>) {
+    let mut inside = 0usize;
+    let mut total = 0usize;
+    let mut chosen = BTreeMap::new();
+    for (s, r) in series.iter().zip(results) {
+        *chosen.entry(r.chosen).or_insert(0) += 1;
+        for (k, actual) in s.values[s.values.len() - h..].iter().enumerate() {
+            total += 1;
+            if *actual >= r.p10[k] && *actual <= r.p90[k] {
+                inside += 1;
+            }
+        }
+    }
+    (inside as f64 / total.max(1) as f64, chosen)
+}
+
+/// Run the hold-out evaluation and write the forecasts.
+pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
+    if o.h == 0 {
+        return Err(Error::Config("--h: expected at least 1".into()));
+    }
+    if o.season_length == 0 {
+        return Err(Error::Config("--season-length: expected at least 1".into()));
+    }
+    let (series, covariates, n_events, skipped) = read_input(o)?;
+    let spacing = median_spacing(&series);
+    let settings = series_settings(o, spacing);
+    let candidates = Candidates::standard(o.season_length, o.moving_average_window);
+    let every = every_candidate(&candidates);
+    let mut models: Vec<&'static str> = every.iter().map(|m| m.name()).collect();
+    let pool = crate::threads::thread_pool(o.threads)?;
+    let clock = Instant::now();
+    let bucket = bucket_of_spacing(spacing);
+    let end = series
+        .iter()
+        .map(|s| bucket.index(s.days[s.days.len() - o.h - 1]) + 1)
+        .max()
+        .unwrap_or(0);
+    let stage_series = stage_series(&series, &covariates, o.h, bucket, end, &settings);
     let stage_settings = StageSettings {
         global: o
             .global
@@ -292,22 +363,9 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
             .enumerate()
             .map(|(i, b)| {
                 let fc = stage.forecast(i, b);
-                let train = stage_series[i].history;
                 let extra = stage.extras(i);
-                let (each, secs) = every
-                    .iter()
-                    .copied()
-                    .chain(model_refs(&extra))
-                    .map(|m| {
-                        let t = Instant::now();
-                        let f = m
-                            .fit(train)
-                            .map(|f| f.predict(o.h))
-                            .unwrap_or_else(|| vec![f64::NAN; o.h]);
-                        (f, t.elapsed().as_secs_f64())
-                    })
-                    .unzip();
-                (fc, (each, secs))
+                let models = every.iter().copied().chain(model_refs(&extra));
+                (fc, each_model(models, stage_series[i].history, o.h))
             })
             .unzip()
     });
@@ -346,25 +404,14 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
         .collect();
     let seconds = clock.elapsed().as_secs_f64();
 
-    let mut inside = 0usize;
-    let mut total = 0usize;
-    let mut chosen = BTreeMap::new();
-    for (s, r) in series.iter().zip(&results) {
-        *chosen.entry(r.chosen).or_insert(0) += 1;
-        for (k, actual) in s.values[s.values.len() - o.h..].iter().enumerate() {
-            total += 1;
-            if *actual >= r.p10[k] && *actual <= r.p90[k] {
-                inside += 1;
-            }
-        }
-    }
+    let (coverage_80, chosen) = coverage_and_choices(&series, &results, o.h);
     write_csv(&o.out, &series, &results, o.h, &models)?;
     Ok(HoldoutSummary {
         series: series.len(),
         skipped,
         global: global.map(|g| g.summaries).unwrap_or_default(),
         seconds,
-        coverage_80: inside as f64 / total.max(1) as f64,
+        coverage_80,
         calibration,
         chosen,
         models,
