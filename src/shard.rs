@@ -345,14 +345,10 @@ pub fn write_part(
     Ok(path)
 }
 
-/// Read the N parts of the run as of `data.as_of` under `out` and return
-/// every series' forecast, in series order. Fails, naming the part, when a
-/// part is missing, repeated, made from other inputs or another config, or
-/// when a series is missing or in the wrong shard.
-pub fn read_parts(out: &Path, data: &Dataset, config: &Config) -> Result<Vec<SeriesForecast>> {
-    let dir = parts_dir(out, data.as_of);
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| Error::io("cannot read the parts folder", &dir, e))?
+/// The part files under `dir`, sorted.
+fn part_paths(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io("cannot read the parts folder", dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
@@ -366,132 +362,78 @@ pub fn read_parts(out: &Path, data: &Dataset, config: &Config) -> Result<Vec<Ser
             "no parts to merge: run `replenish run --shard K/N` for every K first",
         ));
     }
+    Ok(paths)
+}
+
+impl Header {
+    /// Why a part with this header cannot be merged into the run that
+    /// expects `expected` (`None`: it can).
+    fn mismatch(&self, expected: &Header) -> Option<String> {
+        if self.replenish_part != FORMAT {
+            return Some(format!(
+                "part format {} (this replenish reads {FORMAT})",
+                self.replenish_part
+            ));
+        }
+        if self.as_of != expected.as_of {
+            return Some(format!(
+                "made as of {}, merging as of {}",
+                self.as_of, expected.as_of
+            ));
+        }
+        if self.inputs != expected.inputs {
+            return Some("made from other input files (their SHA-256 differ); rerun the shards on these inputs".into());
+        }
+        if self.config_sha256 != expected.config_sha256 {
+            return Some("made with another config; rerun the shards with this one".into());
+        }
+        None
+    }
+}
+
+/// The shards seen so far in a merge and their common count.
+#[derive(Default)]
+struct Seen {
+    count: Option<usize>,
+    shards: Vec<usize>,
+}
+
+impl Seen {
+    /// Record a part's header; why it does not fit the others, if it does not.
+    fn add(&mut self, header: &Header) -> Option<String> {
+        let count = *self.count.get_or_insert(header.of);
+        if count != header.of {
+            return Some(format!(
+                "a part of {} shards beside parts of {count}",
+                header.of
+            ));
+        }
+        if self.shards.contains(&header.shard) {
+            return Some(format!("shard {} appears twice", header.shard));
+        }
+        self.shards.push(header.shard);
+        None
+    }
+}
+
+/// Read the N parts of the run as of `data.as_of` under `out` and return
+/// every series' forecast, in series order. Fails, naming the part, when a
+/// part is missing, repeated, made from other inputs or another config, or
+/// when a series is missing or in the wrong shard.
+pub fn read_parts(out: &Path, data: &Dataset, config: &Config) -> Result<Vec<SeriesForecast>> {
+    let dir = parts_dir(out, data.as_of);
+    let paths = part_paths(&dir)?;
     let ids: HashMap<&SeriesKey, usize> =
         data.keys.iter().enumerate().map(|(i, k)| (k, i)).collect();
     let mut forecasts: Vec<Option<SeriesForecast>> = vec![None; data.keys.len()];
-    let mut count = None;
-    let mut seen_shards = Vec::new();
+    let mut seen = Seen::default();
     for path in &paths {
-        let shown = path.display().to_string();
-        let bad = |line: u64, message: String| {
-            Error::input(
-                crate::error::Location {
-                    file: shown.clone(),
-                    line: Some(line),
-                    row: None,
-                    column: None,
-                },
-                message,
-            )
-        };
-        let file = std::fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
-        let mut lines = BufReader::new(file).lines();
-        let header: Header = match lines.next() {
-            Some(Ok(text)) => serde_json::from_str(&text)
-                .map_err(|e| bad(1, format!("not a replenish part header: {e}")))?,
-            _ => return Err(bad(1, "empty part".into())),
-        };
-        let expected = Header::new(
-            data,
-            config,
-            Shard {
-                index: header.shard,
-                count: header.of,
-            },
-            header.series,
-        )?;
-        if header.replenish_part != FORMAT {
-            return Err(bad(
-                1,
-                format!(
-                    "part format {} (this replenish reads {FORMAT})",
-                    header.replenish_part
-                ),
-            ));
-        }
-        if header.as_of != expected.as_of {
-            return Err(bad(
-                1,
-                format!(
-                    "made as of {}, merging as of {}",
-                    header.as_of, expected.as_of
-                ),
-            ));
-        }
-        if header.inputs != expected.inputs {
-            return Err(bad(1, "made from other input files (their SHA-256 differ); rerun the shards on these inputs".into()));
-        }
-        if header.config_sha256 != expected.config_sha256 {
-            return Err(bad(
-                1,
-                "made with another config; rerun the shards with this one".into(),
-            ));
-        }
-        if *count.get_or_insert(header.of) != header.of {
-            return Err(bad(
-                1,
-                format!(
-                    "a part of {} shards beside parts of {}",
-                    header.of,
-                    count.unwrap_or(0)
-                ),
-            ));
-        }
-        if seen_shards.contains(&header.shard) {
-            return Err(bad(1, format!("shard {} appears twice", header.shard)));
-        }
-        seen_shards.push(header.shard);
-        let shard = Shard {
-            index: header.shard,
-            count: header.of,
-        };
-        let mut n = 0;
-        for (i, line) in lines.enumerate() {
-            let line_no = i as u64 + 2;
-            let text = line.map_err(|e| Error::io("cannot read", path, e))?;
-            let record: Record = serde_json::from_str(&text)
-                .map_err(|e| bad(line_no, format!("not a forecast record: {e}")))?;
-            let key = SeriesKey {
-                sku: record.sku.clone(),
-                location: record.location.clone(),
-            };
-            let Some(&id) = ids.get(&key) else {
-                return Err(bad(
-                    line_no,
-                    format!("series {}/{} is not in the input", key.sku, key.location),
-                ));
-            };
-            if !shard.owns(&key) || forecasts[id].is_some() {
-                return Err(bad(
-                    line_no,
-                    format!(
-                        "series {}/{} does not belong to shard {shard} or appears twice",
-                        key.sku, key.location
-                    ),
-                ));
-            }
-            forecasts[id] = Some(record.forecast().ok_or_else(|| {
-                bad(
-                    line_no,
-                    "unknown model name (a part from another version?)".into(),
-                )
-            })?);
-            n += 1;
-        }
-        if n != header.series {
-            return Err(bad(
-                1,
-                format!(
-                    "the header announces {} series, the part holds {n} (cut short?)",
-                    header.series
-                ),
-            ));
-        }
+        read_part(path, data, config, &ids, &mut seen, &mut forecasts)?;
     }
-    let count = count.unwrap_or(0);
-    if seen_shards.len() != count {
+    let count = seen.count.unwrap_or(0);
+    if seen.shards.len() != count {
         let missing: Vec<String> = (0..count)
-            .filter(|k| !seen_shards.contains(k))
+            .filter(|k| !seen.shards.contains(k))
             .map(|k| format!("{k}/{count}"))
             .collect();
         return Err(Error::file(
@@ -512,6 +454,88 @@ pub fn read_parts(out: &Path, data: &Dataset, config: &Config) -> Result<Vec<Ser
             })
         })
         .collect()
+}
+
+/// Read one part into `forecasts` (series `ids` of the dataset), checking
+/// its header against the run's and the parts `seen` before it.
+fn read_part(
+    path: &Path,
+    data: &Dataset,
+    config: &Config,
+    ids: &HashMap<&SeriesKey, usize>,
+    seen: &mut Seen,
+    forecasts: &mut [Option<SeriesForecast>],
+) -> Result<()> {
+    let shown = path.display().to_string();
+    let bad = |line: u64, message: String| {
+        Error::input(
+            crate::error::Location {
+                file: shown.clone(),
+                line: Some(line),
+                row: None,
+                column: None,
+            },
+            message,
+        )
+    };
+    let file = std::fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let mut lines = BufReader::new(file).lines();
+    let header: Header = match lines.next() {
+        Some(Ok(text)) => serde_json::from_str(&text)
+            .map_err(|e| bad(1, format!("not a replenish part header: {e}")))?,
+        _ => return Err(bad(1, "empty part".into())),
+    };
+    let shard = Shard {
+        index: header.shard,
+        count: header.of,
+    };
+    let expected = Header::new(data, config, shard, header.series)?;
+    if let Some(m) = header.mismatch(&expected).or_else(|| seen.add(&header)) {
+        return Err(bad(1, m));
+    }
+    let mut n = 0;
+    for (i, line) in lines.enumerate() {
+        let line_no = i as u64 + 2;
+        let text = line.map_err(|e| Error::io("cannot read", path, e))?;
+        let record: Record = serde_json::from_str(&text)
+            .map_err(|e| bad(line_no, format!("not a forecast record: {e}")))?;
+        let key = SeriesKey {
+            sku: record.sku.clone(),
+            location: record.location.clone(),
+        };
+        let Some(&id) = ids.get(&key) else {
+            return Err(bad(
+                line_no,
+                format!("series {}/{} is not in the input", key.sku, key.location),
+            ));
+        };
+        if !shard.owns(&key) || forecasts[id].is_some() {
+            return Err(bad(
+                line_no,
+                format!(
+                    "series {}/{} does not belong to shard {shard} or appears twice",
+                    key.sku, key.location
+                ),
+            ));
+        }
+        forecasts[id] = Some(record.forecast().ok_or_else(|| {
+            bad(
+                line_no,
+                "unknown model name (a part from another version?)".into(),
+            )
+        })?);
+        n += 1;
+    }
+    if n != header.series {
+        return Err(bad(
+            1,
+            format!(
+                "the header announces {} series, the part holds {n} (cut short?)",
+                header.series
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
