@@ -18,8 +18,6 @@ const KNOWN_LONG: &[(&str, &str)] = &[
     ("charts.rs", "draw_stock"),
     ("forecast/ets.rs", "nm_run"),
     ("charts.rs", "draw_frontier"),
-    ("forecast/select.rs", "choose_and_refit"),
-    ("report/mod.rs", "write_plan"),
     ("forecast/ets.rs", "fit_scaled"),
 ];
 

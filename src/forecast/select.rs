@@ -339,6 +339,30 @@ pub fn finish(
     super::ets::sharing_fits(|| choose_and_refit(b, models, extra, s, prior))
 }
 
+/// Errors of the latest origin, standardised by the spread of the others:
+/// pooled over series they show how wide the intervals must be (calibrate).
+/// Empty with fewer than two origins or no spread.
+fn latest_origin_errors(
+    y: &[f64],
+    run: Option<&Vec<Vec<f64>>>,
+    origins: &Option<(usize, Vec<usize>)>,
+) -> Vec<f64> {
+    let (Some(run), Some((h, cut))) = (run, origins) else {
+        return Vec::new();
+    };
+    if cut.len() < 2 {
+        return Vec::new();
+    }
+    let errors = |o: usize| (0..*h).map(move |k| y[cut[o] + k] - run[o][k]);
+    let rest: Vec<f64> = (1..cut.len()).flat_map(errors).collect();
+    let sd = (rest.iter().map(|e| e * e).sum::<f64>() / rest.len() as f64).sqrt();
+    if sd > 0.0 {
+        errors(0).map(|e| e / sd).collect()
+    } else {
+        Vec::new()
+    }
+}
+
 fn choose_and_refit(
     b: Backtested<'_>,
     models: &[Box<dyn Model>],
@@ -423,30 +447,7 @@ fn choose_and_refit(
         ),
         None => (model, members, mean),
     };
-    // Errors of the latest origin, standardised by the spread of the others:
-    // pooled over series they show how wide the intervals must be (calibrate).
-    let standardized_errors = match (chosen, &origins) {
-        (Some(c), Some((h, cut))) if cut.len() >= 2 => {
-            let run = if backtests[c].model == COMBINATION {
-                &combination_run
-            } else {
-                &runs[c].1
-            };
-            let y = &y;
-            let errors = |o: usize| (0..*h).map(move |k| y[cut[o] + k] - run[o][k]);
-            let rest: Vec<f64> = (1..cut.len()).flat_map(errors).collect();
-            let sd = (rest.iter().map(|e| e * e).sum::<f64>() / rest.len() as f64).sqrt();
-            if sd > 0.0 {
-                errors(0).map(|e| e / sd).collect()
-            } else {
-                Vec::new()
-            }
-        }
-        _ => Vec::new(),
-    };
-    // Errors summed over each origin's horizon, against the unclipped demand,
-    // standardised by the one-bucket spread of the other origins (leave one
-    // out: the policy, too, meets errors its spread was not estimated on).
+    // The chosen forecast's run over the backtest origins.
     let run = chosen.map(|c| {
         if backtests[c].model == COMBINATION {
             &combination_run
@@ -454,6 +455,10 @@ fn choose_and_refit(
             &runs[c].1
         }
     });
+    let standardized_errors = latest_origin_errors(&y, run, &origins);
+    // Errors summed over each origin's horizon, against the unclipped demand,
+    // standardised by the one-bucket spread of the other origins (leave one
+    // out: the policy, too, meets errors its spread was not estimated on).
     let process = demand_process(raw, intermittent, &mean, s);
     let horizon_errors = summed_errors(&y, raw, run, &origins, s.protection_buckets);
     let cycle_errors = summed_errors(&y, raw, run, &origins, s.cycle_buckets);

@@ -239,17 +239,24 @@ fn item_text(
 
 fn write_plan(run: &RunOutput, path: &Path) -> Result<()> {
     let plans: Vec<&SeriesPlan> = run.plans.iter().collect();
-    let as_of = run.dataset.as_of;
-    let (sku, loc) = sku_loc(run, &plans);
-    let date = |d: Option<i64>| d.map(|d| date_after(as_of, d).to_string());
     let mut t = Table::default();
+    plan_classes(&mut t, run, &plans);
+    plan_forecast(&mut t, &plans);
+    plan_policy(&mut t, &plans);
+    plan_stock_and_order(&mut t, &plans, run.dataset.as_of);
+    t.write(path)
+}
+
+/// plan.csv: the series, its item data and its classes.
+fn plan_classes(t: &mut Table, run: &RunOutput, plans: &[&SeriesPlan]) {
+    let (sku, loc) = sku_loc(run, plans);
     t.text("sku", sku)
         .text("location", loc)
         .opt_text(
             "description",
-            item_text(run, &plans, |i| i.description.clone()),
+            item_text(run, plans, |i| i.description.clone()),
         )
-        .opt_text("supplier", item_text(run, &plans, |i| i.supplier.clone()))
+        .opt_text("supplier", item_text(run, plans, |i| i.supplier.clone()))
         .text("abc", plans.iter().map(|p| p.abc.to_string()))
         .text("xyz", plans.iter().map(|p| p.xyz.to_string()))
         .text("pattern", plans.iter().map(|p| p.pattern.name()))
@@ -260,9 +267,13 @@ fn write_plan(run: &RunOutput, path: &Path) -> Result<()> {
         )
         .opt_text(
             "successor_sku",
-            item_text(run, &plans, |i| i.successor_sku.clone()),
-        )
-        .text("model", plans.iter().map(|p| p.forecast.label()))
+            item_text(run, plans, |i| i.successor_sku.clone()),
+        );
+}
+
+/// plan.csv: the forecast.
+fn plan_forecast(t: &mut Table, plans: &[&SeriesPlan]) {
+    t.text("model", plans.iter().map(|p| p.forecast.label()))
         .opt_num(
             "backtest_mase",
             plans.iter().map(|p| p.forecast.chosen().map(|b| b.mase)),
@@ -273,8 +284,12 @@ fn write_plan(run: &RunOutput, path: &Path) -> Result<()> {
                 .iter()
                 .map(|p| p.forecast.mean.first().copied().unwrap_or(0.0)),
         )
-        .num("forecast_error_sd", plans.iter().map(|p| p.forecast.sigma))
-        .num("lead_time_days", plans.iter().map(|p| p.lead_time_days))
+        .num("forecast_error_sd", plans.iter().map(|p| p.forecast.sigma));
+}
+
+/// plan.csv: lead time, lead-time demand, service and the policy's levels.
+fn plan_policy(t: &mut Table, plans: &[&SeriesPlan]) {
+    t.num("lead_time_days", plans.iter().map(|p| p.lead_time_days))
         .num(
             "lead_time_sd_days",
             plans.iter().map(|p| p.lead_time_sd_days),
@@ -324,8 +339,13 @@ fn write_plan(run: &RunOutput, path: &Path) -> Result<()> {
             plans
                 .iter()
                 .map(|p| if p.eoq.is_some() { "eoq" } else { "cover" }),
-        )
-        .num("on_hand", plans.iter().map(|p| p.on_hand))
+        );
+}
+
+/// plan.csv: stock, the order, its dates and the flags.
+fn plan_stock_and_order(t: &mut Table, plans: &[&SeriesPlan], as_of: chrono::NaiveDate) {
+    let date = |d: Option<i64>| d.map(|d| date_after(as_of, d).to_string());
+    t.num("on_hand", plans.iter().map(|p| p.on_hand))
         .num("on_order", plans.iter().map(|p| p.on_order))
         .num("backordered", plans.iter().map(|p| p.backordered))
         .num("allocated", plans.iter().map(|p| p.allocated))
@@ -363,7 +383,6 @@ fn write_plan(run: &RunOutput, path: &Path) -> Result<()> {
         )
         .num("annual_value", plans.iter().map(|p| p.annual_value))
         .text("flags", plans.iter().map(|p| flag_names(&p.flags, ";")));
-    t.write(path)
 }
 
 /// One purchase-order line.
