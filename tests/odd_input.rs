@@ -396,3 +396,29 @@ fn quarantine_does_not_cover_stock_or_purchase_orders() {
         "{err}"
     );
 }
+
+#[test]
+fn with_a_past_as_of_date_purchase_orders_stand_as_they_did_then() {
+    // As of 1 May: P1 was received (a lead time), P2 still open (on order),
+    // P3 not yet ordered (left out and counted).
+    let f = Fixture::new();
+    f.write("sales.csv", two_skus());
+    f.write(
+        "purchase_orders.csv",
+        "po_id,sku,location,qty,order_date,due_date,received_date,received_qty\n\
+         P1,A,DC1,10,2024-04-01,2024-04-20,2024-04-25,10\n\
+         P2,A,DC1,7,2024-04-10,2024-05-08,2024-05-10,7\n\
+         P3,A,DC1,30,2024-05-05,2024-05-25,,\n",
+    );
+    let dir = survives(&f, &["--as-of", "2024-05-01"]);
+    let plan = read_csv(&dir.join("plan.csv"));
+    let a = plan.iter().find(|r| r["sku"] == "A").unwrap();
+    assert_eq!(a["on_order"].parse::<f64>().unwrap(), 7.0, "{a:?}");
+    let warnings = read_csv(&dir.join("warnings.csv"));
+    assert!(
+        warnings.iter().any(|w| w["kind"] == "after_as_of"
+            && w["file"].ends_with("purchase_orders.csv")
+            && w["message"].starts_with("1 purchase-order line")),
+        "{warnings:?}"
+    );
+}
