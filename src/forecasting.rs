@@ -101,15 +101,32 @@ impl StageInputs {
     /// The stage's series: `history` of each series of `panel` (the panel
     /// these inputs were made for).
     pub fn series<'a>(&'a self, panel: &'a Panel, history: HistoryOf) -> Vec<StageSeries<'a>> {
+        self.series_until(panel, history, panel.end)
+    }
+
+    /// The stage's series as they stood before bucket `end`: each history
+    /// cut there, borrowed (a series not started yet: empty, a zero
+    /// forecast as the one empty bucket [`Panel::until`] gives it).
+    /// Without the global model this stands for `series` on
+    /// `panel.until(end)` without copying the panel.
+    pub fn series_until<'a>(
+        &'a self,
+        panel: &'a Panel,
+        history: HistoryOf,
+        end: i64,
+    ) -> Vec<StageSeries<'a>> {
         panel
             .series
             .iter()
             .enumerate()
             .map(|(id, s)| StageSeries {
                 start: s.start,
-                history: match history {
-                    HistoryOf::Demand => &s.demand,
-                    HistoryOf::Shipments => &s.shipped,
+                history: {
+                    let all = match history {
+                        HistoryOf::Demand => &s.demand,
+                        HistoryOf::Shipments => &s.shipped,
+                    };
+                    &all[..(end - s.start).clamp(0, all.len() as i64) as usize]
                 },
                 covariates: &self.covariates[id],
                 calendar_shift: 0,

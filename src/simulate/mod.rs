@@ -801,10 +801,15 @@ fn forecasts_at(
         .map(|_| Vec::with_capacity(refits.len()))
         .collect();
     for &b in refits {
-        let cut = panel.until(b);
-        let inputs = StageInputs::new(data, &cut, config, specs.to_vec());
-        let series = inputs.series(&cut, history);
-        let stage = Stage::new(&series, &candidates, cut.bucket, b, inputs.settings());
+        // The global model reads the covariates of the panel as it stood;
+        // the local models only the histories, borrowed up to the refit.
+        let cut = config.forecast.global.enabled.then(|| panel.until(b));
+        let inputs = StageInputs::new(data, cut.as_ref().unwrap_or(panel), config, specs.to_vec());
+        let series = match &cut {
+            Some(cut) => inputs.series(cut, history),
+            None => inputs.series_until(panel, history, b),
+        };
+        let stage = Stage::new(&series, &candidates, panel.bucket, b, inputs.settings());
         for (fcs, fc) in out.iter_mut().zip(stage.forecast_all(|| {})) {
             fcs.push((b, fc));
         }
