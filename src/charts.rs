@@ -230,6 +230,89 @@ fn draw_series<DB: DrawingBackend>(
     }
 }
 
+/// The value range of a stock panel: its lines and levels, padded, from 0
+/// unless stock goes negative.
+fn stock_range(p: &StockPanel<'_>) -> (f64, f64) {
+    let series = [p.on_hand, p.with_order, p.position];
+    let values = series
+        .iter()
+        .flat_map(|s| s.iter().copied())
+        .chain([p.reorder_point, p.order_up_to]);
+    let (lo, mut hi) = values
+        .filter(|v| v.is_finite())
+        .fold((0.0_f64, 0.0_f64), |(a, b), v| {
+            (a.min(v.max(-MAX_VALUE)), b.max(v.min(MAX_VALUE)))
+        });
+    if hi - lo < 1.0 {
+        hi = lo + 1.0;
+    }
+    let pad = (hi - lo) * 0.08;
+    (if lo < 0.0 { lo - pad } else { 0.0 }, hi + pad)
+}
+
+/// The stock panel's markers: open purchase orders arriving, the recommended
+/// order arriving, the projected stock-out (`range`: the value axis).
+fn stock_markers<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    p: &StockPanel<'_>,
+    days: usize,
+    range: (f64, f64),
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let (lo, hi) = range;
+    let start = p.start;
+    let date_of = move |x: f64| start + chrono::Duration::days(x.round() as i64);
+    let at = |s: &[f64], d: i64| s.get(d.max(0) as usize).copied().unwrap_or(0.0);
+    let arrivals: Vec<(f64, f64)> = p
+        .arrivals
+        .iter()
+        .filter(|(d, _)| ((*d).max(0) as usize) < days)
+        .map(|&(d, _)| (d.max(0) as f64, at(p.on_hand, d)))
+        .collect();
+    if !arrivals.is_empty() {
+        chart
+            .draw_series(
+                arrivals
+                    .iter()
+                    .map(|&pt| TriangleMarker::new(pt, 7, ARRIVAL.filled())),
+            )
+            .map_err(err)?
+            .label("Open purchase order arrives")
+            .legend(|(x, y)| TriangleMarker::new((x + 10, y), 6, ARRIVAL.filled()));
+    }
+    if let Some((d, _)) = p.order.filter(|(d, _)| (*d as usize) < days) {
+        chart
+            .draw_series(std::iter::once(TriangleMarker::new(
+                (d as f64, at(p.with_order, d)),
+                8,
+                ORDER.filled(),
+            )))
+            .map_err(err)?
+            .label(format!("Recommended order arrives {}", date_of(d as f64)))
+            .legend(|(x, y)| TriangleMarker::new((x + 10, y), 6, ORDER.filled()));
+    }
+    if let Some(d) = p.stockout_day.filter(|d| (*d as usize) < days) {
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(d as f64, lo), (d as f64, hi)],
+                BACKORDERED.stroke_width(2),
+            )))
+            .map_err(err)?
+            .label(if d == 0 {
+                "Out of stock now: backorders waiting".to_string()
+            } else {
+                format!("Stock-out {}", date_of(d as f64))
+            })
+            .legend(|(x, y)| {
+                PathElement::new(
+                    vec![(x + 10, y - 7), (x + 10, y + 7)],
+                    BACKORDERED.stroke_width(2),
+                )
+            });
+    }
+    Ok(())
+}
+
 /// The stock panel: projected stock on hand with and without the recommended
 /// order, the inventory position, the reorder point and order-up-to level,
 /// PO arrivals, the order's arrival and the stock-out date.
@@ -240,21 +323,7 @@ fn draw_stock<DB: DrawingBackend>(
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
     let days = p.on_hand.len().max(p.position.len()).max(2);
-    let series = [p.on_hand, p.with_order, p.position];
-    let values = series
-        .iter()
-        .flat_map(|s| s.iter().copied())
-        .chain([p.reorder_point, p.order_up_to]);
-    let (mut lo, mut hi) = values
-        .filter(|v| v.is_finite())
-        .fold((0.0_f64, 0.0_f64), |(a, b), v| {
-            (a.min(v.max(-MAX_VALUE)), b.max(v.min(MAX_VALUE)))
-        });
-    if hi - lo < 1.0 {
-        hi = lo + 1.0;
-    }
-    let pad = (hi - lo) * 0.08;
-    (lo, hi) = (if lo < 0.0 { lo - pad } else { 0.0 }, hi + pad);
+    let (lo, hi) = stock_range(p);
     let decimals = unit_decimals(hi - lo);
     let start = p.start;
     let date_of = move |x: f64| start + chrono::Duration::days(x.round() as i64);
@@ -344,54 +413,7 @@ fn draw_stock<DB: DrawingBackend>(
         .map_err(err)?
         .label("Stock on hand, no new order")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], STOCK.stroke_width(3)));
-    let at = |s: &[f64], d: i64| s.get(d.max(0) as usize).copied().unwrap_or(0.0);
-    let arrivals: Vec<(f64, f64)> = p
-        .arrivals
-        .iter()
-        .filter(|(d, _)| ((*d).max(0) as usize) < days)
-        .map(|&(d, _)| (d.max(0) as f64, at(p.on_hand, d)))
-        .collect();
-    if !arrivals.is_empty() {
-        chart
-            .draw_series(
-                arrivals
-                    .iter()
-                    .map(|&pt| TriangleMarker::new(pt, 7, ARRIVAL.filled())),
-            )
-            .map_err(err)?
-            .label("Open purchase order arrives")
-            .legend(|(x, y)| TriangleMarker::new((x + 10, y), 6, ARRIVAL.filled()));
-    }
-    if let Some((d, _)) = p.order.filter(|(d, _)| (*d as usize) < days) {
-        chart
-            .draw_series(std::iter::once(TriangleMarker::new(
-                (d as f64, at(p.with_order, d)),
-                8,
-                ORDER.filled(),
-            )))
-            .map_err(err)?
-            .label(format!("Recommended order arrives {}", date_of(d as f64)))
-            .legend(|(x, y)| TriangleMarker::new((x + 10, y), 6, ORDER.filled()));
-    }
-    if let Some(d) = p.stockout_day.filter(|d| (*d as usize) < days) {
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(d as f64, lo), (d as f64, hi)],
-                BACKORDERED.stroke_width(2),
-            )))
-            .map_err(err)?
-            .label(if d == 0 {
-                "Out of stock now: backorders waiting".to_string()
-            } else {
-                format!("Stock-out {}", date_of(d as f64))
-            })
-            .legend(|(x, y)| {
-                PathElement::new(
-                    vec![(x + 10, y - 7), (x + 10, y + 7)],
-                    BACKORDERED.stroke_width(2),
-                )
-            });
-    }
+    stock_markers(&mut chart, p, days, (lo, hi))?;
     legend_box(&mut chart, SeriesLabelPosition::UpperRight)
 }
 

@@ -15,7 +15,6 @@ const KNOWN_LONG: &[(&str, &str)] = &[
     ("sample.rs", "simulate_series"),
     ("sample.rs", "make_item"),
     ("charts.rs", "draw_chart"),
-    ("charts.rs", "draw_stock"),
     ("forecast/ets.rs", "nm_run"),
     ("charts.rs", "draw_frontier"),
     ("forecast/ets.rs", "fit_scaled"),
