@@ -1446,6 +1446,67 @@ pub fn draw_frontier_svg(chart: &FrontierChart<'_>, path: &Path) -> Result<(), C
     render_svg(path, (WIDTH, HEIGHT), |root| draw_frontier(root, chart))
 }
 
+/// The trade-off chart's single points (the configured policy and the
+/// baselines), each its own colour and shape so that close points stay
+/// apart: triangle, circle, square, diamond.
+fn frontier_points<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    c: &FrontierChart<'_>,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    for (i, (label, x, y)) in c.points.iter().enumerate() {
+        let color = if i == 0 {
+            REORDER_POINT
+        } else {
+            BASELINES[(i - 1) % BASELINES.len()]
+        };
+        let p = (clean(*x), clean(y * 100.0));
+        let style = color.filled();
+        let name = label.as_str();
+        match i % 4 {
+            0 => {
+                chart
+                    .draw_series(std::iter::once(TriangleMarker::new(p, 8, style)))
+                    .map_err(err)?
+                    .label(name)
+                    .legend(move |(x, y)| TriangleMarker::new((x + 10, y), 6, style));
+            }
+            1 => {
+                chart
+                    .draw_series(std::iter::once(Circle::new(p, 7, style)))
+                    .map_err(err)?
+                    .label(name)
+                    .legend(move |(x, y)| Circle::new((x + 10, y), 5, style));
+            }
+            2 => {
+                chart
+                    .draw_series(std::iter::once(
+                        EmptyElement::at(p) + Rectangle::new([(-6, -6), (6, 6)], style),
+                    ))
+                    .map_err(err)?
+                    .label(name)
+                    .legend(move |(x, y)| Rectangle::new([(x + 5, y - 5), (x + 15, y + 5)], style));
+            }
+            _ => {
+                chart
+                    .draw_series(std::iter::once(
+                        EmptyElement::at(p)
+                            + Polygon::new(vec![(0, -8), (8, 0), (0, 8), (-8, 0)], style),
+                    ))
+                    .map_err(err)?
+                    .label(name)
+                    .legend(move |(x, y)| {
+                        Polygon::new(
+                            vec![(x + 10, y - 6), (x + 16, y), (x + 10, y + 6), (x + 4, y)],
+                            style,
+                        )
+                    });
+            }
+        }
+    }
+    Ok(())
+}
+
 fn draw_frontier<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     c: &FrontierChart<'_>,
@@ -1535,58 +1596,7 @@ fn draw_frontier<DB: DrawingBackend>(
                 )
         }))
         .map_err(err)?;
-    // Each point its own colour and shape, so that close points stay apart:
-    // triangle, circle, square, diamond.
-    for (i, (label, x, y)) in c.points.iter().enumerate() {
-        let color = if i == 0 {
-            REORDER_POINT
-        } else {
-            BASELINES[(i - 1) % BASELINES.len()]
-        };
-        let p = (clean(*x), clean(y * 100.0));
-        let style = color.filled();
-        let name = label.as_str();
-        match i % 4 {
-            0 => {
-                chart
-                    .draw_series(std::iter::once(TriangleMarker::new(p, 8, style)))
-                    .map_err(err)?
-                    .label(name)
-                    .legend(move |(x, y)| TriangleMarker::new((x + 10, y), 6, style));
-            }
-            1 => {
-                chart
-                    .draw_series(std::iter::once(Circle::new(p, 7, style)))
-                    .map_err(err)?
-                    .label(name)
-                    .legend(move |(x, y)| Circle::new((x + 10, y), 5, style));
-            }
-            2 => {
-                chart
-                    .draw_series(std::iter::once(
-                        EmptyElement::at(p) + Rectangle::new([(-6, -6), (6, 6)], style),
-                    ))
-                    .map_err(err)?
-                    .label(name)
-                    .legend(move |(x, y)| Rectangle::new([(x + 5, y - 5), (x + 15, y + 5)], style));
-            }
-            _ => {
-                chart
-                    .draw_series(std::iter::once(
-                        EmptyElement::at(p)
-                            + Polygon::new(vec![(0, -8), (8, 0), (0, 8), (-8, 0)], style),
-                    ))
-                    .map_err(err)?
-                    .label(name)
-                    .legend(move |(x, y)| {
-                        Polygon::new(
-                            vec![(x + 10, y - 6), (x + 16, y), (x + 10, y + 6), (x + 4, y)],
-                            style,
-                        )
-                    });
-            }
-        }
-    }
+    frontier_points(&mut chart, c)?;
     legend_box(&mut chart, SeriesLabelPosition::LowerRight)
 }
 

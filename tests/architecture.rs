@@ -16,7 +16,6 @@ const KNOWN_LONG: &[(&str, &str)] = &[
     ("sample.rs", "make_item"),
     ("charts.rs", "draw_chart"),
     ("forecast/ets.rs", "nm_run"),
-    ("charts.rs", "draw_frontier"),
     ("forecast/ets.rs", "fit_scaled"),
 ];
 
