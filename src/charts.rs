@@ -868,83 +868,13 @@ fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Draw the whole chart on any plotters backend.
-fn draw_chart<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    chart: &SeriesChart<'_>,
+/// A series chart's plot: the forecast band, the history bars, the policy
+/// levels, the forecast mean and the as-of marker.
+fn draw_plot<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Cartesian2d<DayAxis, RangedCoordf64>>,
+    p: &Prepared,
 ) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let p = Prepared::new(chart);
-    let (width, _) = root.dim_in_pixel();
-    let width = width as i32;
-    let decimals = unit_decimals(p.y_hi);
-
-    root.fill(&WHITE).map_err(err)?;
-
-    // Header: title, subtitle, legend.
-    const LEFT: i32 = 16;
-    let title_style = text_style(20.0, &INK);
-    let sub_style = text_style(14.0, &MUTED);
-    let avail = (width - 2 * LEFT).max(0) as u32;
-    let title = fit_text(root, chart.title, &title_style, avail);
-    let subtitle = fit_text(root, chart.subtitle, &sub_style, avail);
-    root.draw(&Text::new(title, (LEFT, 10), title_style))
-        .map_err(err)?;
-    root.draw(&Text::new(subtitle, (LEFT, 38), sub_style))
-        .map_err(err)?;
-    let entries = legend_entries(&p);
-    let legend_top = 62;
-    let (positions, legend_h) = legend_layout(root, &entries, LEFT, legend_top, width - LEFT);
-    draw_legend(root, &entries, &positions)?;
-    let header_h = legend_top + legend_h.max(20) + 6;
-    let (_, body) = root.split_vertically(header_h);
-
-    // Axes.
-    let label_style = text_style(14.0, &INK);
-    let y_label_w = text_width(root, &fmt_units(p.y_hi, decimals), &label_style) as i32;
-    let y_area = y_label_w + 40;
-    let plot_w = (width - y_area - 8 - 28).max(1);
-    let (ticks, with_day) = if p.has_dates {
-        x_ticks(p.x_lo, p.x_hi, (plot_w / 110) as usize)
-    } else {
-        (Vec::new(), false)
-    };
-    // Drop ticks whose centred label would stick out past the right edge.
-    let px_per_day = f64::from(plot_w) / (p.x_hi - p.x_lo);
-    let ticks: Vec<f64> = ticks
-        .into_iter()
-        .filter(|x| (p.x_hi - x) * px_per_day >= 12.0)
-        .collect();
-    let x_fmt = move |x: &f64| fmt_date(*x, with_day);
-    let y_fmt = move |y: &f64| fmt_units(*y, decimals);
-    let mut cc = ChartBuilder::on(&body)
-        .margin_left(8)
-        .margin_right(28)
-        .margin_bottom(8)
-        .x_label_area_size(30)
-        .y_label_area_size(y_area)
-        .build_cartesian_2d(
-            DayAxis {
-                inner: (p.x_lo..p.x_hi).into(),
-                ticks,
-            },
-            0.0..p.y_hi,
-        )
-        .map_err(err)?;
-    cc.configure_mesh()
-        .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
-        .y_labels(8)
-        .y_desc(chart.unit_label)
-        .label_style(label_style.clone())
-        .axis_desc_style(label_style)
-        .bold_line_style(GRID)
-        .light_line_style(TRANSPARENT)
-        .axis_style(MUTED)
-        .draw()
-        .map_err(err)?;
-    let area = cc.plotting_area();
-
     // Forecast band, below everything else.
     if !p.forecast.is_empty() {
         let mut band = p.forecast_path(|f| f.hi);
@@ -1035,6 +965,85 @@ fn draw_chart<DB: DrawingBackend>(
         .map_err(err)?;
     }
     Ok(())
+}
+
+/// Draw the whole chart on any plotters backend.
+fn draw_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &SeriesChart<'_>,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let p = Prepared::new(chart);
+    let (width, _) = root.dim_in_pixel();
+    let width = width as i32;
+    let decimals = unit_decimals(p.y_hi);
+
+    root.fill(&WHITE).map_err(err)?;
+
+    // Header: title, subtitle, legend.
+    const LEFT: i32 = 16;
+    let title_style = text_style(20.0, &INK);
+    let sub_style = text_style(14.0, &MUTED);
+    let avail = (width - 2 * LEFT).max(0) as u32;
+    let title = fit_text(root, chart.title, &title_style, avail);
+    let subtitle = fit_text(root, chart.subtitle, &sub_style, avail);
+    root.draw(&Text::new(title, (LEFT, 10), title_style))
+        .map_err(err)?;
+    root.draw(&Text::new(subtitle, (LEFT, 38), sub_style))
+        .map_err(err)?;
+    let entries = legend_entries(&p);
+    let legend_top = 62;
+    let (positions, legend_h) = legend_layout(root, &entries, LEFT, legend_top, width - LEFT);
+    draw_legend(root, &entries, &positions)?;
+    let header_h = legend_top + legend_h.max(20) + 6;
+    let (_, body) = root.split_vertically(header_h);
+
+    // Axes.
+    let label_style = text_style(14.0, &INK);
+    let y_label_w = text_width(root, &fmt_units(p.y_hi, decimals), &label_style) as i32;
+    let y_area = y_label_w + 40;
+    let plot_w = (width - y_area - 8 - 28).max(1);
+    let (ticks, with_day) = if p.has_dates {
+        x_ticks(p.x_lo, p.x_hi, (plot_w / 110) as usize)
+    } else {
+        (Vec::new(), false)
+    };
+    // Drop ticks whose centred label would stick out past the right edge.
+    let px_per_day = f64::from(plot_w) / (p.x_hi - p.x_lo);
+    let ticks: Vec<f64> = ticks
+        .into_iter()
+        .filter(|x| (p.x_hi - x) * px_per_day >= 12.0)
+        .collect();
+    let x_fmt = move |x: &f64| fmt_date(*x, with_day);
+    let y_fmt = move |y: &f64| fmt_units(*y, decimals);
+    let mut cc = ChartBuilder::on(&body)
+        .margin_left(8)
+        .margin_right(28)
+        .margin_bottom(8)
+        .x_label_area_size(30)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(
+            DayAxis {
+                inner: (p.x_lo..p.x_hi).into(),
+                ticks,
+            },
+            0.0..p.y_hi,
+        )
+        .map_err(err)?;
+    cc.configure_mesh()
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .y_labels(8)
+        .y_desc(chart.unit_label)
+        .label_style(label_style.clone())
+        .axis_desc_style(label_style)
+        .bold_line_style(GRID)
+        .light_line_style(TRANSPARENT)
+        .axis_style(MUTED)
+        .draw()
+        .map_err(err)?;
+    let area = cc.plotting_area();
+    draw_plot(area, &p)
 }
 
 #[cfg(test)]

@@ -14,7 +14,6 @@ const MAX_FUNCTION_LINES: usize = 120;
 const KNOWN_LONG: &[(&str, &str)] = &[
     ("sample.rs", "simulate_series"),
     ("sample.rs", "make_item"),
-    ("charts.rs", "draw_chart"),
     ("forecast/ets.rs", "nm_run"),
     ("forecast/ets.rs", "fit_scaled"),
 ];
