@@ -1020,6 +1020,27 @@ struct SeriesKey<'a> {
     loc: &'a [u8],
 }
 
+impl SeriesKey<'_> {
+    /// The series' own random stream.
+    fn rng(&self, seed: u64) -> ChaCha8Rng {
+        stream(
+            seed,
+            (self.sku_idx as u64)
+                .wrapping_mul(1000)
+                .wrapping_add(self.loc_idx as u64),
+        )
+    }
+
+    /// Location scale: DC1 carries the item's level, other sites less.
+    fn scale<R: Rng>(&self, rng: &mut R) -> f64 {
+        if self.loc_idx == 0 {
+            1.0
+        } else {
+            rng.random_range(0.4..0.8)
+        }
+    }
+}
+
 /// A purchase order not yet received.
 struct Pending {
     arrival: i64,
@@ -1057,6 +1078,349 @@ fn round_order(q: i64, moq: i64, pack: i64) -> i64 {
     (q + pack - 1) / pack * pack
 }
 
+/// A series' stock during the simulation.
+#[derive(Default)]
+struct Stock {
+    on_hand: i64,
+    on_order: i64,
+    pending: Vec<Pending>,
+    /// Open customer backorders: (week, units).
+    backlog: VecDeque<(usize, i64)>,
+    backlog_total: i64,
+}
+
+impl Stock {
+    /// Receive the orders arriving by `cutoff`.
+    fn receive(&mut self, cutoff: i64) {
+        let mut i = 0;
+        while i < self.pending.len() {
+            if self.pending[i].arrival <= cutoff {
+                let p = self.pending.swap_remove(i);
+                self.on_hand += p.received;
+                self.on_order -= p.qty;
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Fill open customer backorders first (not written as sales).
+    fn fill_backlog(&mut self) {
+        while self.on_hand > 0 {
+            let Some(front) = self.backlog.front_mut() else {
+                break;
+            };
+            let fill = front.1.min(self.on_hand);
+            front.1 -= fill;
+            self.on_hand -= fill;
+            self.backlog_total -= fill;
+            if front.1 == 0 {
+                self.backlog.pop_front();
+            }
+        }
+    }
+
+    /// Customers cancel backorders that waited `cancel_after` weeks by week `w`.
+    fn cancel_backorders(&mut self, w: usize, cancel_after: usize) {
+        while let Some(&(bw, q)) = self.backlog.front() {
+            if w < bw + cancel_after {
+                break;
+            }
+            self.backlog.pop_front();
+            self.backlog_total -= q;
+        }
+    }
+}
+
+/// Week `w`'s demand of a series (`at`: its occurrence and location scale).
+fn week_demand<R: Rng>(
+    rng: &mut R,
+    d: &Demand,
+    w: usize,
+    at: (f64, f64),
+    pw: &PromoWeek,
+    cal: &Calendar,
+) -> i64 {
+    let (occurrence, scale) = at;
+    if w < d.start || w >= d.stop {
+        0
+    } else if d.sporadic() {
+        if rng.random::<f64>() < occurrence {
+            if d.pattern == Pattern::Intermittent {
+                1 + (5.0 * rng.random::<f64>().powi(2)) as i64
+            } else {
+                ((log_uniform(rng, d.size_lo, d.size_hi) * scale).round() as i64).max(1)
+            }
+        } else {
+            0
+        }
+    } else {
+        sample_count(rng, d.mean(w, cal) * scale * pw.lift, d.dispersion)
+    }
+}
+
+/// One shipment of a week.
+struct Sale<'a> {
+    day: i64,
+    qty: i64,
+    promo: &'a PromoWeek,
+}
+
+/// Write a shipment's sales row and, now and then, a return on another day
+/// of its week (`week`: Monday, the shipment's offset, the last offset);
+/// returns the units returned.
+fn ship_with_return<R: Rng>(
+    rng: &mut R,
+    bufs: &mut Buffers,
+    cal: &Calendar,
+    prefix: (&Item, &[u8]),
+    week: (i64, i64, i64),
+    sale: Sale<'_>,
+    summary: &mut SampleSummary,
+) -> i64 {
+    let (monday, off, max_off) = week;
+    let Sale { day, qty, promo } = sale;
+    let ret = if max_off >= 1 && rng.random::<f64>() < RETURN_P {
+        let mut other = rng.random_range(0..max_off);
+        if other >= off {
+            other += 1;
+        }
+        Some((monday + other, rng.random_range(1..=qty.min(3))))
+    } else {
+        None
+    };
+    match ret {
+        Some((rday, rq)) if rday < day => {
+            write_sales_row(&mut bufs.sales, cal, prefix, rday, -rq, promo);
+            write_sales_row(&mut bufs.sales, cal, prefix, day, qty, promo);
+        }
+        Some((rday, rq)) => {
+            write_sales_row(&mut bufs.sales, cal, prefix, day, qty, promo);
+            write_sales_row(&mut bufs.sales, cal, prefix, rday, -rq, promo);
+        }
+        None => write_sales_row(&mut bufs.sales, cal, prefix, day, qty, promo),
+    }
+    summary.sales_rows += 1;
+    match ret {
+        Some((_, rq)) => {
+            summary.sales_rows += 1;
+            rq
+        }
+        None => 0,
+    }
+}
+
+fn write_backorder_row(
+    buf: &mut Vec<u8>,
+    cal: &Calendar,
+    prefix: (&Item, &[u8]),
+    day: i64,
+    qty: i64,
+) {
+    row_start(buf, prefix.0, prefix.1);
+    push_date(buf, cal, day);
+    buf.push(b',');
+    push_int(buf, qty);
+    buf.push(b'\n');
+}
+
+/// One purchase-order line as placed and as it went.
+struct PoLine {
+    qty: i64,
+    order_day: i64,
+    due: i64,
+    arrival: i64,
+    received: i64,
+}
+
+/// Write a purchase-order line (received when it arrived by the end of
+/// history, else open).
+fn write_po_row(
+    bufs: &mut Buffers,
+    next_po: &mut u64,
+    prefix: (&Item, &[u8]),
+    cal: &Calendar,
+    line: &PoLine,
+    summary: &mut SampleSummary,
+) {
+    let (item, loc) = prefix;
+    let PoLine {
+        qty,
+        order_day,
+        due,
+        arrival,
+        received,
+    } = *line;
+    let last_day = cal.last_day;
+    let buf = &mut bufs.purchase_orders;
+    buf.extend_from_slice(b"PO-");
+    push_padded(buf, *next_po, 7);
+    *next_po += 1;
+    buf.push(b',');
+    push_supplier(buf, item.supplier);
+    buf.push(b',');
+    row_start(buf, item, loc);
+    push_int(buf, qty);
+    buf.push(b',');
+    push_date(buf, cal, order_day);
+    buf.push(b',');
+    push_date(buf, cal, due);
+    buf.push(b',');
+    if arrival <= last_day {
+        push_date(buf, cal, arrival);
+        buf.push(b',');
+        push_int(buf, received);
+    } else {
+        buf.push(b',');
+        summary.open_purchase_orders += 1;
+    }
+    buf.push(b'\n');
+    summary.purchase_order_rows += 1;
+}
+
+/// A series' deliberately imperfect planning: its reorder-point rule, its
+/// learning rate, its customers' patience and its supplier's troubles.
+struct Policy {
+    /// Lead time + review, weeks.
+    protection: f64,
+    rop_factor: f64,
+    safety_z: f64,
+    /// Weeks of demand one order covers.
+    q_weeks: f64,
+    /// EWMA weight of the planner's demand estimate.
+    alpha: f64,
+    review_offset: usize,
+    /// Weeks customers wait before cancelling a backorder.
+    cancel_after: usize,
+    /// Supplier disruption: every delivery due from `crisis_day` on slips
+    /// past the end.
+    crisis: bool,
+    crisis_day: i64,
+    /// Weeks the item is ordered in.
+    order_from: usize,
+    order_until: usize,
+}
+
+impl Policy {
+    /// Draw a series' planning (the draws in the generator's fixed order).
+    fn draw<R: Rng>(rng: &mut R, item: &Item, n: usize) -> Policy {
+        let d = &item.demand;
+        let lt_weeks = f64::from(item.lead_time) / 7.0;
+        // Most series are planned sensibly, some sloppily (thin reorder points).
+        let (rop_factor, safety_z) = if rng.random::<f64>() < WELL_RUN_P {
+            (rng.random_range(1.1..1.5), rng.random_range(1.5..2.5))
+        } else {
+            (rng.random_range(0.5..1.1), rng.random_range(0.0..1.0))
+        };
+        let q_weeks = rng.random_range(2.0..8.0);
+        let alpha = rng.random_range(0.08..0.3);
+        let review_offset = rng.random_range(0..item.review_weeks);
+        let cancel_after = rng.random_range(3..=5usize);
+        let crisis = rng.random::<f64>() < CRISIS_P;
+        let crisis_day = week_monday(n.saturating_sub(rng.random_range(6..=16usize)));
+        let order_from = if d.pattern == Pattern::New {
+            d.start.saturating_sub(lt_weeks.ceil() as usize + 1)
+        } else {
+            0
+        };
+        let order_until = if d.pattern == Pattern::Discontinued {
+            d.stop.saturating_sub(rng.random_range(0..=6usize))
+        } else {
+            n
+        };
+        Policy {
+            protection: lt_weeks + item.review_weeks as f64,
+            rop_factor,
+            safety_z,
+            q_weeks,
+            alpha,
+            review_offset,
+            cancel_after,
+            crisis,
+            crisis_day,
+            order_from,
+            order_until,
+        }
+    }
+
+    /// The reorder point for the planner's demand estimate.
+    fn reorder_point(&self, rate: f64, var: f64) -> f64 {
+        self.rop_factor * (rate * self.protection + self.safety_z * (var * self.protection).sqrt())
+    }
+
+    /// One order's quantity, rounded to MOQ and pack.
+    fn order_qty(&self, rate: f64, item: &Item) -> i64 {
+        round_order((self.q_weeks * rate).ceil() as i64, item.moq, item.pack)
+    }
+
+    /// The order placed at a review below the reorder point (`at`: the
+    /// position and the planner's rate and variance; `week`: Monday and the
+    /// last day offset), with its real lead time and delivery.
+    fn order<R: Rng>(
+        &self,
+        rng: &mut R,
+        from: (&Item, &Supplier),
+        at: (i64, f64, f64),
+        week: (i64, i64),
+        last_day: i64,
+    ) -> PoLine {
+        let (item, sup) = from;
+        let (position, rate, var) = at;
+        let (monday, max_off) = week;
+        let rop = self.reorder_point(rate, var);
+        let q = self.order_qty(rate, item);
+        let lots = ((rop - position as f64) / q as f64).floor() as i64 + 1;
+        let qty = q * lots.max(1);
+        let order_day = monday + rng.random_range(0..=max_off.min(4));
+        let due = order_day + i64::from(item.lead_time);
+        let z: f64 = rng.sample(StandardNormal);
+        let mut lt = (f64::from(item.lead_time) + z * item.lead_time_sd).round() as i64;
+        if rng.random::<f64>() < sup.late_p {
+            lt += rng.random_range(14..=28);
+        }
+        let mut arrival = order_day + lt.max(1);
+        if self.crisis && arrival >= self.crisis_day {
+            arrival = arrival.max(last_day + rng.random_range(1..=21));
+        }
+        let received = if rng.random::<f64>() < SHORT_DELIVERY_P {
+            ((qty as f64 * rng.random_range(0.80..0.95)).floor() as i64).max(1)
+        } else {
+            qty
+        };
+        PoLine {
+            qty,
+            order_day,
+            due,
+            arrival,
+            received,
+        }
+    }
+}
+
+/// The planner's first estimate of a series' weekly demand and its
+/// variance: the true rate off by a random factor (more for a new item).
+fn first_estimate<R: Rng>(rng: &mut R, d: &Demand, scale: f64, cal: &Calendar) -> (f64, f64) {
+    let true_rate = if d.sporadic() {
+        d.occurrence_at(scale) * d.mean_size(scale)
+    } else if d.pattern == Pattern::New {
+        d.level * scale
+    } else {
+        d.mean(d.start, cal) * scale
+    };
+    let guess = if d.pattern == Pattern::New {
+        rng.random_range(0.5..1.5)
+    } else {
+        rng.random_range(0.8..1.2)
+    };
+    let rate = (true_rate * guess).max(0.01);
+    let var = if d.sporadic() {
+        rate * d.mean_size(scale).max(1.0)
+    } else {
+        rate * (1.0 + rate / 5.0)
+    };
+    (rate, var)
+}
+
 fn simulate_series(
     ctx: &Ctx,
     item: &Item,
@@ -1071,251 +1435,87 @@ fn simulate_series(
     let d = &item.demand;
     let sup = &ctx.suppliers[item.supplier];
     let loc = key.loc;
-    let mut rng = stream(
-        ctx.seed,
-        (key.sku_idx as u64)
-            .wrapping_mul(1000)
-            .wrapping_add(key.loc_idx as u64),
-    );
+    let mut rng = key.rng(ctx.seed);
+    let scale = key.scale(&mut rng);
 
-    // Location scale: DC1 carries the item's level, other sites less.
-    let scale = if key.loc_idx == 0 {
-        1.0
-    } else {
-        rng.random_range(0.4..0.8)
-    };
-
-    // Deliberately imperfect planning parameters.
-    let lt_weeks = f64::from(item.lead_time) / 7.0;
-    let protection = lt_weeks + item.review_weeks as f64;
-    // Most series are planned sensibly, some sloppily (thin reorder points).
-    let (rop_factor, safety_z) = if rng.random::<f64>() < WELL_RUN_P {
-        (rng.random_range(1.1..1.5), rng.random_range(1.5..2.5))
-    } else {
-        (rng.random_range(0.5..1.1), rng.random_range(0.0..1.0))
-    };
-    let q_weeks = rng.random_range(2.0..8.0);
-    let alpha = rng.random_range(0.08..0.3);
-    let review_offset = rng.random_range(0..item.review_weeks);
-    let cancel_after = rng.random_range(3..=5usize);
-    let crisis = rng.random::<f64>() < CRISIS_P;
-    // Supplier disruption: every delivery due from this day on slips past the end.
-    let crisis_day = week_monday(n.saturating_sub(rng.random_range(6..=16usize)));
-    let order_from = if d.pattern == Pattern::New {
-        d.start.saturating_sub(lt_weeks.ceil() as usize + 1)
-    } else {
-        0
-    };
-    let order_until = if d.pattern == Pattern::Discontinued {
-        d.stop.saturating_sub(rng.random_range(0..=6usize))
-    } else {
-        n
-    };
+    let policy = Policy::draw(&mut rng, item, n);
 
     // The planner's view of demand: EWMA of mean and variance.
     let occurrence = d.occurrence_at(scale);
-    let true_rate = if d.sporadic() {
-        occurrence * d.mean_size(scale)
-    } else if d.pattern == Pattern::New {
-        d.level * scale
-    } else {
-        d.mean(d.start, cal) * scale
-    };
-    let guess = if d.pattern == Pattern::New {
-        rng.random_range(0.5..1.5)
-    } else {
-        rng.random_range(0.8..1.2)
-    };
-    let mut rate = (true_rate * guess).max(0.01);
-    let mut var = if d.sporadic() {
-        rate * d.mean_size(scale).max(1.0)
-    } else {
-        rate * (1.0 + rate / 5.0)
-    };
-    let reorder_point = |rate: f64, var: f64| {
-        rop_factor * (rate * protection + safety_z * (var * protection).sqrt())
-    };
-    let order_qty = |rate: f64| round_order((q_weeks * rate).ceil() as i64, item.moq, item.pack);
-
-    let mut on_hand: i64 = if d.pattern == Pattern::New {
+    let (mut rate, mut var) = first_estimate(&mut rng, d, scale, cal);
+    let on_hand: i64 = if d.pattern == Pattern::New {
         0
     } else {
-        (reorder_point(rate, var) + rng.random::<f64>() * order_qty(rate) as f64).round() as i64
+        (policy.reorder_point(rate, var)
+            + rng.random::<f64>() * policy.order_qty(rate, item) as f64)
+            .round() as i64
     };
-    let mut on_order: i64 = 0;
-    let mut pending: Vec<Pending> = Vec::new();
-    let mut backlog: VecDeque<(usize, i64)> = VecDeque::new();
-    let mut backlog_total: i64 = 0;
+    let mut stock = Stock {
+        on_hand,
+        ..Stock::default()
+    };
 
     for w in 0..n {
         let monday = week_monday(w);
         let max_off = (last_day - monday).min(5);
         let cutoff = (monday + 6).min(last_day);
 
-        // Receipts of the week.
-        let mut i = 0;
-        while i < pending.len() {
-            if pending[i].arrival <= cutoff {
-                let p = pending.swap_remove(i);
-                on_hand += p.received;
-                on_order -= p.qty;
-            } else {
-                i += 1;
-            }
-        }
-        // Fill open customer backorders first (not written as sales).
-        while on_hand > 0 {
-            let Some(front) = backlog.front_mut() else {
-                break;
-            };
-            let fill = front.1.min(on_hand);
-            front.1 -= fill;
-            on_hand -= fill;
-            backlog_total -= fill;
-            if front.1 == 0 {
-                backlog.pop_front();
-            }
-        }
-        // Customers cancel backorders that waited too long.
-        while let Some(&(bw, q)) = backlog.front() {
-            if w < bw + cancel_after {
-                break;
-            }
-            backlog.pop_front();
-            backlog_total -= q;
-        }
+        stock.receive(cutoff);
+        stock.fill_backlog();
+        stock.cancel_backorders(w, policy.cancel_after);
 
-        // This week's demand.
         let pw = &item.promo[w];
-        let demand = if w < d.start || w >= d.stop {
-            0
-        } else if d.sporadic() {
-            if rng.random::<f64>() < occurrence {
-                if d.pattern == Pattern::Intermittent {
-                    1 + (5.0 * rng.random::<f64>().powi(2)) as i64
-                } else {
-                    ((log_uniform(&mut rng, d.size_lo, d.size_hi) * scale).round() as i64).max(1)
-                }
-            } else {
-                0
-            }
-        } else {
-            sample_count(&mut rng, d.mean(w, cal) * scale * pw.lift, d.dispersion)
-        };
+        let demand = week_demand(&mut rng, d, w, (occurrence, scale), pw, cal);
 
         let off = rng.random_range(0..=max_off);
         let day = monday + off;
-        let ship = demand.min(on_hand.max(0));
-        on_hand -= ship;
+        let ship = demand.min(stock.on_hand.max(0));
+        stock.on_hand -= ship;
         let short = demand - ship;
         if ship > 0 {
-            let ret = if max_off >= 1 && rng.random::<f64>() < RETURN_P {
-                let mut other = rng.random_range(0..max_off);
-                if other >= off {
-                    other += 1;
-                }
-                Some((monday + other, rng.random_range(1..=ship.min(3))))
-            } else {
-                None
+            let week = (monday, off, max_off);
+            let sale = Sale {
+                day,
+                qty: ship,
+                promo: pw,
             };
-            let prefix = (item, loc);
-            match ret {
-                Some((rday, rq)) if rday < day => {
-                    write_sales_row(&mut bufs.sales, cal, prefix, rday, -rq, pw);
-                    write_sales_row(&mut bufs.sales, cal, prefix, day, ship, pw);
-                }
-                Some((rday, rq)) => {
-                    write_sales_row(&mut bufs.sales, cal, prefix, day, ship, pw);
-                    write_sales_row(&mut bufs.sales, cal, prefix, rday, -rq, pw);
-                }
-                None => write_sales_row(&mut bufs.sales, cal, prefix, day, ship, pw),
-            }
-            summary.sales_rows += 1;
-            if let Some((_, rq)) = ret {
-                summary.sales_rows += 1;
-                on_hand += rq;
-            }
+            stock.on_hand +=
+                ship_with_return(&mut rng, bufs, cal, (item, loc), week, sale, summary);
         }
         if short > 0 {
-            backlog.push_back((w, short));
-            backlog_total += short;
-            row_start(&mut bufs.backorders, item, loc);
-            push_date(&mut bufs.backorders, cal, day);
-            bufs.backorders.push(b',');
-            push_int(&mut bufs.backorders, short);
-            bufs.backorders.push(b'\n');
+            stock.backlog.push_back((w, short));
+            stock.backlog_total += short;
+            write_backorder_row(&mut bufs.backorders, cal, (item, loc), day, short);
             summary.backorder_rows += 1;
         }
 
         // The planner learns from orders received (shipped + backordered).
         if w >= d.start && w < d.stop {
             let err = demand as f64 - rate;
-            rate = (rate + alpha * err).max(0.01);
+            rate = (rate + policy.alpha * err).max(0.01);
             var = 0.9 * var + 0.1 * err * err;
         }
 
         // Reorder-point review.
-        if w >= order_from && w < order_until && (w + review_offset) % item.review_weeks == 0 {
-            let position = on_hand + on_order - backlog_total;
-            let rop = reorder_point(rate, var);
-            if (position as f64) <= rop {
-                let q = order_qty(rate);
-                let lots = ((rop - position as f64) / q as f64).floor() as i64 + 1;
-                let qty = q * lots.max(1);
-                let order_day = monday + rng.random_range(0..=max_off.min(4));
-                let due = order_day + i64::from(item.lead_time);
-                let z: f64 = rng.sample(StandardNormal);
-                let mut lt = (f64::from(item.lead_time) + z * item.lead_time_sd).round() as i64;
-                if rng.random::<f64>() < sup.late_p {
-                    lt += rng.random_range(14..=28);
-                }
-                let mut arrival = order_day + lt.max(1);
-                if crisis && arrival >= crisis_day {
-                    arrival = arrival.max(last_day + rng.random_range(1..=21));
-                }
-                let received = if rng.random::<f64>() < SHORT_DELIVERY_P {
-                    ((qty as f64 * rng.random_range(0.80..0.95)).floor() as i64).max(1)
-                } else {
-                    qty
-                };
-
-                let buf = &mut bufs.purchase_orders;
-                buf.extend_from_slice(b"PO-");
-                push_padded(buf, *next_po, 7);
-                *next_po += 1;
-                buf.push(b',');
-                push_supplier(buf, item.supplier);
-                buf.push(b',');
-                row_start(buf, item, loc);
-                push_int(buf, qty);
-                buf.push(b',');
-                push_date(buf, cal, order_day);
-                buf.push(b',');
-                push_date(buf, cal, due);
-                buf.push(b',');
-                if arrival <= last_day {
-                    push_date(buf, cal, arrival);
-                    buf.push(b',');
-                    push_int(buf, received);
-                } else {
-                    buf.push(b',');
-                    summary.open_purchase_orders += 1;
-                }
-                buf.push(b'\n');
-                summary.purchase_order_rows += 1;
-
-                on_order += qty;
-                pending.push(Pending {
-                    arrival,
-                    qty,
-                    received,
-                });
-            }
+        let due = w >= policy.order_from
+            && w < policy.order_until
+            && (w + policy.review_offset).is_multiple_of(item.review_weeks);
+        let position = stock.on_hand + stock.on_order - stock.backlog_total;
+        if due && (position as f64) <= policy.reorder_point(rate, var) {
+            let week = (monday, max_off);
+            let line = policy.order(&mut rng, (item, sup), (position, rate, var), week, last_day);
+            write_po_row(bufs, next_po, (item, loc), cal, &line, summary);
+            stock.on_order += line.qty;
+            stock.pending.push(Pending {
+                arrival: line.arrival,
+                qty: line.qty,
+                received: line.received,
+            });
         }
     }
 
     // End-of-history snapshot.
-    let on_hand = on_hand.max(0);
+    let on_hand = stock.on_hand.max(0);
     let allocated = if on_hand > 0 && rng.random::<f64>() < 0.1 {
         rng.random_range(1..=on_hand.min(5))
     } else {
@@ -1323,13 +1523,15 @@ fn simulate_series(
     };
     let buf = &mut bufs.inventory;
     row_start(buf, item, loc);
-    push_int(buf, on_hand);
-    buf.push(b',');
-    push_int(buf, on_order);
-    buf.push(b',');
-    push_int(buf, backlog_total);
-    buf.push(b',');
-    push_int(buf, allocated);
+    for (k, v) in [on_hand, stock.on_order, stock.backlog_total, allocated]
+        .into_iter()
+        .enumerate()
+    {
+        if k > 0 {
+            buf.push(b',');
+        }
+        push_int(buf, v);
+    }
     buf.push(b'\n');
 }
 
