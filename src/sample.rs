@@ -779,46 +779,8 @@ fn pick<'a, R: Rng, T>(rng: &mut R, xs: &'a [T]) -> &'a T {
     &xs[rng.random_range(0..xs.len())]
 }
 
-fn make_item(ctx: &Ctx, sku_idx: usize, sku_width: usize) -> Item {
-    let cal = ctx.cal;
-    let n = cal.weeks;
-    let mut rng = stream(
-        ctx.seed,
-        (sku_idx as u64).wrapping_mul(1000).wrapping_add(999),
-    );
-
-    let mut sku = Vec::with_capacity(12);
-    push_sku(&mut sku, sku_idx, sku_width);
-    let description = format!(
-        "{} {}mm {}",
-        pick(&mut rng, &NOUNS),
-        pick(&mut rng, &SIZES),
-        pick(&mut rng, &MATERIALS)
-    );
-    let supplier = rng.random_range(0..SUPPLIERS);
-    let sup = &ctx.suppliers[supplier];
-    let cost_cents = ((log_uniform(&mut rng, 0.5, 400.0) * 100.0).round() as i64).clamp(50, 40_000);
-    let price_cents = (cost_cents as f64 * rng.random_range(1.3..2.5)).round() as i64;
-    let lead_time = (sup.lead_time as i64 + rng.random_range(-2..=5)).clamp(7, 70) as u32;
-    let sd = (f64::from(lead_time) * sup.sd_frac * rng.random_range(0.5..1.5)).clamp(0.0, 10.0);
-    let lead_time_sd_field = (rng.random::<f64>() >= 0.25).then(|| (sd * 10.0).round() as u64);
-    let moq = match rng.random::<f64>() {
-        x if x < 0.45 => 0,
-        x if x < 0.82 => 1,
-        _ => *pick(&mut rng, &[10, 24, 50, 100]),
-    };
-    let pack = if rng.random::<f64>() < 0.8 {
-        1
-    } else {
-        *pick(&mut rng, &[6, 12, 24])
-    };
-    let service_level = match rng.random::<f64>() {
-        x if x < 0.05 => Some("0.99"),
-        x if x < 0.10 => Some("0.9"),
-        _ => None,
-    };
-    let review_weeks = if rng.random::<f64>() < 0.08 { 2 } else { 1 };
-
+/// A SKU's demand pattern and its parameters over `n` weeks.
+fn draw_demand<R: Rng>(rng: &mut R, n: usize) -> Demand {
     let u: f64 = rng.random();
     let pattern = match u {
         x if x < 0.35 => Pattern::Smooth,
@@ -831,7 +793,7 @@ fn make_item(ctx: &Ctx, sku_idx: usize, sku_width: usize) -> Item {
     };
     let mut demand = Demand {
         pattern,
-        level: log_uniform(&mut rng, 5.0, 300.0),
+        level: log_uniform(rng, 5.0, 300.0),
         dispersion: if rng.random::<f64>() < 0.4 {
             f64::INFINITY
         } else {
@@ -854,7 +816,7 @@ fn make_item(ctx: &Ctx, sku_idx: usize, sku_width: usize) -> Item {
     match pattern {
         Pattern::Smooth => {}
         Pattern::Seasonal => {
-            demand.level = log_uniform(&mut rng, 5.0, 200.0);
+            demand.level = log_uniform(rng, 5.0, 200.0);
             let amp = rng.random_range(0.3..0.8);
             demand.season = if rng.random::<f64>() < 0.6 {
                 Season::Sine {
@@ -895,8 +857,17 @@ fn make_item(ctx: &Ctx, sku_idx: usize, sku_width: usize) -> Item {
         }
     }
 
-    // Promotions: on about 30 % of all SKUs, a few per year, 1–2 weeks each,
-    // followed by a small pull-forward dip.
+    demand
+}
+
+/// A SKU's weekly prices and promotions: on about 30 % of all SKUs, a few
+/// per year, 1–2 weeks each, followed by a small pull-forward dip.
+fn draw_promotions<R: Rng>(
+    rng: &mut R,
+    demand: &Demand,
+    n: usize,
+    price_cents: i64,
+) -> Vec<PromoWeek> {
     let mut promo = vec![
         PromoWeek {
             promo: false,
@@ -935,6 +906,52 @@ fn make_item(ctx: &Ctx, sku_idx: usize, sku_width: usize) -> Item {
             }
         }
     }
+
+    promo
+}
+
+fn make_item(ctx: &Ctx, sku_idx: usize, sku_width: usize) -> Item {
+    let cal = ctx.cal;
+    let n = cal.weeks;
+    let mut rng = stream(
+        ctx.seed,
+        (sku_idx as u64).wrapping_mul(1000).wrapping_add(999),
+    );
+
+    let mut sku = Vec::with_capacity(12);
+    push_sku(&mut sku, sku_idx, sku_width);
+    let description = format!(
+        "{} {}mm {}",
+        pick(&mut rng, &NOUNS),
+        pick(&mut rng, &SIZES),
+        pick(&mut rng, &MATERIALS)
+    );
+    let supplier = rng.random_range(0..SUPPLIERS);
+    let sup = &ctx.suppliers[supplier];
+    let cost_cents = ((log_uniform(&mut rng, 0.5, 400.0) * 100.0).round() as i64).clamp(50, 40_000);
+    let price_cents = (cost_cents as f64 * rng.random_range(1.3..2.5)).round() as i64;
+    let lead_time = (sup.lead_time as i64 + rng.random_range(-2..=5)).clamp(7, 70) as u32;
+    let sd = (f64::from(lead_time) * sup.sd_frac * rng.random_range(0.5..1.5)).clamp(0.0, 10.0);
+    let lead_time_sd_field = (rng.random::<f64>() >= 0.25).then(|| (sd * 10.0).round() as u64);
+    let moq = match rng.random::<f64>() {
+        x if x < 0.45 => 0,
+        x if x < 0.82 => 1,
+        _ => *pick(&mut rng, &[10, 24, 50, 100]),
+    };
+    let pack = if rng.random::<f64>() < 0.8 {
+        1
+    } else {
+        *pick(&mut rng, &[6, 12, 24])
+    };
+    let service_level = match rng.random::<f64>() {
+        x if x < 0.05 => Some("0.99"),
+        x if x < 0.10 => Some("0.9"),
+        _ => None,
+    };
+    let review_weeks = if rng.random::<f64>() < 0.08 { 2 } else { 1 };
+
+    let demand = draw_demand(&mut rng, n);
+    let promo = draw_promotions(&mut rng, &demand, n, price_cents);
 
     Item {
         sku,
