@@ -944,6 +944,74 @@ fn fit_shared(
     }
 }
 
+/// Starting values (R's `initparam`, heuristic states), steps and box
+/// bounds of the optimiser, in free coordinates: smoothing parameters, then
+/// the initial states.
+struct Start {
+    x0: Vec<f64>,
+    lo: Vec<f64>,
+    hi: Vec<f64>,
+    step: Vec<f64>,
+}
+
+impl Start {
+    fn new(ys: &[f64], m: usize, spec: EtsSpec, init: &[f64]) -> Start {
+        let dim = init.len() + 4;
+        let mut x0 = Vec::with_capacity(dim);
+        let mut lo = Vec::with_capacity(dim);
+        let mut hi = Vec::with_capacity(dim);
+        let mut step = Vec::with_capacity(dim);
+        let mut push = |v: f64, st: f64, l: f64, h: f64| {
+            x0.push(v);
+            step.push(st);
+            lo.push(l);
+            hi.push(h);
+        };
+        let alpha0 = PAR_LOWER + 0.2 * (PAR_UPPER - PAR_LOWER) / m as f64;
+        push(
+            to_free(alpha0, PAR_LOWER, PAR_UPPER),
+            1.0,
+            -FREE_MAX,
+            FREE_MAX,
+        );
+        if spec.has_trend() {
+            push(to_free(0.1, PAR_LOWER, PAR_UPPER), 1.0, -FREE_MAX, FREE_MAX);
+        }
+        if spec.seasonal() {
+            push(
+                to_free(0.05, PAR_LOWER, PAR_UPPER),
+                1.0,
+                -FREE_MAX,
+                FREE_MAX,
+            );
+        }
+        if spec.damped() {
+            let phi0 = PHI_LOWER + 0.99 * (PHI_UPPER - PHI_LOWER);
+            push(
+                to_free(phi0, PHI_LOWER, PHI_UPPER),
+                1.0,
+                -FREE_MAX,
+                FREE_MAX,
+            );
+        }
+        let sd = spread(ys).max(1e-6);
+        push(init[0], (0.1 * init[0].abs()).max(0.1 * sd), -10.0, 10.0);
+        let mut j = 1;
+        if spec.has_trend() {
+            push(init[1], (0.1 * init[1].abs()).max(0.01 * sd), -1.0, 1.0);
+            j = 2;
+        }
+        for &v in &init[j..] {
+            if spec.season == SeasonType::Multiplicative {
+                push(v, (0.1 * v.abs()).max(0.02), 1e-3, m as f64);
+            } else {
+                push(v, (0.1 * v.abs()).max(0.1 * sd), -2.0, 2.0);
+            }
+        }
+        Start { x0, lo, hi, step }
+    }
+}
+
 /// Fits `spec` to the scaled series `ys` (max |ys| = 1) and unscales the result.
 /// `warm` is an optimum of a model with the same trend and season (another
 /// error type) used as starting point. Also returns the optimiser's vector.
@@ -965,58 +1033,12 @@ fn fit_scaled(
     let ns = prob.n_smooth();
     let dim = ns + init.len();
 
-    // Starting values (R's `initparam`, heuristic states), steps and box bounds.
-    let mut x0 = Vec::with_capacity(dim);
-    let mut lo = Vec::with_capacity(dim);
-    let mut hi = Vec::with_capacity(dim);
-    let mut step = Vec::with_capacity(dim);
-    let mut push = |v: f64, st: f64, l: f64, h: f64| {
-        x0.push(v);
-        step.push(st);
-        lo.push(l);
-        hi.push(h);
-    };
-    let alpha0 = PAR_LOWER + 0.2 * (PAR_UPPER - PAR_LOWER) / m as f64;
-    push(
-        to_free(alpha0, PAR_LOWER, PAR_UPPER),
-        1.0,
-        -FREE_MAX,
-        FREE_MAX,
-    );
-    if spec.has_trend() {
-        push(to_free(0.1, PAR_LOWER, PAR_UPPER), 1.0, -FREE_MAX, FREE_MAX);
-    }
-    if spec.seasonal() {
-        push(
-            to_free(0.05, PAR_LOWER, PAR_UPPER),
-            1.0,
-            -FREE_MAX,
-            FREE_MAX,
-        );
-    }
-    if spec.damped() {
-        let phi0 = PHI_LOWER + 0.99 * (PHI_UPPER - PHI_LOWER);
-        push(
-            to_free(phi0, PHI_LOWER, PHI_UPPER),
-            1.0,
-            -FREE_MAX,
-            FREE_MAX,
-        );
-    }
-    let sd = spread(ys).max(1e-6);
-    push(init[0], (0.1 * init[0].abs()).max(0.1 * sd), -10.0, 10.0);
-    let mut j = 1;
-    if spec.has_trend() {
-        push(init[1], (0.1 * init[1].abs()).max(0.01 * sd), -1.0, 1.0);
-        j = 2;
-    }
-    for &v in &init[j..] {
-        if spec.season == SeasonType::Multiplicative {
-            push(v, (0.1 * v.abs()).max(0.02), 1e-3, m as f64);
-        } else {
-            push(v, (0.1 * v.abs()).max(0.1 * sd), -2.0, 2.0);
-        }
-    }
+    let Start {
+        mut x0,
+        lo,
+        hi,
+        step,
+    } = Start::new(ys, m, spec, &init);
     debug_assert_eq!(x0.len(), dim);
     // Start from the warm point only if it beats the heuristic one.
     let mut warm_used = false;
