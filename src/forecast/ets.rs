@@ -1560,6 +1560,47 @@ impl NmWork {
     }
 }
 
+/// The simplex's best, worst and second-worst vertices by value (the first
+/// index wins ties: deterministic).
+fn ranks(fv: &[f64]) -> (usize, usize, usize) {
+    let n = fv.len() - 1;
+    let mut b = 0;
+    let mut w = 0;
+    for i in 1..=n {
+        if fv[i] < fv[b] {
+            b = i;
+        }
+        if fv[i] > fv[w] {
+            w = i;
+        }
+    }
+    if w == b {
+        w = if b == 0 { 1 } else { 0 };
+    }
+    let mut sw = b;
+    for i in 0..=n {
+        if i != w && fv[i] > fv[sw] {
+            sw = i;
+        }
+    }
+    (b, w, sw)
+}
+
+/// The centroid `c` of the simplex's vertices (`n` coordinates each) but the worst, `w`.
+fn centroid(c: &mut [f64], simplex: &[f64], w: usize, n: usize) {
+    c.fill(0.0);
+    for i in 0..=n {
+        if i != w {
+            for (cj, sj) in c.iter_mut().zip(&simplex[i * n..(i + 1) * n]) {
+                *cj += sj;
+            }
+        }
+    }
+    for cj in c.iter_mut() {
+        *cj /= n as f64;
+    }
+}
+
 /// One Nelder-Mead run from `x` (value `fx`); on return `x` holds the best
 /// vertex. Returns its value and the evaluations used.
 #[allow(clippy::too_many_arguments)]
@@ -1607,26 +1648,7 @@ fn nm_run<F: FnMut(&[f64]) -> f64>(
         evals += 1;
     }
     loop {
-        // best, worst, second worst (first index wins ties: deterministic)
-        let mut b = 0;
-        let mut w = 0;
-        for i in 1..=n {
-            if fv[i] < fv[b] {
-                b = i;
-            }
-            if fv[i] > fv[w] {
-                w = i;
-            }
-        }
-        if w == b {
-            w = if b == 0 { 1 } else { 0 };
-        }
-        let mut sw = b;
-        for i in 0..=n {
-            if i != w && fv[i] > fv[sw] {
-                sw = i;
-            }
-        }
+        let (b, w, sw) = ranks(&fv[..=n]);
         let spread = fv[w] - fv[b];
         if !fv[b].is_finite() || spread <= F_TOL || evals >= budget {
             if fv[b] < fx || !fx.is_finite() {
@@ -1635,18 +1657,7 @@ fn nm_run<F: FnMut(&[f64]) -> f64>(
             }
             return (fx, evals);
         }
-        // centroid of all but the worst
-        c.fill(0.0);
-        for i in 0..=n {
-            if i != w {
-                for (cj, sj) in c.iter_mut().zip(&simplex[i * n..(i + 1) * n]) {
-                    *cj += sj;
-                }
-            }
-        }
-        for cj in c.iter_mut() {
-            *cj /= nf;
-        }
+        centroid(c, simplex, w, n);
         let xw = &simplex[w * n..(w + 1) * n];
         for j in 0..n {
             xr[j] = c[j] + ra * (c[j] - xw[j]);
