@@ -422,3 +422,42 @@ fn with_a_past_as_of_date_purchase_orders_stand_as_they_did_then() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn every_series_gets_its_own_chart_file_of_bounded_length() {
+    // A 300-character SKU once failed the run ("File name too long"), and
+    // A/B and A_B (a b and a_b; x and X on a case-insensitive disk) shared
+    // one picture.
+    let long = "L".repeat(300);
+    let skus = [long.as_str(), "A/B", "A_B", "a b", "a_b", "x", "X"];
+    let mut sales = String::from("sku,location,date,qty\n");
+    for sku in skus {
+        weekly_sales(&mut sales, &format!("\"{sku}\""), "DC1", 30, 5.0);
+    }
+    let f = Fixture::new();
+    f.write("sales.csv", sales);
+    let dir = survives(&f, &[]);
+    let mut pngs: Vec<String> = std::fs::read_dir(dir.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".png") && !n.starts_with("portfolio"))
+        .collect();
+    pngs.sort();
+    assert_eq!(pngs.len(), skus.len(), "{pngs:?}");
+    assert!(pngs.iter().all(|n| n.len() <= 100), "{pngs:?}");
+    let mut lower: Vec<String> = pngs.iter().map(|n| n.to_lowercase()).collect();
+    lower.dedup();
+    assert_eq!(lower.len(), pngs.len(), "{pngs:?}");
+    // Every series link of the page names a chart that exists.
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    let links: Vec<&str> = html
+        .split("href=\"charts/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|l| !l.starts_with("portfolio") && !l.starts_with("simulation"))
+        .collect();
+    assert!(!links.is_empty());
+    for l in links {
+        assert!(pngs.iter().any(|p| p == l), "{l} linked but not written");
+    }
+}

@@ -17,7 +17,7 @@ use crate::html::{Cell, Figure, Page, Table, render};
 use crate::output::RunOutput;
 use crate::plan::{SeriesPlan, flag_names};
 
-use super::{OrderLine, chart_stem};
+use super::OrderLine;
 
 /// A number with thousands separators and `decimals` decimals.
 pub fn grouped(x: f64, decimals: usize) -> String {
@@ -64,6 +64,8 @@ fn weighted(plans: &[&SeriesPlan], f: impl Fn(&SeriesPlan) -> f64) -> Option<f64
 struct Links<'a> {
     run: &'a RunOutput,
     has_chart: Vec<bool>,
+    /// Every series' chart file stem.
+    stems: &'a [String],
 }
 
 impl Links<'_> {
@@ -71,7 +73,7 @@ impl Links<'_> {
     fn sku(&self, id: usize, sku: &str) -> Cell {
         let cell = Cell::text(sku);
         if self.has_chart[id] {
-            cell.link(format!("charts/{}.png", chart_stem(self.run, id)))
+            cell.link(format!("charts/{}.png", self.stems[id]))
         } else {
             cell
         }
@@ -84,14 +86,19 @@ pub fn write(
     out: &Path,
     found: &[Exception],
     lines: &[OrderLine<'_>],
-    charted: &[usize],
+    charts: (&[usize], &[String]),
     dir: &Path,
 ) -> Result<()> {
+    let (charted, stems) = charts;
     let mut has_chart = vec![false; run.plans.len()];
     for &i in charted {
         has_chart[i] = true;
     }
-    let links = Links { run, has_chart };
+    let links = Links {
+        run,
+        has_chart,
+        stems,
+    };
     let plans: Vec<&SeriesPlan> = run.plans.iter().collect();
     let in_value = run.plans.iter().any(|p| p.unit_cost > 0.0);
     let mut page = headline_page(run, &plans, found);

@@ -6,7 +6,7 @@
 
 mod index;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -20,6 +20,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exceptions;
 use crate::forecast::{Calibration, PoolSummary};
+use crate::ingest::SeriesKey;
 use crate::output::RunOutput;
 use crate::plan::{SeriesPlan, flag_names};
 use crate::policy;
@@ -207,8 +208,9 @@ fn write_all(run: &RunOutput, config: &Config, out: &Path, dir: &Path) -> Result
     let found = exceptions::find(run, config);
     write_exceptions(run, &found, &dir.join("exceptions.csv"))?;
     let ids = charted(run, config, &found);
-    let charts = write_charts(run, &ids, &dir.join("charts"))?;
-    index::write(run, out, &found, &lines, &ids, dir)?;
+    let stems = chart_stems(&run.dataset.keys);
+    let charts = write_charts(run, &ids, &stems, &dir.join("charts"))?;
+    index::write(run, out, &found, &lines, (&ids, &stems), dir)?;
     let mut by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
     for e in &found {
         *by_kind.entry(e.kind.name()).or_default() += 1;
@@ -764,15 +766,48 @@ fn charted(run: &RunOutput, config: &Config, found: &[exceptions::Exception]) ->
     chosen
 }
 
-/// File stem of a series' charts inside `charts/`.
-fn chart_stem(run: &RunOutput, id: usize) -> String {
-    let key = &run.dataset.keys[id];
-    format!("{}__{}", safe(&key.sku), safe(&key.location))
+/// Longest chart file stem before its hash (file systems allow 255 bytes).
+const MAX_CHART_STEM: usize = 80;
+
+/// File stem of each series' charts inside `charts/` (key order): SKU and
+/// location with every character but ASCII letters, digits, `-` and `_`
+/// replaced by `_`. Where that changed the name, cut it (at
+/// [`MAX_CHART_STEM`]) or made it collide with another series' stem — also
+/// ignoring case, for case-insensitive file systems — an 8-digit stable
+/// hash of the exact key follows: one file per series, of bounded length.
+pub(crate) fn chart_stems(keys: &[SeriesKey]) -> Vec<String> {
+    let base: Vec<String> = keys
+        .iter()
+        .map(|k| format!("{}__{}", safe(&k.sku), safe(&k.location)))
+        .collect();
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for b in &base {
+        *uses.entry(b.to_ascii_lowercase()).or_default() += 1;
+    }
+    keys.iter()
+        .zip(base)
+        .map(|(k, b)| {
+            let exact = b.len() == k.sku.len() + 2 + k.location.len()
+                && b == format!("{}__{}", k.sku, k.location);
+            if exact && b.len() <= MAX_CHART_STEM && uses[&b.to_ascii_lowercase()] == 1 {
+                b
+            } else {
+                let mut stem = b;
+                stem.truncate(MAX_CHART_STEM);
+                format!("{stem}_{:08x}", crate::shard::series_hash(k) as u32)
+            }
+        })
+        .collect()
 }
 
 /// Draw the charts of the `ids` series (PNG, and SVG beside it) in parallel;
 /// returns the PNG paths relative to the report folder.
-fn write_charts(run: &RunOutput, ids: &[usize], dir: &Path) -> Result<Vec<String>> {
+fn write_charts(
+    run: &RunOutput,
+    ids: &[usize],
+    stems: &[String],
+    dir: &Path,
+) -> Result<Vec<String>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -841,7 +876,7 @@ fn write_charts(run: &RunOutput, ids: &[usize], dir: &Path) -> Result<Vec<String
                     stockout_day: p.policy.stockout_days,
                 }),
             };
-            let stem = chart_stem(run, id);
+            let stem = &stems[id];
             charts::draw_series_png(&chart, &dir.join(format!("{stem}.png")))
                 .map_err(|e| Error::Internal(e.to_string()))?;
             charts::draw_series_svg(&chart, &dir.join(format!("{stem}.svg")))
