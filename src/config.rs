@@ -318,9 +318,10 @@ pub enum ServiceType {
     CycleService,
 }
 
-/// Service targets per ABC class.
+/// Service targets per ABC class; a class the config leaves out keeps its
+/// default (A 98 %, B 95 %, C 90 %).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct ServiceLevels {
     /// Class A target.
     #[serde(rename = "A")]
@@ -331,6 +332,16 @@ pub struct ServiceLevels {
     /// Class C target.
     #[serde(rename = "C")]
     pub c: f64,
+}
+
+impl Default for ServiceLevels {
+    fn default() -> Self {
+        ServiceLevels {
+            a: 0.98,
+            b: 0.95,
+            c: 0.90,
+        }
+    }
 }
 
 /// Limits of the exception rules (exceptions.csv).
@@ -455,11 +466,7 @@ impl Default for PolicyConfig {
             count_distribution_below: 10.0,
             moq: 0.0,
             pack_size: 1.0,
-            service_level: ServiceLevels {
-                a: 0.98,
-                b: 0.95,
-                c: 0.90,
-            },
+            service_level: ServiceLevels::default(),
             abc_thresholds: [0.8, 0.95],
             xyz_thresholds: [0.5, 1.0],
             lead_time_demand: LeadTimeDemand::default(),
@@ -514,7 +521,12 @@ impl Config {
 
     /// Read a TOML file over the defaults and check it.
     pub fn from_file(path: &Path) -> Result<CheckedConfig> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::Config(format!(
+                "cannot read the config file {}: {e}",
+                path.display()
+            ))
+        })?;
         Self::from_toml(&text).map_err(|e| match e {
             Error::Config(m) => Error::Config(format!("{}: {m}", path.display())),
             other => other,
@@ -843,6 +855,15 @@ mod tests {
 
     #[test]
     fn typos_and_bad_values_are_rejected() {
+        let partial = Config::from_toml("[policy.service_level]\nA = 0.97\n").unwrap();
+        assert_eq!(
+            (
+                partial.policy.service_level.a,
+                partial.policy.service_level.b,
+                partial.policy.service_level.c
+            ),
+            (0.97, 0.95, 0.90)
+        );
         assert!(Config::from_toml("[policy]\nlead_time = 3\n").is_err());
         assert!(Config::from_toml("[columns.sale]\nqty = \"x\"\n").is_err());
         assert!(Config::from_toml("[columns.sales]\nquantity = \"x\"\n").is_err());

@@ -507,3 +507,20 @@ fn bad_global_model_settings_name_the_key() {
         assert!(stderr(&out).contains(key), "{toml}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn a_missing_config_file_is_bad_configuration_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.toml");
+    let out = common::binary()
+        .args(["run", "--config"])
+        .arg(&missing)
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = common::stderr(&out);
+    assert!(err.contains("cannot read the config file"), "{err}");
+    assert_eq!(err.matches("os error").count(), 1, "{err}");
+}
