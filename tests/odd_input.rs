@@ -461,3 +461,25 @@ fn every_series_gets_its_own_chart_file_of_bounded_length() {
         assert!(pngs.iter().any(|p| p == l), "{l} linked but not written");
     }
 }
+
+#[test]
+fn text_cells_a_spreadsheet_would_run_are_neutralised() {
+    let skus = ["=HYPERLINK(1)", "+cmd|calc", "@SUM(1)", "A-1"];
+    let mut sales = String::from("sku,location,date,qty\n");
+    for sku in skus {
+        weekly_sales(&mut sales, sku, "DC1", 30, 5.0);
+    }
+    let f = Fixture::new();
+    f.write("sales.csv", sales);
+    let dir = survives(&f, &[]);
+    let mut written: Vec<String> = read_csv(&dir.join("plan.csv"))
+        .into_iter()
+        .map(|r| r["sku"].clone())
+        .collect();
+    written.sort();
+    assert_eq!(
+        written,
+        ["'+cmd|calc", "'=HYPERLINK(1)", "'@SUM(1)", "A-1"],
+        "plain names stay as they are"
+    );
+}

@@ -32,6 +32,19 @@ fn r3(x: f64) -> f64 {
     if v.is_finite() && v != 0.0 { v } else { 0.0 }
 }
 
+/// A text cell as a spreadsheet must not run it: one that starts with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return and is not a number gets a
+/// leading apostrophe (the usual neutralising prefix against formula
+/// injection from identifiers in the input).
+fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && s.trim().parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// A table being assembled column by column.
 #[derive(Default)]
 struct Table {
@@ -44,7 +57,10 @@ impl Table {
         name: &str,
         values: impl IntoIterator<Item = S>,
     ) -> &mut Self {
-        let v: Vec<String> = values.into_iter().map(|s| s.as_ref().to_string()).collect();
+        let v: Vec<String> = values
+            .into_iter()
+            .map(|s| neutralise(s.as_ref()).into_owned())
+            .collect();
         self.columns.push(Column::new(name.into(), v));
         self
     }
@@ -54,7 +70,10 @@ impl Table {
         name: &str,
         values: impl IntoIterator<Item = Option<String>>,
     ) -> &mut Self {
-        let v: Vec<Option<String>> = values.into_iter().collect();
+        let v: Vec<Option<String>> = values
+            .into_iter()
+            .map(|s| s.map(|s| neutralise(&s).into_owned()))
+            .collect();
         self.columns.push(Column::new(name.into(), v));
         self
     }
@@ -1295,4 +1314,25 @@ fn write_simulation_json(
     };
     let text = serde_json::to_string_pretty(&doc).map_err(|e| Error::Internal(e.to_string()))?;
     io_write(path, format!("{text}\n").as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_get_an_apostrophe_numbers_do_not() {
+        for (cell, written) in [
+            ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+            ("+cmd|calc", "'+cmd|calc"),
+            ("@SUM(1)", "'@SUM(1)"),
+            ("\tx", "'\tx"),
+            ("-5", "-5"),
+            ("+1.5", "+1.5"),
+            ("A-1", "A-1"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralise(cell), written);
+        }
+    }
 }
