@@ -156,6 +156,12 @@ pub const FILES: &[FileSchema] = &[
     },
 ];
 
+/// Whether a spreadsheet would run `text` as a formula: it starts with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return and is not a number.
+pub fn runs_in_a_spreadsheet(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.trim().parse::<f64>().is_err()
+}
+
 /// The schema of input file `name`.
 pub fn file(name: &str) -> Option<&'static FileSchema> {
     FILES.iter().find(|f| f.name == name)

@@ -482,4 +482,5 @@ fn text_cells_a_spreadsheet_would_run_are_neutralised() {
         ["'+cmd|calc", "'=HYPERLINK(1)", "'@SUM(1)", "A-1"],
         "plain names stay as they are"
     );
+    assert!(warning_kinds(&dir).contains(&"formula_like_identifier".to_string()));
 }

@@ -578,6 +578,18 @@ fn load_files(
         .enumerate()
         .map(|(i, k)| (k, i))
         .collect();
+    let formula_like = keys
+        .iter()
+        .filter(|k| {
+            schema::runs_in_a_spreadsheet(&k.sku) || schema::runs_in_a_spreadsheet(&k.location)
+        })
+        .count();
+    sink.warnings.summary(
+        "formula_like_identifier",
+        "",
+        formula_like as u64,
+        format!("{formula_like} SKU-locations start with =, +, -, @, a tab or a carriage return: the CSV reports write them with a leading apostrophe so that no spreadsheet runs them"),
+    );
     let inventory = match others.inventory? {
         Some(t) => readers::inventory(&t, config, &ids, n, &mut sink)?,
         None => vec![None; n],

@@ -37,8 +37,7 @@ fn r3(x: f64) -> f64 {
 /// leading apostrophe (the usual neutralising prefix against formula
 /// injection from identifiers in the input).
 fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
-    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if risky && s.trim().parse::<f64>().is_err() {
+    if crate::schema::runs_in_a_spreadsheet(s) {
         std::borrow::Cow::Owned(format!("'{s}"))
     } else {
         std::borrow::Cow::Borrowed(s)
