@@ -50,15 +50,15 @@ pub enum Error {
     #[error("config: {0}")]
     Config(String),
     /// Reading or writing a file failed.
-    #[error("{action} {path}: {source}")]
+    #[error("{action} {path}: {cause}")]
     Io {
         /// What was being done ("cannot write", "cannot read", ...).
         action: &'static str,
         /// The file or folder concerned.
         path: PathBuf,
-        /// The operating-system error.
-        #[source]
-        source: std::io::Error,
+        /// The operating-system error, said in the message (not chained as
+        /// a source too, so that it is printed once).
+        cause: std::io::Error,
     },
     /// A failure inside the program (a bug, or a library error with no better home).
     #[error("internal error: {0}")]
@@ -92,7 +92,7 @@ impl Error {
         Error::Io {
             action,
             path: path.into(),
-            source,
+            cause: source,
         }
     }
 

@@ -117,13 +117,12 @@ pub struct SampleSummary {
 #[derive(Debug, thiserror::Error)]
 pub enum SampleError {
     /// A file or folder could not be created or written.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {cause}")]
     Io {
         /// The file or folder concerned.
         path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
+        /// The underlying error, said in the message (not chained too).
+        cause: std::io::Error,
     },
     /// The options are out of range.
     #[error("invalid sample options: {0}")]
@@ -133,7 +132,7 @@ pub enum SampleError {
 fn io_err(path: &Path, source: std::io::Error) -> SampleError {
     SampleError::Io {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     }
 }
 

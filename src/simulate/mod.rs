@@ -41,10 +41,8 @@ use crate::config::{
 use crate::demand::{self, Panel, SeriesHistory};
 use crate::error::{Error, Result};
 use crate::forecast::stage::Stage;
-use crate::forecast::{
-    self, Calibration, Candidates, ForecastSettings, HorizonErrorPools, SeriesForecast,
-};
-use crate::forecasting::{HistoryOf, StageInputs};
+use crate::forecast::{self, Calibration, ForecastSettings, HorizonErrorPools, SeriesForecast};
+use crate::forecasting::{HistoryOf, StageInputs, candidates};
 use crate::ingest::{self, Dataset, PurchaseOrder};
 use crate::plan::{self, ClassTargets, SeriesSettings, StockState};
 use crate::policy::ServiceTarget;
@@ -793,10 +791,7 @@ fn forecasts_at(
     refits: &[i64],
     history: HistoryOf,
 ) -> Vec<Vec<(i64, SeriesForecast)>> {
-    let candidates = Candidates::standard(
-        config.season_length(),
-        config.forecast.moving_average_window,
-    );
+    let candidates = candidates(config);
     let mut out: Vec<Vec<(i64, SeriesForecast)>> = (0..panel.series.len())
         .map(|_| Vec::with_capacity(refits.len()))
         .collect();
