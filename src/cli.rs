@@ -441,9 +441,12 @@ fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
         s.calibration.normal,
         s.calibration.counts
     );
-    if let Some(p) = &s.prior {
-        for line in p.describe(f.backtest_origins) {
+    if let Some(r) = &s.rules {
+        for line in r.prior.describe(f.backtest_origins) {
             say!("selection prior, {line}");
+        }
+        for line in r.describe() {
+            say!("selection rule, {line}");
         }
     }
     let chosen: Vec<String> = s.chosen.iter().map(|(m, n)| format!("{m} {n}")).collect();

@@ -20,6 +20,7 @@ use crate::forecast::global::{
     self, Covariates, EventNames, FitSummary, GLOBAL_LINEAR, GLOBAL_POISSON, GlobalCandidate,
     GlobalSettings,
 };
+use crate::forecast::rules::SelectionRules;
 use crate::forecast::stage::{Stage, StageSeries, StageSettings};
 use crate::forecast::{
     Calibration, Candidates, ForecastSettings, Metric, Selection, SeriesForecast, calibration,
@@ -97,8 +98,9 @@ pub struct HoldoutSummary {
     pub model_seconds: Vec<f64>,
     /// The global model's fits (empty when off).
     pub global: Vec<FitSummary>,
-    /// The selection prior (`None`: off, or too few series).
-    pub prior: Option<prior::SelectionPrior>,
+    /// The selection rules: the prior and each group's rule (`None`: off,
+    /// or too few series).
+    pub rules: Option<SelectionRules>,
 }
 
 /// The bucket a median spacing in days stands for.
@@ -160,6 +162,8 @@ struct SeriesResult {
     p90: Vec<f64>,
     each: Vec<Vec<f64>>,
     chosen: &'static str,
+    label: String,
+    group: &'static str,
 }
 
 /// The global model's candidates of a series as models.
@@ -356,27 +360,13 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
         models.extend([GLOBAL_POISSON.name(), GLOBAL_LINEAR.name()]);
     }
     let backtested = stage.take_backtested();
-    type Each = (Vec<Vec<f64>>, Vec<f64>);
-    let (mut forecasts, each): (Vec<SeriesForecast>, Vec<Each>) = pool.install(|| {
+    let mut forecasts: Vec<SeriesForecast> = pool.install(|| {
         backtested
             .into_par_iter()
             .enumerate()
-            .map(|(i, b)| {
-                let fc = stage.forecast(i, b);
-                let extra = stage.extras(i);
-                let models = every.iter().copied().chain(model_refs(&extra));
-                (fc, each_model(models, stage_series[i].history, o.h))
-            })
-            .unzip()
+            .map(|(i, b)| stage.forecast(i, b))
+            .collect()
     });
-    let selection_prior = stage.prior.take();
-    let global = stage.global.take();
-    let mut model_seconds = vec![0.0; models.len()];
-    for (_, secs) in &each {
-        for (total, s) in model_seconds.iter_mut().zip(secs) {
-            *total += s;
-        }
-    }
     let calibration = if o.calibrate {
         calibration(&forecasts)
     } else {
@@ -387,6 +377,28 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
         f.pool_spread(&ratio, o.spread_pooling);
         f.sigma *= calibration.factor(f.distribution);
     }
+    // The selection's time ends here; every candidate alone on every
+    // series (the per-model columns) is timed model by model.
+    let seconds = clock.elapsed().as_secs_f64();
+    type Each = (Vec<Vec<f64>>, Vec<f64>);
+    let each: Vec<Each> = pool.install(|| {
+        (0..stage_series.len())
+            .into_par_iter()
+            .map(|i| {
+                let extra = stage.extras(i);
+                let models = every.iter().copied().chain(model_refs(&extra));
+                each_model(models, stage_series[i].history, o.h)
+            })
+            .collect()
+    });
+    let selection_rules = stage.rules.take();
+    let global = stage.global.take();
+    let mut model_seconds = vec![0.0; models.len()];
+    for (_, secs) in &each {
+        for (total, s) in model_seconds.iter_mut().zip(secs) {
+            *total += s;
+        }
+    }
     let results: Vec<SeriesResult> = forecasts
         .into_iter()
         .zip(each)
@@ -396,13 +408,14 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
                 p10: q(0.1),
                 p50: q(0.5),
                 p90: q(0.9),
+                chosen: fc.model.name(),
+                label: fc.label(),
+                group: fc.group.map_or("none", |g| g.name()),
                 selected: fc.mean,
                 each,
-                chosen: fc.model.name(),
             }
         })
         .collect();
-    let seconds = clock.elapsed().as_secs_f64();
 
     let (coverage_80, chosen) = coverage_and_choices(&series, &results, o.h);
     write_csv(&o.out, &series, &results, o.h, &models)?;
@@ -416,8 +429,32 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
         chosen,
         models,
         model_seconds,
-        prior: selection_prior,
+        rules: selection_rules,
     })
+}
+
+/// `<stem>_<suffix>.csv` beside `path`.
+fn beside(path: &Path, suffix: &str) -> PathBuf {
+    path.with_file_name(format!(
+        "{}_{suffix}.csv",
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ))
+}
+
+/// Each series' chosen model (a combination with its members) and its
+/// selection group.
+fn write_models(path: &Path, series: &[LongSeries], results: &[SeriesResult]) -> Result<()> {
+    let err = |e: csv::Error| Error::Internal(format!("writing {}: {e}", path.display()));
+    let mut w = csv::Writer::from_path(path).map_err(err)?;
+    w.write_record(["unique_id", "model", "group"])
+        .map_err(err)?;
+    for (s, r) in series.iter().zip(results) {
+        w.write_record([s.id.as_str(), r.label.as_str(), r.group])
+            .map_err(err)?;
+    }
+    w.flush().map_err(|e| Error::io("cannot write", path, e))
 }
 
 fn write_csv(
@@ -428,12 +465,8 @@ fn write_csv(
     models: &[&str],
 ) -> Result<()> {
     let err = |e: csv::Error| Error::Internal(format!("writing {}: {e}", path.display()));
-    let quantiles = path.with_file_name(format!(
-        "{}_quantiles.csv",
-        path.file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    ));
+    let quantiles = beside(path, "quantiles");
+    write_models(&beside(path, "models"), series, results)?;
     let mut w = csv::Writer::from_path(path).map_err(err)?;
     let mut wq = csv::Writer::from_path(&quantiles).map_err(err)?;
     let mut header = vec!["unique_id", "ds", "replenish"];

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::demand_process::{DemandProcess, SlowMoverDemand};
 use crate::error::{Error, Result};
+use crate::forecast::rules::Group;
 use crate::forecast::{Backtest, Distribution, ModelId, SeriesForecast};
 use crate::ingest::{Dataset, SeriesKey};
 
@@ -146,6 +147,9 @@ struct Record {
     location: String,
     model: String,
     members: Vec<String>,
+    /// The selection group: (intermittent, short).
+    #[serde(default)]
+    group: Option<(bool, bool)>,
     mean: Vec<u64>,
     sigma: u64,
     negative_binomial: bool,
@@ -225,6 +229,7 @@ impl Record {
             location: key.location.clone(),
             model: f.model.to_string(),
             members: f.members.iter().map(|m| m.to_string()).collect(),
+            group: f.group.map(|g| (g.intermittent, g.short)),
             mean: bits(&f.mean),
             sigma: f.sigma.to_bits(),
             negative_binomial: f.distribution == Distribution::NegativeBinomial,
@@ -266,6 +271,10 @@ impl Record {
                 .iter()
                 .map(|m| name(m))
                 .collect::<Option<_>>()?,
+            group: self.group.map(|(intermittent, short)| Group {
+                intermittent,
+                short,
+            }),
             mean: floats(&self.mean),
             sigma: f64::from_bits(self.sigma),
             distribution: if self.negative_binomial {

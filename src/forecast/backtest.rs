@@ -247,6 +247,51 @@ pub fn backtest(
     Some(score(model.id(), &forecasts, y, h, &cuts, scale))
 }
 
+/// How a combination joins its members' forecasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Combine {
+    /// The element-wise mean.
+    Mean,
+    /// The element-wise median.
+    Median,
+}
+
+/// A combination of candidates: which members and how they are joined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Combination {
+    /// Member candidates.
+    pub members: Vec<ModelId>,
+    /// Mean or median.
+    pub combine: Combine,
+}
+
+impl Combination {
+    /// Its identity in the reports.
+    pub fn id(&self) -> ModelId {
+        match self.combine {
+            Combine::Mean => ModelId::MeanCombination,
+            Combine::Median => ModelId::MedianCombination,
+        }
+    }
+
+    /// The members' forecasts joined (`None` with no forecasts).
+    pub fn join(&self, forecasts: &[&Vec<f64>]) -> Option<Vec<f64>> {
+        if forecasts.is_empty() {
+            return None;
+        }
+        Some(match self.combine {
+            Combine::Median => median_of(forecasts),
+            Combine::Mean => {
+                let h = forecasts.iter().map(|f| f.len()).min().unwrap_or(0);
+                let n = forecasts.len() as f64;
+                (0..h)
+                    .map(|i| forecasts.iter().map(|f| f[i]).sum::<f64>() / n)
+                    .collect()
+            }
+        })
+    }
+}
+
 /// Every candidate's backtest on one history (the combination last), with the
 /// forecasts each made at every origin.
 pub(crate) struct Evaluation {
@@ -254,6 +299,8 @@ pub(crate) struct Evaluation {
     pub(crate) backtests: Vec<Backtest>,
     /// (candidate index, forecast per origin), aligned with `backtests`.
     pub(crate) runs: Vec<(usize, Vec<Vec<f64>>)>,
+    /// The combination backtested last, when there is one.
+    pub(crate) combination: Option<Combination>,
     /// The combination's forecast per origin.
     pub(crate) combination_run: Vec<Vec<f64>>,
     /// Backtest horizon and origins.
@@ -291,6 +338,45 @@ impl Evaluation {
         }
         out
     }
+
+    /// Replace the combination by `c` (`None`: no combination). It is
+    /// backtested when each of its members was.
+    pub(crate) fn set_combination(&mut self, y: &[f64], c: Option<&Combination>) {
+        self.backtests.truncate(self.runs.len());
+        self.combination = None;
+        self.combination_run = Vec::new();
+        let (Some(c), Some((h, cut))) = (c, &self.origins) else {
+            return;
+        };
+        let members: Option<Vec<&Vec<Vec<f64>>>> = c
+            .members
+            .iter()
+            .map(|m| {
+                let i = self.backtests.iter().position(|b| b.model == *m)?;
+                Some(&self.runs[i].1)
+            })
+            .collect();
+        let Some(members) = members.filter(|m| !m.is_empty()) else {
+            return;
+        };
+        let run: Option<Vec<Vec<f64>>> = (0..cut.len())
+            .map(|o| c.join(&members.iter().map(|r| &r[o]).collect::<Vec<_>>()))
+            .collect();
+        let Some(run) = run else { return };
+        self.backtests
+            .push(score(c.id(), &run, y, *h, cut, self.scale));
+        self.combination = Some(c.clone());
+        self.combination_run = run;
+    }
+}
+
+/// The median of the lead three candidates of a line-up, the combination
+/// a series takes when no rule across series says otherwise.
+pub(crate) fn lead_three(backtests: &[Backtest]) -> Option<Combination> {
+    (backtests.len() >= 3).then(|| Combination {
+        members: backtests[..3].iter().map(|b| b.model).collect(),
+        combine: Combine::Median,
+    })
 }
 
 /// Backtest every candidate and, unless the selection is `best`, the median
@@ -299,6 +385,7 @@ pub(crate) fn evaluate(models: &[&dyn Model], y: &[f64], s: &ForecastSettings) -
     let mut e = Evaluation {
         backtests: Vec::new(),
         runs: Vec::new(),
+        combination: None,
         combination_run: Vec::new(),
         origins: cuts(y.len(), s.backtest_horizon, s.origins),
         scale: (1.0, 1.0),
@@ -312,14 +399,44 @@ pub(crate) fn evaluate(models: &[&dyn Model], y: &[f64], s: &ForecastSettings) -
                 e.runs.push((i, f));
             }
         }
-        if s.selection != Selection::Best && e.runs.len() >= 3 {
-            let lead: Vec<usize> = (0..3).collect();
-            e.combination_run = (0..cut.len())
-                .map(|o| median_of(&lead.iter().map(|&b| &e.runs[b].1[o]).collect::<Vec<_>>()))
-                .collect();
-            e.backtests
-                .push(score(COMBINATION, &e.combination_run, y, h, cut, e.scale));
+        if s.selection != Selection::Best {
+            let lead = lead_three(&e.backtests);
+            e.set_combination(y, lead.as_ref());
         }
     }
     e
+}
+
+/// The chosen backtest by the raw scores: the lowest, except that under
+/// `best_with_combination` a single model must beat the combination by the
+/// selection margin.
+pub(crate) fn choose(backtests: &[Backtest], s: &ForecastSettings) -> Option<usize> {
+    let best_single = backtests
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| !b.model.is_combination())
+        .min_by(|(i, a), (j, b)| {
+            a.score(s.metric)
+                .total_cmp(&b.score(s.metric))
+                .then(i.cmp(j))
+        })
+        .map(|(i, _)| i);
+    let combination = backtests
+        .last()
+        .filter(|b| b.model.is_combination())
+        .map(|_| backtests.len() - 1);
+    match (s.selection, combination, best_single) {
+        (Selection::Combination, Some(c), _) => Some(c),
+        (Selection::BestWithCombination, Some(c), Some(b)) => {
+            // A single model must beat the combination clearly: short backtests
+            // are noisy, and a lucky winner forecasts worse than the combination.
+            let bar = backtests[c].score(s.metric) * (1.0 - s.selection_margin);
+            Some(if backtests[b].score(s.metric) < bar {
+                b
+            } else {
+                c
+            })
+        }
+        _ => best_single,
+    }
 }

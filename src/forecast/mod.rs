@@ -17,6 +17,7 @@ pub mod global;
 pub mod intermittent;
 pub mod model_id;
 pub mod prior;
+pub mod rules;
 pub mod select;
 pub mod stage;
 pub mod theta;
@@ -65,9 +66,26 @@ pub struct Candidates {
 
 impl Candidates {
     /// The standard candidate sets for a season length (buckets per year, or 1).
-    /// Order matters: earlier candidates win ties.
+    /// Order matters: earlier candidates win ties, and the lead three make
+    /// the default combination. Each pattern's own methods come first; the
+    /// other pattern's cheap methods follow (not ETS, which costs ten times
+    /// the rest together), so that the candidate winning across a group of
+    /// series is within reach of every series in it.
     pub fn standard(season_length: usize, moving_average_window: usize) -> Candidates {
         let m = season_length.max(1);
+        let seasonal_naive = || -> Option<Box<dyn Model>> {
+            (m > 1).then(|| Box::new(SeasonalNaive::new(m)) as Box<dyn Model>)
+        };
+        let intermittent_methods = || -> Vec<Box<dyn Model>> {
+            vec![
+                Box::new(CrostonSba),
+                Box::new(Tsb::default()),
+                Box::new(Adida::default()),
+                Box::new(Imapa),
+                Box::new(CrostonOptimized),
+                Box::new(Croston),
+            ]
+        };
         let mut regular: Vec<Box<dyn Model>> = vec![
             Box::new(AutoEts::new(m)),
             Box::new(Theta::new(m)),
@@ -76,21 +94,20 @@ impl Candidates {
             Box::new(MovingAverage::new(moving_average_window)),
             Box::new(HistoricAverage),
         ];
-        if m > 1 {
-            regular.push(Box::new(SeasonalNaive::new(m)));
-        }
+        regular.extend(seasonal_naive());
+        regular.extend(intermittent_methods());
+        let mut intermittent = intermittent_methods();
+        intermittent.extend([
+            Box::new(MovingAverage::new(moving_average_window)) as Box<dyn Model>,
+            Box::new(Ses::new()),
+            Box::new(HistoricAverage),
+            Box::new(Theta::new(m)),
+            Box::new(Holt::new(true)),
+        ]);
+        intermittent.extend(seasonal_naive());
         Candidates {
             regular,
-            intermittent: vec![
-                Box::new(CrostonSba),
-                Box::new(Tsb::default()),
-                Box::new(Adida::default()),
-                Box::new(Imapa),
-                Box::new(CrostonOptimized),
-                Box::new(Croston),
-                Box::new(MovingAverage::new(moving_average_window)),
-                Box::new(Ses::new()),
-            ],
+            intermittent,
         }
     }
 

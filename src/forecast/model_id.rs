@@ -53,15 +53,17 @@ pub enum ModelId {
     GlobalPoisson,
     /// The global model's elastic net.
     GlobalLinear,
-    /// The median of the three lead candidates.
+    /// The median of several candidates (by default the three lead ones).
     MedianCombination,
+    /// The mean of several candidates.
+    MeanCombination,
     /// The mean of the local choice and the global model for a new item.
     NewItemBlend,
 }
 
 impl ModelId {
     /// Every model.
-    pub const ALL: [ModelId; 25] = [
+    pub const ALL: [ModelId; 26] = [
         ModelId::Naive,
         ModelId::SeasonalNaive,
         ModelId::MovingAverage,
@@ -86,6 +88,7 @@ impl ModelId {
         ModelId::GlobalPoisson,
         ModelId::GlobalLinear,
         ModelId::MedianCombination,
+        ModelId::MeanCombination,
         ModelId::NewItemBlend,
     ];
 
@@ -116,8 +119,14 @@ impl ModelId {
             ModelId::GlobalPoisson => "global_poisson",
             ModelId::GlobalLinear => "global_linear",
             ModelId::MedianCombination => "median_combination",
+            ModelId::MeanCombination => "mean_combination",
             ModelId::NewItemBlend => "new_item_blend",
         }
+    }
+
+    /// A combination of other candidates.
+    pub fn is_combination(self) -> bool {
+        matches!(self, ModelId::MedianCombination | ModelId::MeanCombination)
     }
 
     /// The model of a report spelling.

@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 
 use super::ModelId;
-use super::backtest::{Backtest, COMBINATION, Evaluation, ForecastSettings, Metric, Selection};
+use super::backtest::{Backtest, Evaluation, ForecastSettings, Metric, Selection};
 
 /// Added to scaled errors before taking logs: a perfect backtest scores 0.
 const LOG_FLOOR: f64 = 0.01;
@@ -247,12 +247,12 @@ impl SelectionPrior {
         let best_single = backtests
             .iter()
             .enumerate()
-            .filter(|(_, b)| b.model != COMBINATION)
+            .filter(|(_, b)| !b.model.is_combination())
             .min_by(|(i, _), (j, _)| shrunk[*i].total_cmp(&shrunk[*j]).then(i.cmp(j)))
             .map(|(i, _)| i)?;
         let combination = backtests
             .last()
-            .filter(|b| b.model == COMBINATION)
+            .filter(|b| b.model.is_combination())
             .map(|_| backtests.len() - 1);
         Some(match (s.selection, combination) {
             (Selection::BestWithCombination, Some(c)) => {
@@ -291,6 +291,7 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::forecast::backtest::COMBINATION;
 
     fn settings(selection: Selection) -> ForecastSettings {
         ForecastSettings {

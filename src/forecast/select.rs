@@ -6,7 +6,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::clean::{clip_outliers, first_demand, is_discontinued};
-use super::prior::{Evidence, SelectionPrior};
+use super::prior::Evidence;
+use super::rules::{Group, SelectionRules, Trial};
 use super::{Model, ModelId};
 use crate::demand::Pattern;
 use crate::demand_process::{DemandProcess, SlowMoverDemand};
@@ -16,7 +17,7 @@ use crate::stats::{negbin_quantile, norm_ppf};
 pub use super::backtest::{
     Backtest, COMBINATION, ForecastSettings, MIN_TRAIN, Metric, Selection, backtest,
 };
-use super::backtest::{Evaluation, evaluate, median_of, sanitize};
+use super::backtest::{Combination, Evaluation, choose, evaluate, sanitize};
 
 /// Shape of the forecast distribution used for quantiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +42,9 @@ pub struct SeriesForecast {
     pub model: ModelId,
     /// Members of the combination, when it was chosen.
     pub members: Vec<ModelId>,
+    /// The selection rules' group of the series (`None` for a constant
+    /// forecast of an item without recent demand).
+    pub group: Option<Group>,
     /// Mean per future bucket.
     pub mean: Vec<f64>,
     /// Standard deviation of the one-bucket forecast error.
@@ -147,6 +151,7 @@ impl SeriesForecast {
         SeriesForecast {
             model,
             members: Vec::new(),
+            group: None,
             mean: vec![0.0; horizon],
             sigma: 0.0,
             distribution: Distribution::Normal,
@@ -235,40 +240,6 @@ fn prepare<'a>(
     })
 }
 
-/// The chosen backtest by the raw scores: the lowest, except that under
-/// `best_with_combination` a single model must beat the combination by the
-/// selection margin.
-fn choose(backtests: &[Backtest], s: &ForecastSettings) -> Option<usize> {
-    let best_single = backtests
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| b.model != COMBINATION)
-        .min_by(|(i, a), (j, b)| {
-            a.score(s.metric)
-                .total_cmp(&b.score(s.metric))
-                .then(i.cmp(j))
-        })
-        .map(|(i, _)| i);
-    let combination = backtests
-        .last()
-        .filter(|b| b.model == COMBINATION)
-        .map(|_| backtests.len() - 1);
-    match (s.selection, combination, best_single) {
-        (Selection::Combination, Some(c), _) => Some(c),
-        (Selection::BestWithCombination, Some(c), Some(b)) => {
-            // A single model must beat the combination clearly: short backtests
-            // are noisy, and a lucky winner forecasts worse than the combination.
-            let bar = backtests[c].score(s.metric) * (1.0 - s.selection_margin);
-            Some(if backtests[b].score(s.metric) < bar {
-                b
-            } else {
-                c
-            })
-        }
-        _ => best_single,
-    }
-}
-
 /// One series backtested, not yet chosen: what [`forecast_series_with`] does
 /// before the choice, kept so that a series of the prior's sample is not
 /// backtested twice.
@@ -278,7 +249,43 @@ pub struct Backtested<'a> {
 }
 
 impl Backtested<'_> {
-    /// The evidence for a [`SelectionPrior`] (`None` with fewer than two
+    /// The rules' group of the series.
+    pub fn group(&self, s: &ForecastSettings) -> Group {
+        let origins = self.evaluation.origins.as_ref().map_or(0, |o| o.1.len());
+        Group::of(
+            self.prepared.intermittent,
+            self.prepared.y.len(),
+            origins,
+            s,
+        )
+    }
+
+    /// The series' candidates per origin as the selection rules read them
+    /// (`None` when it could not be backtested).
+    pub fn trial(&self, s: &ForecastSettings, metric: Metric) -> Option<Trial> {
+        let e = &self.evaluation;
+        let (h, cut) = e.origins.as_ref()?;
+        let y = &self.prepared.y;
+        Some(Trial::new(
+            self.group(s),
+            e.backtests
+                .iter()
+                .take(e.runs.len())
+                .map(|b| b.model)
+                .collect(),
+            e.runs.iter().map(|(_, r)| r.clone()).collect(),
+            cut.iter().map(|&o| y[o..o + h].to_vec()).collect(),
+            e.scale,
+            metric,
+        ))
+    }
+
+    /// Offer combination `c` instead of the default (`None`: none).
+    pub fn set_combination(&mut self, c: Option<&Combination>) {
+        self.evaluation.set_combination(&self.prepared.y, c);
+    }
+
+    /// The evidence for a [`super::SelectionPrior`] (`None` with fewer than two
     /// backtested candidates).
     pub fn evidence(&self, metric: Metric) -> Option<Evidence> {
         Evidence::new(
@@ -311,18 +318,19 @@ pub fn backtest_series<'a>(
 /// [`forecast_series`] with `extra` candidates (the global model's, which
 /// belong to one series): the first becomes the third of the lead three whose
 /// median is the combination, the others follow the pattern's own; all
-/// compete in the backtest like the others. With a `prior`, each candidate's
-/// backtest score is shrunk toward its score across series before choosing.
+/// compete in the backtest like the others. With `rules` (learnt across
+/// series), the series' group decides its combination and how it chooses
+/// (see [`super::rules`]).
 pub fn forecast_series_with(
     models: &[Box<dyn Model>],
     extra: &[&dyn Model],
     y: &[f64],
     pattern: Pattern,
     s: &ForecastSettings,
-    prior: Option<&SelectionPrior>,
+    rules: Option<&SelectionRules>,
 ) -> SeriesForecast {
     match backtest_series(models, extra, y, pattern, s) {
-        Ok(b) => finish(b, models, extra, s, prior),
+        Ok(b) => finish(b, models, extra, s, rules),
         Err(constant) => *constant,
     }
 }
@@ -334,9 +342,9 @@ pub fn finish(
     models: &[Box<dyn Model>],
     extra: &[&dyn Model],
     s: &ForecastSettings,
-    prior: Option<&SelectionPrior>,
+    rules: Option<&SelectionRules>,
 ) -> SeriesForecast {
-    super::ets::sharing_fits(|| choose_and_refit(b, models, extra, s, prior))
+    super::ets::sharing_fits(|| choose_and_refit(b, models, extra, s, rules))
 }
 
 /// Errors of the latest origin, standardised by the spread of the others:
@@ -363,14 +371,101 @@ fn latest_origin_errors(
     }
 }
 
+/// The combination of a series of `group` under `rules`: the group's, or
+/// the default (the lead three's median) when the group has none or the
+/// selection always combines.
+fn offer_combination(b: &mut Backtested<'_>, rules: Option<&SelectionRules>, s: &ForecastSettings) {
+    if s.selection == Selection::Best {
+        return;
+    }
+    let group = b.group(s);
+    match rules.and_then(|r| r.combination(group)) {
+        Some(Some(c)) => b.set_combination(Some(&c.clone())),
+        Some(None) if s.selection != Selection::Combination => b.set_combination(None),
+        _ => {}
+    }
+}
+
+/// The mean forecast of backtest `c` refitted on the whole history (the
+/// members' forecasts joined for a combination), its members and spread.
+fn refit_choice(
+    c: usize,
+    e: &Evaluation,
+    models: &[&dyn Model],
+    y: &[f64],
+    s: &ForecastSettings,
+) -> (ModelId, Vec<ModelId>, Vec<f64>, f64) {
+    let refit = |m: &dyn Model| m.fit(y).map(|f| sanitize(f.predict(s.horizon)));
+    let zero = || vec![0.0; s.horizon];
+    match (&e.combination, e.backtests[c].model.is_combination()) {
+        (Some(comb), true) => {
+            let fits: Vec<Vec<f64>> = comb
+                .members
+                .iter()
+                .map(|id| {
+                    models
+                        .iter()
+                        .find(|m| m.id() == *id)
+                        .and_then(|m| refit(*m))
+                        .unwrap_or_else(zero)
+                })
+                .collect();
+            let mean = comb
+                .join(&fits.iter().collect::<Vec<_>>())
+                .unwrap_or_else(zero);
+            (comb.id(), comb.members.clone(), mean, e.backtests[c].rmse)
+        }
+        _ => {
+            let m = models[e.runs[c].0];
+            let mean = refit(m).unwrap_or_else(zero);
+            (m.id(), Vec::new(), mean, e.backtests[c].rmse)
+        }
+    }
+}
+
+/// The forecast of a series too short to backtest: the group's pooled
+/// winner when it fits, else the first candidate that fits, with a spread
+/// from the data (the larger of the standard deviation and √mean).
+fn unbacktested(
+    models: &[&dyn Model],
+    y: &[f64],
+    pooled: Option<ModelId>,
+    s: &ForecastSettings,
+) -> (ModelId, Vec<ModelId>, Vec<f64>, f64) {
+    let refit = |m: &dyn Model| m.fit(y).map(|f| sanitize(f.predict(s.horizon)));
+    let n = y.len() as f64;
+    let avg = y.iter().sum::<f64>() / n;
+    let sd = (y.iter().map(|v| (v - avg).powi(2)).sum::<f64>() / n).sqrt();
+    let first = models.iter().find(|m| Some(m.id()) == pooled);
+    let fitted = first
+        .and_then(|m| refit(*m).map(|f| (m.id(), f)))
+        .or_else(|| models.iter().find_map(|m| refit(*m).map(|f| (m.id(), f))));
+    let (name, mean) = fitted.unwrap_or((ZERO, vec![0.0; s.horizon]));
+    (name, Vec::new(), mean, sd.max(avg.sqrt()))
+}
+
 fn choose_and_refit(
-    b: Backtested<'_>,
+    mut b: Backtested<'_>,
     models: &[Box<dyn Model>],
     extra: &[&dyn Model],
     s: &ForecastSettings,
-    prior: Option<&SelectionPrior>,
+    rules: Option<&SelectionRules>,
 ) -> SeriesForecast {
     let models = lineup(models, extra);
+    offer_combination(&mut b, rules, s);
+    let group = b.group(s);
+    let chosen = rules
+        .and_then(|r| r.choose(&b.evaluation.backtests, group, s))
+        .or_else(|| choose(&b.evaluation.backtests, s));
+    let (model, members, mean, sigma) = match chosen {
+        Some(c) => refit_choice(c, &b.evaluation, &models, &b.prepared.y, s),
+        None => unbacktested(
+            &models,
+            &b.prepared.y,
+            rules.and_then(|r| r.pooled_winner(group)),
+            s,
+        ),
+    };
     let Backtested {
         prepared:
             Prepared {
@@ -393,42 +488,7 @@ fn choose_and_refit(
     } else {
         Distribution::Normal
     };
-    let chosen = prior
-        .and_then(|p| p.choose(&backtests, intermittent, s))
-        .or_else(|| choose(&backtests, s));
-
     let refit = |m: &dyn Model| m.fit(&y).map(|f| sanitize(f.predict(s.horizon)));
-    let (model, members, mean, sigma) = match chosen {
-        Some(c) if backtests[c].model == COMBINATION => {
-            let lead: Vec<usize> = (0..3).collect();
-            let members: Vec<ModelId> = lead.iter().map(|&b| backtests[b].model).collect();
-            let fits: Vec<Vec<f64>> = lead
-                .iter()
-                .map(|&b| refit(models[runs[b].0]).unwrap_or_else(|| vec![0.0; s.horizon]))
-                .collect();
-            let mean = median_of(&fits.iter().collect::<Vec<_>>());
-            (COMBINATION, members, mean, backtests[c].rmse)
-        }
-        Some(c) => {
-            let m = models[runs[c].0];
-            (
-                m.id(),
-                Vec::new(),
-                refit(m).unwrap_or_else(|| vec![0.0; s.horizon]),
-                backtests[c].rmse,
-            )
-        }
-        None => {
-            // Too short to backtest: the first candidate that fits, and a spread
-            // from the data (the larger of the standard deviation and √mean).
-            let n = y.len() as f64;
-            let avg = y.iter().sum::<f64>() / n;
-            let sd = (y.iter().map(|v| (v - avg).powi(2)).sum::<f64>() / n).sqrt();
-            let fitted = models.iter().find_map(|m| refit(*m).map(|f| (m.id(), f)));
-            let (name, mean) = fitted.unwrap_or((ZERO, vec![0.0; s.horizon]));
-            (name, Vec::new(), mean, sd.max(avg.sqrt()))
-        }
-    };
     // A new item — less history since its first demand than one full backtest
     // horizon over the shortest training window — is judged on too short a
     // backtest: its forecast is the mean of the local choice and the first
@@ -449,7 +509,7 @@ fn choose_and_refit(
     };
     // The chosen forecast's run over the backtest origins.
     let run = chosen.map(|c| {
-        if backtests[c].model == COMBINATION {
+        if backtests[c].model.is_combination() {
             &combination_run
         } else {
             &runs[c].1
@@ -465,6 +525,7 @@ fn choose_and_refit(
     SeriesForecast {
         model,
         members,
+        group: Some(group),
         mean,
         sigma: if sigma.is_finite() { sigma } else { 0.0 },
         distribution,

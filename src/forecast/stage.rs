@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use super::global::{self, Covariates, GlobalCandidate, GlobalModel, GlobalSettings, SeriesInput};
 use super::prior::{self, SelectionPrior};
+use super::rules::{SelectionRules, Trial};
 use super::select::{Backtested, ForecastSettings, Metric, SeriesForecast};
 use super::{Candidates, Model};
 use crate::calendar::Bucket;
@@ -60,8 +61,10 @@ pub struct Stage<'a> {
     /// The global model (`None` when off or with fewer than
     /// [`global::MIN_SERIES`] series).
     pub global: Option<GlobalModel>,
-    /// The selection prior (`None` when off or too few series backtested).
-    pub prior: Option<SelectionPrior>,
+    /// The selection rules across series: the shrinkage prior and each
+    /// group's combination and strategy (`None` when off or no series
+    /// backtested).
+    pub rules: Option<SelectionRules>,
     /// Per series, its backtest when it was in the prior's sample: its
     /// forecast finishes it instead of backtesting the series again.
     backtested: Vec<Option<Box<Backtested<'a>>>>,
@@ -87,25 +90,50 @@ impl<'a> Stage<'a> {
             series,
             candidates,
             global,
-            prior: None,
+            rules: None,
             backtested: (0..series.len()).map(|_| None).collect(),
         };
         stage.estimate_prior(settings.prior_series, settings.metric);
         stage
     }
 
-    /// Backtest the prior's sample and estimate the prior from it.
+    /// Backtest the prior's sample and learn the selection rules from it:
+    /// each group's combination first, then the shrinkage prior on the
+    /// series' evidence with that combination, then each group's strategy.
     fn estimate_prior(&mut self, n: usize, metric: Metric) {
         let ids = prior::sample(self.series.iter().map(|s| s.hash), n);
-        let sampled: Vec<(usize, Backtested<'a>)> = ids
+        let mut sampled: Vec<(usize, Backtested<'a>)> = ids
             .par_iter()
             .filter_map(|&id| self.backtest(id).map(|b| (id, b)))
             .collect();
+        let Some(first) = sampled.first() else {
+            return;
+        };
+        let settings = ForecastSettings {
+            metric,
+            ..self.series[first.0].settings.clone()
+        };
+        let trials: Vec<Trial> = sampled
+            .iter()
+            .filter_map(|(id, b)| b.trial(&self.series[*id].settings, metric))
+            .collect();
+        let combinations = SelectionRules::combinations(&trials, settings.selection);
+        for (id, b) in &mut sampled {
+            let s = &self.series[*id].settings;
+            if s.selection == super::Selection::Best {
+                continue;
+            }
+            if let Some(c) = combinations.get(&b.group(s)) {
+                b.set_combination(c.as_ref());
+            }
+        }
         let evidence: Vec<super::Evidence> = sampled
             .iter()
             .filter_map(|(_, b)| b.evidence(metric))
             .collect();
-        self.prior = Some(SelectionPrior::estimate(&evidence)).filter(|p| !p.is_empty());
+        let prior = SelectionPrior::estimate(&evidence);
+        let rules = SelectionRules::estimate(prior, &trials, &settings);
+        self.rules = Some(rules).filter(|r| !r.prior.is_empty() || !r.groups.is_empty());
         for (id, b) in sampled {
             self.backtested[id] = Some(Box::new(b));
         }
@@ -152,10 +180,10 @@ impl<'a> Stage<'a> {
     /// global model and the prior.
     pub fn forecast(&self, id: usize, backtested: Option<Box<Backtested<'a>>>) -> SeriesForecast {
         let s = &self.series[id];
-        let prior = self.prior.as_ref();
+        let rules = self.rules.as_ref();
         self.with_models(id, |m, e, p| match backtested {
-            Some(b) => super::finish(*b, m, e, &s.settings, prior),
-            None => super::forecast_series_with(m, e, s.history, p, &s.settings, prior),
+            Some(b) => super::finish(*b, m, e, &s.settings, rules),
+            None => super::forecast_series_with(m, e, s.history, p, &s.settings, rules),
         })
     }
 

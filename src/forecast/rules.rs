@@ -1,0 +1,614 @@
+//! Selection rules across series: per group of series (regular or
+//! intermittent demand, full or short history) the combination to offer
+//! (which members, mean or median, or none) and how a series chooses — by
+//! its own backtest, by its backtest shrunk toward the prior, or by taking
+//! the candidate that wins pooled over the group.
+//!
+//! Both are learnt on the selection prior's sample. The combination and the
+//! pooled winner are the ones with the lowest mean score over the group's
+//! series — the mean of per-series scaled errors, the way a held-out
+//! benchmark aggregates. The strategy is tested the way it will be used: each
+//! strategy decides on the earlier backtest origins, and the one whose
+//! decisions score best at the latest origin (pooled over the group) is the
+//! group's. A group whose series are too short for two origins, or shorter
+//! than two seasons, takes the pooled winner: its own backtests are too
+//! short to choose by.
+
+use std::collections::BTreeMap;
+
+use super::ModelId;
+use super::backtest::{
+    Backtest, Combination, Combine, ForecastSettings, Metric, Selection, choose,
+};
+use super::prior::SelectionPrior;
+
+/// Fewest sampled series of a group for a rule; below it the group's series
+/// choose as without rules (the prior, or their own backtests).
+pub const MIN_RULE_SERIES: usize = 10;
+
+/// Which series share a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Group {
+    /// Intermittent or lumpy demand.
+    pub intermittent: bool,
+    /// Fewer backtest origins than configured (or than two), or less than
+    /// two seasons of history.
+    pub short: bool,
+}
+
+impl Group {
+    /// The group of a history of `n` buckets (from its first demand)
+    /// backtested over `origins` origins.
+    pub fn of(intermittent: bool, n: usize, origins: usize, s: &ForecastSettings) -> Group {
+        let seasons = s.season_length > 1 && n < 2 * s.season_length;
+        Group {
+            intermittent,
+            short: origins < s.origins.max(2) || seasons,
+        }
+    }
+
+    /// Its name in the console and run.json.
+    pub fn name(self) -> &'static str {
+        match (self.intermittent, self.short) {
+            (false, false) => "regular",
+            (false, true) => "regular, short",
+            (true, false) => "intermittent",
+            (true, true) => "intermittent, short",
+        }
+    }
+}
+
+/// How the series of a group choose their forecast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// Every series takes the candidate (or combination) that wins pooled
+    /// over the group.
+    Pooled(ModelId),
+    /// Each series by its backtest shrunk toward the prior.
+    Shrunk,
+    /// Each series by its own backtest.
+    Own,
+}
+
+impl Strategy {
+    /// Its description in the console.
+    pub fn describe(self) -> String {
+        match self {
+            Strategy::Pooled(m) => format!("pooled {m}"),
+            Strategy::Shrunk => "per series, shrunk".into(),
+            Strategy::Own => "per series".into(),
+        }
+    }
+}
+
+/// The rule of one group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRule {
+    /// The combination offered to the group's series (`None`: none).
+    pub combination: Option<Combination>,
+    /// How they choose.
+    pub strategy: Strategy,
+    /// Sampled series it was learnt from.
+    pub series: usize,
+    /// Each strategy tried and its mean score at the latest origin, decided
+    /// on the earlier ones (empty for a short group).
+    pub validation: Vec<(Strategy, f64)>,
+}
+
+/// One sampled series' backtest as the rules read it.
+#[derive(Debug, Clone)]
+pub struct Trial {
+    group: Group,
+    models: Vec<ModelId>,
+    /// Per candidate, its forecast per origin (origin 0 is the latest).
+    runs: Vec<Vec<Vec<f64>>>,
+    /// Per origin, the demand that followed.
+    actual: Vec<Vec<f64>>,
+    /// Per candidate, its score per origin.
+    scores: Vec<Vec<f64>>,
+    scale: (f64, f64),
+    metric: Metric,
+}
+
+impl Trial {
+    /// A trial of each candidate's forecasts per origin (`runs`, aligned
+    /// with `models`) against the `actual` demand per origin.
+    pub fn new(
+        group: Group,
+        models: Vec<ModelId>,
+        runs: Vec<Vec<Vec<f64>>>,
+        actual: Vec<Vec<f64>>,
+        scale: (f64, f64),
+        metric: Metric,
+    ) -> Trial {
+        let mut t = Trial {
+            group,
+            models,
+            runs,
+            actual,
+            scores: Vec::new(),
+            scale,
+            metric,
+        };
+        t.scores = t
+            .runs
+            .iter()
+            .map(|run| (0..run.len()).map(|o| t.score(&run[o], o)).collect())
+            .collect();
+        t
+    }
+
+    /// Its group.
+    pub fn group(&self) -> Group {
+        self.group
+    }
+
+    fn origins(&self) -> usize {
+        self.actual.len()
+    }
+
+    /// The score of `forecast` at origin `o`.
+    fn score(&self, forecast: &[f64], o: usize) -> f64 {
+        let a = &self.actual[o];
+        let n = a.len().max(1) as f64;
+        match self.metric {
+            Metric::Mase => {
+                let mae = forecast
+                    .iter()
+                    .zip(a)
+                    .map(|(f, y)| (f - y).abs())
+                    .sum::<f64>()
+                    / n;
+                mae / self.scale.0
+            }
+            Metric::Rmsse => {
+                let mse = forecast
+                    .iter()
+                    .zip(a)
+                    .map(|(f, y)| (f - y).powi(2))
+                    .sum::<f64>()
+                    / n;
+                (mse / self.scale.1).sqrt()
+            }
+        }
+    }
+
+    /// Scores per origin of a model or of `combination` (by its identity);
+    /// `None` when the series has no such forecast.
+    fn scores_of(&self, model: ModelId, combination: Option<&Combination>) -> Option<Vec<f64>> {
+        if let Some(i) = self.models.iter().position(|m| *m == model) {
+            return Some(self.scores[i].clone());
+        }
+        let c = combination.filter(|c| c.id() == model)?;
+        let members: Vec<&Vec<Vec<f64>>> = c
+            .members
+            .iter()
+            .map(|m| {
+                self.models
+                    .iter()
+                    .position(|x| x == m)
+                    .map(|i| &self.runs[i])
+            })
+            .collect::<Option<_>>()?;
+        (0..self.origins())
+            .map(|o| {
+                let f = c.join(&members.iter().map(|r| &r[o]).collect::<Vec<_>>())?;
+                Some(self.score(&f, o))
+            })
+            .collect()
+    }
+
+    /// The mean of `scores` over origins `from..` (`None` when it has none).
+    fn mean_from(scores: &[f64], from: usize) -> Option<f64> {
+        let s = scores.get(from..).filter(|s| !s.is_empty())?;
+        Some(s.iter().sum::<f64>() / s.len() as f64)
+    }
+
+    /// The worst mean score of the series' candidates over origins `from..`:
+    /// what a model the series cannot fit scores there.
+    fn worst_from(&self, from: usize) -> f64 {
+        self.scores
+            .iter()
+            .filter_map(|s| Trial::mean_from(s, from))
+            .fold(0.0, f64::max)
+    }
+
+    /// The mean score over origins `from..` of a model or combination.
+    fn mean_of(&self, model: ModelId, combination: Option<&Combination>, from: usize) -> f64 {
+        self.scores_of(model, combination)
+            .and_then(|s| Trial::mean_from(&s, from))
+            .unwrap_or_else(|| self.worst_from(from))
+    }
+}
+
+/// Per trial with origins past `from`, the mean score over origins `from..`
+/// of a model or of `combination` (a model or combination the series cannot
+/// forecast scores as its worst candidate).
+fn per_trial(
+    trials: &[&Trial],
+    model: ModelId,
+    combination: Option<&Combination>,
+    from: usize,
+) -> Vec<f64> {
+    trials
+        .iter()
+        .filter(|t| t.origins() > from)
+        .map(|t| {
+            let v = t.mean_of(model, combination, from);
+            if v.is_finite() { v } else { t.worst_from(from) }
+        })
+        .collect()
+}
+
+fn mean(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        f64::INFINITY
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+}
+
+/// A paired difference counts when its mean is this many standard errors
+/// below zero (one-sided 5 %).
+const SIGNIFICANT: f64 = 1.645;
+
+/// True when `a` scores lower than `b`, series by series, by more than
+/// noise: the mean paired difference is [`SIGNIFICANT`] standard errors
+/// below zero.
+fn clearly_better(a: &[f64], b: &[f64]) -> bool {
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    let n = d.len() as f64;
+    if d.len() < 2 {
+        return false;
+    }
+    let m = d.iter().sum::<f64>() / n;
+    let sd = (d.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    if sd == 0.0 {
+        return m < 0.0;
+    }
+    m / (sd / n.sqrt()) < -SIGNIFICANT
+}
+
+/// What a group's trials decide over origins `from..`: the combination
+/// offered (`None` when none wins pooled over the best single candidate)
+/// and the pooled winner.
+struct Decision {
+    combination: Option<Combination>,
+    winner: ModelId,
+}
+
+/// One option of a group: a candidate or a combination, and its score per trial.
+struct Option_ {
+    model: ModelId,
+    combination: Option<Combination>,
+    scores: Vec<f64>,
+}
+
+/// The combinations offered to a group: the median of the lead three
+/// (the default), the mean of the two best and the median and mean of the
+/// three best by pooled score.
+fn combinations_of(trials: &[&Trial], ranked: &[ModelId]) -> Vec<Combination> {
+    let mut offers: Vec<Combination> = Vec::new();
+    let mut offer = |members: &[ModelId], combine: Combine| {
+        let c = Combination {
+            members: members.to_vec(),
+            combine,
+        };
+        if members.len() >= 2 && !offers.contains(&c) {
+            offers.push(c);
+        }
+    };
+    if let Some(first) = trials.first() {
+        let lead = first.models.iter().take(3).copied().collect::<Vec<_>>();
+        if lead.len() == 3 {
+            offer(&lead, Combine::Median);
+        }
+    }
+    offer(&ranked[..ranked.len().min(2)], Combine::Mean);
+    offer(&ranked[..ranked.len().min(3)], Combine::Median);
+    offer(&ranked[..ranked.len().min(3)], Combine::Mean);
+    offers
+}
+
+/// The group's decision over origins `from..`. The pooled winner is the
+/// option with the lowest mean score when it beats the group's first
+/// candidate (its pattern's default) clearly, series by series; else that
+/// default: a small group's mean is led by a few series, and a lucky
+/// winner forecasts worse than the default.
+fn decide(trials: &[&Trial], from: usize, selection: Selection) -> Option<Decision> {
+    let mut models: Vec<ModelId> = Vec::new();
+    for t in trials {
+        for m in &t.models {
+            if !models.contains(m) {
+                models.push(*m);
+            }
+        }
+    }
+    let mut options: Vec<Option_> = models
+        .iter()
+        .map(|&m| Option_ {
+            model: m,
+            combination: None,
+            scores: per_trial(trials, m, None, from),
+        })
+        .collect();
+    let default = options.first()?.scores.clone();
+    let mut ranked: Vec<(f64, usize)> = options
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (mean(&o.scores), i))
+        .collect();
+    ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let best_single = ranked.first().map_or(f64::INFINITY, |r| r.0);
+    if selection != Selection::Best {
+        let top: Vec<ModelId> = ranked.iter().map(|r| options[r.1].model).collect();
+        for c in combinations_of(trials, &top) {
+            let scores = per_trial(trials, c.id(), Some(&c), from);
+            options.push(Option_ {
+                model: c.id(),
+                combination: Some(c),
+                scores,
+            });
+        }
+    }
+    let by_mean = |o: &&Option_| mean(&o.scores);
+    let best_combination = options
+        .iter()
+        .filter(|o| o.combination.is_some())
+        .min_by(|a, b| by_mean(a).total_cmp(&by_mean(b)));
+    let combination = best_combination
+        .filter(|o| mean(&o.scores) < best_single || selection == Selection::Combination)
+        .and_then(|o| o.combination.clone());
+    if selection == Selection::Combination {
+        let winner = combination.as_ref().map_or(options[0].model, |c| c.id());
+        return Some(Decision {
+            combination,
+            winner,
+        });
+    }
+    let best = options
+        .iter()
+        .filter(|o| o.combination.is_none() || o.combination == combination)
+        .min_by(|a, b| by_mean(a).total_cmp(&by_mean(b)))?;
+    let winner = if clearly_better(&best.scores, &default) {
+        best.model
+    } else {
+        options[0].model
+    };
+    Some(Decision {
+        combination,
+        winner,
+    })
+}
+
+/// A backtest standing for a mean score (the rules compare scores only).
+fn standing(model: ModelId, score: f64, origins: usize) -> Backtest {
+    Backtest {
+        model,
+        origins,
+        horizon: 0,
+        mae: score,
+        rmse: score,
+        mase: score,
+        rmsse: score,
+        bias: 0.0,
+    }
+}
+
+/// The candidate a series would choose by `strategy` over origins `from..`,
+/// and its score at origin 0.
+fn validate_one(
+    t: &Trial,
+    d: &Decision,
+    strategy: Strategy,
+    prior: Option<&SelectionPrior>,
+    s: &ForecastSettings,
+) -> f64 {
+    let c = d.combination.as_ref();
+    let mut backtests: Vec<Backtest> = t
+        .models
+        .iter()
+        .zip(&t.scores)
+        .filter_map(|(&m, sc)| Some(standing(m, Trial::mean_from(sc, 1)?, t.origins() - 1)))
+        .collect();
+    let combined = c.and_then(|c| Some((c.id(), t.scores_of(c.id(), Some(c))?)));
+    if let Some(v) = combined.and_then(|(id, sc)| Some((id, Trial::mean_from(&sc, 1)?))) {
+        backtests.push(standing(v.0, v.1, t.origins() - 1));
+    }
+    let chosen = match strategy {
+        Strategy::Pooled(m) => Some(m),
+        Strategy::Shrunk => prior
+            .and_then(|p| p.choose(&backtests, t.group.intermittent, s))
+            .or_else(|| choose(&backtests, s))
+            .map(|i| backtests[i].model),
+        Strategy::Own => choose(&backtests, s).map(|i| backtests[i].model),
+    };
+    let score_0 = chosen
+        .and_then(|m| t.scores_of(m, c))
+        .and_then(|sc| sc.first().copied());
+    // A choice the series cannot forecast scores as its worst candidate.
+    score_0.unwrap_or_else(|| {
+        t.scores
+            .iter()
+            .filter_map(|s| s.first().copied())
+            .fold(0.0, f64::max)
+    })
+}
+
+/// Selection rules across series: the shrinkage prior and one rule per group.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SelectionRules {
+    /// The shrinkage prior (empty when the sample was too small).
+    pub prior: SelectionPrior,
+    /// The rule of each group with enough sampled series.
+    pub groups: BTreeMap<Group, GroupRule>,
+}
+
+impl SelectionRules {
+    /// The combination each group with enough sampled series offers:
+    /// `Some(None)` for none, absent for a group without a rule (its series
+    /// keep the median of their lead three).
+    pub fn combinations(
+        trials: &[Trial],
+        selection: Selection,
+    ) -> BTreeMap<Group, Option<Combination>> {
+        by_group(trials)
+            .into_iter()
+            .filter_map(|(g, ts)| Some((g, decide(&ts, 0, selection)?.combination)))
+            .collect()
+    }
+
+    /// The rules of every group with enough sampled series, with the
+    /// shrinkage `prior` estimated after the combinations.
+    pub fn estimate(
+        prior: SelectionPrior,
+        trials: &[Trial],
+        s: &ForecastSettings,
+    ) -> SelectionRules {
+        let p = (!prior.is_empty()).then_some(&prior);
+        let groups = by_group(trials)
+            .into_iter()
+            .filter_map(|(g, ts)| {
+                let full = decide(&ts, 0, s.selection)?;
+                let (strategy, validation) = if s.selection == Selection::Combination {
+                    (Strategy::Pooled(full.winner), Vec::new())
+                } else {
+                    validate(&ts, p, s, full.winner, !g.short)
+                };
+                Some((
+                    g,
+                    GroupRule {
+                        combination: full.combination,
+                        strategy,
+                        series: ts.len(),
+                        validation,
+                    },
+                ))
+            })
+            .collect();
+        SelectionRules { prior, groups }
+    }
+
+    /// The combination a series of `group` is offered: `Some(None)` for none;
+    /// `None` when the group has no rule.
+    pub fn combination(&self, group: Group) -> Option<Option<&Combination>> {
+        self.groups.get(&group).map(|r| r.combination.as_ref())
+    }
+
+    /// The chosen backtest (index) of a series of `group`, or `None` when
+    /// its own raw scores must choose.
+    pub fn choose(
+        &self,
+        backtests: &[Backtest],
+        group: Group,
+        s: &ForecastSettings,
+    ) -> Option<usize> {
+        let prior = (!self.prior.is_empty()).then_some(&self.prior);
+        let shrunk = || prior.and_then(|p| p.choose(backtests, group.intermittent, s));
+        match self.groups.get(&group).map(|r| r.strategy) {
+            Some(Strategy::Pooled(m)) => {
+                backtests.iter().position(|b| b.model == m).or_else(shrunk)
+            }
+            Some(Strategy::Own) => None,
+            Some(Strategy::Shrunk) | None => shrunk(),
+        }
+    }
+
+    /// The pooled winner of `group` when it takes one: for a series too
+    /// short to backtest.
+    pub fn pooled_winner(&self, group: Group) -> Option<ModelId> {
+        match self.groups.get(&group)?.strategy {
+            Strategy::Pooled(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// One line per group for the console: its strategy, combination and
+    /// the validation behind them.
+    pub fn describe(&self) -> Vec<String> {
+        self.groups
+            .iter()
+            .map(|(g, r)| {
+                let combination = r.combination.as_ref().map_or("none".to_string(), |c| {
+                    let m: Vec<&str> = c.members.iter().map(|m| m.name()).collect();
+                    format!("{}({})", c.id(), m.join("+"))
+                });
+                let tried: Vec<String> = r
+                    .validation
+                    .iter()
+                    .map(|(s, v)| format!("{} {v:.3}", s.describe()))
+                    .collect();
+                let tried = if tried.is_empty() {
+                    String::new()
+                } else {
+                    format!("; latest origin: {}", tried.join(", "))
+                };
+                format!(
+                    "{} ({} series): {}, combination {combination}{tried}",
+                    g.name(),
+                    r.series,
+                    r.strategy.describe()
+                )
+            })
+            .collect()
+    }
+}
+
+/// The trials of each group with at least [`MIN_RULE_SERIES`] of them.
+fn by_group(trials: &[Trial]) -> BTreeMap<Group, Vec<&Trial>> {
+    let mut groups: BTreeMap<Group, Vec<&Trial>> = BTreeMap::new();
+    for t in trials.iter().filter(|t| t.origins() > 0) {
+        groups.entry(t.group).or_default().push(t);
+    }
+    groups.retain(|_, ts| ts.len() >= MIN_RULE_SERIES);
+    groups
+}
+
+/// The strategy of a group whose series have two or more origins: each
+/// strategy decides on origins `1..` and is scored at origin 0 — the
+/// group's default candidate everywhere, the pooled winner, and for a full
+/// group the per-series choices (shrunk and own). Another strategy replaces
+/// the default only when it scores clearly better, series by series; a
+/// pooled winner then is the one decided on every origin, `winner`.
+fn validate(
+    trials: &[&Trial],
+    prior: Option<&SelectionPrior>,
+    s: &ForecastSettings,
+    winner: ModelId,
+    per_series: bool,
+) -> (Strategy, Vec<(Strategy, f64)>) {
+    let default = Strategy::Pooled(trials[0].models[0]);
+    let trials: Vec<&Trial> = trials.iter().copied().filter(|t| t.origins() > 1).collect();
+    let Some(d) = decide(&trials, 1, s.selection).filter(|_| trials.len() >= MIN_RULE_SERIES)
+    else {
+        return (default, Vec::new());
+    };
+    let mut strategies = vec![default, Strategy::Pooled(d.winner)];
+    if per_series {
+        strategies.extend([Strategy::Shrunk, Strategy::Own]);
+    }
+    strategies.dedup();
+    let tried: Vec<(Strategy, Vec<f64>)> = strategies
+        .into_iter()
+        .map(|st| {
+            let v = trials
+                .iter()
+                .map(|t| validate_one(t, &d, st, prior, s))
+                .collect();
+            (st, v)
+        })
+        .collect();
+    let base = &tried[0].1;
+    let best = tried[1..]
+        .iter()
+        .filter(|(_, v)| clearly_better(v, base))
+        .min_by(|a, b| mean(&a.1).total_cmp(&mean(&b.1)))
+        .map_or(default, |b| match b.0 {
+            Strategy::Pooled(_) => Strategy::Pooled(winner),
+            other => other,
+        });
+    (
+        best,
+        tried.into_iter().map(|(st, v)| (st, mean(&v))).collect(),
+    )
+}
