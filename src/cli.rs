@@ -412,6 +412,7 @@ fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
         selection: f.selection,
         selection_margin: f.selection_margin,
         selection_prior_series: f.selection_prior_series,
+        selection_rules: f.selection_rules,
         discontinued_after_days: f.discontinued_after_days,
         discontinued_probability: f.discontinued_probability,
         calibrate: f.calibrate,

@@ -160,6 +160,11 @@ pub struct ForecastConfig {
     /// candidate scores across series; every series' backtest scores are
     /// shrunk toward it before choosing (0 = each series alone).
     pub selection_prior_series: usize,
+    /// Learn selection rules per group of series on the prior's sample
+    /// (the combination offered and whether series choose alone or take the
+    /// group's pooled winner; `src/forecast/rules.rs`). Off by default until
+    /// it wins on the held-out battery and the replays (BENCHMARKS.md).
+    pub selection_rules: bool,
     /// Widen or narrow all forecast spreads so that p10–p90 holds 80 % of the
     /// latest backtest origin's errors, pooled over series (split conformal).
     pub calibrate: bool,
@@ -444,6 +449,7 @@ impl Default for ForecastConfig {
             selection: Selection::BestWithCombination,
             selection_margin: 0.1,
             selection_prior_series: 2000,
+            selection_rules: false,
             calibrate: true,
             spread_pooling: 0.5,
             quantiles: vec![0.1, 0.5, 0.9],

@@ -78,6 +78,7 @@ impl StageInputs {
             global: global_on.then(|| GlobalSettings::from_config(g, config.season_length())),
             n_events,
             prior_series: config.forecast.selection_prior_series,
+            group_rules: config.forecast.selection_rules,
             metric: config.policy.forecast_metric,
         };
         StageInputs {

@@ -56,6 +56,8 @@ pub struct HoldoutOptions {
     /// Series sampled for the selection prior (0 = none; see
     /// [`crate::forecast::prior`]).
     pub selection_prior_series: usize,
+    /// Learn selection rules per group of series (`forecast.selection_rules`).
+    pub selection_rules: bool,
     /// Days without demand before an item can be forecast zero (0 = never),
     /// then only when the gap is improbable at its own rate.
     pub discontinued_after_days: f64,
@@ -348,6 +350,7 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
             .map(|g| GlobalSettings::from_config(g, o.season_length)),
         n_events,
         prior_series: o.selection_prior_series,
+        group_rules: o.selection_rules,
         metric: o.metric,
     };
     // The global model on the training parts, every series aligned to end

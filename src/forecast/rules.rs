@@ -198,6 +198,14 @@ impl Trial {
             .collect()
     }
 
+    /// The median of its lead three candidates (the default combination).
+    fn lead_three(&self) -> Option<Combination> {
+        (self.models.len() >= 3).then(|| Combination {
+            members: self.models[..3].to_vec(),
+            combine: Combine::Median,
+        })
+    }
+
     /// The mean of `scores` over origins `from..` (`None` when it has none).
     fn mean_from(scores: &[f64], from: usize) -> Option<f64> {
         let s = scores.get(from..).filter(|s| !s.is_empty())?;
@@ -252,15 +260,20 @@ fn mean(v: &[f64]) -> f64 {
 /// below zero (one-sided 5 %).
 const SIGNIFICANT: f64 = 1.645;
 
-/// True when `a` scores lower than `b`, series by series, by more than
-/// noise: the mean paired difference is [`SIGNIFICANT`] standard errors
-/// below zero.
+/// True when `a` scores lower than `b` on the mean and series by series by
+/// more than noise: the paired log ratio of the scores is [`SIGNIFICANT`]
+/// standard errors below zero. The log ratio weighs each series alike (a
+/// mean of scaled errors is led by the few series with tiny scales).
 fn clearly_better(a: &[f64], b: &[f64]) -> bool {
-    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
-    let n = d.len() as f64;
-    if d.len() < 2 {
+    if a.len() < 2 || mean(a) >= mean(b) {
         return false;
     }
+    let d: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x.max(0.0) + LOG_FLOOR).ln() - (y.max(0.0) + LOG_FLOOR).ln())
+        .collect();
+    let n = d.len() as f64;
     let m = d.iter().sum::<f64>() / n;
     let sd = (d.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
     if sd == 0.0 {
@@ -268,6 +281,9 @@ fn clearly_better(a: &[f64], b: &[f64]) -> bool {
     }
     m / (sd / n.sqrt()) < -SIGNIFICANT
 }
+
+/// Added to scores before their log ratio: two perfect scores tie.
+const LOG_FLOOR: f64 = 0.01;
 
 /// What a group's trials decide over origins `from..`: the combination
 /// offered (`None` when none wins pooled over the best single candidate)
@@ -310,11 +326,17 @@ fn combinations_of(trials: &[&Trial], ranked: &[ModelId]) -> Vec<Combination> {
     offers
 }
 
-/// The group's decision over origins `from..`. The pooled winner is the
-/// option with the lowest mean score when it beats the group's first
-/// candidate (its pattern's default) clearly, series by series; else that
-/// default: a small group's mean is led by a few series, and a lucky
-/// winner forecasts worse than the default.
+/// The group's decision over origins `from..`, each step away from the
+/// default only on clear evidence (lower scores series by series, not a
+/// mean led by a few series):
+///
+/// * the default is the median of the lead three (the first candidate
+///   under `best`): robust, and what a series takes without rules;
+/// * the combination offered is the best by mean score when it beats the
+///   default clearly, else the default's; none when the best single
+///   candidate beats it clearly (and always under `best`);
+/// * the pooled winner is the best option by mean score when it beats the
+///   default clearly, else the default.
 fn decide(trials: &[&Trial], from: usize, selection: Selection) -> Option<Decision> {
     let mut models: Vec<ModelId> = Vec::new();
     for t in trials {
@@ -324,7 +346,7 @@ fn decide(trials: &[&Trial], from: usize, selection: Selection) -> Option<Decisi
             }
         }
     }
-    let mut options: Vec<Option_> = models
+    let singles: Vec<Option_> = models
         .iter()
         .map(|&m| Option_ {
             model: m,
@@ -332,53 +354,73 @@ fn decide(trials: &[&Trial], from: usize, selection: Selection) -> Option<Decisi
             scores: per_trial(trials, m, None, from),
         })
         .collect();
-    let default = options.first()?.scores.clone();
-    let mut ranked: Vec<(f64, usize)> = options
-        .iter()
-        .enumerate()
-        .map(|(i, o)| (mean(&o.scores), i))
-        .collect();
-    ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let best_single = ranked.first().map_or(f64::INFINITY, |r| r.0);
-    if selection != Selection::Best {
-        let top: Vec<ModelId> = ranked.iter().map(|r| options[r.1].model).collect();
-        for c in combinations_of(trials, &top) {
-            let scores = per_trial(trials, c.id(), Some(&c), from);
-            options.push(Option_ {
+    let by_mean = |a: &&Option_, b: &&Option_| mean(&a.scores).total_cmp(&mean(&b.scores));
+    let best_single = singles.iter().min_by(by_mean)?;
+    let mut ranked: Vec<&Option_> = singles.iter().collect();
+    ranked.sort_by(by_mean);
+    let top: Vec<ModelId> = ranked.iter().map(|o| o.model).collect();
+    let combinations: Vec<Option_> = if selection == Selection::Best {
+        Vec::new()
+    } else {
+        combinations_of(trials, &top)
+            .into_iter()
+            .map(|c| Option_ {
                 model: c.id(),
+                scores: per_trial(trials, c.id(), Some(&c), from),
                 combination: Some(c),
-                scores,
-            });
-        }
-    }
-    let by_mean = |o: &&Option_| mean(&o.scores);
-    let best_combination = options
+            })
+            .collect()
+    };
+    // The lead three's median is offered first when there is one.
+    let lead = combinations
+        .first()
+        .filter(|o| o.combination.as_ref().is_some_and(|c| c.members.len() == 3));
+    let default = lead.unwrap_or(&singles[0]);
+    let step = |best: &Option_, base: &Option_| -> bool {
+        best.combination != base.combination || best.model != base.model
+    };
+    let combination = combinations
         .iter()
-        .filter(|o| o.combination.is_some())
-        .min_by(|a, b| by_mean(a).total_cmp(&by_mean(b)));
-    let combination = best_combination
-        .filter(|o| mean(&o.scores) < best_single || selection == Selection::Combination)
-        .and_then(|o| o.combination.clone());
+        .min_by(by_mean)
+        .map(|best| match lead {
+            Some(l) if step(best, l) && !clearly_better(&best.scores, &l.scores) => l,
+            _ => best,
+        })
+        .filter(|c| {
+            selection == Selection::Combination || !clearly_better(&best_single.scores, &c.scores)
+        });
     if selection == Selection::Combination {
-        let winner = combination.as_ref().map_or(options[0].model, |c| c.id());
+        let winner = combination.map_or(singles[0].model, |c| c.model);
         return Some(Decision {
-            combination,
+            combination: combination.and_then(|c| c.combination.clone()),
             winner,
         });
     }
-    let best = options
-        .iter()
-        .filter(|o| o.combination.is_none() || o.combination == combination)
-        .min_by(|a, b| by_mean(a).total_cmp(&by_mean(b)))?;
-    let winner = if clearly_better(&best.scores, &default) {
+    let best = [Some(best_single), combination]
+        .into_iter()
+        .flatten()
+        .min_by(by_mean)?;
+    let winner = if step(best, default) && clearly_better(&best.scores, &default.scores) {
         best.model
     } else {
-        options[0].model
+        default.model
     };
     Some(Decision {
-        combination,
+        combination: combination.and_then(|c| c.combination.clone()),
         winner,
     })
+}
+
+/// The default of a group: the median of the lead three of its first
+/// series' line-up, or its first candidate under `best` or with fewer than
+/// three candidates.
+fn default_of(trials: &[&Trial], selection: Selection) -> ModelId {
+    let first = trials.first().map(|t| t.models.as_slice()).unwrap_or(&[]);
+    if selection != Selection::Best && first.len() >= 3 {
+        ModelId::MedianCombination
+    } else {
+        first.first().copied().unwrap_or(ModelId::Zero)
+    }
 }
 
 /// A backtest standing for a mean score (the rules compare scores only).
@@ -423,8 +465,9 @@ fn validate_one(
             .map(|i| backtests[i].model),
         Strategy::Own => choose(&backtests, s).map(|i| backtests[i].model),
     };
+    let lead = t.lead_three();
     let score_0 = chosen
-        .and_then(|m| t.scores_of(m, c))
+        .and_then(|m| t.scores_of(m, c).or_else(|| t.scores_of(m, lead.as_ref())))
         .and_then(|sc| sc.first().copied());
     // A choice the series cannot forecast scores as its worst candidate.
     score_0.unwrap_or_else(|| {
@@ -473,12 +516,23 @@ impl SelectionRules {
                 let (strategy, validation) = if s.selection == Selection::Combination {
                     (Strategy::Pooled(full.winner), Vec::new())
                 } else {
-                    validate(&ts, p, s, full.winner, !g.short)
+                    let fallback = default_of(&ts, s.selection);
+                    validate(&ts, p, s, (full.winner, fallback), !g.short)
+                };
+                // A group that takes the default combination is offered it.
+                let combination = match strategy {
+                    Strategy::Pooled(m)
+                        if m.is_combination()
+                            && full.combination.as_ref().map(|c| c.id()) != Some(m) =>
+                    {
+                        ts[0].lead_three()
+                    }
+                    _ => full.combination,
                 };
                 Some((
                     g,
                     GroupRule {
-                        combination: full.combination,
+                        combination,
                         strategy,
                         series: ts.len(),
                         validation,
@@ -574,14 +628,14 @@ fn validate(
     trials: &[&Trial],
     prior: Option<&SelectionPrior>,
     s: &ForecastSettings,
-    winner: ModelId,
+    (winner, fallback): (ModelId, ModelId),
     per_series: bool,
 ) -> (Strategy, Vec<(Strategy, f64)>) {
-    let default = Strategy::Pooled(trials[0].models[0]);
     let trials: Vec<&Trial> = trials.iter().copied().filter(|t| t.origins() > 1).collect();
+    let default = Strategy::Pooled(default_of(&trials, s.selection));
     let Some(d) = decide(&trials, 1, s.selection).filter(|_| trials.len() >= MIN_RULE_SERIES)
     else {
-        return (default, Vec::new());
+        return (Strategy::Pooled(fallback), Vec::new());
     };
     let mut strategies = vec![default, Strategy::Pooled(d.winner)];
     if per_series {
@@ -611,4 +665,107 @@ fn validate(
         best,
         tried.into_iter().map(|(st, v)| (st, mean(&v))).collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: ModelId = ModelId::CrostonSba;
+    const B: ModelId = ModelId::Tsb;
+
+    /// A series whose demand is 10 at every step of three origins; A
+    /// forecasts `10 + a` and B `10 + b`, per origin.
+    fn trial(a: [f64; 3], b: [f64; 3]) -> Trial {
+        let run = |e: [f64; 3]| e.iter().map(|x| vec![10.0 + x; 2]).collect::<Vec<_>>();
+        Trial::new(
+            Group {
+                intermittent: true,
+                short: false,
+            },
+            vec![A, B],
+            vec![run(a), run(b)],
+            vec![vec![10.0; 2]; 3],
+            (1.0, 1.0),
+            Metric::Mase,
+        )
+    }
+
+    fn settings() -> ForecastSettings {
+        ForecastSettings {
+            selection: Selection::Best,
+            ..ForecastSettings::default()
+        }
+    }
+
+    fn rule(trials: &[Trial]) -> GroupRule {
+        let rules = SelectionRules::estimate(SelectionPrior::default(), trials, &settings());
+        rules.groups.values().next().expect("a rule").clone()
+    }
+
+    #[test]
+    fn a_candidate_better_series_by_series_wins_the_group() {
+        let trials: Vec<Trial> = (0..40)
+            .map(|i| {
+                let a = 2.0 + (i % 3) as f64;
+                trial([a; 3], [a - 1.0; 3])
+            })
+            .collect();
+        assert_eq!(rule(&trials).strategy, Strategy::Pooled(B));
+    }
+
+    #[test]
+    fn a_lower_mean_led_by_one_series_does_not_displace_the_default() {
+        // B is a little worse on 39 series and far better on one: its mean
+        // is lower, but not series by series.
+        let mut trials: Vec<Trial> = (0..39).map(|_| trial([2.0; 3], [2.2; 3])).collect();
+        trials.push(trial([50.0; 3], [0.0; 3]));
+        let b_mean = trials.iter().map(|t| t.mean_of(B, None, 0)).sum::<f64>();
+        let a_mean = trials.iter().map(|t| t.mean_of(A, None, 0)).sum::<f64>();
+        assert!(b_mean < a_mean);
+        assert_eq!(rule(&trials).strategy, Strategy::Pooled(A));
+    }
+
+    #[test]
+    fn too_few_series_make_no_rule_and_a_pooled_series_takes_the_winner() {
+        let few: Vec<Trial> = (0..MIN_RULE_SERIES - 1)
+            .map(|_| trial([2.0; 3], [1.0; 3]))
+            .collect();
+        let rules = SelectionRules::estimate(SelectionPrior::default(), &few, &settings());
+        assert!(rules.groups.is_empty());
+
+        let many: Vec<Trial> = (0..40)
+            .map(|i| trial([2.0 + i as f64 * 0.01; 3], [1.0; 3]))
+            .collect();
+        let rules = SelectionRules::estimate(SelectionPrior::default(), &many, &settings());
+        let group = many[0].group();
+        let standing = |m, v| standing(m, v, 3);
+        // The series' own backtest prefers A; the group's winner is B.
+        let backtests = [standing(A, 1.0), standing(B, 2.0)];
+        assert_eq!(rules.choose(&backtests, group, &settings()), Some(1));
+        assert_eq!(rules.pooled_winner(group), Some(B));
+    }
+
+    #[test]
+    fn the_combination_is_offered_only_when_it_wins_pooled() {
+        // A over-forecasts and B under-forecasts by the same amount: their
+        // mean is exact, and it is the group's combination.
+        let trials: Vec<Trial> = (0..40)
+            .map(|i| {
+                let e = 1.0 + (i % 4) as f64;
+                trial([e; 3], [-e; 3])
+            })
+            .collect();
+        let s = ForecastSettings::default();
+        let c = SelectionRules::combinations(&trials, s.selection);
+        let offered = c.values().next().expect("a group").clone();
+        assert_eq!(
+            offered.map(|c| (c.combine, c.members.len())),
+            Some((Combine::Mean, 2))
+        );
+        // Both over-forecast: no mean of them beats the better one.
+        let trials: Vec<Trial> = (0..40).map(|_| trial([1.0; 3], [3.0; 3])).collect();
+        let c = SelectionRules::combinations(&trials, s.selection);
+        assert_eq!(c.values().next(), Some(&None));
+    }
 }

@@ -50,6 +50,8 @@ pub struct StageSettings {
     pub prior_series: usize,
     /// The metric the prior's evidence is scored by.
     pub metric: Metric,
+    /// Learn each group's rule (else the prior alone, as without rules).
+    pub group_rules: bool,
 }
 
 /// The stage prepared for a panel: the global model and the selection prior
@@ -93,14 +95,14 @@ impl<'a> Stage<'a> {
             rules: None,
             backtested: (0..series.len()).map(|_| None).collect(),
         };
-        stage.estimate_prior(settings.prior_series, settings.metric);
+        stage.estimate_prior(settings.prior_series, settings.metric, settings.group_rules);
         stage
     }
 
     /// Backtest the prior's sample and learn the selection rules from it:
     /// each group's combination first, then the shrinkage prior on the
     /// series' evidence with that combination, then each group's strategy.
-    fn estimate_prior(&mut self, n: usize, metric: Metric) {
+    fn estimate_prior(&mut self, n: usize, metric: Metric, group_rules: bool) {
         let ids = prior::sample(self.series.iter().map(|s| s.hash), n);
         let mut sampled: Vec<(usize, Backtested<'a>)> = ids
             .par_iter()
@@ -115,6 +117,7 @@ impl<'a> Stage<'a> {
         };
         let trials: Vec<Trial> = sampled
             .iter()
+            .filter(|_| group_rules)
             .filter_map(|(id, b)| b.trial(&self.series[*id].settings, metric))
             .collect();
         let combinations = SelectionRules::combinations(&trials, settings.selection);
