@@ -4,15 +4,16 @@
 //! its own backtest, by its backtest shrunk toward the prior, or by taking
 //! the candidate that wins pooled over the group.
 //!
-//! Both are learnt on the selection prior's sample. The combination and the
-//! pooled winner are the ones with the lowest mean score over the group's
-//! series — the mean of per-series scaled errors, the way a held-out
-//! benchmark aggregates. The strategy is tested the way it will be used: each
-//! strategy decides on the earlier backtest origins, and the one whose
-//! decisions score best at the latest origin (pooled over the group) is the
-//! group's. A group whose series are too short for two origins, or shorter
-//! than two seasons, takes the pooled winner: its own backtests are too
-//! short to choose by.
+//! Both are learnt on the selection prior's sample (`forecast.selection_rules`).
+//! The default of a group is the median of its lead three (the choice
+//! without rules). Another combination or a pooled winner replaces it only
+//! when its mean score over the group's series is lower and it is better
+//! series by series (a paired log-ratio test): a mean of scaled errors is
+//! led by the few series with tiny scales. The strategy is tested the way it
+//! will be used: each decides on the earlier backtest origins and is scored
+//! at the latest one. A group whose series lack two origins keeps the
+//! default; a short group (fewer origins than configured, or less than two
+//! seasons) does not choose per series.
 
 use std::collections::BTreeMap;
 
