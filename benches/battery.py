@@ -11,7 +11,10 @@ column with statsforecast's metrics, and the table compares:
 * the selection's MASE and RMSSE with the best single candidate's (each
   candidate alone on every series; its gap in %),
 * the best statsforecast model (from PEERS/out/NAME_py_results.json, made by
-  peer_forecast.py; the set is marked "-" when it is missing),
+  peer_forecast.py; the set is marked "-" when it is missing), and the
+  selection beside it on the same series (a statsforecast model that fails
+  on some series, e.g. SeasonalNaive on series shorter than a season, is
+  scored on the others only),
 * the p10-p90 coverage of the hold-out,
 * the seconds of the whole replenish selection against statsforecast's
   AutoETS alone, both on one thread.
@@ -69,15 +72,32 @@ def score_all(peers, name, h, m, fc):
     f["ds"] = f["ds"].astype("int64") if kind == "int" else pd.to_datetime(f["ds"])
     models = [c for c in f.columns if c not in ("unique_id", "ds", "y")]
     ev = test.merge(f[["unique_id", "ds"] + models], on=["unique_id", "ds"], how="left")
-    return {mo: score(ev, mo, scales)[0] for mo in models}
+    scored = {mo: score(ev, mo, scales) for mo in models}
+    return {mo: r[0] for mo, r in scored.items()}, scored["replenish"][1]
 
 
 def peers_of(peers, name):
+    """statsforecast's results and its per-series metrics (None when missing)."""
     path = os.path.join(peers, "out", f"{name}_py_results.json")
     if not os.path.exists(path):
-        return None
+        return None, None
     with open(path) as fh:
-        return json.load(fh)["models"]
+        models = json.load(fh)["models"]
+    per = os.path.join(peers, "out", f"{name}_py_series_metrics.csv")
+    per = pd.read_csv(per, dtype={"unique_id": str}) if os.path.exists(per) else None
+    return models, per
+
+
+def on_same_series(ours, theirs, model, key):
+    """The selection's mean `key` over the series where statsforecast's
+    `model` has one (a model that fails on some series is scored on the
+    others only), and that model's."""
+    if theirs is None:
+        return float("nan"), float("nan")
+    t = theirs[theirs["model"] == model].set_index("unique_id")[key].dropna()
+    o = ours.set_index("unique_id")[key].dropna()
+    common = t.index.intersection(o.index)
+    return o[common].mean(), t[common].mean()
 
 
 def best(results, key, skip=()):
@@ -105,11 +125,11 @@ def main():
         fc, secs, coverage, text = run_replenish(binary, name, h, m, out_dir, extra)
         with open(os.path.join(out_dir, f"{name}_replenish.log"), "w") as fh:
             fh.write(text)
-        ours = score_all(peers, name, h, m, fc)
+        ours, per_series = score_all(peers, name, h, m, fc)
         sel = ours["replenish"]
         b_mase = best(ours, "mase", skip=("replenish",))
         b_rmsse = best(ours, "rmsse", skip=("replenish",))
-        sf = peers_of(peers, name)
+        sf, sf_series = peers_of(peers, name)
         if sf:
             sf_mase = best(sf, "mase")
             sf_rmsse = best(sf, "rmsse")
@@ -117,6 +137,8 @@ def main():
         else:
             sf_mase = sf_rmsse = (float("nan"), "-")
             ets = None
+        same_mase = on_same_series(per_series, sf_series, sf_mase[1], "mase")
+        same_rmsse = on_same_series(per_series, sf_series, sf_rmsse[1], "rmsse")
         rows.append({
             "set": name, "h": h, "m": m,
             "MASE": sel["mase"], "best single MASE": f"{b_mase[1]} {b_mase[0]:.3f}",
@@ -125,6 +147,8 @@ def main():
             "gap RMSSE %": 100 * (sel["rmsse"] / b_rmsse[0] - 1),
             "statsforecast MASE": f"{sf_mase[1]} {sf_mase[0]:.3f}",
             "statsforecast RMSSE": f"{sf_rmsse[1]} {sf_rmsse[0]:.3f}",
+            "ours / theirs, same series, MASE": f"{same_mase[0]:.3f} / {same_mase[1]:.3f}",
+            "ours / theirs, same series, RMSSE": f"{same_rmsse[0]:.3f} / {same_rmsse[1]:.3f}",
             "p10-p90 %": coverage,
             "s": secs,
             "AutoETS s": ets if ets is not None else float("nan"),

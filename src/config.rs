@@ -37,6 +37,21 @@ pub enum Selection {
     Combination,
 }
 
+/// Where a series' history starts before it is forecast (`forecast.leading_zeros`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadingZeros {
+    /// Every bucket as given: zeros before the first demand are weeks the
+    /// item sold nothing.
+    Keep,
+    /// From the first demand when the zeros before it are improbable at the
+    /// item's rate since then (a launch); else every bucket.
+    #[default]
+    Launch,
+    /// Always from the first demand.
+    Trim,
+}
+
 /// How the lead-time demand of a slow mover is built (`policy.slow_mover_demand`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -162,9 +177,17 @@ pub struct ForecastConfig {
     pub selection_prior_series: usize,
     /// Learn selection rules per group of series on the prior's sample
     /// (the combination offered and whether series choose alone or take the
-    /// group's pooled winner; `src/forecast/rules.rs`). Off by default until
-    /// it wins on the held-out battery and the replays (BENCHMARKS.md).
+    /// group's pooled winner; `src/forecast/rules.rs`). On by default; off,
+    /// each series chooses by its shrunk backtest, offered the median of its
+    /// lead three.
     pub selection_rules: bool,
+    /// Where a series' history starts for its forecast: "launch" (at its
+    /// first demand when the zeros before it are improbable at its rate
+    /// since; the default of `run` and `simulate`), "keep" (every bucket as
+    /// given; the default of `forecast`, whose long files hold zeros as
+    /// observations) or "trim" (always at the first demand). The slow
+    /// movers' demand process always starts at a launch.
+    pub leading_zeros: Option<LeadingZeros>,
     /// Widen or narrow all forecast spreads so that p10–p90 holds 80 % of the
     /// latest backtest origin's errors, pooled over series (split conformal).
     pub calibrate: bool,
@@ -449,7 +472,8 @@ impl Default for ForecastConfig {
             selection: Selection::BestWithCombination,
             selection_margin: 0.1,
             selection_prior_series: 2000,
-            selection_rules: false,
+            selection_rules: true,
+            leading_zeros: None,
             calibrate: true,
             spread_pooling: 0.5,
             quantiles: vec![0.1, 0.5, 0.9],

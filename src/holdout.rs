@@ -11,7 +11,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::calendar::{Bucket, date_of_day};
-use crate::config::{CheckedConfig, Config, GlobalConfig};
+use crate::config::{CheckedConfig, Config, GlobalConfig, LeadingZeros};
 use crate::demand::Panel;
 use crate::demand_process::SlowMoverDemand;
 use crate::error::{Error, Result};
@@ -230,6 +230,12 @@ fn series_settings(o: &HoldoutOptions, spacing: f64) -> ForecastSettings {
         discontinued_probability: o.discontinued_probability,
         buckets_per_year: (365.25 / spacing).round().max(1.0) as usize,
         outlier_sigma: o.outlier_sigma,
+        // A long file's zeros are observations: kept unless configured.
+        leading_zeros: o
+            .config
+            .forecast
+            .leading_zeros
+            .unwrap_or(LeadingZeros::Keep),
         selection: o.selection,
         selection_margin: o.selection_margin,
         // No policy here: no demand process.

@@ -4,7 +4,7 @@
 //! replay and the reports, which all read it.
 
 use crate::calendar::Bucket;
-use crate::config::{Config, ServiceType};
+use crate::config::{Config, LeadingZeros, ServiceType};
 use crate::demand::Pattern;
 use crate::forecast::{self, ForecastSettings, SeriesForecast};
 use crate::ingest;
@@ -426,6 +426,7 @@ pub fn forecast_settings(
         discontinued_probability: f.discontinued_probability,
         buckets_per_year: bucket.per_year(),
         outlier_sigma: f.outlier_sigma,
+        leading_zeros: f.leading_zeros.unwrap_or(LeadingZeros::Launch),
         selection: f.selection,
         selection_margin: f.selection_margin,
         slow_mover_demand: config.policy.slow_mover_demand,

@@ -6,7 +6,7 @@ use super::clean::median;
 use super::{Model, ModelId};
 use crate::demand_process::SlowMoverDemand;
 
-pub use crate::config::{Metric, Selection};
+pub use crate::config::{LeadingZeros, Metric, Selection};
 
 /// Settings of the forecast of one series.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +48,8 @@ pub struct ForecastSettings {
     pub process_below: f64,
     /// Outlier limit in robust standard deviations (0 = no cleaning).
     pub outlier_sigma: f64,
+    /// Where the history starts (leading zeros kept or trimmed).
+    pub leading_zeros: LeadingZeros,
     /// How the forecast is chosen.
     pub selection: Selection,
     /// Relative score a single model must gain over the combination to be chosen.
@@ -72,6 +74,7 @@ impl Default for ForecastSettings {
             discontinued_probability: 0.01,
             buckets_per_year: 52,
             outlier_sigma: 6.0,
+            leading_zeros: LeadingZeros::default(),
             selection: Selection::BestWithCombination,
             selection_margin: 0.1,
             slow_mover_demand: SlowMoverDemand::Compound,

@@ -1,5 +1,8 @@
-//! Preparing a history for fitting: leading zeros trimmed, outliers clipped in
-//! a copy (and reported), discontinued items recognised.
+//! Preparing a history for fitting: where it starts (leading zeros kept or
+//! trimmed), outliers clipped in a copy (and reported), discontinued items
+//! recognised.
+
+use crate::config::LeadingZeros;
 
 /// Index of the first non-zero value (the series' start), or `len` when all are zero.
 pub fn first_demand(y: &[f64]) -> usize {
@@ -35,6 +38,34 @@ fn gap_chance(hits: usize, trials: usize, gap: usize) -> f64 {
     (ln_beta(a, b + gap as f64) - ln_beta(a, b))
         .exp()
         .clamp(0.0, 1.0)
+}
+
+/// Chance below which the zeros before an item's first demand mean it was
+/// not sold yet (a launch) rather than that it sold nothing by chance.
+pub const LAUNCH_PROBABILITY: f64 = 0.01;
+
+/// Where the history of `y` starts under `mode`; for
+/// [`LeadingZeros::Launch`]: at its first demand when the zeros before it are improbable at the item's rate since then (their chance
+/// below [`LAUNCH_PROBABILITY`]: the item was launched then), else at its
+/// first bucket — an intermittent item's first demand is no launch, and
+/// starting at a demand would overstate its rate. `y.len()` without demand.
+pub fn history_start(y: &[f64], mode: LeadingZeros) -> usize {
+    let Some(first) = y.iter().position(|&v| v > 0.0) else {
+        return y.len();
+    };
+    match mode {
+        _ if first == 0 => return 0,
+        LeadingZeros::Keep => return 0,
+        LeadingZeros::Trim => return first,
+        LeadingZeros::Launch => {}
+    }
+    let active = &y[first..];
+    let hits = active.iter().filter(|&&v| v > 0.0).count();
+    if gap_chance(hits, active.len(), first) < LAUNCH_PROBABILITY {
+        first
+    } else {
+        0
+    }
 }
 
 /// The trailing gap of `y` (`None` without any demand); `year`: buckets per
@@ -142,6 +173,22 @@ pub fn clip_outliers(y: &[f64], k: f64, window: usize, season: usize) -> (Vec<f6
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_history_starts_at_a_launch_but_keeps_an_intermittent_items_quiet_start() {
+        // 20 quiet weeks, then demand every week: a launch.
+        let mut launched = vec![0.0; 20];
+        launched.extend(vec![4.0; 30]);
+        assert_eq!(history_start(&launched, LeadingZeros::Launch), 20);
+        assert_eq!(history_start(&launched, LeadingZeros::Keep), 0);
+        // 3 quiet weeks before an item that sells one week in four: no launch.
+        let sparse: Vec<f64> = (0..40)
+            .map(|i| if i % 4 == 3 { 2.0 } else { 0.0 })
+            .collect();
+        assert_eq!(history_start(&sparse, LeadingZeros::Launch), 0);
+        assert_eq!(history_start(&sparse, LeadingZeros::Trim), 3);
+        assert_eq!(history_start(&[0.0; 5], LeadingZeros::Keep), 5);
+    }
 
     #[test]
     fn trimming_and_discontinuation() {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::clean::{clip_outliers, first_demand, is_discontinued};
+use super::clean::{clip_outliers, history_start, is_discontinued};
 use super::prior::Evidence;
 use super::rules::{Group, SelectionRules, Trial};
 use super::{Model, ModelId};
@@ -15,7 +15,7 @@ use crate::inventory_theory::{EmpiricalErrors, LeadTimeErrors};
 use crate::stats::{negbin_quantile, norm_ppf};
 
 pub use super::backtest::{
-    Backtest, COMBINATION, ForecastSettings, MIN_TRAIN, Metric, Selection, backtest,
+    Backtest, COMBINATION, ForecastSettings, LeadingZeros, MIN_TRAIN, Metric, Selection, backtest,
 };
 use super::backtest::{Combination, Evaluation, choose, evaluate, sanitize};
 
@@ -193,12 +193,19 @@ fn lineup<'a>(models: &'a [Box<dyn Model>], extra: &[&'a dyn Model]) -> Vec<&'a 
     models
 }
 
-/// A history ready to backtest: leading zeros trimmed, outliers clipped.
+/// A history ready to backtest: leading zeros trimmed when they mark a launch
+/// ([`history_start`]), outliers clipped.
 struct Prepared<'a> {
     /// The history to fit (clipped for regular patterns).
     y: Vec<f64>,
-    /// The history as it was (from the first demand).
+    /// The history as it was (from its start, [`history_start`]).
     raw: &'a [f64],
+    /// The history as it was since the item's launch (zeros before a
+    /// launch trimmed whatever `leading_zeros` says): what the slow movers'
+    /// demand process and the largest demand over the protection interval
+    /// are read from, so that pre-launch zeros never thin the policy's
+    /// picture of demand.
+    since_launch: &'a [f64],
     /// History indices (from the series' first bucket) clipped as outliers.
     outliers: Vec<usize>,
     /// Intermittent or lumpy demand.
@@ -212,7 +219,7 @@ fn prepare<'a>(
     pattern: Pattern,
     s: &ForecastSettings,
 ) -> Result<Prepared<'a>, Box<SeriesForecast>> {
-    let start = first_demand(y);
+    let start = history_start(y, s.leading_zeros);
     if start == y.len() {
         return Err(Box::new(SeriesForecast::constant(ZERO, s.horizon, false)));
     }
@@ -225,6 +232,7 @@ fn prepare<'a>(
         return Err(Box::new(SeriesForecast::constant(ZERO, s.horizon, true)));
     }
     let raw = &y[start..];
+    let since_launch = &y[history_start(y, LeadingZeros::Launch).max(start)..];
     let intermittent = matches!(pattern, Pattern::Intermittent | Pattern::Lumpy);
     let (y, outliers) = if intermittent {
         (raw.to_vec(), Vec::new())
@@ -235,6 +243,7 @@ fn prepare<'a>(
     Ok(Prepared {
         y,
         raw,
+        since_launch,
         outliers,
         intermittent,
     })
@@ -471,6 +480,7 @@ fn choose_and_refit(
             Prepared {
                 y,
                 raw,
+                since_launch,
                 outliers,
                 intermittent,
             },
@@ -489,12 +499,12 @@ fn choose_and_refit(
         Distribution::Normal
     };
     let refit = |m: &dyn Model| m.fit(&y).map(|f| sanitize(f.predict(s.horizon)));
-    // A new item — less history since its first demand than one full backtest
+    // A new item — less history since its launch than one full backtest
     // horizon over the shortest training window — is judged on too short a
     // backtest: its forecast is the mean of the local choice and the first
     // extra candidate (the global model, which learnt from every series'
     // history, launches included) when there is one.
-    let new_item = y.len() < s.backtest_horizon + MIN_TRAIN;
+    let new_item = since_launch.len() < s.backtest_horizon + MIN_TRAIN;
     let global = extra
         .first()
         .filter(|_| new_item)
@@ -519,7 +529,7 @@ fn choose_and_refit(
     // Errors summed over each origin's horizon, against the unclipped demand,
     // standardised by the one-bucket spread of the other origins (leave one
     // out: the policy, too, meets errors its spread was not estimated on).
-    let process = demand_process(raw, intermittent, &mean, s);
+    let process = demand_process(since_launch, intermittent, &mean, s);
     let horizon_errors = summed_errors(&y, raw, run, &origins, s.protection_buckets);
     let cycle_errors = summed_errors(&y, raw, run, &origins, s.cycle_buckets);
     SeriesForecast {
@@ -537,7 +547,7 @@ fn choose_and_refit(
         cycle_errors,
         lead_time_errors: LeadTimeErrors::default(),
         process,
-        max_protection_demand: max_protection_demand(raw, s),
+        max_protection_demand: max_protection_demand(since_launch, s),
     }
 }
 
@@ -995,8 +1005,9 @@ mod tests {
         let global = Fixed(ModelId::GlobalPoisson, 2.0);
         let mut s = settings(3, 4);
         s.selection = Selection::Best;
-        // Leading zeros, then 7 buckets of demand: fewer than 4 + MIN_TRAIN.
-        let launch = [0.0, 0.0, 5.0, 7.0, 6.0, 6.0, 5.0, 6.0, 7.0];
+        // Leading zeros too long for the rate since (a launch), then 7
+        // buckets of demand: fewer than 4 + MIN_TRAIN.
+        let launch = [0.0, 0.0, 0.0, 0.0, 5.0, 7.0, 6.0, 6.0, 5.0, 6.0, 7.0];
         let fc = forecast_series_with(&models, &[&global], &launch, Pattern::Smooth, &s, None);
         assert_eq!(fc.model, NEW_ITEM_BLEND);
         assert_eq!(fc.members.len(), 2);

@@ -100,11 +100,12 @@ impl<'a> Stage<'a> {
     }
 
     /// Backtest the prior's sample and learn the selection rules from it:
-    /// each group's combination first, then the shrinkage prior on the
-    /// series' evidence with that combination, then each group's strategy.
+    /// the shrinkage prior on the series' evidence (each offered the median
+    /// of its lead three, as without rules), then each group's combination
+    /// and strategy.
     fn estimate_prior(&mut self, n: usize, metric: Metric, group_rules: bool) {
         let ids = prior::sample(self.series.iter().map(|s| s.hash), n);
-        let mut sampled: Vec<(usize, Backtested<'a>)> = ids
+        let sampled: Vec<(usize, Backtested<'a>)> = ids
             .par_iter()
             .filter_map(|&id| self.backtest(id).map(|b| (id, b)))
             .collect();
@@ -120,16 +121,6 @@ impl<'a> Stage<'a> {
             .filter(|_| group_rules)
             .filter_map(|(id, b)| b.trial(&self.series[*id].settings, metric))
             .collect();
-        let combinations = SelectionRules::combinations(&trials, settings.selection);
-        for (id, b) in &mut sampled {
-            let s = &self.series[*id].settings;
-            if s.selection == super::Selection::Best {
-                continue;
-            }
-            if let Some(c) = combinations.get(&b.group(s)) {
-                b.set_combination(c.as_ref());
-            }
-        }
         let evidence: Vec<super::Evidence> = sampled
             .iter()
             .filter_map(|(_, b)| b.evidence(metric))
