@@ -325,6 +325,28 @@ fn coverage_and_choices(
     (inside as f64 / total.max(1) as f64, chosen)
 }
 
+/// Pool and calibrate every forecast's spread, then calibrate its
+/// intervals per step, as a run does; the spread calibration.
+fn finish_spreads(forecasts: &mut [SeriesForecast], o: &HoldoutOptions) -> Calibration {
+    let calibration = if o.calibrate {
+        calibration(forecasts.iter())
+    } else {
+        Calibration::NONE
+    };
+    let ratio = crate::forecast::pooled_spread_ratio(forecasts.iter());
+    for f in forecasts.iter_mut() {
+        f.pool_spread(&ratio, o.spread_pooling);
+        f.sigma *= calibration.factor(f.distribution);
+    }
+    if o.calibrate {
+        let intervals = crate::forecast::intervals::interval_calibration(forecasts.iter());
+        for f in forecasts.iter_mut() {
+            intervals.apply(f);
+        }
+    }
+    calibration
+}
+
 /// Run the hold-out evaluation and write the forecasts.
 pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
     if o.h == 0 {
@@ -376,16 +398,7 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
             .map(|(i, b)| stage.forecast(i, b))
             .collect()
     });
-    let calibration = if o.calibrate {
-        calibration(&forecasts)
-    } else {
-        Calibration::NONE
-    };
-    let ratio = crate::forecast::pooled_spread_ratio(&forecasts);
-    for f in &mut forecasts {
-        f.pool_spread(&ratio, o.spread_pooling);
-        f.sigma *= calibration.factor(f.distribution);
-    }
+    let calibration = finish_spreads(&mut forecasts, o);
     // The selection's time ends here; every candidate alone on every
     // series (the per-model columns) is timed model by model.
     let seconds = clock.elapsed().as_secs_f64();

@@ -369,6 +369,13 @@ fn calibrate_plans(
             p.use_lead_time_errors(pools.for_class(p.abc));
         }
     });
+    if enabled {
+        let intervals =
+            forecast::intervals::interval_calibration(plans.iter().map(|p| &p.forecast));
+        plans
+            .par_iter_mut()
+            .for_each(|p| intervals.apply(&mut p.forecast));
+    }
     (c, pools)
 }
 

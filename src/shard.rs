@@ -162,6 +162,12 @@ struct Record {
     /// The same over lead time + a whole review period.
     #[serde(default)]
     cycle_errors: Vec<(u64, u64)>,
+    /// (forecast, demand) per step of the latest backtest origin.
+    #[serde(default)]
+    latest_origin: Vec<(u64, u64)>,
+    /// Spread without the latest origin over the spread.
+    #[serde(default)]
+    latest_origin_spread: Option<u64>,
     /// The demand process of a slow mover.
     process: Option<ProcessRecord>,
     /// The largest demand over a protection interval.
@@ -256,6 +262,12 @@ impl Record {
                 .iter()
                 .map(|(e, w)| (e.to_bits(), w.to_bits()))
                 .collect(),
+            latest_origin_spread: Some(f.latest_origin_spread.to_bits()),
+            latest_origin: f
+                .latest_origin
+                .iter()
+                .map(|(m, a)| (m.to_bits(), a.to_bits()))
+                .collect(),
             process: f.process.as_deref().map(ProcessRecord::new),
             max_protection_demand: f.max_protection_demand.map(f64::to_bits),
         }
@@ -312,6 +324,14 @@ impl Record {
                 .iter()
                 .map(|&(e, w)| (f64::from_bits(e), f64::from_bits(w)))
                 .collect(),
+            latest_origin_spread: self.latest_origin_spread.map_or(1.0, f64::from_bits),
+            latest_origin: self
+                .latest_origin
+                .iter()
+                .map(|&(m, a)| (f64::from_bits(m), f64::from_bits(a)))
+                .collect(),
+            // Calibrated across series by the merge, like a single run does.
+            interval_factors: Vec::new(),
             // Pooled across series by the merge, like a single run does.
             lead_time_errors: Default::default(),
             process: self.process.as_ref().map(|p| Arc::new(p.process())),

@@ -15,6 +15,7 @@ pub mod clean;
 pub mod ets;
 pub mod global;
 pub mod intermittent;
+pub mod intervals;
 pub mod model_id;
 pub mod prior;
 pub mod rules;

@@ -72,6 +72,18 @@ pub struct SeriesForecast {
     /// ([`ForecastSettings::cycle_buckets`]), for a base stock ordered at
     /// every review.
     pub cycle_errors: Vec<(f64, f64)>,
+    /// Per step of the latest backtest origin, the chosen forecast and the
+    /// demand as it was: what the interval calibration
+    /// ([`super::intervals`]) sets each step's interval width by.
+    pub latest_origin: Vec<(f64, f64)>,
+    /// The spread of the chosen forecast's errors at the other origins over
+    /// its spread at all of them (1 when unknown): the spread the latest
+    /// origin's errors are judged against, as a share of `sigma`, so that
+    /// they are out of sample.
+    pub latest_origin_spread: f64,
+    /// Per forecast step, the factor on `sigma` of its quantiles (empty:
+    /// 1; beyond the last step, the last), from [`super::intervals`].
+    pub interval_factors: Vec<f64>,
     /// The pooled distributions of standardised horizon errors the policy
     /// uses for this series instead of the normal (`None`: the normal).
     pub lead_time_errors: LeadTimeErrors,
@@ -140,11 +152,13 @@ impl SeriesForecast {
     /// Quantile `p` (0 < p < 1) of the demand in future bucket `step`.
     pub fn quantile(&self, step: usize, p: f64) -> f64 {
         let m = self.mean.get(step).copied().unwrap_or(0.0).max(0.0);
-        let q = match self.distribution {
-            Distribution::Normal => m + norm_ppf(p) * self.sigma,
-            Distribution::NegativeBinomial => negbin_quantile(m, self.sigma * self.sigma, p),
-        };
-        if q.is_finite() { q.max(0.0) } else { m }
+        let f = self
+            .interval_factors
+            .get(step)
+            .or(self.interval_factors.last())
+            .copied()
+            .unwrap_or(1.0);
+        calibrated_quantile(m, self.sigma, self.distribution, f, p)
     }
 
     fn constant(model: ModelId, horizon: usize, discontinued: bool) -> SeriesForecast {
@@ -161,9 +175,36 @@ impl SeriesForecast {
             standardized_errors: Vec::new(),
             horizon_errors: Vec::new(),
             cycle_errors: Vec::new(),
+            latest_origin: Vec::new(),
+            latest_origin_spread: 1.0,
+            interval_factors: Vec::new(),
             lead_time_errors: LeadTimeErrors::default(),
             process: None,
             max_protection_demand: None,
+        }
+    }
+}
+
+/// Quantile `p` of demand with mean `m` (≥ 0) and spread `sigma` in a
+/// distribution shape: never negative, `m` where it is not finite.
+pub fn quantile_of(m: f64, sigma: f64, shape: Distribution, p: f64) -> f64 {
+    let q = match shape {
+        Distribution::Normal => m + norm_ppf(p) * sigma,
+        Distribution::NegativeBinomial => negbin_quantile(m, sigma * sigma, p),
+    };
+    if q.is_finite() { q.max(0.0) } else { m }
+}
+
+/// [`quantile_of`] under an interval factor `f` ([`super::intervals`]):
+/// a normal spread is multiplied by it; a count distribution, whose
+/// quantiles do not widen steadily with its spread, has the distance of `p`
+/// from the median multiplied by it instead.
+pub fn calibrated_quantile(m: f64, sigma: f64, shape: Distribution, f: f64, p: f64) -> f64 {
+    match shape {
+        Distribution::Normal => quantile_of(m, sigma * f, shape, p),
+        Distribution::NegativeBinomial => {
+            let p = (0.5 + (p - 0.5) * f).clamp(1e-6, 1.0 - 1e-6);
+            quantile_of(m, sigma, shape, p)
         }
     }
 }
@@ -356,6 +397,22 @@ pub fn finish(
     super::ets::sharing_fits(|| choose_and_refit(b, models, extra, s, rules))
 }
 
+/// The root mean squared error of `run` at every origin but the latest
+/// (`None` with fewer than two origins).
+fn spread_without_latest(
+    y: &[f64],
+    run: Option<&Vec<Vec<f64>>>,
+    origins: &Option<(usize, Vec<usize>)>,
+) -> Option<f64> {
+    let (Some(run), Some((h, cut))) = (run, origins) else {
+        return None;
+    };
+    let rest: Vec<f64> = (1..cut.len())
+        .flat_map(|o| (0..*h).map(move |k| y[cut[o] + k] - run[o][k]))
+        .collect();
+    (!rest.is_empty()).then(|| (rest.iter().map(|e| e * e).sum::<f64>() / rest.len() as f64).sqrt())
+}
+
 /// Errors of the latest origin, standardised by the spread of the others:
 /// pooled over series they show how wide the intervals must be (calibrate).
 /// Empty with fewer than two origins or no spread.
@@ -526,6 +583,12 @@ fn choose_and_refit(
         }
     });
     let standardized_errors = latest_origin_errors(&y, run, &origins);
+    let latest_origin = match (run, &origins) {
+        (Some(r), Some((h, cut))) if !cut.is_empty() && !r.is_empty() => {
+            (0..*h).map(|k| (r[0][k], raw[cut[0] + k])).collect()
+        }
+        _ => Vec::new(),
+    };
     // Errors summed over each origin's horizon, against the unclipped demand,
     // standardised by the one-bucket spread of the other origins (leave one
     // out: the policy, too, meets errors its spread was not estimated on).
@@ -545,6 +608,12 @@ fn choose_and_refit(
         standardized_errors,
         horizon_errors,
         cycle_errors,
+        latest_origin_spread: spread_without_latest(&y, run, &origins)
+            .map(|sd| sd / sigma)
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .unwrap_or(1.0),
+        latest_origin,
+        interval_factors: Vec::new(),
         lead_time_errors: LeadTimeErrors::default(),
         process,
         max_protection_demand: max_protection_demand(since_launch, s),
