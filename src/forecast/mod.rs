@@ -34,7 +34,7 @@ pub use select::{
     pool_horizon_errors, pooled_spread_ratio,
 };
 pub use select::{Backtested, backtest_series, finish};
-pub use theta::Theta;
+pub use theta::{OptimizedTheta, Theta};
 
 use crate::demand::Pattern;
 
@@ -96,6 +96,7 @@ impl Candidates {
             Box::new(HistoricAverage),
         ];
         regular.extend(seasonal_naive());
+        regular.push(Box::new(OptimizedTheta::new(m)));
         regular.extend(intermittent_methods());
         let mut intermittent = intermittent_methods();
         intermittent.extend([

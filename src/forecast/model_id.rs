@@ -49,6 +49,8 @@ pub enum ModelId {
     Imapa,
     /// The theta method.
     Theta,
+    /// The theta method with θ fitted (optimised theta).
+    OptimizedTheta,
     /// The global model's Poisson GLM.
     GlobalPoisson,
     /// The global model's elastic net.
@@ -63,7 +65,7 @@ pub enum ModelId {
 
 impl ModelId {
     /// Every model.
-    pub const ALL: [ModelId; 26] = [
+    pub const ALL: [ModelId; 27] = [
         ModelId::Naive,
         ModelId::SeasonalNaive,
         ModelId::MovingAverage,
@@ -85,6 +87,7 @@ impl ModelId {
         ModelId::Adida,
         ModelId::Imapa,
         ModelId::Theta,
+        ModelId::OptimizedTheta,
         ModelId::GlobalPoisson,
         ModelId::GlobalLinear,
         ModelId::MedianCombination,
@@ -116,6 +119,7 @@ impl ModelId {
             ModelId::Adida => "adida",
             ModelId::Imapa => "imapa",
             ModelId::Theta => "theta",
+            ModelId::OptimizedTheta => "theta_opt",
             ModelId::GlobalPoisson => "global_poisson",
             ModelId::GlobalLinear => "global_linear",
             ModelId::MedianCombination => "median_combination",

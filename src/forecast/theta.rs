@@ -93,6 +93,8 @@ struct ThetaFit {
     b: f64,
     /// Smoothing constant.
     alpha: f64,
+    /// Weight of the drift, 1 − 1/θ (½ for the standard θ = 2).
+    drift: f64,
     /// History length.
     n: usize,
     /// `season[j % m]` is the index of forecast step `j` (empty: none).
@@ -110,8 +112,8 @@ impl Fitted for ThetaFit {
         (0..h)
             .map(|j| {
                 let i = (self.n + j) as f64;
-                let mu =
-                    level + 0.5 * (self.a * q.powf(i) + self.b * (1.0 - q.powf(i + 1.0)) / alpha);
+                let mu = level
+                    + self.drift * (self.a * q.powf(i) + self.b * (1.0 - q.powf(i + 1.0)) / alpha);
                 level = alpha * mu + q * level;
                 let s = if self.season.is_empty() {
                     0.0
@@ -351,64 +353,188 @@ fn fit_stm(y: &[f64]) -> (f64, f64, f64, f64) {
     (level, a, b, alpha)
 }
 
+/// The optimised Theta model (statsforecast `AutoTheta(model="OTM")`,
+/// Fiorucci et al. 2016): the standard model with θ ≥ 1 fitted too, so the
+/// drift's weight 1 − 1/θ is the one that minimises the one-step errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptimizedTheta {
+    /// Number of buckets in one season (1 or 0 = no seasonality).
+    pub season_length: usize,
+}
+
+impl OptimizedTheta {
+    /// Optimised Theta with the given season length.
+    pub fn new(season_length: usize) -> Self {
+        Self { season_length }
+    }
+}
+
+/// The least drift weight (θ = 1: no drift) and the largest (θ = 100).
+const DRIFT_BOUNDS: (f64, f64) = (0.0, 0.99);
+
+/// For one smoothing constant: the initial level and drift weight that
+/// minimise the SSE of the one-step errors `i >= 3` (both enter the errors
+/// linearly: a 2×2 least-squares problem), and that SSE.
+fn profile_otm(y: &[f64], a: f64, b: f64, alpha: f64) -> (f64, f64, f64) {
+    let base = y[0];
+    let q = 1.0 - alpha;
+    let mut level = base;
+    let mut qi = q;
+    // Sums over i >= 3 of r = y - level(base), d = trend term, g = q^i.
+    let (mut rr, mut rd, mut rg, mut dd, mut dg, mut gg) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    for (i, &v) in y.iter().enumerate().skip(1) {
+        let q_next = qi * q;
+        if i >= 3 {
+            let d = a * qi + b * (1.0 - q_next) / alpha;
+            let r = v - level;
+            (rr, rd, rg) = (rr + r * r, rd + r * d, rg + r * qi);
+            (dd, dg, gg) = (dd + d * d, dg + d * qi, gg + qi * qi);
+        }
+        level = alpha * v + q * level;
+        qi = q_next;
+    }
+    let det = dd * gg - dg * dg;
+    let c = if det.abs() > 1e-12 * (dd * gg).max(1e-300) {
+        (rd * gg - rg * dg) / det
+    } else {
+        0.5
+    }
+    .clamp(DRIFT_BOUNDS.0, DRIFT_BOUNDS.1);
+    let delta = if gg > 0.0 { (rg - c * dg) / gg } else { 0.0 };
+    let init = (base + delta).clamp(-LEVEL_BOUND, LEVEL_BOUND);
+    let delta = init - base;
+    let sse = rr + c * c * dd + delta * delta * gg - 2.0 * c * rd - 2.0 * delta * rg
+        + 2.0 * c * delta * dg;
+    (init, c, sse.max(0.0))
+}
+
+/// The smoothing constant in `[0.1, 0.99]` minimising `sse`: the coarse
+/// grid, then repeated refinement between the best point's neighbours.
+fn minimise_alpha(sse: impl Fn(f64) -> f64) -> f64 {
+    let grid: Vec<f64> = ALPHA_GRID.iter().map(|&a| sse(a)).collect();
+    let best = (0..grid.len())
+        .min_by(|&i, &j| grid[i].total_cmp(&grid[j]))
+        .unwrap_or(0);
+    let (mut best_alpha, mut best_sse) = (ALPHA_GRID[best], grid[best]);
+    let (lo_k, hi_k) = (best.saturating_sub(1), (best + 1).min(grid.len() - 1));
+    let (mut lo, mut f_lo, mut hi, mut f_hi) =
+        (ALPHA_GRID[lo_k], grid[lo_k], ALPHA_GRID[hi_k], grid[hi_k]);
+    while hi - lo > ALPHA_TOL {
+        let w = hi - lo;
+        let xs = [
+            lo,
+            lo + 0.2 * w,
+            lo + 0.4 * w,
+            lo + 0.6 * w,
+            lo + 0.8 * w,
+            hi,
+        ];
+        let fs = [f_lo, sse(xs[1]), sse(xs[2]), sse(xs[3]), sse(xs[4]), f_hi];
+        let j = (0..fs.len())
+            .min_by(|&i, &k| fs[i].total_cmp(&fs[k]))
+            .unwrap_or(0);
+        if fs[j] < best_sse {
+            (best_sse, best_alpha) = (fs[j], xs[j]);
+        }
+        let (l, h) = (j.saturating_sub(1), (j + 1).min(xs.len() - 1));
+        (lo, f_lo, hi, f_hi) = (xs[l], fs[l], xs[h], fs[h]);
+    }
+    best_alpha
+}
+
+/// Fits the optimised theta model to a (deseasonalised) series of length
+/// >= 4. Returns (level after the last value, intercept, slope, alpha, drift).
+fn fit_otm(y: &[f64]) -> (f64, f64, f64, f64, f64) {
+    let (a, b) = linear_trend(y);
+    let alpha = minimise_alpha(|al| profile_otm(y, a, b, al).2);
+    let (init, drift, _) = profile_otm(y, a, b, alpha);
+    let q = 1.0 - alpha;
+    let mut level = alpha * y[0] + q * init;
+    for &v in &y[1..] {
+        level = alpha * v + q * level;
+    }
+    (level, a, b, alpha, drift)
+}
+
+impl Model for OptimizedTheta {
+    fn id(&self) -> ModelId {
+        ModelId::OptimizedTheta
+    }
+
+    fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
+        fit_theta(history, self.season_length, true)
+    }
+}
+
 impl Model for Theta {
     fn id(&self) -> ModelId {
         ModelId::Theta
     }
 
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
-        let n = history.len();
-        if n == 0 {
-            return None;
-        }
-        let max = history
-            .iter()
-            .filter(|v| v.is_finite())
-            .fold(0.0f64, |m, v| m.max(v.abs()));
-        let scale = if max > HUGE { max } else { 1.0 };
-        if n <= 3 {
-            let inv = 1.0 / scale;
-            let mu = history.iter().map(|v| v * inv).sum::<f64>() / n as f64;
-            return Some(Box::new(ConstantFit(clean(mu * scale))));
-        }
-        let m = self.season_length;
-        let seasonal = m > 1 && n >= 2 * m;
-        let mut owned: Vec<f64>;
-        let mut y: &[f64] = history;
-        if scale != 1.0 {
-            let inv = 1.0 / scale;
-            owned = history.iter().map(|v| v * inv).collect();
-            y = &owned;
-        }
-        let (mut season, mut seasonality) = (Vec::new(), Seasonality::None);
-        if seasonal && seasonality_test(y, m) {
-            owned = y.to_vec();
-            let (idx, mode) = deseasonalise(&mut owned, m);
-            if mode != Seasonality::None {
-                season = (0..m).map(|k| idx[(n + k) % m]).collect();
-                seasonality = mode;
-            }
-            y = &owned;
-        }
-        let (level, a, b, alpha) = fit_stm(y);
-        Some(Box::new(ThetaFit {
-            level,
-            a,
-            b,
-            alpha,
-            n,
-            season,
-            seasonality,
-            scale,
-        }))
+        fit_theta(history, self.season_length, false)
     }
+}
+
+/// Fit the standard (or, `optimised`, the optimised) theta model to a
+/// history with season length `m`.
+fn fit_theta(history: &[f64], m: usize, optimised: bool) -> Option<Box<dyn Fitted>> {
+    let n = history.len();
+    if n == 0 {
+        return None;
+    }
+    let max = history
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, |m, v| m.max(v.abs()));
+    let scale = if max > HUGE { max } else { 1.0 };
+    if n <= 3 {
+        let inv = 1.0 / scale;
+        let mu = history.iter().map(|v| v * inv).sum::<f64>() / n as f64;
+        return Some(Box::new(ConstantFit(clean(mu * scale))));
+    }
+    let seasonal = m > 1 && n >= 2 * m;
+    let mut owned: Vec<f64>;
+    let mut y: &[f64] = history;
+    if scale != 1.0 {
+        let inv = 1.0 / scale;
+        owned = history.iter().map(|v| v * inv).collect();
+        y = &owned;
+    }
+    let (mut season, mut seasonality) = (Vec::new(), Seasonality::None);
+    if seasonal && seasonality_test(y, m) {
+        owned = y.to_vec();
+        let (idx, mode) = deseasonalise(&mut owned, m);
+        if mode != Seasonality::None {
+            season = (0..m).map(|k| idx[(n + k) % m]).collect();
+            seasonality = mode;
+        }
+        y = &owned;
+    }
+    let (level, a, b, alpha, drift) = if optimised {
+        fit_otm(y)
+    } else {
+        let (level, a, b, alpha) = fit_stm(y);
+        (level, a, b, alpha, 0.5)
+    };
+    Some(Box::new(ThetaFit {
+        level,
+        a,
+        b,
+        alpha,
+        drift,
+        n,
+        season,
+        seasonality,
+        scale,
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn fc(model: &Theta, y: &[f64], h: usize) -> Vec<f64> {
+    fn fc(model: &dyn Model, y: &[f64], h: usize) -> Vec<f64> {
         model.fit(y).expect("fits").predict(h)
     }
 
@@ -546,5 +672,38 @@ mod tests {
         let a = fc(&Theta::new(12), &y, 12);
         let b = fc(&Theta::new(12), &y, 12);
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn the_optimised_theta_follows_a_trend_the_standard_one_halves() {
+        // A clean line 10 + 2t: the standard theta's drift is half the slope,
+        // the optimised one fits the weight that tracks the line.
+        let y: Vec<f64> = (0..40).map(|t| 10.0 + 2.0 * t as f64).collect();
+        let truth: Vec<f64> = (40..46).map(|t| 10.0 + 2.0 * t as f64).collect();
+        let err = |f: &[f64]| {
+            f.iter()
+                .zip(&truth)
+                .map(|(a, b)| (a - b).abs())
+                .sum::<f64>()
+        };
+        let opt = fc(&OptimizedTheta::new(1), &y, 6);
+        let std = fc(&Theta::new(1), &y, 6);
+        assert!(err(&opt) < err(&std), "{opt:?} against {std:?}");
+        assert!(err(&opt) < 6.0 * 0.5, "{opt:?}");
+    }
+
+    #[test]
+    fn the_optimised_theta_is_finite_and_non_negative_on_awkward_histories() {
+        let histories: Vec<Vec<f64>> = vec![
+            vec![5.0; 4],
+            vec![0.0, 0.0, 0.0, 7.0, 0.0, 0.0],
+            (0..30).map(|t| (30 - t) as f64).collect(),
+            (0..50).map(|t| 1e120 * (1.0 + (t % 3) as f64)).collect(),
+        ];
+        for y in histories {
+            let f = fc(&OptimizedTheta::new(12), &y, 8);
+            assert!(f.iter().all(|v| v.is_finite() && *v >= 0.0), "{y:?}: {f:?}");
+        }
+        assert_eq!(OptimizedTheta::new(1).name(), "theta_opt");
     }
 }
