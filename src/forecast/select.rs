@@ -421,19 +421,12 @@ fn latest_origin_errors(
     run: Option<&Vec<Vec<f64>>>,
     origins: &Option<(usize, Vec<usize>)>,
 ) -> Vec<f64> {
-    let (Some(run), Some((h, cut))) = (run, origins) else {
+    let (Some(r), Some((h, cut))) = (run, origins) else {
         return Vec::new();
     };
-    if cut.len() < 2 {
-        return Vec::new();
-    }
-    let errors = |o: usize| (0..*h).map(move |k| y[cut[o] + k] - run[o][k]);
-    let rest: Vec<f64> = (1..cut.len()).flat_map(errors).collect();
-    let sd = (rest.iter().map(|e| e * e).sum::<f64>() / rest.len() as f64).sqrt();
-    if sd > 0.0 {
-        errors(0).map(|e| e / sd).collect()
-    } else {
-        Vec::new()
+    match spread_without_latest(y, run, origins) {
+        Some(sd) if sd > 0.0 => (0..*h).map(|k| (y[cut[0] + k] - r[0][k]) / sd).collect(),
+        _ => Vec::new(),
     }
 }
 
