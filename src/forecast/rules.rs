@@ -5,15 +5,16 @@
 //! the candidate that wins pooled over the group.
 //!
 //! Both are learnt on the selection prior's sample (`forecast.selection_rules`).
-//! The default of a group is the median of its lead three (the choice
-//! without rules). Another combination or a pooled winner replaces it only
-//! when its mean score over the group's series is lower and it is better
-//! series by series (a paired log-ratio test): a mean of scaled errors is
-//! led by the few series with tiny scales. The strategy is tested the way it
-//! will be used: each decides on the earlier backtest origins and is scored
-//! at the latest one. A group whose series lack two origins keeps the
-//! default; a short group (fewer origins than configured, or less than two
-//! seasons) does not choose per series.
+//! The baseline is the choice without rules: each series by its backtest
+//! shrunk toward the prior, offered the median of its lead three. An option
+//! replaces it only when it scores better where it will be used — each
+//! option decides on the earlier backtest origins and is scored at the
+//! latest — with a lower mean, better series by series (a paired log-ratio
+//! test: a mean of scaled errors is led by the few series with tiny
+//! scales), and by at least [`MIN_GAIN`]. Groups whose series lack two
+//! origins keep the baseline; short groups (fewer origins than configured,
+//! or less than two seasons) may take a pooled winner but do not choose
+//! per series.
 
 use std::collections::BTreeMap;
 
@@ -260,7 +261,7 @@ fn mean(v: &[f64]) -> f64 {
 /// The least share of the mean score at the latest origin a rule must gain
 /// over the choice without rules: smaller gains did not carry over to the
 /// replayed policy (BENCHMARKS.md, "The held-out battery").
-const MIN_GAIN: f64 = 0.03;
+pub const MIN_GAIN: f64 = 0.03;
 
 /// A paired difference counts when its mean is this many standard errors
 /// below zero (one-sided 5 %).
@@ -300,7 +301,7 @@ struct Decision {
 }
 
 /// One option of a group: a candidate or a combination, and its score per trial.
-struct Option_ {
+struct Choice {
     model: ModelId,
     combination: Option<Combination>,
     scores: Vec<f64>,
@@ -352,25 +353,25 @@ fn decide(trials: &[&Trial], from: usize, selection: Selection) -> Option<Decisi
             }
         }
     }
-    let singles: Vec<Option_> = models
+    let singles: Vec<Choice> = models
         .iter()
-        .map(|&m| Option_ {
+        .map(|&m| Choice {
             model: m,
             combination: None,
             scores: per_trial(trials, m, None, from),
         })
         .collect();
-    let by_mean = |a: &&Option_, b: &&Option_| mean(&a.scores).total_cmp(&mean(&b.scores));
+    let by_mean = |a: &&Choice, b: &&Choice| mean(&a.scores).total_cmp(&mean(&b.scores));
     let best_single = singles.iter().min_by(by_mean)?;
-    let mut ranked: Vec<&Option_> = singles.iter().collect();
+    let mut ranked: Vec<&Choice> = singles.iter().collect();
     ranked.sort_by(by_mean);
     let top: Vec<ModelId> = ranked.iter().map(|o| o.model).collect();
-    let combinations: Vec<Option_> = if selection == Selection::Best {
+    let combinations: Vec<Choice> = if selection == Selection::Best {
         Vec::new()
     } else {
         combinations_of(trials, &top)
             .into_iter()
-            .map(|c| Option_ {
+            .map(|c| Choice {
                 model: c.id(),
                 scores: per_trial(trials, c.id(), Some(&c), from),
                 combination: Some(c),
@@ -382,7 +383,7 @@ fn decide(trials: &[&Trial], from: usize, selection: Selection) -> Option<Decisi
         .first()
         .filter(|o| o.combination.as_ref().is_some_and(|c| c.members.len() == 3));
     let default = lead.unwrap_or(&singles[0]);
-    let step = |best: &Option_, base: &Option_| -> bool {
+    let step = |best: &Choice, base: &Choice| -> bool {
         best.combination != base.combination || best.model != base.model
     };
     let combination = combinations
@@ -494,8 +495,9 @@ impl SelectionRules {
             .collect()
     }
 
-    /// The rules of every group with enough sampled series, with the
-    /// shrinkage `prior` estimated after the combinations.
+    /// The rules of every group with enough sampled series, beside the
+    /// shrinkage `prior` (estimated on the sample with each series offered
+    /// the median of its lead three, as without rules).
     pub fn estimate(
         prior: SelectionPrior,
         trials: &[Trial],
