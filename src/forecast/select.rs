@@ -439,7 +439,7 @@ fn offer_combination(b: &mut Backtested<'_>, rules: Option<&SelectionRules>, s: 
     }
     let group = b.group(s);
     match rules.and_then(|r| r.combination(group)) {
-        Some(Some(c)) => b.set_combination(Some(&c.clone())),
+        Some(Some(c)) => b.set_combination(Some(c)),
         Some(None) if s.selection != Selection::Combination => b.set_combination(None),
         _ => {}
     }
