@@ -1,7 +1,8 @@
 //! Command line: parses arguments with clap and calls the library. This is the
 //! edge of the program, where library errors become messages and exit codes.
 
-use std::path::PathBuf;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -192,12 +193,56 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// The configuration file looked up in the working folder when `--config`
+/// is not given (as cargo finds Cargo.toml).
+const CONFIG_FILE: &str = "replenish.toml";
+
+/// Where a command's configuration comes from.
+enum ConfigSource {
+    /// `--config PATH`.
+    Given(PathBuf),
+    /// [`CONFIG_FILE`] in the working folder.
+    Found(PathBuf),
+    /// Neither: the built-in defaults.
+    Defaults,
+}
+
+impl ConfigSource {
+    fn of(given: Option<&Path>) -> ConfigSource {
+        match given {
+            Some(p) => ConfigSource::Given(p.to_path_buf()),
+            None if Path::new(CONFIG_FILE).is_file() => {
+                ConfigSource::Found(PathBuf::from(CONFIG_FILE))
+            }
+            None => ConfigSource::Defaults,
+        }
+    }
+
+    /// The configuration, checked.
+    fn load(&self) -> anyhow::Result<CheckedConfig> {
+        Ok(match self {
+            ConfigSource::Given(p) | ConfigSource::Found(p) => Config::from_file(p)?,
+            ConfigSource::Defaults => CheckedConfig::default(),
+        })
+    }
+}
+
+impl fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigSource::Given(p) => write!(f, "{}", p.display()),
+            ConfigSource::Found(p) => write!(f, "{} (found in the working folder)", p.display()),
+            ConfigSource::Defaults => write!(
+                f,
+                "built-in defaults (no --config, no {CONFIG_FILE} in the working folder)"
+            ),
+        }
+    }
+}
+
 /// The config file merged with the command-line overrides, checked.
 fn run_config(args: &RunArgs) -> anyhow::Result<CheckedConfig> {
-    let config = match &args.config {
-        Some(path) => Config::from_file(path)?,
-        None => CheckedConfig::default(),
-    };
+    let config = ConfigSource::of(args.config.as_deref()).load()?;
     Ok(config.with(|config| {
         if let Some(b) = args.bucket {
             config.run.bucket = b;
@@ -236,6 +281,10 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
         out.dataset.as_of,
         out.days,
         out.series.len()
+    );
+    say!(
+        "  config        {}",
+        ConfigSource::of(args.run.config.as_deref())
     );
     let all = |_: &simulate::SeriesResult| true;
     say!(
@@ -344,6 +393,10 @@ fn run(args: RunArgs, merge: bool) -> anyhow::Result<()> {
             out.dataset.as_of,
             out.panel.bucket
         );
+        say!(
+            "  config        {}",
+            ConfigSource::of(args.config.as_deref())
+        );
         say!("  series        {}", out.plans.len());
         say!(
             "  order lines   {} worth {}",
@@ -390,10 +443,7 @@ fn run(args: RunArgs, merge: bool) -> anyhow::Result<()> {
 }
 
 fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
-    let config = match &args.config {
-        Some(path) => Config::from_file(path)?,
-        None => CheckedConfig::default(),
-    };
+    let config = ConfigSource::of(args.config.as_deref()).load()?;
     let f = &config.forecast;
     let options = holdout::HoldoutOptions {
         input: args.input.clone(),
@@ -450,6 +500,7 @@ fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
             say!("selection rule, {line}");
         }
     }
+    say!("config: {}", ConfigSource::of(args.config.as_deref()));
     let chosen: Vec<String> = s.chosen.iter().map(|(m, n)| format!("{m} {n}")).collect();
     say!("chosen: {}", chosen.join(", "));
     let per_model: Vec<String> = s

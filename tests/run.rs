@@ -603,3 +603,57 @@ fn order_quantity_is_the_eoq_when_costs_are_known() {
     assert!(s < 25.0);
     assert_eq!(num(&a, "order_qty"), 0.0);
 }
+
+#[test]
+fn a_replenish_toml_in_the_working_folder_is_used_and_the_console_says_which_config() {
+    let f = constant_fixture();
+    let run_in = |dir: &std::path::Path| {
+        common::binary()
+            .current_dir(dir)
+            .args(["run", "--data"])
+            .arg(f.data())
+            .arg("--out")
+            .arg(f.out())
+            .output()
+            .expect("run the binary")
+    };
+    // No config anywhere: the defaults, said so.
+    let bare = tempfile::tempdir().unwrap();
+    let out = run_in(bare.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let console = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(console.contains("built-in defaults"), "{console}");
+    assert!(console.contains("(week buckets)"), "{console}");
+    // replenish.toml beside: found, said and applied.
+    let with = tempfile::tempdir().unwrap();
+    std::fs::write(
+        with.path().join("replenish.toml"),
+        "[run]\nbucket = \"day\"\n",
+    )
+    .unwrap();
+    let out = run_in(with.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let console = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        console.contains("replenish.toml (found in the working folder)"),
+        "{console}"
+    );
+    assert!(console.contains("(day buckets)"), "{console}");
+    // --config wins over the file in the working folder.
+    let given = f.config("[run]\nbucket = \"week\"\n");
+    let out = common::binary()
+        .current_dir(with.path())
+        .args(["run", "--data"])
+        .arg(f.data())
+        .arg("--out")
+        .arg(f.out())
+        .args(["--config", &given])
+        .output()
+        .expect("run the binary");
+    let console = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        console.contains(&format!("config        {given}")),
+        "{console}"
+    );
+    assert!(console.contains("(week buckets)"), "{console}");
+}
