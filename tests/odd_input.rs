@@ -484,3 +484,31 @@ fn text_cells_a_spreadsheet_would_run_are_neutralised() {
     );
     assert!(warning_kinds(&dir).contains(&"formula_like_identifier".to_string()));
 }
+
+#[test]
+fn a_fractional_pack_or_moq_is_listed_and_its_order_follows_it() {
+    let f = Fixture::new();
+    f.write("sales.csv", two_skus());
+    f.write(
+        "items.csv",
+        "sku,supplier,unit_cost,lead_time_days,moq,pack_size\nA,S1,2,14,0,2.5\nB,S1,2,14,3.5,1\n",
+    );
+    let dir = survives(&f, &[]);
+    let warnings = read_csv(&dir.join("warnings.csv"));
+    let listed: Vec<(String, String, String)> = warnings
+        .iter()
+        .filter(|w| w["kind"] == "fractional_pack_or_moq")
+        .map(|w| (w["line"].clone(), w["sku"].clone(), w["message"].clone()))
+        .collect();
+    assert_eq!(listed.len(), 2, "{warnings:?}");
+    assert_eq!((listed[0].0.as_str(), listed[0].1.as_str()), ("2", "A"));
+    assert!(listed[0].2.contains("pack_size 2.5"), "{}", listed[0].2);
+    assert_eq!((listed[1].0.as_str(), listed[1].1.as_str()), ("3", "B"));
+    assert!(listed[1].2.contains("moq 3.5"), "{}", listed[1].2);
+    // An integer pack says nothing.
+    let g = Fixture::new();
+    g.write("sales.csv", two_skus());
+    g.write("items.csv", "sku,supplier,pack_size\nA,S1,12\nB,S1,6\n");
+    let dir = survives(&g, &[]);
+    assert!(!warning_kinds(&dir).contains(&"fractional_pack_or_moq".to_string()));
+}

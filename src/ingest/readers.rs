@@ -677,6 +677,31 @@ fn items_by_key(it: &Table, columns: &ItemColumns, sink: &mut Sink) -> Result<It
     Ok((by_sku, by_key))
 }
 
+/// A pack size or MOQ that is not a whole number makes order quantities
+/// that are not either (a pack of 2.5 orders 67.5): allowed, for goods sold
+/// by weight or length, but listed, since it is more often a unit mix-up.
+fn warn_about_fractional_units(it: &Table, columns: &ItemColumns, sink: &mut Sink) {
+    for (name, values) in [("pack_size", &columns.pack), ("moq", &columns.moq)] {
+        let Some(values) = values else { continue };
+        for (row, v) in values.iter().enumerate() {
+            let Some(x) = v.filter(|x| x.fract() != 0.0) else {
+                continue;
+            };
+            let text = |v: &Texts| v.as_ref().and_then(|v| v[row].clone());
+            sink.warnings.push(Warning {
+                kind: "fractional_pack_or_moq",
+                file: it.display.clone(),
+                line: Some(it.line(row)),
+                sku: columns.skus[row].clone(),
+                location: text(&columns.locs).unwrap_or_default(),
+                message: format!(
+                    "{name} {x} is not a whole number: order quantities are multiples of it (check the unit)"
+                ),
+            });
+        }
+    }
+}
+
 /// The item-master row of every planned series (its SKU-location's, else
 /// its SKU's).
 pub(super) fn items(
@@ -687,6 +712,7 @@ pub(super) fn items(
 ) -> Result<Vec<Option<Item>>> {
     sink.record(it);
     let columns = ItemColumns::read(it)?;
+    warn_about_fractional_units(it, &columns, sink);
     let (by_sku, by_key) = items_by_key(it, &columns, sink)?;
     let mut items: Vec<Option<Item>> = vec![None; keys.len()];
     for (id, key) in keys.iter().enumerate() {
