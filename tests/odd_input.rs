@@ -486,7 +486,7 @@ fn text_cells_a_spreadsheet_would_run_are_neutralised() {
 }
 
 #[test]
-fn a_fractional_pack_or_moq_is_listed_and_its_order_follows_it() {
+fn a_fractional_pack_or_moq_is_listed_with_its_line_and_sku() {
     let f = Fixture::new();
     f.write("sales.csv", two_skus());
     f.write(
