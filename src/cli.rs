@@ -60,7 +60,8 @@ pub enum Command {
     /// achieved fill rate, backorders and inventory, and the trade-off curve.
     Simulate(SimulateArgs),
     /// Forecast the last H points of every series of a long file (unique_id, ds, y)
-    /// from the rest, for side-by-side scoring with the peers in ../shared/peers.
+    /// from the rest, in the format forecasting benchmarks score (statsforecast's
+    /// harness included; see BENCHMARKS.md).
     Forecast(ForecastArgs),
 }
 
@@ -95,13 +96,16 @@ pub struct ForecastArgs {
 /// Options of `replenish run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Input folder with sales, backorders, inventory, items, purchase_orders, events (.csv or .parquet).
+    /// Input folder with sales, backorders, inventory, items, purchase_orders, events (.csv or .parquet)
+    /// [default: the config's run.data, else data/sample].
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// Output folder; the report goes to OUT/<as-of date>/.
+    /// Output folder [default: the config's run.out, else reports]: `run` writes
+    /// OUT/<as-of date>/, `simulate` OUT/<as-of date>-simulation/.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// TOML configuration (see replenish.example.toml).
+    /// TOML configuration (see replenish.example.toml) [default: replenish.toml in the
+    /// working folder when there is one, else the built-in defaults].
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Planning date YYYY-MM-DD (default: the day after the last sales date).

@@ -657,3 +657,37 @@ fn a_replenish_toml_in_the_working_folder_is_used_and_the_console_says_which_con
     );
     assert!(console.contains("(week buckets)"), "{console}");
 }
+
+#[test]
+fn the_help_names_the_folders_the_commands_write_and_their_defaults() {
+    let help = |sub: &str| {
+        let out = common::binary()
+            .args([sub, "--help"])
+            .output()
+            .expect("run the binary");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let simulate = help("simulate");
+    assert!(
+        simulate.contains("OUT/<as-of date>-simulation/"),
+        "{simulate}"
+    );
+    let run = help("run");
+    for default in ["data/sample", "reports", "replenish.toml"] {
+        assert!(run.contains(default), "{default} in {run}");
+    }
+    let top = help("help");
+    assert!(!top.contains("../shared"), "{top}");
+    // What the help says simulate writes is where it writes.
+    let f = constant_fixture();
+    let out = f.command("simulate", &f.out(), &["--origin", "2024-04-01"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written: Vec<String> = std::fs::read_dir(f.out())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        written.iter().any(|n| n.ends_with("-simulation")),
+        "{written:?}"
+    );
+}
