@@ -269,6 +269,15 @@ pub struct Combination {
 }
 
 impl Combination {
+    /// The median of the first three of `models` (`None` with fewer).
+    pub fn lead_three(models: impl IntoIterator<Item = ModelId>) -> Option<Combination> {
+        let members: Vec<ModelId> = models.into_iter().take(3).collect();
+        (members.len() == 3).then_some(Combination {
+            members,
+            combine: Combine::Median,
+        })
+    }
+
     /// Its identity in the reports.
     pub fn id(&self) -> ModelId {
         match self.combine {
@@ -376,10 +385,7 @@ impl Evaluation {
 /// The median of the lead three candidates of a line-up, the combination
 /// a series takes when no rule across series says otherwise.
 pub(crate) fn lead_three(backtests: &[Backtest]) -> Option<Combination> {
-    (backtests.len() >= 3).then(|| Combination {
-        members: backtests[..3].iter().map(|b| b.model).collect(),
-        combine: Combine::Median,
-    })
+    Combination::lead_three(backtests.iter().map(|b| b.model))
 }
 
 /// Backtest every candidate and, unless the selection is `best`, the median

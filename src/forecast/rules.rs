@@ -202,10 +202,7 @@ impl Trial {
 
     /// The median of its lead three candidates (the default combination).
     fn lead_three(&self) -> Option<Combination> {
-        (self.models.len() >= 3).then(|| Combination {
-            members: self.models[..3].to_vec(),
-            combine: Combine::Median,
-        })
+        Combination::lead_three(self.models.iter().copied())
     }
 
     /// The mean of `scores` over origins `from..` (`None` when it has none).
@@ -321,11 +318,8 @@ fn combinations_of(trials: &[&Trial], ranked: &[ModelId]) -> Vec<Combination> {
             offers.push(c);
         }
     };
-    if let Some(first) = trials.first() {
-        let lead = first.models.iter().take(3).copied().collect::<Vec<_>>();
-        if lead.len() == 3 {
-            offer(&lead, Combine::Median);
-        }
+    if let Some(lead) = trials.first().and_then(|t| t.lead_three()) {
+        offer(&lead.members, Combine::Median);
     }
     offer(&ranked[..ranked.len().min(2)], Combine::Mean);
     offer(&ranked[..ranked.len().min(3)], Combine::Median);
@@ -482,19 +476,6 @@ pub struct SelectionRules {
 }
 
 impl SelectionRules {
-    /// The combination each group with enough sampled series offers:
-    /// `Some(None)` for none, absent for a group without a rule (its series
-    /// keep the median of their lead three).
-    pub fn combinations(
-        trials: &[Trial],
-        selection: Selection,
-    ) -> BTreeMap<Group, Option<Combination>> {
-        by_group(trials)
-            .into_iter()
-            .filter_map(|(g, ts)| Some((g, decide(&ts, 0, selection)?.combination)))
-            .collect()
-    }
-
     /// The rules of every group with enough sampled series, beside the
     /// shrinkage `prior` (estimated on the sample with each series offered
     /// the median of its lead three, as without rules).
@@ -783,16 +764,18 @@ mod tests {
                 trial([e; 3], [-e; 3])
             })
             .collect();
-        let s = ForecastSettings::default();
-        let c = SelectionRules::combinations(&trials, s.selection);
-        let offered = c.values().next().expect("a group").clone();
+        let offered = |trials: &[Trial]| {
+            let refs: Vec<&Trial> = trials.iter().collect();
+            decide(&refs, 0, Selection::BestWithCombination)
+                .expect("a decision")
+                .combination
+        };
         assert_eq!(
-            offered.map(|c| (c.combine, c.members.len())),
+            offered(&trials).map(|c| (c.combine, c.members.len())),
             Some((Combine::Mean, 2))
         );
         // Both over-forecast: no mean of them beats the better one.
         let trials: Vec<Trial> = (0..40).map(|_| trial([1.0; 3], [3.0; 3])).collect();
-        let c = SelectionRules::combinations(&trials, s.selection);
-        assert_eq!(c.values().next(), Some(&None));
+        assert_eq!(offered(&trials), None);
     }
 }

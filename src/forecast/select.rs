@@ -445,6 +445,11 @@ fn offer_combination(b: &mut Backtested<'_>, rules: Option<&SelectionRules>, s: 
     }
 }
 
+/// `m` fitted to `y` and forecast `h` ahead (`None` when it cannot fit).
+fn refit(m: &dyn Model, y: &[f64], h: usize) -> Option<Vec<f64>> {
+    m.fit(y).map(|f| sanitize(f.predict(h)))
+}
+
 /// The mean forecast of backtest `c` refitted on the whole history (the
 /// members' forecasts joined for a combination), its members and spread.
 fn refit_choice(
@@ -454,7 +459,6 @@ fn refit_choice(
     y: &[f64],
     s: &ForecastSettings,
 ) -> (ModelId, Vec<ModelId>, Vec<f64>, f64) {
-    let refit = |m: &dyn Model| m.fit(y).map(|f| sanitize(f.predict(s.horizon)));
     let zero = || vec![0.0; s.horizon];
     match (&e.combination, e.backtests[c].model.is_combination()) {
         (Some(comb), true) => {
@@ -465,7 +469,7 @@ fn refit_choice(
                     models
                         .iter()
                         .find(|m| m.id() == *id)
-                        .and_then(|m| refit(*m))
+                        .and_then(|m| refit(*m, y, s.horizon))
                         .unwrap_or_else(zero)
                 })
                 .collect();
@@ -476,7 +480,7 @@ fn refit_choice(
         }
         _ => {
             let m = models[e.runs[c].0];
-            let mean = refit(m).unwrap_or_else(zero);
+            let mean = refit(m, y, s.horizon).unwrap_or_else(zero);
             (m.id(), Vec::new(), mean, e.backtests[c].rmse)
         }
     }
@@ -491,14 +495,17 @@ fn unbacktested(
     pooled: Option<ModelId>,
     s: &ForecastSettings,
 ) -> (ModelId, Vec<ModelId>, Vec<f64>, f64) {
-    let refit = |m: &dyn Model| m.fit(y).map(|f| sanitize(f.predict(s.horizon)));
     let n = y.len() as f64;
     let avg = y.iter().sum::<f64>() / n;
     let sd = (y.iter().map(|v| (v - avg).powi(2)).sum::<f64>() / n).sqrt();
     let first = models.iter().find(|m| Some(m.id()) == pooled);
     let fitted = first
-        .and_then(|m| refit(*m).map(|f| (m.id(), f)))
-        .or_else(|| models.iter().find_map(|m| refit(*m).map(|f| (m.id(), f))));
+        .and_then(|m| refit(*m, y, s.horizon).map(|f| (m.id(), f)))
+        .or_else(|| {
+            models
+                .iter()
+                .find_map(|m| refit(*m, y, s.horizon).map(|f| (m.id(), f)))
+        });
     let (name, mean) = fitted.unwrap_or((ZERO, vec![0.0; s.horizon]));
     (name, Vec::new(), mean, sd.max(avg.sqrt()))
 }
@@ -548,7 +555,7 @@ fn choose_and_refit(
     } else {
         Distribution::Normal
     };
-    let refit = |m: &dyn Model| m.fit(&y).map(|f| sanitize(f.predict(s.horizon)));
+    let refit = |m: &dyn Model| refit(m, &y, s.horizon);
     // A new item — less history since its launch than one full backtest
     // horizon over the shortest training window — is judged on too short a
     // backtest: its forecast is the mean of the local choice and the first
