@@ -128,24 +128,27 @@ pub fn assess(
         .collect()
 }
 
+/// The latest earlier report under `out` that holds `file`: the folder named
+/// by the latest date before `as_of` with that file.
+pub fn latest_report(out: &Path, as_of: NaiveDate, file: &str) -> Option<PathBuf> {
+    let entries = std::fs::read_dir(out).ok()?;
+    entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let date = NaiveDate::parse_from_str(&name, "%Y-%m-%d").ok()?;
+            (date < as_of && e.path().join(file).is_file()).then_some((date, e.path()))
+        })
+        .max()
+        .map(|(_, dir)| dir)
+}
+
 /// Read the back-in-stock dates of the latest earlier report under `out`: the
 /// folder named by the latest date before `as_of` that holds an
 /// `availability.csv`. `Ok(None)` when there is none; an error names the file
 /// and line of an unreadable one (the run then goes on without delays).
 pub fn read_previous(out: &Path, as_of: NaiveDate) -> Result<Option<Previous>> {
-    let Ok(entries) = std::fs::read_dir(out) else {
-        return Ok(None);
-    };
-    let latest = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let date = NaiveDate::parse_from_str(&name, "%Y-%m-%d").ok()?;
-            let file = e.path().join("availability.csv");
-            (date < as_of && file.is_file()).then_some((date, e.path()))
-        })
-        .max();
-    let Some((_, dir)) = latest else {
+    let Some(dir) = latest_report(out, as_of, "availability.csv") else {
         return Ok(None);
     };
     let file = dir.join("availability.csv");

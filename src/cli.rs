@@ -8,6 +8,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
+use replenish::backorders::LineStatus;
 use replenish::calendar::{Bucket, parse_iso_date};
 use replenish::config::{CheckedConfig, Config};
 use replenish::holdout;
@@ -429,6 +430,18 @@ fn run(args: RunArgs, merge: bool) -> anyhow::Result<()> {
                     .unwrap_or_default()
             );
         }
+        if out.dataset.open_orders.is_some() {
+            let lines = &out.desk.lines;
+            let count = |s: LineStatus| lines.iter().filter(|l| l.status == s).count();
+            say!(
+                "  backorders    {} open order lines: {} ready, {} waiting, {} with no supply planned (backorder_lines.csv); {} to tell customers (customer_updates.csv)",
+                lines.len(),
+                count(LineStatus::Ready),
+                count(LineStatus::Waiting),
+                count(LineStatus::NoSupplyPlanned),
+                lines.iter().filter(|l| l.update.is_some()).count()
+            );
+        }
         let rejected = out.dataset.rejected.len();
         if rejected > 0 {
             say!("  rejected rows {rejected} input rows not used (listed in rejected_rows.csv)");
@@ -536,7 +549,7 @@ fn sample(args: SampleArgs) -> anyhow::Result<()> {
     let s = sample::generate(&opts, &args.out)
         .with_context(|| format!("writing the sample to {}", args.out.display()))?;
     say!(
-        "wrote {}: {} items, {} series, {} sales rows, {} backorder rows, {} purchase-order lines ({} open), {} events",
+        "wrote {}: {} items, {} series, {} sales rows, {} backorder rows, {} purchase-order lines ({} open), {} events, {} open customer order lines, {} substitutes",
         args.out.display(),
         s.items,
         s.series,
@@ -544,7 +557,9 @@ fn sample(args: SampleArgs) -> anyhow::Result<()> {
         s.backorder_rows,
         s.purchase_order_rows,
         s.open_purchase_orders,
-        s.event_rows
+        s.event_rows,
+        s.open_order_rows,
+        s.substitute_rows
     );
     Ok(())
 }

@@ -84,6 +84,8 @@ pub struct Config {
     pub exceptions: ExceptionsConfig,
     /// The replay of the policy over held-back history (`replenish simulate`).
     pub simulate: SimulateConfig,
+    /// The backorder desk: how supply is allocated to open customer order lines.
+    pub backorders: BackordersConfig,
     /// Column-name mapping per input file: `[columns.sales] qty = "Units"`.
     pub columns: BTreeMap<String, BTreeMap<String, String>>,
 }
@@ -394,6 +396,40 @@ impl Default for ExceptionsConfig {
             dead_stock_days: 182.0,
             bias_threshold: 0.3,
             lead_time_outlier_days: 91.0,
+        }
+    }
+}
+
+/// Which open customer order lines supply serves first (`backorders.allocation`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AllocationRule {
+    /// First ordered, first served: order date, then order id and line.
+    #[default]
+    Fifo,
+    /// Higher `priority` first, then first in, first out.
+    Priority,
+    /// Each arrival split over the waiting lines pro rata to what they
+    /// still need, in whole units, remainders first in, first out.
+    FairShare,
+}
+
+/// Settings of the backorder desk (`[backorders]`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackordersConfig {
+    /// Which lines supply serves first.
+    pub allocation: AllocationRule,
+    /// A line may ship in parts as supply arrives; when false it waits
+    /// until it can ship whole (the units held for it stay held).
+    pub allow_partial: bool,
+}
+
+impl Default for BackordersConfig {
+    fn default() -> Self {
+        BackordersConfig {
+            allocation: AllocationRule::Fifo,
+            allow_partial: true,
         }
     }
 }

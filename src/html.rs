@@ -266,6 +266,30 @@ pub fn links(html: &str) -> Vec<String> {
     out
 }
 
+/// A number with thousands separators and `decimals` decimals.
+pub fn grouped(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return String::new();
+    }
+    let s = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let mut out = String::new();
+    if x < 0.0 && s.chars().any(|c| c != '0' && c != '.') {
+        out.push('-');
+    }
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,13 +9,14 @@
 //! Data flows one way (no module imports one above it; `tests/architecture.rs`
 //! checks): [`ingest`] → [`demand`] → [`forecast`] (its one
 //! [`forecast::stage`], fed by [`forecasting`]) → [`policy`] → [`plan`] →
-//! [`availability`], [`exceptions`] → [`output`] → [`report`]; on top,
+//! [`availability`], [`backorders`], [`exceptions`] → [`output`] → [`report`]; on top,
 //! [`pipeline`] runs the weekly batch and [`simulate`] replays it, both
 //! forecasting through the same stage. [`config`], [`calendar`] and
 //! [`error`] are leaves.
 
 pub mod allocation;
 pub mod availability;
+pub mod backorders;
 pub mod calendar;
 pub mod charts;
 pub mod config;

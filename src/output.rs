@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::availability::Availability;
+use crate::backorders::Desk;
 use crate::demand::Panel;
 use crate::forecast::{Calibration, HorizonErrorPools};
 use crate::ingest::Dataset;
@@ -43,6 +44,9 @@ pub struct RunOutput {
     pub availability: Vec<Availability>,
     /// Folder of the previous report the delays were measured against.
     pub previous_report: Option<PathBuf>,
+    /// Open customer order lines with their ship dates, and available to
+    /// promise (empty without `open_orders.csv`).
+    pub desk: Desk,
     /// The internal targets per ABC class `policy.auto_calibrate` planned
     /// with (empty when off).
     pub planned_targets: ClassTargets,

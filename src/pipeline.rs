@@ -2,7 +2,7 @@
 //! timings. Per-series work runs in parallel on rayon and is collected in
 //! series order, so the output does not depend on the thread count.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::allocation;
 use crate::availability;
+use crate::backorders::{self, Desk};
 use crate::calendar::{Bucket, day_number};
 use crate::config::{CheckedConfig, Config, LeadTimeDemand, ServiceAllocation, ServiceType};
 use crate::demand::{self, Panel};
@@ -200,6 +201,8 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
     let availability =
         availability::assess(&plans, &dataset.keys, dataset.as_of, previous.as_ref());
     timings.lap("availability", &mut clock);
+    let desk = serve_backorders(&mut dataset, &plans, config, &options.out);
+    timings.lap("backorders", &mut clock);
 
     let report_dir = options.out.join(dataset.as_of.to_string());
     let mut output = RunOutput {
@@ -210,6 +213,7 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
         lead_time_errors,
         availability,
         previous_report: previous.map(|p| p.dir),
+        desk,
         planned_targets,
         report_dir,
         timings,
@@ -217,6 +221,33 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
     pool.install(|| report::write(&output, config, &options.out))?;
     output.timings.lap("report", &mut clock);
     Ok(output)
+}
+
+/// The backorder desk (when open order lines were given), measured against
+/// the previous report under `out` when one can be read.
+fn serve_backorders(
+    dataset: &mut Dataset,
+    plans: &[SeriesPlan],
+    config: &Config,
+    out: &Path,
+) -> Desk {
+    if dataset.open_orders.is_none() {
+        return Desk::default();
+    }
+    let previous = match backorders::read_previous(out, dataset.as_of) {
+        Ok(previous) => previous,
+        Err(e) => {
+            dataset.warnings.summary(
+                "previous_report_unreadable",
+                "",
+                1,
+                format!("{e}; changes of ship dates are not listed this time"),
+            );
+            None
+        }
+    };
+    let b = &config.backorders;
+    backorders::serve(dataset, plans, b.allocation, b.allow_partial, previous)
 }
 
 /// Warnings about the item data the plans had to do without: series
@@ -488,7 +519,8 @@ fn plan_series(
     let (lifecycle, lifecycle_reason) = lifecycle_of(&settings, &fc, y, bucket);
 
     let mut flags = Vec::new();
-    if inv_rec.backordered > 0.0 {
+    let backordered = data.backordered(id);
+    if backordered > 0.0 {
         flags.push(Flag::Backordered);
     }
     if inv.is_none() {
@@ -530,7 +562,7 @@ fn plan_series(
         unit_cost,
         on_hand: inv_rec.on_hand,
         on_order,
-        backordered: inv_rec.backordered,
+        backordered,
         allocated: inv_rec.allocated,
         policy: out,
         policy_input: input,
@@ -542,8 +574,9 @@ fn plan_series(
     plan
 }
 
-/// Series `id`'s stock at the as-of date: on hand, backordered and
-/// allocated from the inventory file; on order and its arrivals from the
+/// Series `id`'s stock at the as-of date: on hand and allocated from the
+/// inventory file, backordered from the open order lines when given, else
+/// from the inventory file; on order and its arrivals from the
 /// open purchase-order lines when the purchase-order file exists, else the
 /// inventory's `on_order`, assumed to arrive after the lead time.
 fn stock_of(data: &Dataset, id: usize, lead_time_days: f64) -> StockState {
@@ -569,7 +602,7 @@ fn stock_of(data: &Dataset, id: usize, lead_time_days: f64) -> StockState {
     StockState {
         on_hand: inv.on_hand,
         on_order,
-        backordered: inv.backordered,
+        backordered: data.backordered(id),
         allocated: inv.allocated,
         arrivals,
     }

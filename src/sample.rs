@@ -39,7 +39,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Gamma, Poisson, StandardNormal};
 
 /// Header of `items.csv`.
-pub const ITEMS_HEADER: &str = "sku,description,supplier,unit_cost,lead_time_days,lead_time_sd_days,moq,pack_size,service_level,review_period_days,min_qty,max_qty";
+pub const ITEMS_HEADER: &str = "sku,description,supplier,unit_cost,lead_time_days,lead_time_sd_days,moq,pack_size,service_level,review_period_days,min_qty,max_qty,category";
 /// Header of `sales.csv`.
 pub const SALES_HEADER: &str = "sku,location,date,qty,price,promo";
 /// Header of `backorders.csv`.
@@ -49,6 +49,11 @@ pub const INVENTORY_HEADER: &str = "sku,location,on_hand,on_order,backordered,al
 /// Header of `purchase_orders.csv`.
 pub const PURCHASE_ORDERS_HEADER: &str =
     "po_id,supplier,sku,location,qty,order_date,due_date,received_date,received_qty";
+/// Header of `open_orders.csv`.
+pub const OPEN_ORDERS_HEADER: &str =
+    "order_id,line,customer,sku,location,qty,order_date,requested_date,priority";
+/// Header of `substitutes.csv`.
+pub const SUBSTITUTES_HEADER: &str = "sku,substitute,location,priority,ratio,two_way";
 /// Header of `events.csv`.
 pub const EVENTS_HEADER: &str = "date,name,sku,location";
 
@@ -111,6 +116,11 @@ pub struct SampleSummary {
     pub event_rows: usize,
     /// Rows of `inventory.csv` (one per series).
     pub inventory_rows: usize,
+    /// Rows of `open_orders.csv`: the open backorders at the end, as
+    /// customer order lines.
+    pub open_order_rows: usize,
+    /// Rows of `substitutes.csv`.
+    pub substitute_rows: usize,
 }
 
 /// Error writing the sample.
@@ -153,6 +163,8 @@ pub fn generate(opts: &SampleOptions, out: &Path) -> Result<SampleSummary, Sampl
     let mut inv_out = Sink::create(out, "inventory.csv", INVENTORY_HEADER)?;
     let mut po_out = Sink::create(out, "purchase_orders.csv", PURCHASE_ORDERS_HEADER)?;
     let mut ev_out = Sink::create(out, "events.csv", EVENTS_HEADER)?;
+    let mut oo_out = Sink::create(out, "open_orders.csv", OPEN_ORDERS_HEADER)?;
+    let mut sub_out = Sink::create(out, "substitutes.csv", SUBSTITUTES_HEADER)?;
 
     let suppliers = make_suppliers(opts.seed);
     let loc_names: Vec<Vec<u8>> = (1..=opts.locations)
@@ -169,9 +181,13 @@ pub fn generate(opts: &SampleOptions, out: &Path) -> Result<SampleSummary, Sampl
     let mut events = cal.holidays.clone();
     let mut bufs = Buffers::default();
     let mut next_po: u64 = 1;
+    let mut next_order: u64 = 1;
+    // (category, sku index) of every item, for the substitutes.
+    let mut categories: Vec<(&'static str, usize)> = Vec::with_capacity(opts.skus);
 
     for sku_idx in 0..opts.skus {
         let item = make_item(&ctx, sku_idx, sku_width);
+        categories.push((item.category, sku_idx));
         bufs.items.clear();
         write_item_row(&mut bufs.items, &item);
         items_out.put(&bufs.items)?;
@@ -193,13 +209,14 @@ pub fn generate(opts: &SampleOptions, out: &Path) -> Result<SampleSummary, Sampl
                     loc,
                 },
                 &mut bufs,
-                &mut next_po,
+                (&mut next_po, &mut next_order),
                 &mut summary,
             );
             sales_out.put(&bufs.sales)?;
             bo_out.put(&bufs.backorders)?;
             po_out.put(&bufs.purchase_orders)?;
             inv_out.put(&bufs.inventory)?;
+            oo_out.put(&bufs.open_orders)?;
             summary.series += 1;
             summary.inventory_rows += 1;
         }
@@ -221,7 +238,10 @@ pub fn generate(opts: &SampleOptions, out: &Path) -> Result<SampleSummary, Sampl
         summary.event_rows += 1;
     }
 
-    for sink in [items_out, sales_out, bo_out, inv_out, po_out, ev_out] {
+    write_substitutes(&mut categories, sku_width, &mut sub_out, &mut summary)?;
+    for sink in [
+        items_out, sales_out, bo_out, inv_out, po_out, ev_out, oo_out, sub_out,
+    ] {
         sink.finish()?;
     }
     Ok(summary)
@@ -292,10 +312,12 @@ struct Buffers {
     backorders: Vec<u8>,
     purchase_orders: Vec<u8>,
     inventory: Vec<u8>,
+    open_orders: Vec<u8>,
 }
 
 impl Buffers {
     fn clear_series(&mut self) {
+        self.open_orders.clear();
         self.sales.clear();
         self.backorders.clear();
         self.purchase_orders.clear();
@@ -723,6 +745,8 @@ struct PromoWeek {
 struct Item {
     sku: Vec<u8>,
     description: String,
+    /// Product category: the noun of the description.
+    category: &'static str,
     supplier: usize,
     cost_cents: i64,
     lead_time: u32,
@@ -919,9 +943,10 @@ fn make_item(ctx: &Ctx, sku_idx: usize, sku_width: usize) -> Item {
 
     let mut sku = Vec::with_capacity(12);
     push_sku(&mut sku, sku_idx, sku_width);
+    let category: &'static str = pick::<_, &str>(&mut rng, &NOUNS);
     let description = format!(
         "{} {}mm {}",
-        pick(&mut rng, &NOUNS),
+        category,
         pick(&mut rng, &SIZES),
         pick(&mut rng, &MATERIALS)
     );
@@ -955,6 +980,7 @@ fn make_item(ctx: &Ctx, sku_idx: usize, sku_width: usize) -> Item {
     Item {
         sku,
         description,
+        category,
         supplier,
         cost_cents,
         lead_time,
@@ -1017,6 +1043,8 @@ fn write_item_row(buf: &mut Vec<u8>, item: &Item) {
     push_uint(buf, min as u64);
     buf.push(b',');
     push_uint(buf, (min + (4.0 * weekly).ceil()) as u64);
+    buf.push(b',');
+    buf.extend_from_slice(item.category.as_bytes());
     buf.push(b'\n');
 }
 
@@ -1442,7 +1470,7 @@ fn simulate_series(
     item: &Item,
     key: SeriesKey,
     bufs: &mut Buffers,
-    next_po: &mut u64,
+    (next_po, next_order): (&mut u64, &mut u64),
     summary: &mut SampleSummary,
 ) {
     let cal = ctx.cal;
@@ -1530,6 +1558,7 @@ fn simulate_series(
         }
     }
 
+    write_open_orders(ctx, (item, &key), &stock, bufs, next_order, summary);
     // End-of-history snapshot.
     let on_hand = stock.on_hand.max(0);
     let allocated = if on_hand > 0 && rng.random::<f64>() < 0.1 {
@@ -1551,6 +1580,96 @@ fn simulate_series(
     buf.push(b'\n');
 }
 
+/// Customers of the sample's order lines (`CUST-001` ..).
+const CUSTOMERS: u64 = 40;
+
+/// The backlog left at the end of history as open customer order lines:
+/// each week's backorders one or two lines (of different customers),
+/// dated in that week, some with a requested date and a priority. Drawn
+/// from a stream of their own, so the other files do not change with them.
+fn write_open_orders(
+    ctx: &Ctx,
+    (item, key): (&Item, &SeriesKey),
+    stock: &Stock,
+    bufs: &mut Buffers,
+    next_order: &mut u64,
+    summary: &mut SampleSummary,
+) {
+    let mut rng = stream(
+        ctx.seed ^ 0x0005_EED0_0DE5,
+        (key.sku_idx as u64)
+            .wrapping_mul(1000)
+            .wrapping_add(key.loc_idx as u64),
+    );
+    for &(w, qty) in &stock.backlog {
+        let monday = week_monday(w);
+        let max_off = (ctx.cal.last_day - monday).clamp(0, 5);
+        let parts = if qty >= 2 && rng.random::<f64>() < 0.4 {
+            let first = rng.random_range(1..qty);
+            vec![first, qty - first]
+        } else {
+            vec![qty]
+        };
+        for part in parts {
+            let day = monday + rng.random_range(0..=max_off);
+            let buf = &mut bufs.open_orders;
+            buf.extend_from_slice(b"SO-");
+            push_padded(buf, *next_order, 7);
+            *next_order += 1;
+            buf.extend_from_slice(b",1,CUST-");
+            push_padded(buf, rng.random_range(1..=CUSTOMERS), 3);
+            buf.push(b',');
+            row_start(buf, item, key.loc);
+            push_int(buf, part);
+            buf.push(b',');
+            push_date(buf, ctx.cal, day);
+            buf.push(b',');
+            if rng.random::<f64>() < 0.3 {
+                push_date(buf, ctx.cal, day + 7);
+            }
+            buf.push(b',');
+            let priority = match rng.random::<f64>() {
+                x if x < 0.05 => 2,
+                x if x < 0.25 => 1,
+                _ => 0,
+            };
+            push_int(buf, priority);
+            buf.push(b'\n');
+            summary.open_order_rows += 1;
+        }
+    }
+}
+
+/// Explicit substitutes: within each category (by SKU), every fourth item
+/// names the next one, every other such pair both ways.
+fn write_substitutes(
+    categories: &mut [(&'static str, usize)],
+    sku_width: usize,
+    out: &mut Sink,
+    summary: &mut SampleSummary,
+) -> Result<(), SampleError> {
+    categories.sort_unstable();
+    let mut line = Vec::with_capacity(64);
+    for pair in categories.windows(2) {
+        let ((c0, a), (c1, b)) = (pair[0], pair[1]);
+        if c0 != c1 || a % 4 != 0 {
+            continue;
+        }
+        line.clear();
+        push_sku(&mut line, a, sku_width);
+        line.push(b',');
+        push_sku(&mut line, b, sku_width);
+        line.extend_from_slice(if a % 8 == 0 {
+            b",,1,1,true\n"
+        } else {
+            b",,1,1,false\n"
+        });
+        out.put(&line)?;
+        summary.substitute_rows += 1;
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------
 // Tests
 // ---------------------------------------------------------------------------
@@ -1560,13 +1679,15 @@ mod tests {
     use super::*;
     use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-    const FILES: [&str; 6] = [
+    const FILES: [&str; 8] = [
         "items.csv",
         "sales.csv",
         "backorders.csv",
         "inventory.csv",
         "purchase_orders.csv",
         "events.csv",
+        "open_orders.csv",
+        "substitutes.csv",
     ];
 
     struct TempDir(PathBuf);
@@ -1612,6 +1733,45 @@ mod tests {
 
     fn date(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_else(|e| panic!("bad date {s}: {e}"))
+    }
+
+    #[test]
+    fn open_order_lines_are_the_inventory_backorders() {
+        let dir = TempDir::new("open-orders");
+        let opts = SampleOptions {
+            skus: 60,
+            ..small()
+        };
+        let s = generate(&opts, &dir.0).expect("generate");
+        let mut backordered: BTreeMap<(String, String), i64> = BTreeMap::new();
+        for r in rows(&dir.0, "inventory.csv") {
+            let units: i64 = r[4].parse().expect("backordered");
+            if units > 0 {
+                backordered.insert((r[0].clone(), r[1].clone()), units);
+            }
+        }
+        let mut lines: BTreeMap<(String, String), i64> = BTreeMap::new();
+        let mut ids = BTreeSet::new();
+        for r in rows(&dir.0, "open_orders.csv") {
+            *lines.entry((r[3].clone(), r[4].clone())).or_default() +=
+                r[5].parse::<i64>().expect("qty");
+            assert!(date(&r[6]) <= opts.end_date, "{r:?}");
+            assert!(ids.insert(r[0].clone()), "order ids are unique");
+        }
+        assert!(!lines.is_empty());
+        assert_eq!(lines, backordered);
+        assert_eq!(s.open_order_rows, ids.len());
+        // Substitutes name two SKUs of the item master, never one twice.
+        let items: BTreeSet<String> = rows(&dir.0, "items.csv")
+            .into_iter()
+            .map(|r| r[0].clone())
+            .collect();
+        for r in rows(&dir.0, "substitutes.csv") {
+            assert!(
+                items.contains(&r[0]) && items.contains(&r[1]) && r[0] != r[1],
+                "{r:?}"
+            );
+        }
     }
 
     fn first_monday(opts: &SampleOptions) -> NaiveDate {
@@ -1675,10 +1835,18 @@ mod tests {
                 "po_id,supplier,sku,location,qty,order_date,due_date,received_date,received_qty",
             ),
             ("events.csv", "date,name,sku,location"),
+            (
+                "open_orders.csv",
+                "order_id,line,customer,sku,location,qty,order_date,requested_date,priority",
+            ),
+            (
+                "substitutes.csv",
+                "sku,substitute,location,priority,ratio,two_way",
+            ),
         ];
         assert_eq!(
             ITEMS_HEADER,
-            "sku,description,supplier,unit_cost,lead_time_days,lead_time_sd_days,moq,pack_size,service_level,review_period_days,min_qty,max_qty"
+            "sku,description,supplier,unit_cost,lead_time_days,lead_time_sd_days,moq,pack_size,service_level,review_period_days,min_qty,max_qty,category"
         );
         for (f, h) in expect {
             let text = read(&dir.0, f);

@@ -129,6 +129,7 @@ pub const FILES: &[FileSchema] = &[
             may("max_qty", Number),
             may("status", Text),
             may("successor_sku", Text),
+            may("category", Text),
         ],
     },
     FileSchema {
@@ -143,6 +144,31 @@ pub const FILES: &[FileSchema] = &[
             may("po_id", Text),
             may("received_date", Date),
             may("received_qty", Number),
+        ],
+    },
+    FileSchema {
+        name: "open_orders",
+        columns: &[
+            need("order_id", Text),
+            need("line", Number),
+            need("customer", Text),
+            need("sku", Text),
+            need("qty", Number),
+            need("order_date", Date),
+            may("location", Text),
+            may("requested_date", Date),
+            may("priority", Number),
+        ],
+    },
+    FileSchema {
+        name: "substitutes",
+        columns: &[
+            need("sku", Text),
+            need("substitute", Text),
+            may("location", Text),
+            may("priority", Number),
+            may("ratio", Number),
+            may("two_way", Text),
         ],
     },
     FileSchema {

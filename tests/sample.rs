@@ -29,8 +29,10 @@ fn committed_sample_is_reproducible_from_the_seed() {
             "events.csv",
             "inventory.csv",
             "items.csv",
+            "open_orders.csv",
             "purchase_orders.csv",
-            "sales.csv"
+            "sales.csv",
+            "substitutes.csv"
         ]
     );
     for name in names {

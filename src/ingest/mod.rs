@@ -90,6 +90,9 @@ pub struct Item {
     pub status: Option<Lifecycle>,
     /// The SKU that replaces this one, when given.
     pub successor_sku: Option<String>,
+    /// Product category: items of one category are candidate substitutes
+    /// for each other when no explicit substitute is given.
+    pub category: Option<String>,
 }
 
 /// One purchase-order line.
@@ -120,6 +123,45 @@ impl PurchaseOrder {
             (self.qty - self.received_qty.unwrap_or(0.0)).max(0.0)
         }
     }
+}
+
+/// One open customer order line (`open_orders.csv`): units ordered and not
+/// yet shipped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderLine {
+    /// Customer order number.
+    pub order_id: String,
+    /// Line number within the order.
+    pub line: u64,
+    /// Customer.
+    pub customer: String,
+    /// Units still to ship.
+    pub qty: f64,
+    /// Day ordered.
+    pub order_day: i32,
+    /// Day the customer asked for, when given.
+    pub requested_day: Option<i32>,
+    /// Priority (higher first); 0 when not given.
+    pub priority: i64,
+    /// Line of the file (CSV line, Parquet row), the last tie-breaker.
+    pub file_line: u64,
+}
+
+/// One substitute (`substitutes.csv`): `substitute` may be offered for `sku`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Substitute {
+    /// The SKU ordered.
+    pub sku: String,
+    /// The SKU that may be offered instead.
+    pub substitute: String,
+    /// Location it holds at; every location when `None`.
+    pub location: Option<String>,
+    /// Preference (lower first); 0 when not given.
+    pub priority: i64,
+    /// Units of the substitute per unit ordered.
+    pub ratio: f64,
+    /// Also offered the other way round (`sku` for `substitute`).
+    pub two_way: bool,
 }
 
 /// A calendar event (holiday, promotion).
@@ -188,6 +230,10 @@ pub struct Dataset {
     pub items: Vec<Option<Item>>,
     /// Events.
     pub events: Vec<Event>,
+    /// Open customer order lines per series; `None` without `open_orders.csv`.
+    pub open_orders: Option<Vec<Vec<OrderLine>>>,
+    /// Substitutes, in file order.
+    pub substitutes: Vec<Substitute>,
     /// Files read, in contract order.
     pub files: Vec<InputFile>,
     /// Recoverable oddities.
@@ -197,6 +243,16 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// Open customer backorders of series `id`: the sum of its open order
+    /// lines when `open_orders.csv` was given, else the inventory's
+    /// `backordered`.
+    pub fn backordered(&self, id: usize) -> f64 {
+        match &self.open_orders {
+            Some(lines) => lines[id].iter().map(|l| l.qty).sum(),
+            None => self.inventory[id].map(|i| i.backordered).unwrap_or(0.0),
+        }
+    }
+
     /// Unit cost per series from the item master (0 when unknown).
     pub fn unit_costs(&self) -> Vec<f64> {
         self.items
@@ -541,6 +597,8 @@ struct OtherFiles {
     inventory: Result<Option<Table>>,
     items: Result<Option<Table>>,
     purchase_orders: Result<Option<Table>>,
+    open_orders: Result<Option<Table>>,
+    substitutes: Result<Option<Table>>,
     events: Result<Option<Table>>,
 }
 
@@ -551,6 +609,8 @@ impl OtherFiles {
             inventory: open(dir, "inventory", config),
             items: open(dir, "items", config),
             purchase_orders: open(dir, "purchase_orders", config),
+            open_orders: open(dir, "open_orders", config),
+            substitutes: open(dir, "substitutes", config),
             events: open_history(dir, "events", config),
         }
     }
@@ -590,9 +650,12 @@ fn load_files(
         formula_like as u64,
         format!("{formula_like} SKU-locations start with =, +, -, @, a tab or a carriage return: the CSV reports write them with a leading apostrophe so that no spreadsheet runs them"),
     );
-    let inventory = match others.inventory? {
-        Some(t) => readers::inventory(&t, config, &ids, n, &mut sink)?,
-        None => vec![None; n],
+    let (inventory, inventory_backorders) = match others.inventory? {
+        Some(t) => (
+            readers::inventory(&t, config, &ids, n, &mut sink)?,
+            t.has("backordered"),
+        ),
+        None => (vec![None; n], false),
     };
     let items = match others.items? {
         Some(t) => readers::items(&t, &keys, &ids, &mut sink)?,
@@ -601,6 +664,20 @@ fn load_files(
     let purchase_orders = match others.purchase_orders? {
         Some(t) => readers::purchase_orders(&t, config, &ids, n, &window, &mut sink)?,
         None => vec![Vec::new(); n],
+    };
+    let open_orders = match others.open_orders? {
+        Some(t) => {
+            let lines = readers::open_orders(&t, config, &ids, n, &window, &mut sink)?;
+            if inventory_backorders {
+                readers::reconcile_backorders(&lines, &inventory, &keys, &t.display, &mut sink);
+            }
+            Some(lines)
+        }
+        None => None,
+    };
+    let substitutes = match others.substitutes? {
+        Some(t) => readers::substitutes(&t, &keys, &mut sink)?,
+        None => Vec::new(),
     };
     let events = match others.events? {
         Some(t) => readers::events(&t, config, &mut sink)?,
@@ -622,6 +699,8 @@ fn load_files(
         purchase_orders,
         items,
         events,
+        open_orders,
+        substitutes,
         files,
         warnings,
         rejected,

@@ -495,6 +495,7 @@ struct ItemColumns {
     min_qty: Numbers,
     max_qty: Numbers,
     successor: Texts,
+    category: Texts,
     status: Option<Vec<Option<Lifecycle>>>,
 }
 
@@ -523,6 +524,7 @@ impl ItemColumns {
         let min_qty = it.optional_numbers("min_qty", Some(0.0))?;
         let max_qty = it.optional_numbers("max_qty", Some(0.0))?;
         let successor = it.text("successor_sku")?;
+        let category = it.text("category")?;
         let status: Option<Vec<Option<Lifecycle>>> = match it.text("status")? {
             None => None,
             Some(cells) => Some(
@@ -591,6 +593,7 @@ impl ItemColumns {
             min_qty,
             max_qty,
             successor,
+            category,
             status,
         })
     }
@@ -615,6 +618,7 @@ impl ItemColumns {
             max_qty: num(&self.max_qty),
             status: self.status.as_ref().and_then(|v| v[row]),
             successor_sku: txt(&self.successor).filter(|s| !s.trim().is_empty()),
+            category: txt(&self.category).filter(|s| !s.trim().is_empty()),
         }
     }
 }
@@ -735,4 +739,272 @@ pub(super) fn items(
         format!("{unused} item-master rows for SKUs or SKU-locations with no sales or backorders before the as-of date; not planned"),
     );
     Ok(items)
+}
+
+/// A number of `col` in `row` that must be a whole number: an error naming
+/// the row and column otherwise.
+fn whole(t: &Table, row: usize, col: &str, x: f64) -> Result<i64> {
+    if x.fract() != 0.0 || !x.is_finite() || x.abs() > 9.0e15 {
+        return Err(Error::input(
+            t.location(row, Some(col)),
+            format!("expected a whole number, found {x}"),
+        ));
+    }
+    Ok(x as i64)
+}
+
+/// The open customer order lines of the planned series, as they stood on
+/// the as-of date (lines ordered after it are left out).
+pub(super) fn open_orders(
+    oo: &Table,
+    config: &Config,
+    ids: &HashMap<SeriesKey, usize>,
+    n: usize,
+    window: &Window,
+    sink: &mut Sink,
+) -> Result<Vec<Vec<super::OrderLine>>> {
+    sink.record(oo);
+    let order_ids = oo.required_text("order_id")?;
+    let lines = oo.required_numbers("line", Some(0.0))?;
+    let customers = oo.required_text("customer")?;
+    let sku_strings = oo.strings("sku")?;
+    let skus = oo.required_strs("sku", sku_strings.as_ref())?;
+    let loc_strings = oo.strings("location")?;
+    let locs = locations(oo, loc_strings.as_ref(), config)?;
+    let qty = oo.required_numbers("qty", Some(0.0))?;
+    let order = oo.required_dates("order_date")?;
+    let requested = oo.dates("requested_date")?;
+    let priority = oo.numbers("priority")?;
+    let mut out: Vec<Vec<super::OrderLine>> = vec![Vec::new(); n];
+    let (start, mut rejected_rows) = (sink.rejected.len(), Vec::new());
+    let (mut ordered_after, mut zero) = (0u64, 0u64);
+    let mut seen: HashMap<(&str, u64), u64> = HashMap::new();
+    for (row, (sku, loc)) in skus.into_iter().zip(locs).enumerate() {
+        let line = whole(oo, row, "line", lines[row])? as u64;
+        let prio = match priority.as_ref().and_then(|p| p[row]) {
+            Some(p) => whole(oo, row, "priority", p)?,
+            None => 0,
+        };
+        if order[row] >= window.as_of_day {
+            ordered_after += 1;
+            continue;
+        }
+        if qty[row] == 0.0 {
+            zero += 1;
+            continue;
+        }
+        let key = SeriesKey {
+            sku: sku.to_string(),
+            location: loc.to_string(),
+        };
+        let Some(&id) = ids.get(&key) else {
+            let message = "open order line for a SKU-location with no sales or backorders before the as-of date; no ship date given";
+            sink.rejected.push(RejectedRow {
+                file: oo.display.clone(),
+                line: oo.line(row),
+                column: String::new(),
+                reason: "order_without_history",
+                message: message.into(),
+                record: String::new(),
+            });
+            rejected_rows.push(row);
+            sink.warnings.push(Warning {
+                kind: "order_without_history",
+                file: oo.display.clone(),
+                line: Some(oo.line(row)),
+                sku: key.sku,
+                location: key.location,
+                message: message.into(),
+            });
+            continue;
+        };
+        if let Some(first) = seen.insert((order_ids[row].as_str(), line), oo.line(row)) {
+            sink.warnings.push(Warning {
+                kind: "duplicate_order_line",
+                file: oo.display.clone(),
+                line: Some(oo.line(row)),
+                sku: key.sku.clone(),
+                location: key.location.clone(),
+                message: format!(
+                    "order {} line {line} also on line {first}; both kept as separate lines",
+                    order_ids[row]
+                ),
+            });
+        }
+        out[id].push(super::OrderLine {
+            order_id: order_ids[row].clone(),
+            line,
+            customer: customers[row].clone(),
+            qty: qty[row],
+            order_day: order[row],
+            requested_day: requested.as_ref().and_then(|r| r[row]),
+            priority: prio,
+            file_line: oo.line(row),
+        });
+    }
+    fill_records(oo, &mut sink.rejected[start..], &rejected_rows)?;
+    sink.warnings.summary(
+        "after_as_of",
+        &oo.display,
+        ordered_after,
+        format!(
+            "{ordered_after} open order lines dated on or after the as-of date {} were left out",
+            window.as_of
+        ),
+    );
+    sink.warnings.summary(
+        "zero_qty_order_line",
+        &oo.display,
+        zero,
+        format!("{zero} open order lines with nothing left to ship (qty 0) were left out"),
+    );
+    Ok(out)
+}
+
+/// Warn about every series whose open order lines add up to other than the
+/// inventory's `backordered` (call it when the inventory has that column):
+/// the lines are used.
+pub(super) fn reconcile_backorders(
+    lines: &[Vec<super::OrderLine>],
+    inventory: &[Option<InventoryRecord>],
+    keys: &[SeriesKey],
+    file: &str,
+    sink: &mut Sink,
+) {
+    for (id, (lines, inv)) in lines.iter().zip(inventory).enumerate() {
+        let of_lines: f64 = lines.iter().map(|l| l.qty).sum();
+        let of_inventory = inv.map(|i| i.backordered).unwrap_or(0.0);
+        if (of_lines - of_inventory).abs() > 1e-6 * of_lines.abs().max(1.0) {
+            sink.warnings.push(Warning {
+                kind: "backorders_disagree",
+                file: file.to_string(),
+                line: None,
+                sku: keys[id].sku.clone(),
+                location: keys[id].location.clone(),
+                message: format!(
+                    "open order lines add up to {of_lines} units, inventory backordered says {of_inventory}; the lines are used"
+                ),
+            });
+        }
+    }
+}
+
+/// Parse a yes/no cell of `col`: true, false, yes, no, 1, 0 (any case);
+/// empty is false.
+fn yes_no(t: &Table, row: usize, col: &str, cell: Option<&str>) -> Result<bool> {
+    match cell.map(|c| c.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("false") | Some("no") | Some("0") => Ok(false),
+        Some("true") | Some("yes") | Some("1") => Ok(true),
+        Some(other) => Err(Error::input(
+            t.location(row, Some(col)),
+            format!("expected true or false, found {other:?}"),
+        )),
+    }
+}
+
+/// The substitutes between SKUs that are planned. A SKU given as its own
+/// substitute, a ratio that is not positive or a `two_way` that is not
+/// yes/no is an error; a SKU with no history, a repeated pair and a pair
+/// of one-way substitutes pointing at each other are warnings.
+pub(super) fn substitutes(
+    st: &Table,
+    keys: &[SeriesKey],
+    sink: &mut Sink,
+) -> Result<Vec<super::Substitute>> {
+    sink.record(st);
+    let skus = st.required_text("sku")?;
+    let subs = st.required_text("substitute")?;
+    let locs = st.text("location")?;
+    let priority = st.numbers("priority")?;
+    let ratio = st.numbers("ratio")?;
+    let two_way = st.text("two_way")?;
+    let planned: std::collections::HashSet<&str> = keys.iter().map(|k| k.sku.as_str()).collect();
+    let mut out: Vec<super::Substitute> = Vec::new();
+    let mut seen: HashMap<(String, String, Option<String>), u64> = HashMap::new();
+    let mut unknown = 0u64;
+    for (row, (sku, sub)) in skus.into_iter().zip(subs).enumerate() {
+        if sku == sub {
+            return Err(Error::input(
+                st.location(row, Some("substitute")),
+                format!("SKU {sku:?} given as its own substitute"),
+            ));
+        }
+        let ratio = ratio.as_ref().and_then(|r| r[row]).unwrap_or(1.0);
+        if !(ratio > 0.0 && ratio.is_finite()) {
+            return Err(Error::input(
+                st.location(row, Some("ratio")),
+                format!("expected a ratio above 0, found {ratio}"),
+            ));
+        }
+        let priority = match priority.as_ref().and_then(|p| p[row]) {
+            Some(p) => whole(st, row, "priority", p)?,
+            None => 0,
+        };
+        let cell = two_way.as_ref().and_then(|v| v[row].as_deref());
+        let two_way = yes_no(st, row, "two_way", cell)?;
+        let location = locs
+            .as_ref()
+            .and_then(|l| l[row].clone())
+            .filter(|l| !l.trim().is_empty());
+        if !planned.contains(sku.as_str()) || !planned.contains(sub.as_str()) {
+            unknown += 1;
+            continue;
+        }
+        let pair = (sku.clone(), sub.clone(), location.clone());
+        if let Some(first) = seen.insert(pair, st.line(row)) {
+            sink.warnings.push(Warning {
+                kind: "duplicate_substitute",
+                file: st.display.clone(),
+                line: Some(st.line(row)),
+                sku,
+                location: location.unwrap_or_default(),
+                message: format!(
+                    "{sub} already given as a substitute on line {first}; this line is ignored"
+                ),
+            });
+            continue;
+        }
+        out.push(super::Substitute {
+            sku,
+            substitute: sub,
+            location,
+            priority,
+            ratio,
+            two_way,
+        });
+    }
+    sink.warnings.summary(
+        "substitute_without_history",
+        &st.display,
+        unknown,
+        format!("{unknown} substitute rows name a SKU with no sales or backorders before the as-of date; ignored"),
+    );
+    warn_about_substitute_cycles(&out, st, sink);
+    Ok(out)
+}
+
+/// A one-way substitute A → B next to a one-way B → A (same location) makes
+/// a cycle: probably meant as one two-way pair. Both are kept, each offered
+/// in its own direction.
+fn warn_about_substitute_cycles(subs: &[super::Substitute], st: &Table, sink: &mut Sink) {
+    let one_way: std::collections::HashSet<(&str, &str, Option<&str>)> = subs
+        .iter()
+        .filter(|s| !s.two_way)
+        .map(|s| (s.sku.as_str(), s.substitute.as_str(), s.location.as_deref()))
+        .collect();
+    for s in subs.iter().filter(|s| !s.two_way && s.sku < s.substitute) {
+        if one_way.contains(&(s.substitute.as_str(), s.sku.as_str(), s.location.as_deref())) {
+            sink.warnings.push(Warning {
+                kind: "substitute_cycle",
+                file: st.display.clone(),
+                line: None,
+                sku: s.sku.clone(),
+                location: s.location.clone().unwrap_or_default(),
+                message: format!(
+                    "{} and {} are one-way substitutes of each other (a cycle): offered both ways; say two_way = true on one row instead",
+                    s.sku, s.substitute
+                ),
+            });
+        }
+    }
 }

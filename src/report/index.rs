@@ -1,8 +1,8 @@
 //! `index.html` of a run: the page a planner opens on Monday — headline
 //! figures, the portfolio (ABC × XYZ, demand patterns, models, forecast error,
 //! service, inventory value, backorder risks, the simulation's trade-off when
-//! one ran), and sortable tables of exceptions and orders linking to the
-//! series charts.
+//! one ran), and sortable tables of exceptions, orders and open customer
+//! order lines linking to the series charts.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,35 +13,11 @@ use crate::calendar::date_after;
 use crate::charts::{self, BarChart, COUNT, ORDER, STOCK};
 use crate::error::{Error, Result};
 use crate::exceptions::Exception;
-use crate::html::{Cell, Figure, Page, Table, render};
+use crate::html::{Cell, Figure, Page, Table, grouped, render};
 use crate::output::RunOutput;
 use crate::plan::{SeriesPlan, flag_names};
 
 use super::OrderLine;
-
-/// A number with thousands separators and `decimals` decimals.
-pub fn grouped(x: f64, decimals: usize) -> String {
-    if !x.is_finite() {
-        return String::new();
-    }
-    let s = format!("{:.*}", decimals, x.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let mut out = String::new();
-    if x < 0.0 && s.chars().any(|c| c != '0' && c != '.') {
-        out.push('-');
-    }
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if !frac.is_empty() {
-        out.push('.');
-        out.push_str(frac);
-    }
-    out
-}
 
 fn pct(x: f64) -> String {
     format!("{:.1} %", x * 100.0)
@@ -113,7 +89,14 @@ pub fn write(
     portfolio_charts(&mut page, &plans, in_value, &charts_dir)?;
     simulation_section(&mut page, out, run.dataset.as_of, &charts_dir)?;
     page.tables = vec![exceptions_table(&links, found), orders_table(&links, lines)];
+    page.tables
+        .extend(super::backorders::html_tables(run, |id, sku| {
+            links.sku(id, sku)
+        }));
     page.files = report_files();
+    if run.dataset.open_orders.is_some() {
+        page.files.extend(backorder_files());
+    }
     let html = render(&page);
     let path = dir.join("index.html");
     std::fs::write(&path, html).map_err(|e| Error::io("cannot write", &path, e))
@@ -585,6 +568,24 @@ fn report_files() -> Vec<(String, String)> {
             "input rows the run did not use, and why",
         ),
         ("run.json", "config, input hashes, counts, timings"),
+    ]
+    .iter()
+    .map(|(f, w)| (f.to_string(), w.to_string()))
+    .collect()
+}
+
+/// The backorder desk's files.
+fn backorder_files() -> Vec<(String, String)> {
+    [
+        (
+            "backorder_lines.csv",
+            "every open customer order line: ship date, what brings it, delay, substitutes",
+        ),
+        (
+            "customer_updates.csv",
+            "the lines to tell a customer about this week, one sentence each",
+        ),
+        ("atp.csv", "available to promise to new orders, by date"),
     ]
     .iter()
     .map(|(f, w)| (f.to_string(), w.to_string()))

@@ -4,6 +4,7 @@
 //! into place only when complete, so a failed run never leaves a half-written
 //! report.
 
+mod backorders;
 mod index;
 
 use std::collections::{BTreeMap, HashMap};
@@ -221,6 +222,7 @@ fn write_all(run: &RunOutput, config: &Config, out: &Path, dir: &Path) -> Result
     write_forecast(run, config, &dir.join("forecast.csv"))?;
     write_accuracy(run, &dir.join("accuracy.csv"))?;
     write_availability(run, &dir.join("availability.csv"))?;
+    backorders::write(run, dir)?;
     write_warnings(run, &dir.join("warnings.csv"))?;
     write_rejected(run, &dir.join("rejected_rows.csv"))?;
     let found = exceptions::find(run, config);
