@@ -113,6 +113,7 @@ fn bench_chart(c: &mut Criterion) {
             arrivals: &arrivals,
             order: Some((28, 240.0)),
             stockout_day: Some(40),
+            served: &[(0, 12.0), (28, 30.0)],
         }),
     };
     let dir = tempfile::tempdir().unwrap();

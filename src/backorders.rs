@@ -13,16 +13,20 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 
 use crate::availability::latest_report;
 use crate::calendar::{date_after, day_number};
 pub use crate::config::AllocationRule;
 use crate::error::{Error, Result};
-use crate::ingest::{Dataset, OrderLine, PurchaseOrder};
+use crate::ingest::{Dataset, OrderLine, PurchaseOrder, Substitute};
 use crate::plan::SeriesPlan;
 
 /// Most substitutes offered for one line.
 pub const MAX_SUBSTITUTES: usize = 3;
+/// Most same-category items looked at (nearest in unit cost first) for one
+/// line: keeps a large category from costing a scan per line.
+pub const MAX_CATEGORY_SCAN: usize = 200;
 /// Quantities closer than this are equal.
 const EPS: f64 = 1e-9;
 
@@ -406,44 +410,17 @@ pub fn serve(
         return Desk::default();
     };
     let as_of_day = day_number(data.as_of);
+    let per_series: Vec<SeriesDesk> = plans
+        .par_iter()
+        .map(|p| serve_series(data, p, &open[p.id], (as_of_day, rule, allow_partial)))
+        .collect();
     let mut lines = Vec::new();
     let mut atp = Vec::new();
     let mut free_now = vec![0.0; plans.len()];
-    for p in plans {
-        let inv = data.inventory[p.id].unwrap_or_default();
-        let order = (p.policy.order_qty > EPS)
-            .then(|| (p.lead_time_days.max(0.0).ceil() as i64, p.policy.order_qty));
-        let supply = supply_of(
-            (inv.on_hand - inv.allocated).max(0.0),
-            &data.purchase_orders[p.id],
-            as_of_day,
-            order,
-        );
-        let alloc = allocate(&open[p.id], &supply, rule, allow_partial);
-        free_now[p.id] = supply
-            .iter()
-            .zip(&alloc.unallocated)
-            .filter(|(s, _)| s.source == SupplySource::Stock)
-            .map(|(_, u)| u)
-            .sum();
-        atp.extend(atp_rows(p.id, &supply, &alloc.unallocated));
-        for (line, a) in open[p.id].iter().zip(alloc.lines) {
-            let status = match a.source {
-                Some(SupplySource::Stock) => LineStatus::Ready,
-                Some(_) => LineStatus::Waiting,
-                None => LineStatus::NoSupplyPlanned,
-            };
-            lines.push(DeskLine {
-                id: p.id,
-                line: line.clone(),
-                allocation: a,
-                status,
-                previous_ship_date: None,
-                delay_days: None,
-                update: None,
-                substitutes: Vec::new(),
-            });
-        }
+    for (p, s) in plans.iter().zip(per_series) {
+        lines.extend(s.lines);
+        atp.extend(s.atp);
+        free_now[p.id] = s.free_now;
     }
     offer_substitutes(data, plans, &mut lines, &free_now, rule);
     let projection_end = |p: &SeriesPlan| p.policy_input.projection_days as i64;
@@ -474,6 +451,64 @@ pub fn serve(
         lines,
         atp,
         previous_report,
+    }
+}
+
+/// One series' part of the desk.
+struct SeriesDesk {
+    lines: Vec<DeskLine>,
+    atp: Vec<Atp>,
+    /// Stock now left after its own lines.
+    free_now: f64,
+}
+
+/// Allocate series `p`'s supply to its open `lines` (as-of day, rule, and
+/// whether lines ship in parts).
+fn serve_series(
+    data: &Dataset,
+    p: &SeriesPlan,
+    lines: &[OrderLine],
+    (as_of_day, rule, allow_partial): (i32, AllocationRule, bool),
+) -> SeriesDesk {
+    let inv = data.inventory[p.id].unwrap_or_default();
+    let order = (p.policy.order_qty > EPS)
+        .then(|| (p.lead_time_days.max(0.0).ceil() as i64, p.policy.order_qty));
+    let supply = supply_of(
+        (inv.on_hand - inv.allocated).max(0.0),
+        &data.purchase_orders[p.id],
+        as_of_day,
+        order,
+    );
+    let alloc = allocate(lines, &supply, rule, allow_partial);
+    let free_now = supply
+        .iter()
+        .zip(&alloc.unallocated)
+        .filter(|(s, _)| s.source == SupplySource::Stock)
+        .map(|(_, u)| u)
+        .sum();
+    let atp = atp_rows(p.id, &supply, &alloc.unallocated);
+    let lines = lines
+        .iter()
+        .zip(alloc.lines)
+        .map(|(line, a)| DeskLine {
+            id: p.id,
+            line: line.clone(),
+            status: match a.source {
+                Some(SupplySource::Stock) => LineStatus::Ready,
+                Some(_) => LineStatus::Waiting,
+                None => LineStatus::NoSupplyPlanned,
+            },
+            allocation: a,
+            previous_ship_date: None,
+            delay_days: None,
+            update: None,
+            substitutes: Vec::new(),
+        })
+        .collect();
+    SeriesDesk {
+        lines,
+        atp,
+        free_now,
     }
 }
 
@@ -555,7 +590,8 @@ type Explicit<'a> = Vec<(i64, &'a str, f64)>;
 /// location, whose free stock (after its own lines and the lines before
 /// that took it as their first offer) covers what the line still needs
 /// times the ratio: explicit ones by priority, then items of the same
-/// category nearest in unit cost.
+/// category nearest in unit cost (of the [`MAX_CATEGORY_SCAN`] nearest with
+/// stock).
 fn offer_substitutes(
     data: &Dataset,
     plans: &[SeriesPlan],
@@ -594,6 +630,7 @@ fn offer_substitutes(
         serve_order(&lines[a].line, &lines[b].line, rule)
             .then_with(|| lines[a].id.cmp(&lines[b].id))
     });
+    let by_sku = substitutes_by_sku(data);
     let mut explicit_cache: HashMap<usize, Explicit> = HashMap::new();
     for i in order {
         let id = lines[i].id;
@@ -604,7 +641,7 @@ fn offer_substitutes(
         }
         let explicit = explicit_cache
             .entry(id)
-            .or_insert_with(|| explicit_candidates(data, &key.sku, &key.location));
+            .or_insert_with(|| explicit_candidates(&by_sku, &key.sku, &key.location));
         let mut offers: Vec<(usize, Offer)> = Vec::new();
         for &(_, sku, ratio) in explicit.iter() {
             if offers.len() == MAX_SUBSTITUTES {
@@ -619,7 +656,7 @@ fn offer_substitutes(
         if let Some(c) = category(id)
             && let Some(same) = by_category.get(&(key.location.as_str(), c))
         {
-            for (sid, sku) in nearest_in_cost(same, costs[id]) {
+            for (sid, sku) in nearest_in_cost(same, costs[id]).take(MAX_CATEGORY_SCAN) {
                 if offers.len() == MAX_SUBSTITUTES {
                     break;
                 }
@@ -647,13 +684,31 @@ fn offer(sku: &str, free: f64, ratio: f64) -> Offer {
     }
 }
 
-/// The explicit substitutes of `sku` at `location`: its own rows, and the
-/// two-way rows that name it as the substitute (ratio inverted), by priority
-/// then SKU.
-fn explicit_candidates<'a>(data: &'a Dataset, sku: &str, location: &str) -> Explicit<'a> {
-    let mut explicit: Vec<(i64, &str, f64)> = data
-        .substitutes
-        .iter()
+/// The substitute rows that may offer something for a SKU: its own rows and
+/// the two-way rows that name it as the substitute, by that SKU.
+fn substitutes_by_sku(data: &Dataset) -> HashMap<&str, Vec<&Substitute>> {
+    let mut by: HashMap<&str, Vec<&Substitute>> = HashMap::new();
+    for s in &data.substitutes {
+        by.entry(s.sku.as_str()).or_default().push(s);
+        if s.two_way {
+            by.entry(s.substitute.as_str()).or_default().push(s);
+        }
+    }
+    by
+}
+
+/// The explicit substitutes of `sku` at `location` (`by_sku` from
+/// [`substitutes_by_sku`]): its own rows, and the two-way rows that name it
+/// as the substitute (ratio inverted), by priority then SKU.
+fn explicit_candidates<'a>(
+    by_sku: &HashMap<&str, Vec<&'a Substitute>>,
+    sku: &str,
+    location: &str,
+) -> Explicit<'a> {
+    let mut explicit: Vec<(i64, &str, f64)> = by_sku
+        .get(sku)
+        .into_iter()
+        .flatten()
         .filter(|s| s.location.as_deref().is_none_or(|l| l == location))
         .filter_map(|s| {
             if s.sku == sku {

@@ -115,6 +115,8 @@ pub struct StockPanel<'a> {
     pub order: Option<(i64, f64)>,
     /// Day stock runs out without a new order.
     pub stockout_day: Option<i64>,
+    /// Open customer order lines served: (day they can ship in full, units).
+    pub served: &'a [(i64, f64)],
 }
 
 /// Colour of projected stock on hand.
@@ -290,6 +292,24 @@ fn stock_markers<'a, DB: DrawingBackend + 'a>(
             .map_err(err)?
             .label(format!("Recommended order arrives {}", date_of(d as f64)))
             .legend(|(x, y)| TriangleMarker::new((x + 10, y), 6, ORDER.filled()));
+    }
+    let served: Vec<(f64, f64)> = p
+        .served
+        .iter()
+        .filter(|(d, _)| ((*d).max(0) as usize) < days)
+        .map(|&(d, _)| (d.max(0) as f64, at(p.with_order, d)))
+        .collect();
+    if !served.is_empty() {
+        let units: f64 = p.served.iter().map(|s| s.1).sum();
+        chart
+            .draw_series(
+                served
+                    .iter()
+                    .map(|&pt| Circle::new(pt, 5, BACKORDERED.filled())),
+            )
+            .map_err(err)?
+            .label(format!("Open customer orders ship ({units:.0} units)"))
+            .legend(|(x, y)| Circle::new((x + 10, y), 4, BACKORDERED.filled()));
     }
     if let Some(d) = p.stockout_day.filter(|d| (*d as usize) < days) {
         chart

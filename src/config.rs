@@ -86,6 +86,8 @@ pub struct Config {
     pub simulate: SimulateConfig,
     /// The backorder desk: how supply is allocated to open customer order lines.
     pub backorders: BackordersConfig,
+    /// Purchasing: the supplier scorecard.
+    pub purchasing: PurchasingConfig,
     /// Column-name mapping per input file: `[columns.sales] qty = "Units"`.
     pub columns: BTreeMap<String, BTreeMap<String, String>>,
 }
@@ -434,6 +436,22 @@ impl Default for BackordersConfig {
     }
 }
 
+/// Settings of purchasing (`[purchasing]`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PurchasingConfig {
+    /// Days of received purchase-order lines the supplier scorecard reads.
+    pub scorecard_days: f64,
+}
+
+impl Default for PurchasingConfig {
+    fn default() -> Self {
+        PurchasingConfig {
+            scorecard_days: 365.0,
+        }
+    }
+}
+
 /// Settings of `replenish simulate`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -774,6 +792,12 @@ impl Config {
             return Err(Error::Config(format!(
                 "policy.reorder_point_cap = {}: expected a non-negative number (0 = no cap)",
                 self.policy.reorder_point_cap
+            )));
+        }
+        if !(self.purchasing.scorecard_days.is_finite() && self.purchasing.scorecard_days >= 1.0) {
+            return Err(Error::Config(format!(
+                "purchasing.scorecard_days = {}: expected at least 1",
+                self.purchasing.scorecard_days
             )));
         }
         if !(self.policy.slow_mover_history_days.is_finite()

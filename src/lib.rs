@@ -41,6 +41,7 @@ pub mod schema;
 pub mod shard;
 pub mod simulate;
 pub mod stats;
+pub mod suppliers;
 pub mod threads;
 pub mod warnings;
 

@@ -28,6 +28,7 @@ use crate::plan::{
 use crate::policy::{self, Replenishment, ServiceTarget};
 use crate::report;
 use crate::shard::{self, Shard};
+use crate::suppliers;
 use crate::threads::thread_pool;
 use crate::warnings::Warning;
 
@@ -82,7 +83,7 @@ pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<(PathBuf, us
     let config = &options.config;
     let pool = thread_pool(options.threads)?;
     // The ingest's own parallel steps run on the run's threads too.
-    let dataset = pool.install(|| ingest::load(&options.data, config, options.as_of))?;
+    let dataset = pool.install(|| load(options))?;
     let panel = Panel::build(&dataset, config.run.bucket);
     let candidates = candidates(config);
     let inputs = pool.install(|| StageInputs::of_run(&dataset, &panel, config));
@@ -117,6 +118,18 @@ pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<(PathBuf, us
     Ok((path, forecasts.len()))
 }
 
+/// Read the input folder, with each series' supplier lead time.
+fn load(options: &RunOptions) -> Result<Dataset> {
+    let config = &options.config;
+    let mut dataset = ingest::load(&options.data, config, options.as_of)?;
+    dataset.supplier_lead_times = suppliers::lead_times(
+        &dataset,
+        day_number(dataset.as_of),
+        config.policy.min_lead_time_samples,
+    );
+    Ok(dataset)
+}
+
 fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
     let config = &options.config;
     let pool = thread_pool(options.threads)?;
@@ -124,7 +137,7 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
     let mut clock = Instant::now();
 
     // The ingest's own parallel steps run on the run's threads too.
-    let mut dataset = pool.install(|| ingest::load(&options.data, config, options.as_of))?;
+    let mut dataset = pool.install(|| load(options))?;
     timings.lap("ingest", &mut clock);
 
     let bucket = config.run.bucket;
@@ -473,6 +486,7 @@ fn plan_series(
     let settings = series_settings(
         data.items[id].as_ref(),
         &data.purchase_orders[id],
+        data.supplier_lead_time(id),
         config,
         abc,
     );

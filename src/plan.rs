@@ -44,6 +44,8 @@ pub fn observed_lead_time(
 pub enum LeadTimeSource {
     /// Mean and spread of order-to-receipt days of received purchase orders.
     PurchaseOrders,
+    /// The same over every item of its supplier (too few receipts of its own).
+    Supplier,
     /// The item master's `lead_time_days`.
     ItemMaster,
     /// `policy.lead_time_days` of the config.
@@ -55,6 +57,7 @@ impl LeadTimeSource {
     pub fn name(self) -> &'static str {
         match self {
             LeadTimeSource::PurchaseOrders => "purchase_orders",
+            LeadTimeSource::Supplier => "supplier",
             LeadTimeSource::ItemMaster => "item_master",
             LeadTimeSource::ConfigDefault => "config_default",
         }
@@ -352,20 +355,25 @@ pub struct StockState {
 }
 
 /// The settings of one series from its item-master row, its purchase-order
-/// lines and the config; `abc` picks the default service target.
+/// lines, its supplier's observed lead time (mean, spread; see
+/// [`crate::suppliers::lead_times`]) and the config; `abc` picks the default
+/// service target.
 pub fn series_settings(
     item: Option<&ingest::Item>,
     purchase_orders: &[ingest::PurchaseOrder],
+    supplier_lead_time: Option<(f64, f64)>,
     config: &Config,
     abc: char,
 ) -> SeriesSettings {
     let default_item = ingest::Item::default();
     let item = item.unwrap_or(&default_item);
     let p = &config.policy;
-    let observed = observed_lead_time(purchase_orders, p.min_lead_time_samples);
+    let observed = observed_lead_time(purchase_orders, p.min_lead_time_samples)
+        .map(|o| (o, LeadTimeSource::PurchaseOrders))
+        .or(supplier_lead_time.map(|o| (o, LeadTimeSource::Supplier)));
     let (lead_time_days, lead_time_sd_days, lead_time_source) =
         match (observed, item.lead_time_days) {
-            (Some((mean, sd)), _) => (mean, sd, LeadTimeSource::PurchaseOrders),
+            (Some(((mean, sd), source)), _) => (mean, sd, source),
             (None, Some(l)) => (
                 l,
                 item.lead_time_sd_days.unwrap_or(p.lead_time_sd_days),

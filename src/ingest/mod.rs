@@ -234,6 +234,10 @@ pub struct Dataset {
     pub open_orders: Option<Vec<Vec<OrderLine>>>,
     /// Substitutes, in file order.
     pub substitutes: Vec<Substitute>,
+    /// Per series, the lead time (mean, spread in days) of its supplier's
+    /// receipts, for series with too few of their own; empty until a caller
+    /// fills it (`suppliers::lead_times`).
+    pub supplier_lead_times: Vec<Option<(f64, f64)>>,
     /// Files read, in contract order.
     pub files: Vec<InputFile>,
     /// Recoverable oddities.
@@ -243,6 +247,11 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// The lead time of series `id`'s supplier's receipts, when known.
+    pub fn supplier_lead_time(&self, id: usize) -> Option<(f64, f64)> {
+        self.supplier_lead_times.get(id).copied().flatten()
+    }
+
     /// Open customer backorders of series `id`: the sum of its open order
     /// lines when `open_orders.csv` was given, else the inventory's
     /// `backordered`.
@@ -701,6 +710,7 @@ fn load_files(
         events,
         open_orders,
         substitutes,
+        supplier_lead_times: Vec::new(),
         files,
         warnings,
         rejected,

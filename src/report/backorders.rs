@@ -75,11 +75,11 @@ fn write_lines(run: &RunOutput, path: &Path) -> Result<()> {
             lines.iter().map(|l| l.allocation.ready_now),
         )
         .opt_text("ship_date", lines.iter().map(|l| date(ship_date(run, l))))
-        .opt_text(
+        .text(
             "ship_date_source",
             lines
                 .iter()
-                .map(|l| l.allocation.source.map(|s| s.name().to_string())),
+                .map(|l| l.allocation.source.map_or("none", |s| s.name())),
         )
         .opt_text("po_id", lines.iter().map(|l| l.allocation.po_id.clone()))
         .opt_text(

@@ -63,6 +63,7 @@ pub fn write(
     found: &[Exception],
     lines: &[OrderLine<'_>],
     charts: (&[usize], &[String]),
+    scorecards: Option<&[crate::suppliers::Scorecard]>,
     dir: &Path,
 ) -> Result<()> {
     let (charted, stems) = charts;
@@ -93,9 +94,17 @@ pub fn write(
         .extend(super::backorders::html_tables(run, |id, sku| {
             links.sku(id, sku)
         }));
+    page.tables
+        .extend(scorecards.map(super::suppliers::html_table));
     page.files = report_files();
     if run.dataset.open_orders.is_some() {
         page.files.extend(backorder_files());
+    }
+    if scorecards.is_some() {
+        page.files.push((
+            "supplier_scorecard.csv".into(),
+            "per supplier and location: on time, in full, days late, lead time and its change, open lines overdue".into(),
+        ));
     }
     let html = render(&page);
     let path = dir.join("index.html");

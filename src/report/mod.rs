@@ -6,6 +6,7 @@
 
 mod backorders;
 mod index;
+mod suppliers;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -223,6 +224,10 @@ fn write_all(run: &RunOutput, config: &Config, out: &Path, dir: &Path) -> Result
     write_accuracy(run, &dir.join("accuracy.csv"))?;
     write_availability(run, &dir.join("availability.csv"))?;
     backorders::write(run, dir)?;
+    let cards = scorecards(run, config);
+    if let Some(cards) = &cards {
+        suppliers::write(cards, &dir.join("supplier_scorecard.csv"))?;
+    }
     write_warnings(run, &dir.join("warnings.csv"))?;
     write_rejected(run, &dir.join("rejected_rows.csv"))?;
     let found = exceptions::find(run, config);
@@ -230,12 +235,35 @@ fn write_all(run: &RunOutput, config: &Config, out: &Path, dir: &Path) -> Result
     let ids = charted(run, config, &found);
     let stems = chart_stems(&run.dataset.keys);
     let charts = write_charts(run, &ids, &stems, &dir.join("charts"))?;
-    index::write(run, out, &found, &lines, (&ids, &stems), dir)?;
+    index::write(
+        run,
+        out,
+        &found,
+        &lines,
+        (&ids, &stems),
+        cards.as_deref(),
+        dir,
+    )?;
     let mut by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
     for e in &found {
         *by_kind.entry(e.kind.name()).or_default() += 1;
     }
     write_run_json(run, config, &charts, &by_kind, &dir.join("run.json"))
+}
+
+/// The supplier scorecard, when the run read purchase orders.
+fn scorecards(run: &RunOutput, config: &Config) -> Option<Vec<crate::suppliers::Scorecard>> {
+    let d = &run.dataset;
+    d.files
+        .iter()
+        .any(|f| f.name == "purchase_orders")
+        .then(|| {
+            crate::suppliers::scorecards(
+                d,
+                crate::calendar::day_number(d.as_of),
+                config.purchasing.scorecard_days,
+            )
+        })
 }
 
 fn sku_loc(run: &RunOutput, plans: &[&SeriesPlan]) -> (Vec<String>, Vec<String>) {
@@ -822,6 +850,22 @@ pub(crate) fn chart_stems(keys: &[SeriesKey]) -> Vec<String> {
 
 /// Draw the charts of the `ids` series (PNG, and SVG beside it) in parallel;
 /// returns the PNG paths relative to the report folder.
+/// Per series, the units of open customer order lines that can ship in
+/// full on each day (the backorder desk), for the charts.
+fn served_backorders(run: &RunOutput) -> HashMap<usize, Vec<(i64, f64)>> {
+    let mut by: BTreeMap<(usize, i64), f64> = BTreeMap::new();
+    for l in &run.desk.lines {
+        if let Some(d) = l.allocation.ship_day {
+            *by.entry((l.id, d)).or_default() += l.line.qty;
+        }
+    }
+    let mut out: HashMap<usize, Vec<(i64, f64)>> = HashMap::new();
+    for ((id, d), units) in by {
+        out.entry(id).or_default().push((d, units));
+    }
+    out
+}
+
 fn write_charts(
     run: &RunOutput,
     ids: &[usize],
@@ -833,6 +877,7 @@ fn write_charts(
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
     let bucket = run.panel.bucket;
+    let served = served_backorders(run);
     ids.par_iter()
         .map(|&id| {
             let p = &run.plans[id];
@@ -894,6 +939,7 @@ fn write_charts(
                     order: (p.policy.order_qty > 0.0)
                         .then_some((projection.order_arrival, p.policy.order_qty)),
                     stockout_day: p.policy.stockout_days,
+                    served: served.get(&id).map_or(&[], Vec::as_slice),
                 }),
             };
             let stem = &stems[id];

@@ -680,12 +680,15 @@ fn simulate_all(
     };
     let replay_days = (bucket.start_day(end) - origin_day) as usize;
 
+    let supplier_lead_times =
+        crate::suppliers::lead_times(data, origin_day + 1, config.policy.min_lead_time_samples);
     let ctx = PrepareContext {
         abc: &abc,
         unit_costs: &unit_costs,
         replay_days,
         origin_day,
         planned,
+        supplier_lead_times: &supplier_lead_times,
     };
     let mut prepared: Vec<Prepared> = (0..panel.series.len())
         .into_par_iter()
@@ -819,6 +822,8 @@ struct PrepareContext<'a> {
     replay_days: usize,
     origin_day: i32,
     planned: &'a ClassTargets,
+    /// Each series' supplier lead time as known at the origin.
+    supplier_lead_times: &'a [Option<(f64, f64)>],
 }
 
 /// Series `id`'s settings as of the origin and its lead-time draws (its
@@ -831,7 +836,13 @@ fn prepare_series(data: &Dataset, config: &Config, ctx: &PrepareContext, id: usi
         .filter(|po| po.received_day.is_some_and(|r| r <= ctx.origin_day))
         .cloned()
         .collect();
-    let mut settings = plan::series_settings(data.items[id].as_ref(), &received, config, abc);
+    let mut settings = plan::series_settings(
+        data.items[id].as_ref(),
+        &received,
+        ctx.supplier_lead_times[id],
+        config,
+        abc,
+    );
     // Today's lifecycle status may not have held over the replayed past: the
     // replay judges items by their demand alone.
     settings.status = None;

@@ -1,0 +1,105 @@
+//! The supplier scorecard from purchase-order lines, by hand, and the
+//! supplier's lead time for an item with no receipts of its own.
+
+mod common;
+
+use common::{Fixture, read_csv, stderr, weekly_sales};
+
+/// Supplier S1 at DC1: seven lines received in the last year (A: four, B:
+/// three), one old line, two open (one overdue); C is S1's too, with no
+/// purchase orders of its own. The plan is made on 2024-05-20.
+fn fixture() -> Fixture {
+    let f = Fixture::new();
+    let mut sales = String::from("sku,location,date,qty\n");
+    for sku in ["A", "B", "C"] {
+        weekly_sales(&mut sales, sku, "DC1", 20, 10.0);
+    }
+    f.write("sales.csv", sales);
+    f.write(
+        "items.csv",
+        "sku,supplier,unit_cost,lead_time_days\n\
+         A,S1,2,10\n\
+         B,S1,3,10\n\
+         C,S1,1,5\n",
+    );
+    f.write(
+        "purchase_orders.csv",
+        "po_id,sku,location,qty,order_date,due_date,received_date,received_qty\n\
+         P1,A,DC1,10,2024-01-01,2024-01-15,2024-01-15,10\n\
+         P2,A,DC1,10,2024-02-01,2024-02-15,2024-02-20,10\n\
+         P3,A,DC1,10,2024-03-01,2024-03-15,2024-03-14,8\n\
+         P4,A,DC1,10,2024-04-01,2024-04-15,2024-04-25,\n\
+         P5,B,DC1,20,2024-02-10,2024-02-24,2024-02-24,20\n\
+         P6,B,DC1,20,2024-03-10,2024-03-24,2024-03-30,20\n\
+         P7,B,DC1,20,2024-04-20,2024-05-04,2024-05-04,20\n\
+         P8,B,DC1,20,2024-05-01,2024-05-10,,\n\
+         P9,B,DC1,20,2024-05-15,2024-06-01,,\n\
+         P0,B,DC1,20,2023-01-01,2023-01-15,2023-01-20,20\n",
+    );
+    f
+}
+
+fn num(row: &std::collections::BTreeMap<String, String>, col: &str) -> f64 {
+    row[col]
+        .parse()
+        .unwrap_or_else(|_| panic!("{col} = {:?}", row[col]))
+}
+
+#[test]
+fn scorecard_by_hand() {
+    let f = fixture();
+    let out = f.run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = &f.reports()[0];
+    let cards = read_csv(&dir.join("supplier_scorecard.csv"));
+    assert_eq!(cards.len(), 1);
+    let c = &cards[0];
+    assert_eq!(
+        (c["supplier"].as_str(), c["location"].as_str()),
+        ("S1", "DC1")
+    );
+    // Lead times 14, 19, 13, 24, 14, 20, 14; days late 0, 5, 0, 10, 0, 6, 0.
+    let expected = [
+        ("lines_received", 7.0),
+        ("units_received", 98.0),
+        ("spend", 38.0 * 2.0 + 60.0 * 3.0),
+        ("on_time_share", 4.0 / 7.0),
+        ("in_full_share", 6.0 / 7.0),
+        ("days_late_mean", 3.0),
+        ("days_late_p90", 7.6),
+        ("lead_time_mean", 118.0 / 7.0),
+        ("lead_time_sd", (104.857_142_857 / 6.0f64).sqrt()),
+        ("lead_time_p90", 21.6),
+        // Received since 2024-02-20: 19, 13, 24, 14, 20, 14.
+        ("lead_time_change_90d", 104.0 / 6.0 - 118.0 / 7.0),
+        ("open_lines", 2.0),
+        ("open_lines_overdue", 1.0),
+    ];
+    for (col, want) in expected {
+        assert!(
+            (num(c, col) - want).abs() < 1e-3,
+            "{col}: {} vs {want}",
+            c[col]
+        );
+    }
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(html.contains("Supplier scorecard"));
+}
+
+#[test]
+fn an_item_without_receipts_takes_its_suppliers_lead_time() {
+    let f = fixture();
+    let out = f.run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan = read_csv(&f.reports()[0].join("plan.csv"));
+    let row = |sku: &str| plan.iter().find(|r| r["sku"] == sku).unwrap();
+    // C: every S1 receipt at DC1 (the old line's 19 days too), not its item master's 5.
+    let c = row("C");
+    assert_eq!(c["lead_time_source"], "supplier");
+    assert!(
+        (num(c, "lead_time_days") - 137.0 / 8.0).abs() < 1e-3,
+        "{c:?}"
+    );
+    // A has four receipts of its own.
+    assert_eq!(row("A")["lead_time_source"], "purchase_orders");
+}
