@@ -3,7 +3,8 @@
 # 100,000-series sample, writes N open customer order lines over random
 # series (inventory `backordered` set to their sums, so both runs plan the
 # same backorders), and times `replenish run` with and without
-# open_orders.csv, RUNS times each, interleaved.
+# open_orders.csv, RUNS times each after one untimed run of each,
+# alternating which goes first.
 #
 # Usage: benches/backorder_desk.sh DIR [LINES] [RUNS]
 # REPLENISH_BIN: the binary (default: target/release/replenish).
@@ -47,8 +48,14 @@ for sub in with without; do
     ln -sf "$(cd "$dir/base" && pwd)/$f" "$dir/$sub/$f"
   done
 done
+# One untimed run of each first (the page cache), then the rounds, the
+# order alternating so that neither side always runs after the other.
+for sub in with without; do
+  "$bin" run --quiet --data "$dir/$sub" --out "$dir/out-$sub" > /dev/null
+done
 for k in $(seq "$runs"); do
-  for sub in with without; do
+  order="with without"; [ $((k % 2)) = 0 ] && order="without with"
+  for sub in $order; do
     /usr/bin/time -f "$sub %e s wall, %M KB peak" "$bin" run --quiet --data "$dir/$sub" \
       --out "$dir/out-$sub" 2>&1 | tail -1
   done

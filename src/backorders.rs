@@ -471,8 +471,15 @@ fn serve_series(
     (as_of_day, rule, allow_partial): (i32, AllocationRule, bool),
 ) -> SeriesDesk {
     let inv = data.inventory[p.id].unwrap_or_default();
-    let order = (p.policy.order_qty > EPS)
-        .then(|| (p.lead_time_days.max(0.0).ceil() as i64, p.policy.order_qty));
+    // The recommended order goes out on its order-by day (the supplier's
+    // next order day) and arrives a lead time later.
+    let order = (p.policy.order_qty > EPS).then(|| {
+        let out = p.policy.order_by_days.unwrap_or(0).max(0);
+        (
+            out + p.lead_time_days.max(0.0).ceil() as i64,
+            p.policy.order_qty,
+        )
+    });
     let supply = supply_of(
         (inv.on_hand - inv.allocated).max(0.0),
         &data.purchase_orders[p.id],

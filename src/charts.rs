@@ -1465,6 +1465,83 @@ pub struct FrontierChart<'a> {
     pub points: &'a [(String, f64, f64)],
 }
 
+/// Suppliers on one picture: on-time share against the spread of their lead
+/// times, each a circle sized by spend.
+#[derive(Debug, Clone)]
+pub struct SupplierChart<'a> {
+    /// Title line.
+    pub title: &'a str,
+    /// (label, lead-time spread in days, on-time share 0–1, spend).
+    pub points: &'a [(String, f64, f64, f64)],
+}
+
+/// Draw the supplier chart as PNG or SVG (by `svg`), 1000×500.
+pub fn draw_suppliers(chart: &SupplierChart<'_>, path: &Path, svg: bool) -> Result<(), ChartError> {
+    if svg {
+        render_svg(path, (WIDTH, HEIGHT), |root| {
+            draw_supplier_chart(root, chart)
+        })
+    } else {
+        render_png(path, (WIDTH, HEIGHT), |root| {
+            draw_supplier_chart(root, chart)
+        })
+    }
+}
+
+fn draw_supplier_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    c: &SupplierChart<'_>,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let x_hi = c
+        .points
+        .iter()
+        .map(|p| clean(p.1))
+        .fold(0.0_f64, f64::max)
+        .max(1.0)
+        * 1.15;
+    let max_spend = c.points.iter().map(|p| clean(p.3)).fold(0.0_f64, f64::max);
+    let mut chart = ChartBuilder::on(root)
+        .caption(c.title, text_style(18.0, &INK))
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(0.0..x_hi, 0.0..105.0)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .axis_style(MUTED)
+        .x_desc("Lead-time spread (standard deviation, days)")
+        .y_desc("Received on time (%)")
+        .x_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .label_style(text_style(13.0, &INK))
+        .axis_desc_style(text_style(14.0, &INK))
+        .draw()
+        .map_err(err)?;
+    let radius = |spend: f64| {
+        let share = if max_spend > 0.0 {
+            (clean(spend) / max_spend).sqrt()
+        } else {
+            0.5
+        };
+        (4.0 + 16.0 * share).round() as i32
+    };
+    let label_style = text_style(11.0, &INK);
+    chart
+        .draw_series(c.points.iter().map(|(label, x, y, spend)| {
+            let r = radius(*spend);
+            EmptyElement::at((clean(*x), clean(*y * 100.0)))
+                + Circle::new((0, 0), r, FORECAST.mix(0.45).filled())
+                + Text::new(label.clone(), (r + 3, -6), label_style.clone())
+        }))
+        .map_err(err)?;
+    Ok(())
+}
+
 /// Draw the trade-off chart as PNG (1000×500).
 pub fn draw_frontier_png(chart: &FrontierChart<'_>, path: &Path) -> Result<(), ChartError> {
     render_png(path, (WIDTH, HEIGHT), |root| draw_frontier(root, chart))

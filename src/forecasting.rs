@@ -29,7 +29,7 @@ pub fn series_spec(data: &Dataset, panel: &Panel, config: &Config, id: usize) ->
     let settings = series_settings(
         data.items[id].as_ref(),
         &data.purchase_orders[id],
-        data.supplier_lead_time(id),
+        crate::suppliers::facts(data, id),
         config,
         'C',
     );

@@ -196,6 +196,10 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
             .filter(|p| without_own_target(&dataset, p.id))
             .for_each(|p| p.set_service(ServiceTarget::FillRate(class_target(p.abc))));
     }
+    // Orders go out on the supplier's order days: after every re-plan above.
+    for p in &mut plans {
+        p.policy.order_by_days = on_order_day(&dataset, p.id, p.policy.order_by_days);
+    }
     warn_about_item_data(&mut dataset, &plans, config);
     timings.lap("forecast_policy", &mut clock);
 
@@ -486,7 +490,7 @@ fn plan_series(
     let settings = series_settings(
         data.items[id].as_ref(),
         &data.purchase_orders[id],
-        data.supplier_lead_time(id),
+        suppliers::facts(data, id),
         config,
         abc,
     );
@@ -586,6 +590,17 @@ fn plan_series(
     };
     plan.flag_policy();
     plan
+}
+
+/// An order-by day (after the as-of date) moved to the next order day of
+/// series `id`'s supplier, when `suppliers.csv` gives it order days.
+fn on_order_day(data: &Dataset, id: usize, order_by: Option<i64>) -> Option<i64> {
+    let as_of_day = day_number(data.as_of);
+    match suppliers::terms_of(data, id) {
+        Some(terms) => order_by
+            .map(|d| d + suppliers::days_to_order_day(as_of_day + d as i32, &terms.order_days)),
+        None => order_by,
+    }
 }
 
 /// Series `id`'s stock at the as-of date: on hand and allocated from the

@@ -11,6 +11,7 @@ use crate::ingest;
 use crate::inventory_theory::{LeadTimeErrors, eoq};
 use crate::lifecycle::Lifecycle;
 use crate::policy::{self, DailyRate, PolicyInput, PolicyOutput, Replenishment, ServiceTarget};
+use crate::suppliers::SupplierFacts;
 
 /// Internal fill-rate targets per ABC class that replace the configured
 /// ones where the item master sets none (`policy.auto_calibrate`).
@@ -355,13 +356,13 @@ pub struct StockState {
 }
 
 /// The settings of one series from its item-master row, its purchase-order
-/// lines, its supplier's observed lead time (mean, spread; see
-/// [`crate::suppliers::lead_times`]) and the config; `abc` picks the default
-/// service target.
+/// lines, what its supplier tells (observed lead time, the gap between its
+/// order days as the review period; see [`crate::suppliers::facts`]) and the
+/// config; `abc` picks the default service target.
 pub fn series_settings(
     item: Option<&ingest::Item>,
     purchase_orders: &[ingest::PurchaseOrder],
-    supplier_lead_time: Option<(f64, f64)>,
+    supplier: SupplierFacts,
     config: &Config,
     abc: char,
 ) -> SeriesSettings {
@@ -370,7 +371,7 @@ pub fn series_settings(
     let p = &config.policy;
     let observed = observed_lead_time(purchase_orders, p.min_lead_time_samples)
         .map(|o| (o, LeadTimeSource::PurchaseOrders))
-        .or(supplier_lead_time.map(|o| (o, LeadTimeSource::Supplier)));
+        .or(supplier.lead_time.map(|o| (o, LeadTimeSource::Supplier)));
     let (lead_time_days, lead_time_sd_days, lead_time_source) =
         match (observed, item.lead_time_days) {
             (Some(((mean, sd), source)), _) => (mean, sd, source),
@@ -392,7 +393,10 @@ pub fn series_settings(
         lead_time_days,
         lead_time_sd_days,
         lead_time_source,
-        review_period_days: item.review_period_days.unwrap_or(p.review_period_days),
+        review_period_days: item
+            .review_period_days
+            .or(supplier.review_period_days)
+            .unwrap_or(p.review_period_days),
         service: match p.service_type {
             ServiceType::FillRate => ServiceTarget::FillRate(level),
             ServiceType::CycleService => ServiceTarget::CycleService(level),

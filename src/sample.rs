@@ -54,6 +54,8 @@ pub const OPEN_ORDERS_HEADER: &str =
     "order_id,line,customer,sku,location,qty,order_date,requested_date,priority";
 /// Header of `substitutes.csv`.
 pub const SUBSTITUTES_HEADER: &str = "sku,substitute,location,priority,ratio,two_way";
+/// Header of `suppliers.csv`.
+pub const SUPPLIERS_HEADER: &str = "supplier,order_days,currency";
 /// Header of `events.csv`.
 pub const EVENTS_HEADER: &str = "date,name,sku,location";
 
@@ -165,6 +167,7 @@ pub fn generate(opts: &SampleOptions, out: &Path) -> Result<SampleSummary, Sampl
     let mut ev_out = Sink::create(out, "events.csv", EVENTS_HEADER)?;
     let mut oo_out = Sink::create(out, "open_orders.csv", OPEN_ORDERS_HEADER)?;
     let mut sub_out = Sink::create(out, "substitutes.csv", SUBSTITUTES_HEADER)?;
+    let mut sup_out = Sink::create(out, "suppliers.csv", SUPPLIERS_HEADER)?;
 
     let suppliers = make_suppliers(opts.seed);
     let loc_names: Vec<Vec<u8>> = (1..=opts.locations)
@@ -239,8 +242,9 @@ pub fn generate(opts: &SampleOptions, out: &Path) -> Result<SampleSummary, Sampl
     }
 
     write_substitutes(&mut categories, sku_width, &mut sub_out, &mut summary)?;
+    write_supplier_terms(&mut sup_out)?;
     for sink in [
-        items_out, sales_out, bo_out, inv_out, po_out, ev_out, oo_out, sub_out,
+        items_out, sales_out, bo_out, inv_out, po_out, ev_out, oo_out, sub_out, sup_out,
     ] {
         sink.finish()?;
     }
@@ -1640,6 +1644,37 @@ fn write_open_orders(
     }
 }
 
+/// Order days of the suppliers (`SUP-01` ..): most take orders any day, a
+/// few on one or two weekdays.
+const ORDER_DAYS: [&str; SUPPLIERS] = [
+    "Mon;Thu",
+    "",
+    "Tue",
+    "",
+    "",
+    "Wed",
+    "",
+    "Mon;Wed;Fri",
+    "",
+    "Thu",
+    "",
+    "",
+];
+
+/// `suppliers.csv`: every supplier with its order days.
+fn write_supplier_terms(out: &mut Sink) -> Result<(), SampleError> {
+    let mut line = Vec::with_capacity(32);
+    for (i, days) in ORDER_DAYS.iter().enumerate() {
+        line.clear();
+        push_supplier(&mut line, i);
+        line.push(b',');
+        line.extend_from_slice(days.as_bytes());
+        line.extend_from_slice(b",EUR\n");
+        out.put(&line)?;
+    }
+    Ok(())
+}
+
 /// Explicit substitutes: within each category (by SKU), every fourth item
 /// names the next one, every other such pair both ways.
 fn write_substitutes(
@@ -1679,7 +1714,7 @@ mod tests {
     use super::*;
     use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-    const FILES: [&str; 8] = [
+    const FILES: [&str; 9] = [
         "items.csv",
         "sales.csv",
         "backorders.csv",
@@ -1688,6 +1723,7 @@ mod tests {
         "events.csv",
         "open_orders.csv",
         "substitutes.csv",
+        "suppliers.csv",
     ];
 
     struct TempDir(PathBuf);
@@ -1843,6 +1879,7 @@ mod tests {
                 "substitutes.csv",
                 "sku,substitute,location,priority,ratio,two_way",
             ),
+            ("suppliers.csv", "supplier,order_days,currency"),
         ];
         assert_eq!(
             ITEMS_HEADER,

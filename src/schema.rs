@@ -172,6 +172,14 @@ pub const FILES: &[FileSchema] = &[
         ],
     },
     FileSchema {
+        name: "suppliers",
+        columns: &[
+            need("supplier", Text),
+            may("order_days", Text),
+            may("currency", Text),
+        ],
+    },
+    FileSchema {
         name: "events",
         columns: &[
             need("date", Date),

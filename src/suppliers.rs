@@ -5,7 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::ingest::{Dataset, PurchaseOrder};
+use chrono::{Datelike, Weekday};
+
+use crate::calendar::date_of_day;
+use crate::ingest::{Dataset, PurchaseOrder, SupplierTerms};
 
 /// Days of the recent window whose lead time is compared with the year's.
 pub const RECENT_DAYS: i32 = 90;
@@ -187,6 +190,61 @@ pub fn series_supplier(data: &Dataset, id: usize) -> Option<&str> {
                 .max_by_key(|po| po.order_day)
                 .and_then(|po| po.supplier.as_deref())
         })
+}
+
+/// What a series' supplier tells its plan.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SupplierFacts {
+    /// Mean and spread (days) of the supplier's observed lead times, when
+    /// there are enough receipts ([`lead_times`]).
+    pub lead_time: Option<(f64, f64)>,
+    /// The longest gap between the supplier's order days, when it has them:
+    /// the review period of its items unless the item master sets one.
+    pub review_period_days: Option<f64>,
+}
+
+/// The terms of series `id`'s supplier, when `suppliers.csv` has them.
+pub fn terms_of(data: &Dataset, id: usize) -> Option<&SupplierTerms> {
+    data.suppliers.get(series_supplier(data, id)?)
+}
+
+/// What series `id`'s supplier tells its plan (its lead time as of the
+/// dataset's `supplier_lead_times`).
+pub fn facts(data: &Dataset, id: usize) -> SupplierFacts {
+    SupplierFacts {
+        lead_time: data.supplier_lead_time(id),
+        review_period_days: terms_of(data, id).and_then(|t| longest_gap(&t.order_days)),
+    }
+}
+
+/// The longest gap in days between consecutive order days of a week (7 for
+/// one order day); `None` for none (any day).
+pub fn longest_gap(days: &[Weekday]) -> Option<f64> {
+    let mut d: Vec<u32> = days.iter().map(|w| w.num_days_from_monday()).collect();
+    d.sort_unstable();
+    d.dedup();
+    let first = *d.first()?;
+    let gaps = d.windows(2).map(|w| w[1] - w[0]);
+    let wrap = first + 7 - d[d.len() - 1];
+    Some(f64::from(
+        gaps.chain(std::iter::once(wrap)).max().unwrap_or(7),
+    ))
+}
+
+/// Days from day number `day` to the first order day on or after it (0 when
+/// `days` is empty or `day` is one).
+pub fn days_to_order_day(day: i32, days: &[Weekday]) -> i64 {
+    if days.is_empty() {
+        return 0;
+    }
+    let Some(date) = date_of_day(day) else {
+        return 0;
+    };
+    let today = date.weekday().num_days_from_monday();
+    days.iter()
+        .map(|w| i64::from((w.num_days_from_monday() + 7 - today) % 7))
+        .min()
+        .unwrap_or(0)
 }
 
 /// Per series, the mean and spread of the order-to-receipt days of its

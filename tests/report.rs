@@ -54,6 +54,7 @@ fn index_links_resolve_and_charts_are_valid() {
         }
     }
     // 16 series charts (each has an order, an exception or is in the top 200),
-    // the pattern, model and inventory-value charts, and the simulation's.
-    assert_eq!(pngs, 16 + 3 + 1);
+    // the pattern, model and inventory-value charts, the suppliers' and the
+    // simulation's.
+    assert_eq!(pngs, 16 + 3 + 1 + 1);
 }

@@ -165,6 +165,7 @@ fn report_has_every_file_and_column() {
         "rejected_rows.csv",
         "availability.csv",
         "orders_by_supplier.csv",
+        "supplier_scorecard.csv",
         "run.json",
     ] {
         assert!(dir.join(file).is_file(), "{file} missing");
@@ -226,9 +227,9 @@ fn report_has_every_file_and_column() {
         let svg = std::fs::read_to_string(dir.join(format!("charts/{sku}__DC1.svg"))).unwrap();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     }
-    // Three series charts and three portfolio charts (patterns, models,
-    // inventory value), each PNG + SVG.
-    assert_eq!(std::fs::read_dir(dir.join("charts")).unwrap().count(), 12);
+    // Three series charts and four portfolio charts (patterns, models,
+    // inventory value, suppliers), each PNG + SVG.
+    assert_eq!(std::fs::read_dir(dir.join("charts")).unwrap().count(), 14);
     assert!(dir.join("index.html").is_file());
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();

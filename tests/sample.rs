@@ -32,7 +32,8 @@ fn committed_sample_is_reproducible_from_the_seed() {
             "open_orders.csv",
             "purchase_orders.csv",
             "sales.csv",
-            "substitutes.csv"
+            "substitutes.csv",
+            "suppliers.csv"
         ]
     );
     for name in names {

@@ -103,3 +103,43 @@ fn an_item_without_receipts_takes_its_suppliers_lead_time() {
     // A has four receipts of its own.
     assert_eq!(row("A")["lead_time_source"], "purchase_orders");
 }
+
+#[test]
+fn orders_fall_on_the_suppliers_order_days() {
+    let f = fixture();
+    // 2024-05-20 is a Monday: S1 takes orders on Tuesdays and Fridays.
+    f.write("suppliers.csv", "supplier,order_days\nS1,Tue;fri\n");
+    let out = f.run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = &f.reports()[0];
+    let orders = read_csv(&dir.join("orders.csv"));
+    let a = orders
+        .iter()
+        .find(|r| r["sku"] == "A")
+        .expect("A is ordered");
+    // A's own lead time: 14, 19, 13, 24 days → 17.5, arriving 18 days after it goes out.
+    assert_eq!(
+        (a["order_by"].as_str(), a["needed_by"].as_str()),
+        ("2024-05-21", "2024-06-08")
+    );
+    let plan = read_csv(&dir.join("plan.csv"));
+    let a = plan.iter().find(|r| r["sku"] == "A").unwrap();
+    // Tuesday → Friday 3 days, Friday → Tuesday 4: the review period is 4.
+    assert_eq!(a["review_period_days"], "4");
+    assert_eq!(a["order_by"], "2024-05-21");
+}
+
+#[test]
+fn an_order_day_that_is_not_a_weekday_is_bad_input() {
+    let f = fixture();
+    f.write(
+        "suppliers.csv",
+        "supplier,order_days\nS1,Mon\nS2,Mon;Funday\n",
+    );
+    let out = f.run(&[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    for part in ["suppliers.csv", "line 3", "order_days", "Funday"] {
+        assert!(err.contains(part), "message lacks {part:?}: {err}");
+    }
+}

@@ -164,6 +164,15 @@ pub struct Substitute {
     pub two_way: bool,
 }
 
+/// A supplier's terms (`suppliers.csv`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SupplierTerms {
+    /// Weekdays it takes orders, Monday first; empty: any day.
+    pub order_days: Vec<chrono::Weekday>,
+    /// Currency of its prices (informational).
+    pub currency: Option<String>,
+}
+
 /// A calendar event (holiday, promotion).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
@@ -234,6 +243,8 @@ pub struct Dataset {
     pub open_orders: Option<Vec<Vec<OrderLine>>>,
     /// Substitutes, in file order.
     pub substitutes: Vec<Substitute>,
+    /// Supplier terms by supplier (`suppliers.csv`).
+    pub suppliers: std::collections::BTreeMap<String, SupplierTerms>,
     /// Per series, the lead time (mean, spread in days) of its supplier's
     /// receipts, for series with too few of their own; empty until a caller
     /// fills it (`suppliers::lead_times`).
@@ -608,6 +619,7 @@ struct OtherFiles {
     purchase_orders: Result<Option<Table>>,
     open_orders: Result<Option<Table>>,
     substitutes: Result<Option<Table>>,
+    suppliers: Result<Option<Table>>,
     events: Result<Option<Table>>,
 }
 
@@ -620,6 +632,7 @@ impl OtherFiles {
             purchase_orders: open(dir, "purchase_orders", config),
             open_orders: open(dir, "open_orders", config),
             substitutes: open(dir, "substitutes", config),
+            suppliers: open(dir, "suppliers", config),
             events: open_history(dir, "events", config),
         }
     }
@@ -688,6 +701,10 @@ fn load_files(
         Some(t) => readers::substitutes(&t, &keys, &mut sink)?,
         None => Vec::new(),
     };
+    let suppliers = match others.suppliers? {
+        Some(t) => readers::suppliers(&t, &mut sink)?,
+        None => Default::default(),
+    };
     let events = match others.events? {
         Some(t) => readers::events(&t, config, &mut sink)?,
         None => Vec::new(),
@@ -710,6 +727,7 @@ fn load_files(
         events,
         open_orders,
         substitutes,
+        suppliers,
         supplier_lead_times: Vec::new(),
         files,
         warnings,

@@ -1008,3 +1008,55 @@ fn warn_about_substitute_cycles(subs: &[super::Substitute], st: &Table, sink: &m
         }
     }
 }
+
+/// The supplier terms, by supplier: order days as weekday names or their
+/// first three letters (any case), separated by `;`, spaces or `/`. A name
+/// that is not a weekday is an error naming its row; a supplier given twice
+/// is a warning (the later row wins).
+pub(super) fn suppliers(
+    st: &Table,
+    sink: &mut Sink,
+) -> Result<std::collections::BTreeMap<String, super::SupplierTerms>> {
+    sink.record(st);
+    let names = st.required_text("supplier")?;
+    let days = st.text("order_days")?;
+    let currency = st.text("currency")?;
+    let mut out = std::collections::BTreeMap::new();
+    for (row, name) in names.into_iter().enumerate() {
+        let cell = days
+            .as_ref()
+            .and_then(|d| d[row].clone())
+            .unwrap_or_default();
+        let mut order_days: Vec<chrono::Weekday> = Vec::new();
+        for token in cell.split([';', ' ', '/']).filter(|t| !t.trim().is_empty()) {
+            let day = token.trim().parse::<chrono::Weekday>().map_err(|_| {
+                Error::input(
+                    st.location(row, Some("order_days")),
+                    format!("{token:?} is not a weekday (expected e.g. Mon;Thu)"),
+                )
+            })?;
+            if !order_days.contains(&day) {
+                order_days.push(day);
+            }
+        }
+        order_days.sort_by_key(|d| d.num_days_from_monday());
+        let terms = super::SupplierTerms {
+            order_days,
+            currency: currency
+                .as_ref()
+                .and_then(|c| c[row].clone())
+                .filter(|c| !c.trim().is_empty()),
+        };
+        if out.insert(name.clone(), terms).is_some() {
+            sink.warnings.push(Warning {
+                kind: "duplicate_supplier",
+                file: st.display.clone(),
+                line: Some(st.line(row)),
+                sku: String::new(),
+                location: String::new(),
+                message: format!("supplier {name} given again; this row wins"),
+            });
+        }
+    }
+    Ok(out)
+}

@@ -96,6 +96,9 @@ pub fn write(
         }));
     page.tables
         .extend(scorecards.map(super::suppliers::html_table));
+    if let Some(cards) = scorecards.filter(|c| !c.is_empty()) {
+        super::suppliers::chart(&mut page, cards, &charts_dir)?;
+    }
     page.files = report_files();
     if run.dataset.open_orders.is_some() {
         page.files.extend(backorder_files());

@@ -217,7 +217,7 @@ fn replace_dir(tmp: &Path, target: &Path) -> Result<()> {
 fn write_all(run: &RunOutput, config: &Config, out: &Path, dir: &Path) -> Result<()> {
     write_plan(run, &dir.join("plan.csv"))?;
     let lines = order_lines(run);
-    write_orders(run, &lines, &dir.join("orders.csv"))?;
+    write_orders(&lines, &dir.join("orders.csv"))?;
     write_orders_xlsx(run, &lines, &dir.join("orders.xlsx"))?;
     write_supplier_totals(&lines, &dir.join("orders_by_supplier.csv"))?;
     write_forecast(run, config, &dir.join("forecast.csv"))?;
@@ -443,8 +443,15 @@ pub(crate) struct OrderLine<'a> {
     description: String,
     qty: f64,
     unit_cost: f64,
+    order_by: String,
     needed_by: String,
     plan: &'a SeriesPlan,
+}
+
+/// Days from the planning date to the day an order line goes out: today,
+/// or the supplier's next order day.
+fn order_day(p: &SeriesPlan) -> i64 {
+    p.policy.order_by_days.unwrap_or(0).max(0)
 }
 
 /// The lines to order, grouped by supplier (then series order).
@@ -464,7 +471,9 @@ fn order_lines(run: &RunOutput) -> Vec<OrderLine<'_>> {
                 description: item.and_then(|i| i.description.clone()).unwrap_or_default(),
                 qty: p.policy.order_qty,
                 unit_cost: p.unit_cost,
-                needed_by: date_after(as_of, p.lead_time_days.ceil() as i64).to_string(),
+                order_by: date_after(as_of, order_day(p)).to_string(),
+                needed_by: date_after(as_of, order_day(p) + p.lead_time_days.ceil() as i64)
+                    .to_string(),
                 plan: p,
             }
         })
@@ -473,8 +482,7 @@ fn order_lines(run: &RunOutput) -> Vec<OrderLine<'_>> {
     lines
 }
 
-fn write_orders(run: &RunOutput, lines: &[OrderLine<'_>], path: &Path) -> Result<()> {
-    let as_of = run.dataset.as_of.to_string();
+fn write_orders(lines: &[OrderLine<'_>], path: &Path) -> Result<()> {
     let mut t = Table::default();
     t.text("supplier", lines.iter().map(|l| l.supplier.as_str()))
         .text("sku", lines.iter().map(|l| l.sku))
@@ -483,7 +491,7 @@ fn write_orders(run: &RunOutput, lines: &[OrderLine<'_>], path: &Path) -> Result
         .num("qty", lines.iter().map(|l| l.qty))
         .num("unit_cost", lines.iter().map(|l| l.unit_cost))
         .num("extended_cost", lines.iter().map(|l| l.qty * l.unit_cost))
-        .text("order_by", lines.iter().map(|_| as_of.as_str()))
+        .text("order_by", lines.iter().map(|l| l.order_by.as_str()))
         .text("needed_by", lines.iter().map(|l| l.needed_by.as_str()))
         .num("moq", lines.iter().map(|l| l.plan.moq))
         .num("pack_size", lines.iter().map(|l| l.plan.pack_size))
@@ -581,7 +589,9 @@ fn write_orders_xlsx(run: &RunOutput, lines: &[OrderLine<'_>], path: &Path) -> R
             sheet
                 .write_number_with_format(row, 6, cost, &money)
                 .map_err(err)?;
-            sheet.write_string(row, 7, as_of.to_string()).map_err(err)?;
+            sheet
+                .write_string(row, 7, l.order_by.as_str())
+                .map_err(err)?;
             sheet
                 .write_string(row, 8, l.needed_by.as_str())
                 .map_err(err)?;

@@ -5,11 +5,13 @@
 use std::path::Path;
 
 use super::Table;
-use crate::html::{Cell, Table as HtmlTable, grouped};
+use crate::charts::{SupplierChart, draw_suppliers};
+use crate::error::Error;
+use crate::html::{Cell, Figure, Page, Table as HtmlTable, grouped};
 use crate::suppliers::Scorecard;
 
 /// Write the scorecard.
-pub(super) fn write(cards: &[Scorecard], path: &Path) -> Result<(), crate::error::Error> {
+pub(super) fn write(cards: &[Scorecard], path: &Path) -> Result<(), Error> {
     let mut t = Table::default();
     t.text("supplier", cards.iter().map(|c| c.supplier.as_str()))
         .text("location", cards.iter().map(|c| c.location.as_str()))
@@ -83,4 +85,48 @@ pub(super) fn html_table(cards: &[Scorecard]) -> HtmlTable {
             .collect(),
         sortable: true,
     }
+}
+
+/// The supplier chart (on-time share against lead-time spread, sized by
+/// spend) of the 30 with the most spend, into `charts_dir` and onto the page.
+pub(super) fn chart(page: &mut Page, cards: &[Scorecard], charts_dir: &Path) -> Result<(), Error> {
+    const SHOWN: usize = 30;
+    let mut rows: Vec<&Scorecard> = cards.iter().filter(|c| c.lines > 0).collect();
+    rows.sort_by(|a, b| b.spend.total_cmp(&a.spend).then(b.lines.cmp(&a.lines)));
+    rows.truncate(SHOWN);
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let locations = cards
+        .iter()
+        .map(|c| &c.location)
+        .collect::<std::collections::BTreeSet<_>>();
+    let points: Vec<(String, f64, f64, f64)> = rows
+        .iter()
+        .map(|c| {
+            let label = if locations.len() > 1 {
+                format!("{} {}", c.supplier, c.location)
+            } else {
+                c.supplier.clone()
+            };
+            (label, c.lead_time_sd, c.on_time, c.spend)
+        })
+        .collect();
+    let chart = SupplierChart {
+        title: "Suppliers: on time against lead-time spread (circle: spend)",
+        points: &points,
+    };
+    for (ext, svg) in [("png", false), ("svg", true)] {
+        let file = charts_dir.join(format!("suppliers.{ext}"));
+        draw_suppliers(&chart, &file, svg).map_err(|e| Error::Internal(e.to_string()))?;
+    }
+    page.portfolio_figures.push(Figure {
+        caption: format!(
+            "Suppliers ({} with the most spend): share of lines received on time against the spread of their lead times; top left is reliable, bottom right needs safety stock",
+            rows.len()
+        ),
+        png: "charts/suppliers.png".into(),
+        svg: Some("charts/suppliers.svg".into()),
+    });
+    Ok(())
 }

@@ -839,7 +839,10 @@ fn prepare_series(data: &Dataset, config: &Config, ctx: &PrepareContext, id: usi
     let mut settings = plan::series_settings(
         data.items[id].as_ref(),
         &received,
-        ctx.supplier_lead_times[id],
+        crate::suppliers::SupplierFacts {
+            lead_time: ctx.supplier_lead_times[id],
+            ..crate::suppliers::facts(data, id)
+        },
         config,
         abc,
     );
