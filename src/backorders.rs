@@ -323,7 +323,7 @@ pub enum Update {
     Later,
     /// No supply is planned for it, newly so.
     NoSupplyPlanned,
-    /// Its ship date moved earlier.
+    /// Its ship date moved earlier, or it has one now and had none.
     Earlier,
 }
 
@@ -580,7 +580,10 @@ fn compare(l: &mut DeskLine, prev: &PreviousLines, as_of: NaiveDate, projection_
         Some(Update::Later)
     } else if l.status == LineStatus::NoSupplyPlanned && !was(LineStatus::NoSupplyPlanned) {
         Some(Update::NoSupplyPlanned)
-    } else if l.delay_days.is_some_and(|d| d < 0) {
+    } else if l.delay_days.is_some_and(|d| d < 0)
+        || (was(LineStatus::NoSupplyPlanned) && l.status == LineStatus::Waiting)
+    {
+        // Earlier, or a date at last for a line that had none.
         Some(Update::Earlier)
     } else {
         None

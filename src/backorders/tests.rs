@@ -219,3 +219,65 @@ fn substitutes_nearest_in_cost_first() {
     let order: Vec<&str> = nearest_in_cost(&same, 0.0).map(|x| x.1).collect();
     assert_eq!(order, ["a", "b", "c", "d"]);
 }
+
+fn desk_line(status: LineStatus, ship_day: Option<i64>) -> DeskLine {
+    DeskLine {
+        id: 0,
+        line: line(-3, "B1", 1, 4.0, 0),
+        allocation: LineAllocation {
+            ready_now: 0.0,
+            ship_day,
+            source: ship_day.map(|_| SupplySource::PurchaseOrder),
+            po_id: None,
+            allocated: 0.0,
+        },
+        status,
+        previous_ship_date: None,
+        delay_days: None,
+        update: None,
+        substitutes: Vec::new(),
+    }
+}
+
+#[test]
+fn news_against_the_previous_report() {
+    let as_of = NaiveDate::from_ymd_opt(2024, 5, 20).unwrap();
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let key = ("B1".to_string(), 1);
+    let check = |now: DeskLine, before: (Option<NaiveDate>, Option<LineStatus>)| {
+        let mut l = now;
+        let prev: PreviousLines = [(key.clone(), before)].into_iter().collect();
+        compare(&mut l, &prev, as_of, 365);
+        (l.update, l.delay_days)
+    };
+    // Four days later than promised.
+    let later = check(
+        desk_line(LineStatus::Waiting, Some(10)),
+        (d("2024-05-26"), Some(LineStatus::Waiting)),
+    );
+    assert_eq!(later, (Some(Update::Later), Some(4)));
+    // Earlier.
+    let earlier = check(
+        desk_line(LineStatus::Waiting, Some(3)),
+        (d("2024-05-26"), Some(LineStatus::Waiting)),
+    );
+    assert_eq!(earlier, (Some(Update::Earlier), Some(-3)));
+    // A date at last.
+    let dated = check(
+        desk_line(LineStatus::Waiting, Some(3)),
+        (None, Some(LineStatus::NoSupplyPlanned)),
+    );
+    assert_eq!(dated, (Some(Update::Earlier), None));
+    // Ready now, though promised for earlier: news, never late.
+    let ready = check(
+        desk_line(LineStatus::Ready, Some(0)),
+        (d("2024-05-13"), Some(LineStatus::Waiting)),
+    );
+    assert_eq!(ready, (Some(Update::Ready), None));
+    // Still without supply: no news.
+    let none = check(
+        desk_line(LineStatus::NoSupplyPlanned, None),
+        (None, Some(LineStatus::NoSupplyPlanned)),
+    );
+    assert_eq!(none, (None, None));
+}

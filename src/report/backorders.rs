@@ -126,6 +126,9 @@ pub(super) fn sentence(run: &RunOutput, l: &DeskLine, update: Update) -> String 
         Update::Later => format!(
             "{what} ships on {ship}, {days} day{plural} later than the {before} we gave.{part}"
         ),
+        Update::Earlier if before.is_empty() => {
+            format!("{what} now has a ship date: {ship} (none could be given before).{part}")
+        }
         Update::Earlier => format!(
             "{what} ships on {ship}, {days} day{plural} earlier than the {before} we gave.{part}"
         ),
