@@ -93,7 +93,11 @@ pub fn assess(
             };
             let out = matches!(status, Status::Backordered | Status::OutOfStock);
             let back_in_stock = if out {
-                policy::back_in_stock(&p.policy_input, p.policy.order_qty)
+                policy::back_in_stock(
+                    &p.policy_input,
+                    p.policy.order_qty,
+                    p.policy.order_by_days.unwrap_or(0),
+                )
             } else {
                 None
             };

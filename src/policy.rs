@@ -861,7 +861,7 @@ pub enum Restock {
     /// A purchase-order line already past its due date, counted as arriving
     /// today: the date is only as good as the supplier's next promise.
     OverduePurchaseOrder,
-    /// The order recommended today, arriving after the lead time.
+    /// The recommended order, arriving a lead time after it goes out.
     RecommendedOrder,
 }
 
@@ -882,8 +882,14 @@ impl Restock {
 /// forecast, new demand joining the backorders while out) is positive again;
 /// `(0, OnHand)` when net stock is positive now. The earlier of: the open PO
 /// lines alone, and the lines plus the recommended order `order_qty` arriving
-/// after the lead time. `None` when nothing brings it back within the projection.
-pub fn back_in_stock(input: &PolicyInput, order_qty: f64) -> Option<(i64, Restock)> {
+/// after the lead time from `order_day` (the day it goes out: today, or the
+/// supplier's next order day). `None` when nothing brings it back within
+/// the projection.
+pub fn back_in_stock(
+    input: &PolicyInput,
+    order_qty: f64,
+    order_day: i64,
+) -> Option<(i64, Restock)> {
     let net = input.on_hand - input.allocated - input.backordered;
     if net > 1e-9 {
         return Some((0, Restock::OnHand));
@@ -922,7 +928,7 @@ pub fn back_in_stock(input: &PolicyInput, order_qty: f64) -> Option<(i64, Restoc
     });
     let by_order = (order_qty > 0.0)
         .then(|| {
-            let arrival = input.lead_time_days.max(0.0).ceil() as i64;
+            let arrival = order_day.max(0) + input.lead_time_days.max(0.0).ceil() as i64;
             project(Some((arrival, order_qty)))
         })
         .flatten()
@@ -1219,22 +1225,30 @@ mod tests {
     fn back_in_stock_dates() {
         let mut i = input(0.0);
         i.on_hand = 2.0;
-        assert_eq!(back_in_stock(&i, 0.0), Some((0, Restock::OnHand)));
+        assert_eq!(back_in_stock(&i, 0.0, 0), Some((0, Restock::OnHand)));
         i.backordered = 5.0;
         i.arrivals = vec![(20, 4.0), (10, 4.0)];
         // −3 + 4 on day 10 = 1 > 0.
-        assert_eq!(back_in_stock(&i, 0.0), Some((10, Restock::PurchaseOrder)));
+        assert_eq!(
+            back_in_stock(&i, 0.0, 0),
+            Some((10, Restock::PurchaseOrder))
+        );
         // One a day: −3 − 10 + 4 < 0 on day 10, −9 − 10 + 4 < 0 on day 20;
         // the recommended 40 arrive on day 21 (lead time): −3 − 21 + 4 + 40 > 0.
         i.rate = DailyRate::new(vec![1.0]);
-        assert_eq!(back_in_stock(&i, 0.0), None);
+        assert_eq!(back_in_stock(&i, 0.0, 0), None);
         assert_eq!(
-            back_in_stock(&i, 40.0),
+            back_in_stock(&i, 40.0, 0),
             Some((21, Restock::RecommendedOrder))
+        );
+        // Going out on the supplier's order day 3 days on, it lands on day 24.
+        assert_eq!(
+            back_in_stock(&i, 40.0, 3),
+            Some((24, Restock::RecommendedOrder))
         );
         i.arrivals = vec![(-3, 10.0)];
         assert_eq!(
-            back_in_stock(&i, 0.0),
+            back_in_stock(&i, 0.0, 0),
             Some((0, Restock::OverduePurchaseOrder))
         );
     }
