@@ -1465,6 +1465,39 @@ pub struct FrontierChart<'a> {
     pub points: &'a [(String, f64, f64)],
 }
 
+/// The axes of an x–y chart of percentages (y) against `x`: title, ranges,
+/// axis descriptions (x, y) and the x labels' format.
+fn xy_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    (x, y): (std::ops::Range<f64>, std::ops::Range<f64>),
+    (x_desc, y_desc): (&str, &str),
+    x_format: &dyn Fn(&f64) -> String,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, text_style(18.0, &INK))
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x, y)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .axis_style(MUTED)
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(x_format)
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .label_style(text_style(13.0, &INK))
+        .axis_desc_style(text_style(14.0, &INK))
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
 /// Suppliers on one picture: on-time share against the spread of their lead
 /// times, each a circle sized by spend.
 #[derive(Debug, Clone)]
@@ -1502,26 +1535,16 @@ fn draw_supplier_chart<DB: DrawingBackend>(
         .max(1.0)
         * 1.15;
     let max_spend = c.points.iter().map(|p| clean(p.3)).fold(0.0_f64, f64::max);
-    let mut chart = ChartBuilder::on(root)
-        .caption(c.title, text_style(18.0, &INK))
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
-        .build_cartesian_2d(0.0..x_hi, 0.0..105.0)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(GRID)
-        .axis_style(MUTED)
-        .x_desc("Lead-time spread (standard deviation, days)")
-        .y_desc("Received on time (%)")
-        .x_label_formatter(&|v| format!("{v:.1}"))
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .label_style(text_style(13.0, &INK))
-        .axis_desc_style(text_style(14.0, &INK))
-        .draw()
-        .map_err(err)?;
+    let mut chart = xy_chart(
+        root,
+        c.title,
+        (0.0..x_hi, 0.0..105.0),
+        (
+            "Lead-time spread (standard deviation, days)",
+            "Received on time (%)",
+        ),
+        &|v| format!("{v:.1}"),
+    )?;
     let radius = |spend: f64| {
         let share = if max_spend > 0.0 {
             (clean(spend) / max_spend).sqrt()
@@ -1634,27 +1657,14 @@ fn draw_frontier<DB: DrawingBackend>(
     let x_hi = xs.map(clean).fold(0.0_f64, f64::max).max(1.0) * 1.08;
     let y_lo_data = ys.map(|y| clean(y * 100.0)).fold(100.0_f64, f64::min);
     let y_lo = ((y_lo_data - 2.0) / 5.0).floor().clamp(0.0, 19.0) * 5.0;
-    let mut chart = ChartBuilder::on(root)
-        .caption(c.title, text_style(18.0, &INK))
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
-        .build_cartesian_2d(0.0..x_hi, y_lo..100.5)
-        .map_err(err)?;
     let decimals = unit_decimals(x_hi);
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(GRID)
-        .axis_style(MUTED)
-        .x_desc(c.x_label)
-        .y_desc("Achieved fill rate (%)")
-        .x_label_formatter(&|v| fmt_units(*v, decimals))
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .label_style(text_style(13.0, &INK))
-        .axis_desc_style(text_style(14.0, &INK))
-        .draw()
-        .map_err(err)?;
+    let mut chart = xy_chart(
+        root,
+        c.title,
+        (0.0..x_hi, y_lo..100.5),
+        (c.x_label, "Achieved fill rate (%)"),
+        &|v| fmt_units(*v, decimals),
+    )?;
     let curve: Vec<(f64, f64)> = c
         .curve
         .iter()

@@ -29,6 +29,34 @@ pub(super) struct Sink {
 }
 
 impl Sink {
+    /// Set row `row` of `t` aside (its record filled in later by
+    /// [`fill_records`]) and warn about it, for series `key`.
+    fn set_aside(
+        &mut self,
+        t: &Table,
+        row: usize,
+        reason: &'static str,
+        message: &str,
+        key: SeriesKey,
+    ) {
+        self.rejected.push(RejectedRow {
+            file: t.display.clone(),
+            line: t.line(row),
+            column: String::new(),
+            reason,
+            message: message.into(),
+            record: String::new(),
+        });
+        self.warnings.push(Warning {
+            kind: reason,
+            file: t.display.clone(),
+            line: Some(t.line(row)),
+            sku: key.sku,
+            location: key.location,
+            message: message.into(),
+        });
+    }
+
     /// Record a file as read.
     fn record(&mut self, t: &Table) {
         self.files.push(InputFile {
@@ -289,23 +317,8 @@ pub(super) fn inventory(
         };
         let Some(&id) = ids.get(&key) else {
             let message = "stock record for a SKU-location with no sales or backorders before the as-of date; not planned";
-            sink.rejected.push(RejectedRow {
-                file: inv.display.clone(),
-                line: inv.line(row),
-                column: String::new(),
-                reason: "inventory_without_history",
-                message: message.into(),
-                record: String::new(),
-            });
+            sink.set_aside(inv, row, "inventory_without_history", message, key);
             rejected_rows.push(row);
-            sink.warnings.push(Warning {
-                kind: "inventory_without_history",
-                file: inv.display.clone(),
-                line: Some(inv.line(row)),
-                sku: key.sku,
-                location: key.location,
-                message: message.into(),
-            });
             continue;
         };
         let rec = InventoryRecord {
@@ -799,23 +812,8 @@ pub(super) fn open_orders(
         };
         let Some(&id) = ids.get(&key) else {
             let message = "open order line for a SKU-location with no sales or backorders before the as-of date; no ship date given";
-            sink.rejected.push(RejectedRow {
-                file: oo.display.clone(),
-                line: oo.line(row),
-                column: String::new(),
-                reason: "order_without_history",
-                message: message.into(),
-                record: String::new(),
-            });
+            sink.set_aside(oo, row, "order_without_history", message, key.clone());
             rejected_rows.push(row);
-            sink.warnings.push(Warning {
-                kind: "order_without_history",
-                file: oo.display.clone(),
-                line: Some(oo.line(row)),
-                sku: key.sku,
-                location: key.location,
-                message: message.into(),
-            });
             continue;
         };
         if let Some(first) = seen.insert((order_ids[row].as_str(), line), oo.line(row)) {
