@@ -433,11 +433,7 @@ pub fn serve(
     });
     if previous_report.is_none() {
         for l in &mut lines {
-            l.update = match l.status {
-                LineStatus::Ready => Some(Update::Ready),
-                LineStatus::NoSupplyPlanned => Some(Update::NoSupplyPlanned),
-                LineStatus::Waiting => None,
-            };
+            l.update = first_news(l.status);
         }
     }
     lines.sort_by(|a, b| {
@@ -550,15 +546,21 @@ fn atp_rows(id: usize, supply: &[Supply], unallocated: &[f64]) -> Vec<Atp> {
     rows
 }
 
+/// The news of a line no earlier report listed: ready, or no supply planned;
+/// a first ship date is not news.
+fn first_news(status: LineStatus) -> Option<Update> {
+    match status {
+        LineStatus::Ready => Some(Update::Ready),
+        LineStatus::NoSupplyPlanned => Some(Update::NoSupplyPlanned),
+        LineStatus::Waiting => None,
+    }
+}
+
 /// The line against the previous report: date change and the news.
 fn compare(l: &mut DeskLine, prev: &PreviousLines, as_of: NaiveDate, projection_end: i64) {
     let key = (l.line.order_id.clone(), l.line.line);
     let Some(&(before, before_status)) = prev.get(&key) else {
-        l.update = match l.status {
-            LineStatus::Ready => Some(Update::Ready),
-            LineStatus::NoSupplyPlanned => Some(Update::NoSupplyPlanned),
-            LineStatus::Waiting => None,
-        };
+        l.update = first_news(l.status);
         return;
     };
     l.previous_ship_date = before;
