@@ -442,6 +442,9 @@ fn run(args: RunArgs, merge: bool) -> anyhow::Result<()> {
                 lines.iter().filter(|l| l.update.is_some()).count()
             );
         }
+        if let Some(line) = purchasing_line(&out.purchasing) {
+            say!("  purchasing    {line}");
+        }
         let rejected = out.dataset.rejected.len();
         if rejected > 0 {
             say!("  rejected rows {rejected} input rows not used (listed in rejected_rows.csv)");
@@ -588,4 +591,62 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
             _ => EXIT_FAILURE,
         },
     }
+}
+
+/// What the suppliers' terms and the budget did, in one line (none when
+/// they did nothing).
+fn purchasing_line(p: &replenish::purchasing::plans::Purchasing) -> Option<String> {
+    use replenish::purchasing::{ContainerAction as C, MinimumAction as M, Reason};
+    let orders = |f: &dyn Fn(&replenish::purchasing::plans::OrderSummary) -> bool| {
+        p.orders.iter().filter(|o| f(o)).count()
+    };
+    let mut parts = Vec::new();
+    for (n, what) in [
+        (
+            orders(&|o| o.minimum == Some(M::ToppedUp)),
+            "topped up to the supplier's minimum",
+        ),
+        (
+            orders(&|o| o.minimum == Some(M::Deferred)),
+            "deferred (below the minimum)",
+        ),
+        (
+            orders(&|o| o.minimum == Some(M::NotMet)),
+            "below the minimum",
+        ),
+        (
+            orders(&|o| {
+                matches!(
+                    o.container_action,
+                    Some(C::RoundedUp | C::RoundedDown | C::Capped)
+                )
+            }),
+            "rounded to whole containers",
+        ),
+    ] {
+        if n > 0 {
+            parts.push(format!(
+                "{n} {} {what}",
+                if n == 1 { "order" } else { "orders" }
+            ));
+        }
+    }
+    if let Some((budget, before)) = p.budget {
+        let cut = p
+            .changes
+            .iter()
+            .filter(|c| c.reason == Reason::Budget)
+            .count();
+        parts.push(format!(
+            "budget {}: {cut} lines cut from {}",
+            thousands(budget),
+            thousands(before)
+        ));
+    }
+    (!parts.is_empty()).then(|| {
+        format!(
+            "{} (orders_by_supplier.csv, orders_deferred.csv)",
+            parts.join("; ")
+        )
+    })
 }

@@ -436,18 +436,41 @@ impl Default for BackordersConfig {
     }
 }
 
+/// How orders over `purchasing.budget` are cut (`purchasing.budget_cut`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum BudgetCut {
+    /// The units whose removal adds the fewest expected backorder units
+    /// per unit of money first; lines covering open customer backorders last.
+    #[default]
+    Marginal,
+    /// Every line by the same share (the plain rule, for comparison).
+    Proportional,
+}
+
 /// Settings of purchasing (`[purchasing]`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct PurchasingConfig {
     /// Days of received purchase-order lines the supplier scorecard reads.
     pub scorecard_days: f64,
+    /// Cap on the value of one run's orders (in the replay: of one day's
+    /// orders); none by default.
+    pub budget: Option<f64>,
+    /// How orders over the budget are cut.
+    pub budget_cut: BudgetCut,
+    /// A supplier's last container at least this full is filled up by
+    /// bringing lines forward; a less full one is trimmed away.
+    pub container_fill_up: f64,
 }
 
 impl Default for PurchasingConfig {
     fn default() -> Self {
         PurchasingConfig {
             scorecard_days: 365.0,
+            budget: None,
+            budget_cut: BudgetCut::Marginal,
+            container_fill_up: 0.7,
         }
     }
 }
@@ -798,6 +821,19 @@ impl Config {
             return Err(Error::Config(format!(
                 "purchasing.scorecard_days = {}: expected at least 1",
                 self.purchasing.scorecard_days
+            )));
+        }
+        if let Some(b) = self.purchasing.budget
+            && !(b.is_finite() && b >= 0.0)
+        {
+            return Err(Error::Config(format!(
+                "purchasing.budget = {b}: expected a value of at least 0"
+            )));
+        }
+        if !(0.0..=1.0).contains(&self.purchasing.container_fill_up) {
+            return Err(Error::Config(format!(
+                "purchasing.container_fill_up = {}: expected a share between 0 and 1",
+                self.purchasing.container_fill_up
             )));
         }
         if !(self.policy.slow_mover_history_days.is_finite()

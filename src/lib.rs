@@ -35,6 +35,7 @@ pub mod output;
 pub mod pipeline;
 pub mod plan;
 pub mod policy;
+pub mod purchasing;
 pub mod report;
 pub mod sample;
 pub mod schema;

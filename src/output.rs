@@ -11,6 +11,7 @@ use crate::demand::Panel;
 use crate::forecast::{Calibration, HorizonErrorPools};
 use crate::ingest::Dataset;
 use crate::plan::{ClassTargets, Flag, SeriesPlan};
+use crate::purchasing::plans::Purchasing;
 
 /// Seconds spent per stage.
 #[derive(Debug, Clone, Default)]
@@ -47,6 +48,9 @@ pub struct RunOutput {
     /// Open customer order lines with their ship dates, and available to
     /// promise (empty without `open_orders.csv`).
     pub desk: Desk,
+    /// The suppliers' orders after their minimums, containers and the
+    /// budget, and every change those rules made to a line.
+    pub purchasing: Purchasing,
     /// The internal targets per ABC class `policy.auto_calibrate` planned
     /// with (empty when off).
     pub planned_targets: ClassTargets,

@@ -26,6 +26,7 @@ use crate::plan::{
     ClassTargets, Flag, SeriesPlan, SeriesSettings, StockState, is_dead_stock, series_settings,
 };
 use crate::policy::{self, Replenishment, ServiceTarget};
+use crate::purchasing;
 use crate::report;
 use crate::shard::{self, Shard};
 use crate::suppliers;
@@ -200,6 +201,8 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
     for p in &mut plans {
         p.policy.order_by_days = on_order_day(&dataset, p.id, p.policy.order_by_days);
     }
+    // Then the suppliers' minimums and containers, and the budget.
+    let purchasing = purchasing::plans::apply_to_plans(&dataset, &mut plans, config);
     warn_about_item_data(&mut dataset, &plans, config);
     timings.lap("forecast_policy", &mut clock);
 
@@ -231,6 +234,7 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
         availability,
         previous_report: previous.map(|p| p.dir),
         desk,
+        purchasing,
         planned_targets,
         report_dir,
         timings,

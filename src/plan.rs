@@ -150,6 +150,15 @@ pub enum Flag {
     CoversBackorders,
     /// Stock runs out within the lead time.
     AtRisk,
+    /// Ordered before its reorder point to meet the supplier's minimum
+    /// order value or fill a container.
+    BroughtForward,
+    /// Deferred to the supplier's next order day (an order below its minimum value).
+    Deferred,
+    /// Trimmed to whole containers or the supplier's most containers.
+    Trimmed,
+    /// Cut to the budget.
+    BudgetCut,
 }
 
 impl Flag {
@@ -169,6 +178,10 @@ impl Flag {
             Flag::Order => "below_reorder_point",
             Flag::CoversBackorders => "covers_backorders",
             Flag::AtRisk => "stockout_within_lead_time",
+            Flag::BroughtForward => "brought_forward",
+            Flag::Deferred => "deferred",
+            Flag::Trimmed => "trimmed",
+            Flag::BudgetCut => "budget_cut",
         }
     }
 

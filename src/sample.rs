@@ -39,7 +39,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Gamma, Poisson, StandardNormal};
 
 /// Header of `items.csv`.
-pub const ITEMS_HEADER: &str = "sku,description,supplier,unit_cost,lead_time_days,lead_time_sd_days,moq,pack_size,service_level,review_period_days,min_qty,max_qty,category";
+pub const ITEMS_HEADER: &str = "sku,description,supplier,unit_cost,lead_time_days,lead_time_sd_days,moq,pack_size,service_level,review_period_days,min_qty,max_qty,category,unit_volume,unit_weight";
 /// Header of `sales.csv`.
 pub const SALES_HEADER: &str = "sku,location,date,qty,price,promo";
 /// Header of `backorders.csv`.
@@ -55,7 +55,8 @@ pub const OPEN_ORDERS_HEADER: &str =
 /// Header of `substitutes.csv`.
 pub const SUBSTITUTES_HEADER: &str = "sku,substitute,location,priority,ratio,two_way";
 /// Header of `suppliers.csv`.
-pub const SUPPLIERS_HEADER: &str = "supplier,order_days,currency";
+pub const SUPPLIERS_HEADER: &str =
+    "supplier,order_days,min_order_value,container_volume,container_weight,max_containers,currency";
 /// Header of `events.csv`.
 pub const EVENTS_HEADER: &str = "date,name,sku,location";
 
@@ -751,6 +752,8 @@ struct Item {
     description: String,
     /// Product category: the noun of the description.
     category: &'static str,
+    /// Nominal size (mm): the unit's volume and weight follow from it.
+    size_mm: u32,
     supplier: usize,
     cost_cents: i64,
     lead_time: u32,
@@ -948,12 +951,8 @@ fn make_item(ctx: &Ctx, sku_idx: usize, sku_width: usize) -> Item {
     let mut sku = Vec::with_capacity(12);
     push_sku(&mut sku, sku_idx, sku_width);
     let category: &'static str = pick::<_, &str>(&mut rng, &NOUNS);
-    let description = format!(
-        "{} {}mm {}",
-        category,
-        pick(&mut rng, &SIZES),
-        pick(&mut rng, &MATERIALS)
-    );
+    let size_mm = *pick(&mut rng, &SIZES);
+    let description = format!("{} {}mm {}", category, size_mm, pick(&mut rng, &MATERIALS));
     let supplier = rng.random_range(0..SUPPLIERS);
     let sup = &ctx.suppliers[supplier];
     let cost_cents = ((log_uniform(&mut rng, 0.5, 400.0) * 100.0).round() as i64).clamp(50, 40_000);
@@ -985,6 +984,7 @@ fn make_item(ctx: &Ctx, sku_idx: usize, sku_width: usize) -> Item {
         sku,
         description,
         category,
+        size_mm,
         supplier,
         cost_cents,
         lead_time,
@@ -1049,7 +1049,21 @@ fn write_item_row(buf: &mut Vec<u8>, item: &Item) {
     push_uint(buf, (min + (4.0 * weekly).ceil()) as u64);
     buf.push(b',');
     buf.extend_from_slice(item.category.as_bytes());
+    // Volume (m³, tenths of litres) and weight (kg, tenths) of one unit,
+    // packed: 0.5 litres plus 2 ml per square millimetre of its size; 0.4 kg per litre.
+    let decilitres = 5 + u64::from(item.size_mm).pow(2) / 50;
+    buf.push(b',');
+    push_volume(buf, decilitres);
+    buf.push(b',');
+    push_tenths(buf, decilitres * 4 / 10);
     buf.push(b'\n');
+}
+
+/// `decilitres` as cubic metres (4 decimals).
+fn push_volume(buf: &mut Vec<u8>, decilitres: u64) {
+    push_uint(buf, decilitres / 10_000);
+    buf.push(b'.');
+    push_padded(buf, decilitres % 10_000, 4);
 }
 
 // ---------------------------------------------------------------------------
@@ -1661,14 +1675,33 @@ const ORDER_DAYS: [&str; SUPPLIERS] = [
     "",
 ];
 
-/// `suppliers.csv`: every supplier with its order days.
+/// Terms of the suppliers besides order days: minimum order value,
+/// container volume (m³) and weight (kg), most containers; "" for none.
+const TERMS: [&str; SUPPLIERS] = [
+    "500,,,",
+    ",2.5,1200,",
+    "",
+    "",
+    "",
+    "5000,,,",
+    "",
+    ",12,6000,2",
+    "",
+    "10000,,,",
+    "",
+    "1000,,,",
+];
+
+/// `suppliers.csv`: every supplier with its order days and terms.
 fn write_supplier_terms(out: &mut Sink) -> Result<(), SampleError> {
     let mut line = Vec::with_capacity(32);
-    for (i, days) in ORDER_DAYS.iter().enumerate() {
+    for (i, (days, terms)) in ORDER_DAYS.iter().zip(TERMS).enumerate() {
         line.clear();
         push_supplier(&mut line, i);
         line.push(b',');
         line.extend_from_slice(days.as_bytes());
+        line.push(b',');
+        line.extend_from_slice(if terms.is_empty() { ",,," } else { terms }.as_bytes());
         line.extend_from_slice(b",EUR\n");
         out.put(&line)?;
     }
@@ -1879,11 +1912,14 @@ mod tests {
                 "substitutes.csv",
                 "sku,substitute,location,priority,ratio,two_way",
             ),
-            ("suppliers.csv", "supplier,order_days,currency"),
+            (
+                "suppliers.csv",
+                "supplier,order_days,min_order_value,container_volume,container_weight,max_containers,currency",
+            ),
         ];
         assert_eq!(
             ITEMS_HEADER,
-            "sku,description,supplier,unit_cost,lead_time_days,lead_time_sd_days,moq,pack_size,service_level,review_period_days,min_qty,max_qty,category"
+            "sku,description,supplier,unit_cost,lead_time_days,lead_time_sd_days,moq,pack_size,service_level,review_period_days,min_qty,max_qty,category,unit_volume,unit_weight"
         );
         for (f, h) in expect {
             let text = read(&dir.0, f);

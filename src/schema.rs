@@ -130,6 +130,8 @@ pub const FILES: &[FileSchema] = &[
             may("status", Text),
             may("successor_sku", Text),
             may("category", Text),
+            may("unit_volume", Number),
+            may("unit_weight", Number),
         ],
     },
     FileSchema {
@@ -176,6 +178,10 @@ pub const FILES: &[FileSchema] = &[
         columns: &[
             need("supplier", Text),
             may("order_days", Text),
+            may("min_order_value", Number),
+            may("container_volume", Number),
+            may("container_weight", Number),
+            may("max_containers", Number),
             may("currency", Text),
         ],
     },

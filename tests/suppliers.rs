@@ -143,3 +143,97 @@ fn an_order_day_that_is_not_a_weekday_is_bad_input() {
         assert!(err.contains(part), "message lacks {part:?}: {err}");
     }
 }
+
+/// The order lines of a run, by SKU: (qty, extended cost, flags).
+fn orders_of(dir: &std::path::Path) -> std::collections::BTreeMap<String, (f64, f64, String)> {
+    read_csv(&dir.join("orders.csv"))
+        .into_iter()
+        .map(|r| {
+            let q = (num(&r, "qty"), num(&r, "extended_cost"), r["flags"].clone());
+            (r["sku"].clone(), q)
+        })
+        .collect()
+}
+
+#[test]
+fn a_budget_cuts_the_orders_and_lists_what_it_cut() {
+    let f = fixture();
+    let out = f.run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let before = orders_of(&f.reports()[0]);
+    let total: f64 = before.values().map(|o| o.1).sum();
+    assert!(total > 0.0);
+    let config = f.config(&format!("[purchasing]\nbudget = {}\n", total / 2.0));
+    let out = f.run(&["--config", &config]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = &f.reports()[0];
+    let after = orders_of(dir);
+    let spent: f64 = after.values().map(|o| o.1).sum();
+    assert!(spent <= total / 2.0 + 1e-9, "{spent} of {total}");
+    let cut = read_csv(&dir.join("orders_deferred.csv"));
+    assert!(!cut.is_empty());
+    let cut_value: f64 = cut.iter().map(|r| num(r, "deferred_value")).sum();
+    assert!(
+        (spent + cut_value - total).abs() < 1e-6,
+        "{spent} + {cut_value} ≠ {total}"
+    );
+    for r in &cut {
+        assert_eq!(r["reason"], "budget");
+        let plan = read_csv(&dir.join("plan.csv"));
+        let p = plan.iter().find(|p| p["sku"] == r["sku"]).unwrap();
+        assert!(p["flags"].contains("budget_cut"), "{p:?}");
+    }
+}
+
+#[test]
+fn an_order_below_its_suppliers_minimum_is_topped_up() {
+    let f = fixture();
+    f.write("suppliers.csv", "supplier,min_order_value\nS1,300\n");
+    let out = f.run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = &f.reports()[0];
+    // A (77 × 2) and C (71 × 1) make 225 of the 300: B, with the least
+    // cover of S1's other items, brings forward the 75 missing, 25 × 3.
+    let rows = read_csv(&dir.join("orders_by_supplier.csv"));
+    assert_eq!(rows.len(), 1);
+    let s1 = &rows[0];
+    assert_eq!(s1["minimum"], "topped_up");
+    assert_eq!((num(s1, "planned_value"), num(s1, "value")), (225.0, 300.0));
+    // A and C are out of stock and sell 10 a week each: a week's delay
+    // costs 20 more units of backorders.
+    let delay = num(s1, "backorders_if_deferred") - num(s1, "backorders_if_sent");
+    assert!((delay - 20.0).abs() < 1e-3, "{s1:?}");
+    let orders = orders_of(dir);
+    assert_eq!(orders["B"].0, 25.0);
+    assert!(orders["B"].2.contains("brought_forward"));
+
+    // With 1,000 the minimum cannot be reached: the order is deferred and
+    // every line listed with the backorders the week costs.
+    f.write("suppliers.csv", "supplier,min_order_value\nS1,1000\n");
+    let out = f.run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = &f.reports()[0];
+    assert!(orders_of(dir).is_empty());
+    let cut = read_csv(&dir.join("orders_deferred.csv"));
+    let skus: Vec<&str> = cut.iter().map(|r| r["sku"].as_str()).collect();
+    assert_eq!(skus, ["A", "C"]);
+    for r in &cut {
+        assert_eq!(r["reason"], "below_minimum");
+        assert!((num(r, "expected_backorders") - 10.0).abs() < 1e-3, "{r:?}");
+    }
+}
+
+#[test]
+fn a_fractional_number_of_containers_is_bad_input() {
+    let f = fixture();
+    f.write(
+        "suppliers.csv",
+        "supplier,container_volume,max_containers\nS1,30,1.5\n",
+    );
+    let out = f.run(&[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    for part in ["suppliers.csv", "line 2", "max_containers", "1.5"] {
+        assert!(err.contains(part), "message lacks {part:?}: {err}");
+    }
+}

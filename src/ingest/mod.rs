@@ -93,6 +93,10 @@ pub struct Item {
     /// Product category: items of one category are candidate substitutes
     /// for each other when no explicit substitute is given.
     pub category: Option<String>,
+    /// Volume of one unit (in the unit of the supplier's container volume).
+    pub unit_volume: Option<f64>,
+    /// Weight of one unit (in the unit of the supplier's container weight).
+    pub unit_weight: Option<f64>,
 }
 
 /// One purchase-order line.
@@ -169,6 +173,14 @@ pub struct Substitute {
 pub struct SupplierTerms {
     /// Weekdays it takes orders, Monday first; empty: any day.
     pub order_days: Vec<chrono::Weekday>,
+    /// Least value of one order.
+    pub min_order_value: Option<f64>,
+    /// Volume of one container.
+    pub container_volume: Option<f64>,
+    /// Weight one container carries.
+    pub container_weight: Option<f64>,
+    /// Most containers in one order.
+    pub max_containers: Option<f64>,
     /// Currency of its prices (informational).
     pub currency: Option<String>,
 }

@@ -509,6 +509,8 @@ struct ItemColumns {
     max_qty: Numbers,
     successor: Texts,
     category: Texts,
+    unit_volume: Numbers,
+    unit_weight: Numbers,
     status: Option<Vec<Option<Lifecycle>>>,
 }
 
@@ -538,6 +540,8 @@ impl ItemColumns {
         let max_qty = it.optional_numbers("max_qty", Some(0.0))?;
         let successor = it.text("successor_sku")?;
         let category = it.text("category")?;
+        let unit_volume = it.optional_numbers("unit_volume", Some(0.0))?;
+        let unit_weight = it.optional_numbers("unit_weight", Some(0.0))?;
         let status: Option<Vec<Option<Lifecycle>>> = match it.text("status")? {
             None => None,
             Some(cells) => Some(
@@ -607,6 +611,8 @@ impl ItemColumns {
             max_qty,
             successor,
             category,
+            unit_volume,
+            unit_weight,
             status,
         })
     }
@@ -632,6 +638,8 @@ impl ItemColumns {
             status: self.status.as_ref().and_then(|v| v[row]),
             successor_sku: txt(&self.successor).filter(|s| !s.trim().is_empty()),
             category: txt(&self.category).filter(|s| !s.trim().is_empty()),
+            unit_volume: num(&self.unit_volume),
+            unit_weight: num(&self.unit_weight),
         }
     }
 }
@@ -1019,6 +1027,11 @@ pub(super) fn suppliers(
     let names = st.required_text("supplier")?;
     let days = st.text("order_days")?;
     let currency = st.text("currency")?;
+    let min_value = st.optional_numbers("min_order_value", Some(0.0))?;
+    let volume = st.optional_numbers("container_volume", Some(0.0))?;
+    let weight = st.optional_numbers("container_weight", Some(0.0))?;
+    let max_containers = st.optional_numbers("max_containers", Some(0.0))?;
+    let num = |v: &Option<Vec<Option<f64>>>, row: usize| v.as_ref().and_then(|v| v[row]);
     let mut out = std::collections::BTreeMap::new();
     for (row, name) in names.into_iter().enumerate() {
         let cell = days
@@ -1038,8 +1051,28 @@ pub(super) fn suppliers(
             }
         }
         order_days.sort_by_key(|d| d.num_days_from_monday());
+        for (col, v) in [("container_volume", &volume), ("container_weight", &weight)] {
+            if num(v, row) == Some(0.0) {
+                return Err(Error::input(
+                    st.location(row, Some(col)),
+                    "expected a positive container size, found 0 (leave the cell empty for none)",
+                ));
+            }
+        }
+        if let Some(n) = num(&max_containers, row)
+            && (n < 1.0 || n.fract() != 0.0)
+        {
+            return Err(Error::input(
+                st.location(row, Some("max_containers")),
+                format!("expected a whole number of containers, at least 1, found {n}"),
+            ));
+        }
         let terms = super::SupplierTerms {
             order_days,
+            min_order_value: num(&min_value, row).filter(|v| *v > 0.0),
+            container_volume: num(&volume, row),
+            container_weight: num(&weight, row),
+            max_containers: num(&max_containers, row),
             currency: currency
                 .as_ref()
                 .and_then(|c| c[row].clone())

@@ -94,6 +94,7 @@ pub fn write(
         .extend(super::backorders::html_tables(run, |id, sku| {
             links.sku(id, sku)
         }));
+    page.tables.extend(super::suppliers::orders_table(run));
     page.tables
         .extend(scorecards.map(super::suppliers::html_table));
     if let Some(cards) = scorecards.filter(|c| !c.is_empty()) {
@@ -562,7 +563,11 @@ fn report_files() -> Vec<(String, String)> {
         ),
         (
             "orders_by_supplier.csv",
-            "lines, units and value per supplier",
+            "per supplier and location: lines, units and value, and what its minimum, containers and the budget did",
+        ),
+        (
+            "orders_deferred.csv",
+            "order lines cut, trimmed or deferred, and the expected backorders it costs",
         ),
         (
             "availability.csv",

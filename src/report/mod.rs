@@ -219,7 +219,8 @@ fn write_all(run: &RunOutput, config: &Config, out: &Path, dir: &Path) -> Result
     let lines = order_lines(run);
     write_orders(&lines, &dir.join("orders.csv"))?;
     write_orders_xlsx(run, &lines, &dir.join("orders.xlsx"))?;
-    write_supplier_totals(&lines, &dir.join("orders_by_supplier.csv"))?;
+    suppliers::write_orders(run, &lines, &dir.join("orders_by_supplier.csv"))?;
+    suppliers::write_deferred(run, &dir.join("orders_deferred.csv"))?;
     write_forecast(run, config, &dir.join("forecast.csv"))?;
     write_accuracy(run, &dir.join("accuracy.csv"))?;
     write_availability(run, &dir.join("availability.csv"))?;
@@ -465,7 +466,9 @@ fn order_lines(run: &RunOutput) -> Vec<OrderLine<'_>> {
             let item = run.dataset.items[p.id].as_ref();
             let key = &run.dataset.keys[p.id];
             OrderLine {
-                supplier: item.and_then(|i| i.supplier.clone()).unwrap_or_default(),
+                supplier: crate::suppliers::series_supplier(&run.dataset, p.id)
+                    .unwrap_or_default()
+                    .to_string(),
                 sku: &key.sku,
                 location: &key.location,
                 description: item.and_then(|i| i.description.clone()).unwrap_or_default(),
@@ -505,30 +508,6 @@ fn write_orders(lines: &[OrderLine<'_>], path: &Path) -> Result<()> {
 /// The order lines as a workbook for buyers: one row per line, a bold total
 /// after each supplier and a grand total. Its document date is the as-of date,
 /// so the file is the same for the same input.
-/// One row per supplier: lines, units and value to order, earliest need date.
-fn write_supplier_totals(lines: &[OrderLine<'_>], path: &Path) -> Result<()> {
-    // Lines are grouped by supplier already.
-    let mut totals: Vec<(&str, u64, f64, f64, &str)> = Vec::new();
-    for l in lines {
-        match totals.last_mut() {
-            Some(t) if t.0 == l.supplier => {
-                t.1 += 1;
-                t.2 += l.qty;
-                t.3 += l.qty * l.unit_cost;
-                t.4 = t.4.min(l.needed_by.as_str());
-            }
-            _ => totals.push((&l.supplier, 1, l.qty, l.qty * l.unit_cost, &l.needed_by)),
-        }
-    }
-    let mut t = Table::default();
-    t.text("supplier", totals.iter().map(|t| t.0))
-        .int("lines", totals.iter().map(|t| t.1))
-        .num("units", totals.iter().map(|t| t.2))
-        .num("value", totals.iter().map(|t| t.3))
-        .text("first_needed_by", totals.iter().map(|t| t.4));
-    t.write(path)
-}
-
 fn write_orders_xlsx(run: &RunOutput, lines: &[OrderLine<'_>], path: &Path) -> Result<()> {
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
     let err =

@@ -1,14 +1,192 @@
-//! `supplier_scorecard.csv` and its section of index.html: how each
-//! supplier delivers, from the purchase-order lines. Written only when the
-//! run read purchase orders.
+//! The suppliers' files and sections of index.html: the orders per
+//! supplier and location with what its terms and the budget did to them
+//! (`orders_by_supplier.csv`, `orders_deferred.csv`), and the scorecard
+//! (`supplier_scorecard.csv`: how each supplier delivers, from the
+//! purchase-order lines; written only when the run read purchase orders).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::Table;
+use super::{OrderLine, Table, date_after};
 use crate::charts::{SupplierChart, draw_suppliers};
 use crate::error::Error;
 use crate::html::{Cell, Figure, Page, Table as HtmlTable, grouped};
+use crate::output::RunOutput;
+use crate::purchasing::Change;
 use crate::suppliers::Scorecard;
+
+/// One row per supplier and location with an order planned: lines, units
+/// and value to order, earliest need date, and what the supplier's minimum,
+/// containers and the budget did to the order.
+pub(super) fn write_orders(
+    run: &RunOutput,
+    lines: &[OrderLine<'_>],
+    path: &Path,
+) -> Result<(), Error> {
+    let mut needed: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+    for l in lines {
+        let e = needed
+            .entry((l.supplier.as_str(), l.location))
+            .or_insert(&l.needed_by);
+        *e = (*e).min(l.needed_by.as_str());
+    }
+    let orders = &run.purchasing.orders;
+    let as_of = run.dataset.as_of;
+    let date = |d: i64| date_after(as_of, d).to_string();
+    let mut t = Table::default();
+    t.text("supplier", orders.iter().map(|o| o.supplier.as_str()))
+        .text("location", orders.iter().map(|o| o.location.as_str()))
+        .int("lines", orders.iter().map(|o| o.lines as u64))
+        .num("units", orders.iter().map(|o| o.units))
+        .num("value", orders.iter().map(|o| o.value))
+        .text("order_by", orders.iter().map(|o| date(o.order_by_days)))
+        .opt_text(
+            "first_needed_by",
+            orders.iter().map(|o| {
+                needed
+                    .get(&(o.supplier.as_str(), o.location.as_str()))
+                    .map(|d| d.to_string())
+            }),
+        )
+        .num("planned_value", orders.iter().map(|o| o.planned_value))
+        .opt_num("min_order_value", orders.iter().map(|o| o.min_order_value))
+        .opt_text(
+            "minimum",
+            orders
+                .iter()
+                .map(|o| o.minimum.map(|m| m.name().to_string())),
+        )
+        .opt_num(
+            "backorders_if_sent",
+            orders.iter().map(|o| o.minimum_backorders.map(|b| b.0)),
+        )
+        .opt_num(
+            "backorders_if_deferred",
+            orders.iter().map(|o| o.minimum_backorders.map(|b| b.1)),
+        )
+        .text(
+            "next_order_day",
+            orders.iter().map(|o| date(o.next_order_days)),
+        )
+        .opt_num("containers", orders.iter().map(|o| o.containers))
+        .opt_text(
+            "container_action",
+            orders
+                .iter()
+                .map(|o| o.container_action.map(|a| a.name().to_string())),
+        )
+        .opt_text(
+            "note",
+            orders
+                .iter()
+                .map(|o| (!o.note.is_empty()).then(|| o.note.clone())),
+        );
+    t.write(path)
+}
+
+/// Every cut, trim or deferral of an order line, with the expected
+/// backorder units it adds.
+pub(super) fn write_deferred(run: &RunOutput, path: &Path) -> Result<(), Error> {
+    let cuts: Vec<&Change> = run
+        .purchasing
+        .changes
+        .iter()
+        .filter(|c| c.after < c.before)
+        .collect();
+    let key = |c: &Change| &run.dataset.keys[c.id];
+    let cost = |c: &Change| {
+        run.dataset.items[c.id]
+            .as_ref()
+            .and_then(|i| i.unit_cost)
+            .unwrap_or(0.0)
+    };
+    let mut t = Table::default();
+    t.text(
+        "supplier",
+        cuts.iter()
+            .map(|c| crate::suppliers::series_supplier(&run.dataset, c.id).unwrap_or("")),
+    )
+    .text("sku", cuts.iter().map(|c| key(c).sku.as_str()))
+    .text("location", cuts.iter().map(|c| key(c).location.as_str()))
+    .num("planned_qty", cuts.iter().map(|c| c.before))
+    .num("ordered_qty", cuts.iter().map(|c| c.after))
+    .num("deferred_qty", cuts.iter().map(|c| c.before - c.after))
+    .num(
+        "deferred_value",
+        cuts.iter().map(|c| (c.before - c.after) * cost(c)),
+    )
+    .text("reason", cuts.iter().map(|c| c.reason.name()))
+    .num(
+        "expected_backorders",
+        cuts.iter().map(|c| c.backorders.max(0.0)),
+    );
+    t.write(path)
+}
+
+/// The suppliers' orders on the page, when a supplier's terms or the
+/// budget apply: the 30 of most value (all in orders_by_supplier.csv).
+pub(super) fn orders_table(run: &RunOutput) -> Option<HtmlTable> {
+    const SHOWN: usize = 30;
+    let p = &run.purchasing;
+    let ruled = |o: &&crate::purchasing::plans::OrderSummary| {
+        o.minimum.is_some() || o.container_action.is_some() || p.budget.is_some()
+    };
+    let mut rows: Vec<&crate::purchasing::plans::OrderSummary> =
+        p.orders.iter().filter(ruled).collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let total = rows.len();
+    rows.sort_by(|a, b| b.planned_value.total_cmp(&a.planned_value));
+    rows.truncate(SHOWN);
+    let num = |x: f64, d: usize| Cell::number(grouped(x, d), x);
+    let budget = match p.budget {
+        Some((budget, before)) => format!(
+            " Budget {}: orders worth {} before it, {} after (the cut lines in orders_deferred.csv).",
+            grouped(budget, 2),
+            grouped(before, 2),
+            grouped(run.order_value(), 2)
+        ),
+        None => String::new(),
+    };
+    Some(HtmlTable {
+        id: "supplier-orders".into(),
+        caption: format!("Orders by supplier ({} shown of {total})", rows.len()),
+        note: format!(
+            "What each supplier's minimum order value and containers did to its order (suppliers.csv).{budget}"
+        ),
+        columns: vec![
+            "supplier".into(),
+            "location".into(),
+            "#lines".into(),
+            "#planned value".into(),
+            "#value".into(),
+            "minimum".into(),
+            "#containers".into(),
+            "containers".into(),
+            "note".into(),
+        ],
+        rows: rows
+            .into_iter()
+            .map(|o| {
+                vec![
+                    Cell::text(o.supplier.clone()),
+                    Cell::text(o.location.clone()),
+                    num(o.lines as f64, 0),
+                    num(o.planned_value, 2),
+                    num(o.value, 2),
+                    Cell::text(o.minimum.map(|m| m.name()).unwrap_or("")),
+                    o.containers
+                        .map(|n| num(n, 2))
+                        .unwrap_or_else(|| Cell::text("")),
+                    Cell::text(o.container_action.map(|a| a.name()).unwrap_or("")),
+                    Cell::text(o.note.clone()),
+                ]
+            })
+            .collect(),
+        sortable: true,
+    })
+}
 
 /// Write the scorecard.
 pub(super) fn write(cards: &[Scorecard], path: &Path) -> Result<(), Error> {
