@@ -293,7 +293,7 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     );
     let all = |_: &simulate::SeriesResult| true;
     say!(
-        "  {:<28} {:>7} {:>9} {:>8} {:>14}",
+        "  {:<34} {:>7} {:>9} {:>8} {:>14}",
         "policy",
         "target",
         "fill rate",
@@ -307,7 +307,7 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     for v in out.variants() {
         let t = out.totals(v, all);
         say!(
-            "  {:<28} {:>7} {:>8.1}% {:>7.1}% {:>14}",
+            "  {:<34} {:>7} {:>8.1}% {:>7.1}% {:>14}",
             v.name(),
             t.target
                 .map(|x| format!("{:.1}%", x * 100.0))

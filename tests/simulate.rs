@@ -271,3 +271,40 @@ fn the_replay_starts_from_the_forecast_the_run_makes_at_its_origin() {
 fn the_replay_starts_from_the_forecast_the_run_makes_with_the_global_model() {
     the_replay_starts_from_the_forecast_the_run_makes(true);
 }
+
+/// Units short of the configured policy across the series of a replay.
+fn short_units(dir: &std::path::Path, policy: &str) -> f64 {
+    read_csv(&dir.join("simulation.csv"))
+        .iter()
+        .filter(|r| r["policy"] == policy)
+        .map(|r| r["short_units"].parse::<f64>().unwrap())
+        .sum()
+}
+
+#[test]
+fn a_budget_is_replayed_per_review_and_the_marginal_cut_loses_less() {
+    let f = fixture(1.0);
+    // A (2 a unit, 10 a week) and B (3 a unit, about 25 a week) order
+    // about 95 a week between them: a budget of 40 per review binds.
+    let mut short = Vec::new();
+    for cut in ["marginal", "proportional"] {
+        let config = f.config(&format!(
+            "[purchasing]\nbudget = 40\nbudget_cut = \"{cut}\"\n"
+        ));
+        let out = f.out().join(cut);
+        let dir = simulate(&f, &out, &["--config", &config]);
+        let free = short_units(&dir, "replenish_without_purchasing_rules");
+        let under = short_units(&dir, "replenish");
+        assert!(
+            under > free + 1.0,
+            "{cut}: {under} short under the budget, {free} without"
+        );
+        short.push(under);
+    }
+    assert!(
+        short[0] < short[1],
+        "marginal {} ≥ proportional {}",
+        short[0],
+        short[1]
+    );
+}

@@ -1124,7 +1124,9 @@ fn write_simulation_series(sim: &SimulationOutput, path: &Path) -> Result<()> {
 fn target_of(s: &simulate::SeriesResult, v: Variant) -> Option<f64> {
     match v {
         Variant::Target(t) | Variant::TargetEveryReview(t) | Variant::PoissonMean(t) => Some(t),
-        Variant::Replenish | Variant::ShipmentsOnly => Some(s.service.level()),
+        Variant::Replenish | Variant::WithoutPurchasingRules | Variant::ShipmentsOnly => {
+            Some(s.service.level())
+        }
         _ => None,
     }
 }
@@ -1181,6 +1183,9 @@ fn write_frontier(sim: &SimulationOutput, dir: &Path) -> Result<()> {
             let tot = sim.totals(v, all);
             let label = match v {
                 Variant::Replenish => "replenish at the configured targets".to_string(),
+                Variant::WithoutPurchasingRules => {
+                    "replenish without the suppliers' terms and budget".to_string()
+                }
                 Variant::ShipmentsOnly => "replenish on shipments only".to_string(),
                 Variant::MinMax => format!("ERP min/max ({} series)", tot.series),
                 Variant::SalesCover => "order up to N weeks of average sales".to_string(),

@@ -122,22 +122,57 @@ impl Outcome {
 
 /// Replay the demand with `rule` deciding the orders.
 pub fn replay(r: &Replay<'_>, rule: &mut dyn OrderRule) -> Outcome {
-    let review = r.review_days.max(1);
-    let mut stock = Stock {
-        on_hand: r.start_on_hand.max(0.0),
-        ..Stock::default()
-    };
-    let mut out = Outcome {
-        days: r.demand.len().saturating_sub(r.measure_from),
-        ..Outcome::default()
-    };
-    let mut cycle_demand = false;
-    let mut cycle_short = false;
-    let mut placed = 0usize;
-    for (day, &want) in r.demand.iter().enumerate() {
-        // Receipts.
+    let mut run = Stepper::new(r);
+    for day in 0..r.demand.len() {
+        run.receive(day);
+        if run.is_review(day) {
+            run.start_cycle(day);
+            let q = rule.order(day, &run.stock);
+            run.place(day, q);
+        }
+        run.serve(day);
+    }
+    run.finish()
+}
+
+/// One series' replay, a day at a time: receipts, then (on a review day)
+/// the order, then the day's demand. [`replay`] steps one series; the
+/// replay with the purchasing rules steps many together, so that a day's
+/// orders can be changed across series before they are placed.
+#[derive(Debug, Clone)]
+pub struct Stepper<'a> {
+    r: &'a Replay<'a>,
+    /// The stock now.
+    pub stock: Stock,
+    out: Outcome,
+    cycle_demand: bool,
+    cycle_short: bool,
+    placed: usize,
+}
+
+impl<'a> Stepper<'a> {
+    /// The replay of `r` before its first day.
+    pub fn new(r: &'a Replay<'a>) -> Stepper<'a> {
+        Stepper {
+            r,
+            stock: Stock {
+                on_hand: r.start_on_hand.max(0.0),
+                ..Stock::default()
+            },
+            out: Outcome {
+                days: r.demand.len().saturating_sub(r.measure_from),
+                ..Outcome::default()
+            },
+            cycle_demand: false,
+            cycle_short: false,
+            placed: 0,
+        }
+    }
+
+    /// Receipts due on `day`: backorders first, the rest to stock.
+    pub fn receive(&mut self, day: usize) {
         let mut arrived = 0.0;
-        stock.pipeline.retain(|&(d, q)| {
+        self.stock.pipeline.retain(|&(d, q)| {
             if d == day {
                 arrived += q;
                 false
@@ -145,62 +180,82 @@ pub fn replay(r: &Replay<'_>, rule: &mut dyn OrderRule) -> Outcome {
                 true
             }
         });
-        let to_backlog = arrived.min(stock.backlog);
-        stock.backlog -= to_backlog;
-        stock.on_hand += arrived - to_backlog;
-        let counting = day >= r.measure_from;
-        // Review.
-        if day % review == 0 {
-            if day > 0 {
-                out.cycles += u32::from(cycle_demand);
-                out.cycles_short += u32::from(cycle_short);
-            }
-            (cycle_demand, cycle_short) = (false, false);
-            let q = rule.order(day, &stock);
-            if q.is_finite() && q > 0.0 {
-                let lead = r
-                    .lead_times
-                    .get(placed % r.lead_times.len().max(1))
-                    .copied()
-                    .unwrap_or(1)
-                    .max(1);
-                stock.pipeline.push((day + lead, q));
-                if counting {
-                    out.orders += 1;
-                    out.ordered += q;
-                }
-                placed += 1;
-            }
+        let to_backlog = arrived.min(self.stock.backlog);
+        self.stock.backlog -= to_backlog;
+        self.stock.on_hand += arrived - to_backlog;
+    }
+
+    /// Whether `day` is a review day.
+    pub fn is_review(&self, day: usize) -> bool {
+        day.is_multiple_of(self.r.review_days.max(1))
+    }
+
+    /// Close the review cycle before `day` and start the next.
+    pub fn start_cycle(&mut self, day: usize) {
+        if day > 0 {
+            self.out.cycles += u32::from(self.cycle_demand);
+            self.out.cycles_short += u32::from(self.cycle_short);
         }
-        // Demand.
+        (self.cycle_demand, self.cycle_short) = (false, false);
+    }
+
+    /// Place an order of `q` units on `day` (none when not above 0).
+    pub fn place(&mut self, day: usize, q: f64) {
+        if !(q.is_finite() && q > 0.0) {
+            return;
+        }
+        let r = self.r;
+        let lead = r
+            .lead_times
+            .get(self.placed % r.lead_times.len().max(1))
+            .copied()
+            .unwrap_or(1)
+            .max(1);
+        self.stock.pipeline.push((day + lead, q));
+        if day >= r.measure_from {
+            self.out.orders += 1;
+            self.out.ordered += q;
+        }
+        self.placed += 1;
+    }
+
+    /// Serve `day`'s demand from stock; the rest is backordered or lost.
+    pub fn serve(&mut self, day: usize) {
+        let want = self.r.demand.get(day).copied().unwrap_or(0.0);
         let want = if want.is_finite() { want.max(0.0) } else { 0.0 };
-        let served = want.min(stock.on_hand);
-        stock.on_hand -= served;
+        let served = want.min(self.stock.on_hand);
+        self.stock.on_hand -= served;
         let unmet = want - served;
-        if unmet > 1e-9 && !r.lost_sales {
-            stock.backlog += unmet;
+        if unmet > 1e-9 && !self.r.lost_sales {
+            self.stock.backlog += unmet;
         }
-        if counting {
-            out.demand += want;
-            out.served_from_stock += served;
-            cycle_demand |= want > 0.0;
-            if unmet > 1e-9 {
-                out.short += unmet;
-                cycle_short = true;
-                if r.lost_sales {
-                    out.lost += unmet;
-                }
+        if day < self.r.measure_from {
+            return;
+        }
+        let out = &mut self.out;
+        out.demand += want;
+        out.served_from_stock += served;
+        self.cycle_demand |= want > 0.0;
+        if unmet > 1e-9 {
+            out.short += unmet;
+            self.cycle_short = true;
+            if self.r.lost_sales {
+                out.lost += unmet;
             }
-            out.backorder_unit_days += stock.backlog;
-            out.on_hand_unit_days += stock.on_hand;
         }
+        out.backorder_unit_days += self.stock.backlog;
+        out.on_hand_unit_days += self.stock.on_hand;
     }
-    if !r.demand.is_empty() {
-        out.cycles += u32::from(cycle_demand);
-        out.cycles_short += u32::from(cycle_short);
+
+    /// The outcome after the last day.
+    pub fn finish(mut self) -> Outcome {
+        if !self.r.demand.is_empty() {
+            self.out.cycles += u32::from(self.cycle_demand);
+            self.out.cycles_short += u32::from(self.cycle_short);
+        }
+        self.out.end_on_hand = self.stock.on_hand;
+        self.out
     }
-    out.end_on_hand = stock.on_hand;
-    out
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@
 //! rule "order up to N weeks of average sales" ([`rules`]).
 
 pub mod engine;
+mod purchasing;
 pub mod rules;
 
 use std::collections::BTreeMap;
@@ -71,8 +72,13 @@ pub struct SimulateOptions {
 /// A policy replayed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Variant {
-    /// replenish at the configured targets.
+    /// replenish at the configured targets (under the suppliers' terms and
+    /// the budget when they apply).
     Replenish,
+    /// replenish at the configured targets, each series on its own: without
+    /// the suppliers' minimums and containers and the budget (replayed only
+    /// when they apply).
+    WithoutPurchasingRules,
     /// replenish with every series at this fill-rate target.
     Target(f64),
     /// replenish with every series at this fill-rate target, ordering at
@@ -106,6 +112,7 @@ impl Variant {
     pub fn name(self) -> &'static str {
         match self {
             Variant::Replenish => "replenish",
+            Variant::WithoutPurchasingRules => "replenish_without_purchasing_rules",
             Variant::Target(_) => "replenish_at_target",
             Variant::TargetEveryReview(_) => "replenish_at_target_every_review",
             Variant::ShipmentsOnly => "replenish_shipments_only",
@@ -293,7 +300,9 @@ impl SimulationOutput {
                 Variant::Target(x) | Variant::TargetEveryReview(x) | Variant::PoissonMean(x) => {
                     Some(x)
                 }
-                Variant::Replenish | Variant::ShipmentsOnly => Some(s.service.level()),
+                Variant::Replenish | Variant::WithoutPurchasingRules | Variant::ShipmentsOnly => {
+                    Some(s.service.level())
+                }
                 _ => None,
             };
             if let Some(x) = target {
@@ -306,6 +315,7 @@ impl SimulationOutput {
                 | Variant::TargetEveryReview(_)
                 | Variant::PoissonMean(_)
                 | Variant::Replenish
+                | Variant::WithoutPurchasingRules
                 | Variant::ShipmentsOnly
         ) && t.demand > 0.0
         {
@@ -722,14 +732,24 @@ fn simulate_all(
         && config.policy.service_type == ServiceType::FillRate)
         .then(|| pooled_levels(data, &prepared, configs, bucket));
 
-    let results = prepared
-        .into_par_iter()
+    let mut results: Vec<SeriesResult> = prepared
+        .par_iter()
         .enumerate()
         .map(|(id, p)| {
             let levels = pooled.as_ref().map(|l| &l[id]);
-            replay_series(data, panel, configs, window, id, &p, levels)
+            replay_series(data, panel, configs, window, id, p, levels)
         })
         .collect();
+    if !tuning && purchasing::in_force(data, config) {
+        let under_rules =
+            purchasing::replay_all(data, panel, config, window, &prepared, pooled.as_deref());
+        for (r, (start, o)) in results.iter_mut().zip(under_rules) {
+            if let Some(k) = r.outcomes.iter().position(|v| v.0 == Variant::Replenish) {
+                r.outcomes[k].0 = Variant::WithoutPurchasingRules;
+                r.outcomes.insert(k, (Variant::Replenish, start, o));
+            }
+        }
+    }
     Ok((results, calibration, demand_pools))
 }
 
@@ -1045,31 +1065,10 @@ fn replay_series(
     let bucket = panel.bucket;
     let s = &panel.series[id];
     let origin_day = bucket.start_day(window.origin);
-    // Real demand after the origin, spread evenly over each bucket's days.
-    let mut daily = Vec::new();
-    for b in window.origin..window.end {
-        let days = bucket.days_in(b);
-        let k = b - s.start;
-        let d = if k >= 0 {
-            s.demand.get(k as usize).copied().unwrap_or(0.0)
-        } else {
-            0.0
-        };
-        daily.extend(std::iter::repeat_n(d / f64::from(days), days as usize));
-    }
+    let daily = daily_demand(panel, window, id);
     let sim = &config.simulate;
     let replay_with = |rule: &mut dyn OrderRule, start: f64| -> Outcome {
-        let r = Replay {
-            demand: &daily,
-            review_days: p.settings.review_period_days.round().max(1.0) as usize,
-            lead_times: &p.lead_times,
-            start_on_hand: start,
-            lost_sales: sim.lost_sales,
-            measure_from: (p.settings.lead_time_days + p.settings.review_period_days)
-                .ceil()
-                .max(0.0) as usize,
-        };
-        replay(&r, rule)
+        replay(&replay_of(&daily, p, sim, start), rule)
     };
     let policy_on = |settings: SeriesSettings,
                      forecasts: &[(i64, SeriesForecast)],
@@ -1140,6 +1139,45 @@ fn replay_series(
         &replay_with,
     ));
     result(outcomes)
+}
+
+/// Real demand of series `id` after the window's origin, spread evenly
+/// over each bucket's days.
+fn daily_demand(panel: &Panel, window: Window, id: usize) -> Vec<f64> {
+    let bucket = panel.bucket;
+    let s = &panel.series[id];
+    let mut daily = Vec::new();
+    for b in window.origin..window.end {
+        let days = bucket.days_in(b);
+        let k = b - s.start;
+        let d = if k >= 0 {
+            s.demand.get(k as usize).copied().unwrap_or(0.0)
+        } else {
+            0.0
+        };
+        daily.extend(std::iter::repeat_n(d / f64::from(days), days as usize));
+    }
+    daily
+}
+
+/// The replay of `daily` demand with the series' lead times and review
+/// period, from `start` units on hand, counted after one lead time and review.
+fn replay_of<'a>(
+    daily: &'a [f64],
+    p: &'a Prepared,
+    sim: &crate::config::SimulateConfig,
+    start: f64,
+) -> Replay<'a> {
+    Replay {
+        demand: daily,
+        review_days: p.settings.review_period_days.round().max(1.0) as usize,
+        lead_times: &p.lead_times,
+        start_on_hand: start,
+        lost_sales: sim.lost_sales,
+        measure_from: (p.settings.lead_time_days + p.settings.review_period_days)
+            .ceil()
+            .max(0.0) as usize,
+    }
 }
 
 /// The plain rules replayed on series `id`: the item master's min/max, the

@@ -6,7 +6,7 @@ use crate::calendar::Bucket;
 use crate::config::Config;
 use crate::forecast::SeriesForecast;
 use crate::plan::{SeriesSettings, StockState, is_dead_stock};
-use crate::policy::{self, Replenishment, ServiceTarget, round_order};
+use crate::policy::{self, PolicyInput, PolicyOutput, Replenishment, ServiceTarget, round_order};
 
 use super::engine::{OrderRule, Stock};
 
@@ -83,11 +83,11 @@ impl Policy<'_> {
     }
 }
 
-impl OrderRule for Policy<'_> {
-    fn order(&mut self, day: usize, stock: &Stock) -> f64 {
-        let Some(k) = self.forecast_on(day) else {
-            return 0.0;
-        };
+impl Policy<'_> {
+    /// The policy's input and decision on `day` (days after the origin)
+    /// for the stock; `None` before there is a forecast.
+    pub fn decide(&self, day: usize, stock: &Stock) -> Option<(PolicyInput, PolicyOutput)> {
+        let k = self.forecast_on(day)?;
         let (first, fc) = &self.forecasts[k];
         let today = self.origin_day + day as i32;
         let mut input = self.settings_for(k).policy_input(
@@ -109,7 +109,15 @@ impl OrderRule for Policy<'_> {
         {
             input.replenishment = Replenishment::BackordersOnly;
         }
-        policy::plan(&input).order_qty
+        let out = policy::plan(&input);
+        Some((input, out))
+    }
+}
+
+impl OrderRule for Policy<'_> {
+    fn order(&mut self, day: usize, stock: &Stock) -> f64 {
+        self.decide(day, stock)
+            .map_or(0.0, |(_, out)| out.order_qty)
     }
 }
 
