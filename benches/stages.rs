@@ -60,6 +60,7 @@ fn bench_policy(c: &mut Criterion) {
         demand_process: None,
         replenishment: replenish::policy::Replenishment::Replenish,
         reorder_point_cap: None,
+        count_variance_ratio: None,
     };
     c.bench_function("policy_plan/one_series", |b| {
         b.iter(|| plan(black_box(&input)))

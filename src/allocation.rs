@@ -17,7 +17,7 @@
 //! for every lead-time distribution the policy uses (normal, empirical,
 //! Poisson, negative binomial).
 
-use crate::policy::{PolicyInput, ServiceTarget, plan};
+use crate::policy::{LeadTimeDistribution, PolicyInput, ServiceTarget, plan};
 
 /// Stock-out probabilities per cycle of the grid (1 − cycle-service level):
 /// 48 points spaced evenly in log between 10⁻⁵ and 0.95.
@@ -56,12 +56,7 @@ impl ServiceCurve {
         input.service = ServiceTarget::CycleService(0.5);
         let out = plan(&input);
         let review = input.review_period_days.max(0.0);
-        let protection = input.lead_time_days.max(0.0) + review / 2.0;
-        let demand = if protection > 0.0 {
-            input.rate.between(0.0, protection) / protection
-        } else {
-            input.rate.at(0)
-        };
+        let demand = planned_demand(&input, &out);
         // A cycle lasts an order's demand, and at least one review period (a
         // base stock ordered up to at every review has a cycle per review).
         let cost_cycle = if demand > 0.0 {
@@ -100,6 +95,28 @@ impl ServiceCurve {
     }
 }
 
+/// Expected demand per day as the policy planned it: a slow mover's demand
+/// process when its lead-time demand came from it (its forecast may be 0
+/// while the process sees demand), else the forecast over the protection
+/// interval (lead time + half a review).
+fn planned_demand(input: &PolicyInput, out: &crate::policy::PolicyOutput) -> f64 {
+    let from_process = matches!(
+        out.distribution,
+        LeadTimeDistribution::Compound | LeadTimeDistribution::Bootstrap
+    );
+    if let Some(process) = input.demand_process.as_deref().filter(|_| from_process)
+        && input.bucket_days > 0.0
+    {
+        return process.mean() / input.bucket_days;
+    }
+    let protection = input.lead_time_days.max(0.0) + input.review_period_days.max(0.0) / 2.0;
+    if protection > 0.0 {
+        input.rate.between(0.0, protection) / protection
+    } else {
+        input.rate.at(0)
+    }
+}
+
 /// What a unit of stock costs each series in the allocation: its unit cost;
 /// without one, the mean of the known unit costs (1 when none is known:
 /// stock in units).
@@ -130,7 +147,7 @@ pub fn unit_prices(unit_costs: &[f64]) -> Vec<f64> {
 /// rate `target` over the curves with the least stock cost (Pᵢ = cᵢ·Tᵢ/λ,
 /// kept within the grid). When even the grid's highest levels fall short of
 /// the target they are returned; series without demand get the grid's
-/// highest level (they hold no stock for it).
+/// lowest level (no weight in the fill rate: nothing to hold stock for).
 pub fn allocate(curves: &[ServiceCurve], target: f64) -> Vec<f64> {
     let grid = stockout_grid();
     let (p_lo, p_hi) = (grid[0], grid[grid.len() - 1]);
@@ -142,7 +159,7 @@ pub fn allocate(curves: &[ServiceCurve], target: f64) -> Vec<f64> {
                 if c.demand > 0.0 {
                     (c.cost_cycle / lambda).clamp(p_lo, p_hi)
                 } else {
-                    p_lo
+                    p_hi
                 }
             })
             .collect()
@@ -232,9 +249,10 @@ mod tests {
         // prices: the same P for both, 0.03.
         let a = allocate(&[linear(3.0, 1.0), linear(1.0, 1.0)], 0.97);
         assert!((a[0] - 0.97).abs() < 1e-9 && (a[1] - 0.97).abs() < 1e-9);
-        // Beyond the grid: the highest levels; no demand: the highest level.
+        // Beyond the grid: the highest levels; no demand: the lowest level.
         let a = allocate(&[linear(1.0, 1.0), linear(0.0, 1.0)], 1.0);
-        assert!(a.iter().all(|x| (x - (1.0 - 1e-5)).abs() < 1e-12), "{a:?}");
+        assert!((a[0] - (1.0 - 1e-5)).abs() < 1e-12, "{a:?}");
+        assert!((a[1] - 0.05).abs() < 1e-12, "{a:?}");
     }
 
     fn normal_series(weekly: f64, weekly_sd: f64) -> PolicyInput {
@@ -249,6 +267,31 @@ mod tests {
             projection_days: 60,
             ..PolicyInput::default()
         }
+    }
+
+    #[test]
+    fn a_slow_mover_forecast_at_zero_weighs_its_demand_process() {
+        use crate::demand_process::{DemandProcess, SlowMoverDemand};
+        // Two units every fifth week: 0.4 a week, though the forecast says 0.
+        let y: Vec<f64> = (0..100)
+            .map(|t| if t % 5 == 4 { 2.0 } else { 0.0 })
+            .collect();
+        let process = DemandProcess::estimate(&y, 100, SlowMoverDemand::Compound).unwrap();
+        let input = PolicyInput {
+            count_below: 10.0,
+            demand_process: Some(std::sync::Arc::new(process)),
+            ..normal_series(0.0, 0.0)
+        };
+        let curve = ServiceCurve::new(&input, 1.0);
+        assert!((curve.demand - 0.4 / 7.0).abs() < 1e-9, "{}", curve.demand);
+        assert!(curve.cost_cycle > 0.0);
+        // Beside a fast mover it is allocated a level from its own price,
+        // not the grid's highest.
+        let levels = allocate(
+            &[curve, ServiceCurve::new(&normal_series(100.0, 40.0), 1.0)],
+            0.95,
+        );
+        assert!(levels[0] < 1.0 - 1e-5, "{levels:?}");
     }
 
     #[test]

@@ -286,6 +286,13 @@ pub struct PolicyConfig {
     /// rate at the target with the least stock value, units without costs:
     /// per-series cycle-service levels from a Lagrangian allocation).
     pub service_allocation: ServiceAllocation,
+    /// Lead-time demand of a regular count series (whole units, too many
+    /// for a slow mover) whose recent demand passes as Poisson around its
+    /// moving level ([`crate::dispersion`]): "off" (the forecast's backtest
+    /// spread), "poisson" (Poisson around the forecast when the test does
+    /// not reject it) or "dispersion" (that, and negative binomial at the
+    /// measured dispersion when it does).
+    pub count_test: CountTest,
     /// Lead-time demand of slow movers (intermittent or lumpy items, and
     /// those with fewer than `count_distribution_below` units over lead time
     /// and half a review): "compound" (occurrence and sizes from the item's
@@ -325,6 +332,34 @@ pub enum ServiceAllocation {
     /// least stock value ([`crate::allocation`]); items with their own
     /// `service_level` keep it.
     Pooled,
+}
+
+/// Lead-time demand of regular count series by the dispersion test
+/// (`policy.count_test`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CountTest {
+    /// The forecast's backtest spread, as for every regular series.
+    #[default]
+    Off,
+    /// Poisson around the forecast where the test does not reject it.
+    Poisson,
+    /// Poisson where the test does not reject it, else negative binomial
+    /// with the measured dispersion (variance = index × mean).
+    Dispersion,
+}
+
+impl CountTest {
+    /// The variance-to-mean ratio of lead-time demand for a series with
+    /// `dispersion` (`None`: plan with the forecast's spread).
+    pub fn variance_ratio(self, dispersion: Option<&crate::dispersion::Dispersion>) -> Option<f64> {
+        let d = dispersion?;
+        match self {
+            CountTest::Off => None,
+            CountTest::Poisson => d.poisson().then_some(1.0),
+            CountTest::Dispersion => Some(if d.poisson() { 1.0 } else { d.index }),
+        }
+    }
 }
 
 /// Shape of the forecast-error term of lead-time demand (`policy.lead_time_demand`).
@@ -578,6 +613,7 @@ impl Default for PolicyConfig {
             xyz_thresholds: [0.5, 1.0],
             lead_time_demand: LeadTimeDemand::default(),
             service_allocation: ServiceAllocation::default(),
+            count_test: CountTest::default(),
             slow_mover_demand: SlowMoverDemand::default(),
             slow_mover_history_days: 730.0,
             forecast_metric: Metric::Rmsse,

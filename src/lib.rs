@@ -22,6 +22,7 @@ pub mod charts;
 pub mod config;
 pub mod demand;
 pub mod demand_process;
+pub mod dispersion;
 pub mod error;
 pub mod exceptions;
 pub mod forecast;

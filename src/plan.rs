@@ -349,6 +349,7 @@ impl SeriesSettings {
                 .max_protection_demand
                 .filter(|_| p.reorder_point_cap > 0.0)
                 .map(|m| m * p.reorder_point_cap),
+            count_variance_ratio: p.count_test.variance_ratio(fc.dispersion.as_ref()),
         }
     }
 }

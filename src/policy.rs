@@ -210,6 +210,11 @@ pub struct PolicyInput {
     /// Largest sensible reorder point (a margin over the largest demand the
     /// item ever had over the protection interval); `None`: no cap.
     pub reorder_point_cap: Option<f64>,
+    /// Demand in counts whose forecast-error variance over any horizon is
+    /// this many times its mean (1: Poisson), instead of `sigma_bucket` and
+    /// `forecast_errors`: a regular series that passed the dispersion test
+    /// (`policy.count_test`).
+    pub count_variance_ratio: Option<f64>,
 }
 
 impl Default for PolicyInput {
@@ -241,6 +246,18 @@ impl Default for PolicyInput {
             demand_process: None,
             replenishment: Replenishment::Replenish,
             reorder_point_cap: None,
+            count_variance_ratio: None,
+        }
+    }
+}
+
+impl PolicyInput {
+    /// Variance of the forecast-error term of demand over `days` whose mean
+    /// demand is `mu`.
+    fn forecast_variance(&self, days: f64, mu: f64) -> f64 {
+        match self.count_variance_ratio {
+            Some(r) => r * mu.max(0.0),
+            None => (days / self.bucket_days).max(0.0) * self.sigma_bucket.powi(2),
         }
     }
 }
@@ -439,7 +456,7 @@ impl Cycle {
         };
         // The undershoot is about uniform over one review period's demand: its
         // variance (d·R)²/12 adds to the forecast and lead-time terms.
-        let forecast_var = protection / input.bucket_days * input.sigma_bucket.powi(2);
+        let forecast_var = input.forecast_variance(protection, mu);
         let other_var = (daily * input.lead_time_sd_days).powi(2) + (daily * review).powi(2) / 12.0;
         // One order covers at least one review period's demand.
         let review_demand = input.rate.between(protection, protection + review);
@@ -468,7 +485,9 @@ impl Cycle {
                 && cycle_quantity <= review_demand * (1.0 + 1e-9)
                 && input.moq <= 1.0
                 && input.pack_size <= 1.0,
-            slow: input.count_demand || mu < input.count_below,
+            slow: input.count_demand
+                || input.count_variance_ratio.is_some()
+                || mu < input.count_below,
         }
     }
 }
@@ -599,7 +618,7 @@ fn reorder_point_protection(input: &PolicyInput, c: &Cycle) -> Protection {
 fn horizon(input: &PolicyInput, days: f64) -> (f64, f64, f64) {
     let mu = input.rate.between(0.0, days);
     let daily = if days > 0.0 { mu / days } else { 0.0 };
-    let forecast = (days / input.bucket_days).max(0.0).sqrt() * input.sigma_bucket;
+    let forecast = input.forecast_variance(days, mu).sqrt();
     (mu, forecast, daily * input.lead_time_sd_days)
 }
 
@@ -764,9 +783,8 @@ fn stockout_risk(input: &PolicyInput, net: f64) -> f64 {
     let exceed = |t: f64, available: f64| -> f64 {
         let mu = input.rate.between(0.0, t);
         let daily = if t > 0.0 { mu / t } else { 0.0 };
-        let sd = (t / input.bucket_days * input.sigma_bucket.powi(2)
-            + (daily * input.lead_time_sd_days).powi(2))
-        .sqrt();
+        let sd =
+            (input.forecast_variance(t, mu) + (daily * input.lead_time_sd_days).powi(2)).sqrt();
         if sd > 1e-12 {
             1.0 - norm_cdf((available - mu) / sd)
         } else if mu > available + 1e-9 {

@@ -10,6 +10,7 @@
 //! exactly. `merge` refuses parts made from other inputs, another config or
 //! another date, and a set of parts that misses or repeats a shard or a series.
 
+use crate::dispersion::Dispersion;
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -172,6 +173,9 @@ struct Record {
     process: Option<ProcessRecord>,
     /// The largest demand over a protection interval.
     max_protection_demand: Option<u64>,
+    /// The dispersion test's index and p-value.
+    #[serde(default)]
+    dispersion: Option<(u64, u64)>,
 }
 
 /// A [`DemandProcess`] with its numbers as bits.
@@ -270,6 +274,9 @@ impl Record {
                 .collect(),
             process: f.process.as_deref().map(ProcessRecord::new),
             max_protection_demand: f.max_protection_demand.map(f64::to_bits),
+            dispersion: f
+                .dispersion
+                .map(|d| (d.index.to_bits(), d.p_value.to_bits())),
         }
     }
 
@@ -336,6 +343,10 @@ impl Record {
             lead_time_errors: Default::default(),
             process: self.process.as_ref().map(|p| Arc::new(p.process())),
             max_protection_demand: self.max_protection_demand.map(f64::from_bits),
+            dispersion: self.dispersion.map(|(i, p)| Dispersion {
+                index: f64::from_bits(i),
+                p_value: f64::from_bits(p),
+            }),
         })
     }
 }

@@ -80,6 +80,7 @@ proptest! {
         allocated in 0.0..500.0f64,
         arrival in -30i64..90,
         eoq in prop::option::of(1.0..5000.0f64),
+        count_ratio in prop::option::of(1.0..6.0f64),
     ) {
         let input = PolicyInput {
             rate: DailyRate::new(vec![rate, rate * 0.5, rate * 1.5]),
@@ -105,6 +106,7 @@ proptest! {
             demand_process: None,
             replenishment: replenish::policy::Replenishment::Replenish,
             reorder_point_cap: None,
+            count_variance_ratio: count_ratio,
         };
         let out = plan(&input);
         for v in [out.lead_time_demand, out.lead_time_demand_sd, out.safety_stock, out.reorder_point,

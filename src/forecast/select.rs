@@ -11,6 +11,7 @@ use super::rules::{Group, SelectionRules, Trial};
 use super::{Model, ModelId};
 use crate::demand::Pattern;
 use crate::demand_process::{DemandProcess, SlowMoverDemand};
+use crate::dispersion::Dispersion;
 use crate::inventory_theory::{EmpiricalErrors, LeadTimeErrors};
 use crate::stats::{negbin_quantile, norm_ppf};
 
@@ -95,6 +96,10 @@ pub struct SeriesForecast {
     /// the protection interval (rounded up), when its history since the
     /// first demand spans a year: the scale a reorder point is capped to.
     pub max_protection_demand: Option<f64>,
+    /// The dispersion test of a regular series' recent demand (the demand
+    /// as it was) against Poisson; `None` for slow movers (their demand
+    /// process) and where it cannot be tested.
+    pub dispersion: Option<Dispersion>,
 }
 
 impl SeriesForecast {
@@ -181,6 +186,7 @@ impl SeriesForecast {
             lead_time_errors: LeadTimeErrors::default(),
             process: None,
             max_protection_demand: None,
+            dispersion: None,
         }
     }
 }
@@ -615,6 +621,11 @@ fn choose_and_refit(
         latest_origin,
         interval_factors: Vec::new(),
         lead_time_errors: LeadTimeErrors::default(),
+        dispersion: if process.is_none() && !intermittent {
+            Dispersion::test(since_launch)
+        } else {
+            None
+        },
         process,
         max_protection_demand: max_protection_demand(since_launch, s),
     }
