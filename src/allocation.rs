@@ -17,7 +17,7 @@
 //! for every lead-time distribution the policy uses (normal, empirical,
 //! Poisson, negative binomial).
 
-use crate::policy::{LeadTimeDistribution, PolicyInput, ServiceTarget, plan};
+use crate::policy::{LeadTimeDistribution, PolicyInput, ServiceTarget, expected_fill_rate, plan};
 
 /// Stock-out probabilities per cycle of the grid (1 − cycle-service level):
 /// 48 points spaced evenly in log between 10⁻⁵ and 0.95.
@@ -50,7 +50,7 @@ impl ServiceCurve {
             .into_iter()
             .map(|p| {
                 input.service = ServiceTarget::CycleService(1.0 - p);
-                plan(&input).expected_fill_rate
+                expected_fill_rate(&input)
             })
             .collect();
         input.service = ServiceTarget::CycleService(0.5);

@@ -349,6 +349,22 @@ fn cap(input: &PolicyInput, s: f64) -> (f64, bool) {
 }
 
 /// Apply the policy to one series.
+/// The fill rate [`plan`] expects of `input`, without the order and its
+/// dates: what the pooled allocation asks at every point of its grid.
+pub fn expected_fill_rate(input: &PolicyInput) -> f64 {
+    let p = protect(input);
+    match input.replenishment {
+        Replenishment::Replenish => p.expected_fill_rate,
+        Replenishment::BackordersOnly | Replenishment::Nothing => {
+            if p.mu > 0.0 {
+                0.0
+            } else {
+                1.0
+            }
+        }
+    }
+}
+
 pub fn plan(input: &PolicyInput) -> PolicyOutput {
     let l = input.lead_time_days.max(0.0);
     let Protection {
