@@ -349,18 +349,15 @@ fn cap(input: &PolicyInput, s: f64) -> (f64, bool) {
 }
 
 /// Apply the policy to one series.
-/// The fill rate [`plan`] expects of `input`, without the order and its
-/// dates: what the pooled allocation asks at every point of its grid.
-pub fn expected_fill_rate(input: &PolicyInput) -> f64 {
+/// The fill rate [`plan`] expects of `input` and its reorder point, without
+/// the order and its dates: what the pooled allocation asks at every point
+/// of its grid.
+pub fn service_point(input: &PolicyInput) -> (f64, f64) {
     let p = protect(input);
     match input.replenishment {
-        Replenishment::Replenish => p.expected_fill_rate,
+        Replenishment::Replenish => (p.expected_fill_rate, p.reorder_point),
         Replenishment::BackordersOnly | Replenishment::Nothing => {
-            if p.mu > 0.0 {
-                0.0
-            } else {
-                1.0
-            }
+            (if p.mu > 0.0 { 0.0 } else { 1.0 }, 0.0)
         }
     }
 }

@@ -109,7 +109,7 @@ proptest! {
             count_variance_ratio: count_ratio,
         };
         let out = plan(&input);
-        prop_assert_eq!(replenish::policy::expected_fill_rate(&input), out.expected_fill_rate);
+        prop_assert_eq!(replenish::policy::service_point(&input), (out.expected_fill_rate, out.reorder_point));
         for v in [out.lead_time_demand, out.lead_time_demand_sd, out.safety_stock, out.reorder_point,
                   out.order_up_to, out.inventory_position, out.order_qty, out.stockout_risk,
                   out.expected_fill_rate, out.cycle_quantity, out.uncovered_backorders] {
