@@ -78,9 +78,10 @@ impl ServiceCurve {
     fn choose(&self, mu: f64) -> usize {
         let value = |k: usize| self.demand * self.fill[k] - mu * self.price * self.stock[k];
         let last = self.fill.len().min(self.stock.len()).saturating_sub(1);
-        (0..=last)
-            .rev()
-            .fold(last, |best, k| if value(k) > value(best) { k } else { best })
+        (0..=last).rev().fold(
+            last,
+            |best, k| if value(k) > value(best) { k } else { best },
+        )
     }
 
     /// Fill-rate gained per unit of money between neighbouring grid points
@@ -175,7 +176,9 @@ pub fn allocate(curves: &[ServiceCurve], target: f64) -> Vec<f64> {
     let (lo, hi) = curves
         .iter()
         .flat_map(ServiceCurve::slopes)
-        .fold((f64::INFINITY, 0.0f64), |(lo, hi), s| (lo.min(s), hi.max(s)));
+        .fold((f64::INFINITY, 0.0f64), |(lo, hi), s| {
+            (lo.min(s), hi.max(s))
+        });
     if total <= 0.0 || !total.is_finite() || hi <= 0.0 {
         return levels(choices(0.0));
     }
@@ -243,14 +246,29 @@ mod tests {
         assert_eq!(levels, vec![1.0 - g[1], 1.0 - g[0]]);
         // B's stock four times dearer (16 for its first point): A at its
         // first, B at its second (10 + 8 against 5 + 16).
-        let dear = ServiceCurve { price: 4.0, ..b.clone() };
-        assert_eq!(allocate(&[a.clone(), dear], 0.95), vec![1.0 - g[0], 1.0 - g[1]]);
+        let dear = ServiceCurve {
+            price: 4.0,
+            ..b.clone()
+        };
+        assert_eq!(
+            allocate(&[a.clone(), dear], 0.95),
+            vec![1.0 - g[0], 1.0 - g[1]]
+        );
         // For 80 % with equal demand, both at their second points (0.9, 7
         // units); with three times A's demand A's fill rate weighs 3/4, and
         // A at its second with B at its last is enough (0.8, 5 units).
-        assert_eq!(allocate(&[a.clone(), b.clone()], 0.8), vec![1.0 - g[1], 1.0 - g[1]]);
-        let heavy = ServiceCurve { demand: 3.0, ..a.clone() };
-        assert_eq!(allocate(&[heavy, b.clone()], 0.8), vec![1.0 - g[1], 1.0 - g[47]]);
+        assert_eq!(
+            allocate(&[a.clone(), b.clone()], 0.8),
+            vec![1.0 - g[1], 1.0 - g[1]]
+        );
+        let heavy = ServiceCurve {
+            demand: 3.0,
+            ..a.clone()
+        };
+        assert_eq!(
+            allocate(&[heavy, b.clone()], 0.8),
+            vec![1.0 - g[1], 1.0 - g[47]]
+        );
         // Out of reach: every series at its highest fill rate, with the
         // least stock that gives it; no demand: the grid's lowest level.
         let idle = ServiceCurve { demand: 0.0, ..b };
