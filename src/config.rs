@@ -1004,6 +1004,33 @@ mod tests {
     }
 
     #[test]
+    fn the_count_test_decides_the_variance_ratio() {
+        use crate::dispersion::Dispersion;
+        let passed = Dispersion {
+            index: 1.3,
+            p_value: 0.2,
+        };
+        let rejected = Dispersion {
+            index: 2.5,
+            p_value: 0.01,
+        };
+        assert_eq!(CountTest::Off.variance_ratio(Some(&passed)), None);
+        assert_eq!(CountTest::Poisson.variance_ratio(Some(&passed)), Some(1.0));
+        assert_eq!(CountTest::Poisson.variance_ratio(Some(&rejected)), None);
+        assert_eq!(
+            CountTest::Dispersion.variance_ratio(Some(&passed)),
+            Some(1.0)
+        );
+        assert_eq!(
+            CountTest::Dispersion.variance_ratio(Some(&rejected)),
+            Some(2.5)
+        );
+        assert_eq!(CountTest::Dispersion.variance_ratio(None), None);
+        let c: Config = toml::from_str("[policy]\ncount_test = \"dispersion\"").unwrap();
+        assert_eq!(c.policy.count_test, CountTest::Dispersion);
+    }
+
+    #[test]
     fn mapping_and_overrides() {
         let c = Config::from_toml(
             "[run]\nbucket = \"month\"\n[policy]\nlead_time_days = 14\n[columns.sales]\nqty = \"Units\"\n",

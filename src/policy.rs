@@ -1035,6 +1035,31 @@ mod tests {
     }
 
     #[test]
+    fn a_series_that_passed_the_dispersion_test_is_planned_on_counts() {
+        // 2 a day over 21 days: 42 units, a backtest spread of 10 a week
+        // (σ² = 300 over three weeks) against Poisson's 42.
+        let mut i = input(2.0);
+        i.sigma_bucket = 10.0;
+        let normal = plan(&i);
+        assert_eq!(normal.distribution, LeadTimeDistribution::Normal);
+        assert!((normal.lead_time_demand_sd - 300f64.sqrt()).abs() < 1e-9);
+        i.count_variance_ratio = Some(1.0);
+        let poisson = plan(&i);
+        assert_eq!(poisson.distribution, LeadTimeDistribution::Poisson);
+        assert!((poisson.lead_time_demand_sd - 42f64.sqrt()).abs() < 1e-9);
+        // P(Poisson(42) ≤ 53) ≥ 0.95 > P(≤ 52).
+        assert_eq!(poisson.reorder_point, 53.0);
+        // Twice Poisson's variance: negative binomial, a higher point.
+        i.count_variance_ratio = Some(2.0);
+        let nb = plan(&i);
+        assert_eq!(nb.distribution, LeadTimeDistribution::NegativeBinomial);
+        assert!((nb.lead_time_demand_sd - 84f64.sqrt()).abs() < 1e-9);
+        assert!(
+            nb.reorder_point > poisson.reorder_point && nb.reorder_point < normal.reorder_point
+        );
+    }
+
+    #[test]
     fn rounding_to_moq_and_pack() {
         assert_eq!(round_order(0.0, 10.0, 6.0), 0.0);
         assert_eq!(round_order(-3.0, 10.0, 6.0), 0.0);
