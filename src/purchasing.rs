@@ -347,12 +347,15 @@ impl SupplierOrder {
         self.lines.iter().filter(|l| l.qty > 0.0).count()
     }
 
+    /// Volume or weight (`unit`) of the lines ordered now.
+    fn used(&self, unit: fn(&Line) -> f64) -> f64 {
+        self.lines.iter().map(|l| l.qty * unit(l)).sum()
+    }
+
     /// Containers the order fills, and whether weight (not volume) binds.
     pub fn load(&self) -> Option<(f64, bool)> {
         let t = &self.terms;
-        let by = |size: Option<f64>, unit: fn(&Line) -> f64| {
-            size.map(|c| self.lines.iter().map(|l| l.qty * unit(l)).sum::<f64>() / c)
-        };
+        let by = |size: Option<f64>, unit: fn(&Line) -> f64| size.map(|c| self.used(unit) / c);
         let volume = by(t.container_volume, |l| l.unit_volume);
         let weight = by(t.container_weight, |l| l.unit_weight);
         match (volume, weight) {
@@ -573,20 +576,12 @@ fn units_that_fit(order: &SupplierOrder, l: &Line, target: f64) -> f64 {
         (
             t.container_volume,
             l.unit_volume,
-            order
-                .lines
-                .iter()
-                .map(|x| x.qty * x.unit_volume)
-                .sum::<f64>(),
+            order.used(|x| x.unit_volume),
         ),
         (
             t.container_weight,
             l.unit_weight,
-            order
-                .lines
-                .iter()
-                .map(|x| x.qty * x.unit_weight)
-                .sum::<f64>(),
+            order.used(|x| x.unit_weight),
         ),
     ] {
         if let Some(size) = size
