@@ -166,6 +166,34 @@ fn ragged_row() {
 }
 
 #[test]
+fn a_semicolon_file_is_named_as_one_in_its_errors() {
+    let f = Fixture::new();
+    f.write("sales.csv", "sku;location;day;qty\nA;DC1;2024-05-05;3\n");
+    fails(
+        &f,
+        &[
+            "sales.csv",
+            "missing required column",
+            "sku, location, day, qty",
+            "separated by semicolons",
+        ],
+    );
+    let f = Fixture::new();
+    f.write(
+        "sales.csv",
+        "sku;location;date;qty\nA;DC1;2024-05-05;3\nA;DC1;2024-05-12;4;9\n",
+    );
+    fails(
+        &f,
+        &[
+            "sales.csv, line 3",
+            "expected 4 fields separated by semicolons",
+            "found 5",
+        ],
+    );
+}
+
+#[test]
 fn short_row_is_ragged_too() {
     let f = Fixture::new();
     f.write("sales.csv", GOOD_SALES);

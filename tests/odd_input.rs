@@ -91,6 +91,35 @@ fn two_skus() -> String {
 }
 
 #[test]
+fn a_semicolon_or_tab_separated_export_reads_like_a_comma_one() {
+    // A spreadsheet's export in many languages: semicolons (a quoted field
+    // holding one), or tabs; the header line says which.
+    let inventory = "sku,location,on_hand,comment\nA,DC1,12,\"x; y, z\"\nB,DC1,3,\n";
+    let plans: Vec<String> = [',', ';', '\t']
+        .iter()
+        .map(|&sep| {
+            let f = Fixture::new();
+            let swap = |text: &str| -> String {
+                let mut quoted = false;
+                text.chars()
+                    .map(|c| {
+                        quoted ^= c == '"';
+                        if c == ',' && !quoted { sep } else { c }
+                    })
+                    .collect()
+            };
+            f.write("sales.csv", swap(&two_skus()));
+            f.write("inventory.csv", swap(inventory));
+            let dir = survives(&f, &[]);
+            std::fs::read_to_string(dir.join("plan.csv")).unwrap()
+        })
+        .collect();
+    assert!(plans[0].contains("A,DC1"), "{}", plans[0]);
+    assert_eq!(plans[1], plans[0]);
+    assert_eq!(plans[2], plans[0]);
+}
+
+#[test]
 fn extra_columns_are_ignored() {
     let f = Fixture::new();
     let mut s = String::from("sku,location,date,qty,channel,comment\n");

@@ -168,7 +168,9 @@ impl Table {
             };
             (hash.join().expect("hashing does not panic"), checked)
         });
-        let (mut df, lines, parsed) = match checked? {
+        let checked = checked?;
+        let separator = checked.as_ref().map(|c| c.separator);
+        let (mut df, lines, parsed) = match checked {
             Some(checked) => {
                 // A column that some other logical column reads as text (a
                 // mapping that names it twice) stays text.
@@ -213,8 +215,12 @@ impl Table {
                         column: Some(actual.clone()),
                     },
                     format!(
-                        "missing required column `{actual}`{mapped}; the header has: {}",
-                        names.join(", ")
+                        "missing required column `{actual}`{mapped}; the header has: {}{}",
+                        names.join(", "),
+                        separator.map_or(String::new(), |s| format!(
+                            " (read as fields separated by {})",
+                            separator_name(s)
+                        ))
                     ),
                 ));
             }
@@ -764,14 +770,51 @@ struct CheckedCsv {
     lines: Option<Vec<u64>>,
     /// The quick scan passed it: one record per non-empty line, no quotes.
     simple: bool,
+    /// The field separator, found in the header line ([`sniff_separator`]).
+    separator: u8,
+}
+
+/// Separators a header line is read with: the one it holds most of (a
+/// comma when it holds none, or on a tie), outside quotes.
+const SEPARATORS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// The field separator of a CSV: of [`SEPARATORS`], the one its header line
+/// holds most of outside quotes — a comma, or the semicolon or tab of a
+/// spreadsheet's export in many languages.
+fn sniff_separator(bytes: &[u8]) -> u8 {
+    let end = memchr::memchr(b'\n', bytes).unwrap_or(bytes.len());
+    let mut counts = [0usize; SEPARATORS.len()];
+    let mut quoted = false;
+    for &b in &bytes[..end] {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted && let Some(i) = SEPARATORS.iter().position(|&s| s == b) {
+            counts[i] += 1;
+        }
+    }
+    let best =
+        (0..SEPARATORS.len()).fold(0, |best, i| if counts[i] > counts[best] { i } else { best });
+    SEPARATORS[best]
+}
+
+/// How a separator is named in messages.
+pub fn separator_name(separator: u8) -> &'static str {
+    match separator {
+        b';' => "semicolons",
+        b'\t' => "tabs",
+        b'|' => "vertical bars",
+        _ => "commas",
+    }
 }
 
 /// Check a CSV's header and records (ragged rows, invalid UTF-8, the physical
 /// line of every record).
 fn check_csv(display: &str, bytes: &[u8]) -> Result<CheckedCsv> {
+    let separator = sniff_separator(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
+        .delimiter(separator)
         .from_reader(bytes);
     let header = reader
         .byte_headers()
@@ -813,10 +856,10 @@ fn check_csv(display: &str, bytes: &[u8]) -> Result<CheckedCsv> {
             ));
         }
     }
-    let ((n_records, lines), simple) = match quick_scan(bytes, header.len()) {
+    let ((n_records, lines), simple) = match quick_scan(bytes, header.len(), separator) {
         Some(scan) => (scan, true),
         None => (
-            check_records(display, &mut reader, &header, &header_names)?,
+            check_records(display, &mut reader, &header, &header_names, separator)?,
             false,
         ),
     };
@@ -825,6 +868,7 @@ fn check_csv(display: &str, bytes: &[u8]) -> Result<CheckedCsv> {
         n_records,
         lines,
         simple,
+        separator,
     })
 }
 
@@ -843,6 +887,7 @@ fn read_csv(
         n_records,
         lines,
         simple,
+        separator,
     } = checked;
     if n_records == 0 {
         // Header only: an empty frame of text columns.
@@ -868,6 +913,7 @@ fn read_csv(
     };
     let read = |bytes: &[u8], dtypes: Option<Vec<DataType>>| {
         CsvReadOptions::default()
+            .map_parse_options(|o| o.with_separator(separator))
             .with_has_header(true)
             .with_infer_schema_length(Some(0))
             .with_raise_if_empty(false)
@@ -904,7 +950,7 @@ fn read_csv(
     if df.height() != n_records && blank {
         // A quoted file with blank lines: hand Polars its records only, each
         // cut where the `csv` crate found it.
-        df = read(&records_only(&bytes), None).map_err(cannot)?;
+        df = read(&records_only(&bytes, separator), None).map_err(cannot)?;
     }
     if df.height() != n_records {
         return Err(Error::file(
@@ -922,10 +968,11 @@ fn read_csv(
 /// The records of a CSV (the header first) as the `csv` crate cuts them, each
 /// without the line ends and blank lines around it, ended by a line feed; a
 /// line end inside quotes stays.
-fn records_only(bytes: &[u8]) -> Vec<u8> {
+fn records_only(bytes: &[u8], separator: u8) -> Vec<u8> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(separator)
         .from_reader(bytes);
     let mut starts = Vec::new();
     let mut record = csv::ByteRecord::new();
@@ -975,6 +1022,7 @@ fn check_records(
     reader: &mut csv::Reader<&[u8]>,
     header: &csv::ByteRecord,
     header_names: &[String],
+    separator: u8,
 ) -> Result<(usize, Option<Vec<u64>>)> {
     let mut lines = Vec::new();
     let mut shifted = false;
@@ -1007,8 +1055,9 @@ fn check_records(
                     column: None,
                 },
                 format!(
-                    "ragged row: expected {} fields as in the header, found {}",
+                    "ragged row: expected {} fields separated by {} as in the header, found {}",
                     header.len(),
+                    separator_name(separator),
                     record.len()
                 ),
             ));
@@ -1043,7 +1092,7 @@ fn check_records(
 /// from before the blank lines it skips).
 /// `None` when the file is not that simple (or is bad): the caller then checks
 /// it record by record, which also names the first problem.
-fn quick_scan(bytes: &[u8], fields: usize) -> Option<(usize, Option<Vec<u64>>)> {
+fn quick_scan(bytes: &[u8], fields: usize, separator: u8) -> Option<(usize, Option<Vec<u64>>)> {
     if std::str::from_utf8(bytes).is_err() {
         return None;
     }
@@ -1055,7 +1104,7 @@ fn quick_scan(bytes: &[u8], fields: usize) -> Option<(usize, Option<Vec<u64>>)> 
     }
     let commas = fields.checked_sub(1)?;
     if memchr::memmem::find(bytes, b"\n\n").is_none() {
-        return count_records(bytes, commas).map(|n| (n, None));
+        return count_records(bytes, commas, separator).map(|n| (n, None));
     }
     let mut lines: Option<Vec<u64>> = None;
     let mut n_records = 0usize;
@@ -1067,11 +1116,11 @@ fn quick_scan(bytes: &[u8], fields: usize) -> Option<(usize, Option<Vec<u64>>)> 
         let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
         let text = &bytes[start..end];
         if line == 1 {
-            if text.is_empty() || count_commas(text) != commas {
+            if text.is_empty() || count_separators(text, separator) != commas {
                 return None;
             }
         } else if !text.is_empty() {
-            if count_commas(text) != commas {
+            if count_separators(text, separator) != commas {
                 return None;
             }
             let reported = previous + 1;
@@ -1095,11 +1144,11 @@ fn quick_scan(bytes: &[u8], fields: usize) -> Option<(usize, Option<Vec<u64>>)> 
 }
 
 /// [`quick_scan`] of a file without blank lines, in parallel parts: every
-/// line has `commas` commas, the header's line too; the number of data lines.
-fn count_records(bytes: &[u8], commas: usize) -> Option<usize> {
+/// line has `commas` separators, the header's line too; the number of data lines.
+fn count_records(bytes: &[u8], commas: usize, separator: u8) -> Option<usize> {
     use rayon::prelude::*;
     let header_end = memchr::memchr(b'\n', bytes).unwrap_or(bytes.len());
-    if header_end == 0 || count_commas(&bytes[..header_end]) != commas {
+    if header_end == 0 || count_separators(&bytes[..header_end], separator) != commas {
         return None;
     }
     let body = bytes.get(header_end + 1..).unwrap_or_default();
@@ -1117,7 +1166,7 @@ fn count_records(bytes: &[u8], commas: usize) -> Option<usize> {
         .map(|part| {
             let (mut n, mut seen) = (0usize, 0usize);
             for &b in part {
-                seen += usize::from(b == b',');
+                seen += usize::from(b == separator);
                 if b == b'\n' {
                     if seen != commas {
                         return None;
@@ -1137,9 +1186,9 @@ fn count_records(bytes: &[u8], commas: usize) -> Option<usize> {
         .sum()
 }
 
-/// Number of commas in a line.
-fn count_commas(line: &[u8]) -> usize {
-    line.iter().filter(|&&b| b == b',').count()
+/// Number of separators in a line.
+fn count_separators(line: &[u8], separator: u8) -> usize {
+    line.iter().filter(|&&b| b == separator).count()
 }
 
 fn read_parquet(display: &str, bytes: Vec<u8>) -> Result<DataFrame> {
@@ -1160,7 +1209,7 @@ mod tests {
             .from_reader(bytes);
         let header = reader.byte_headers().ok()?.clone();
         let names: Vec<String> = (0..header.len()).map(|i| format!("c{i}")).collect();
-        check_records("f.csv", &mut reader, &header, &names).ok()
+        check_records("f.csv", &mut reader, &header, &names, b',').ok()
     }
 
     #[test]
@@ -1230,6 +1279,18 @@ mod tests {
     }
 
     #[test]
+    fn the_separator_is_the_one_the_header_holds_most_of() {
+        assert_eq!(sniff_separator(b"sku,date,qty\nA;B,1,2\n"), b',');
+        assert_eq!(sniff_separator(b"sku;date;qty\nA,5;x;1\n"), b';');
+        assert_eq!(sniff_separator(b"sku\tdate\tqty"), b'\t');
+        assert_eq!(sniff_separator(b"\"a,b,c\";d;e\n"), b';');
+        // None, or a tie: a comma.
+        assert_eq!(sniff_separator(b"sku\nA\n"), b',');
+        assert_eq!(sniff_separator(b"a;b,c\n"), b',');
+        assert_eq!(separator_name(b'\t'), "tabs");
+    }
+
+    #[test]
     fn quick_scan_agrees_with_the_record_by_record_check() {
         let cases: &[&[u8]] = &[
             b"a,b\n1,2\n3,4\n",
@@ -1249,7 +1310,7 @@ mod tests {
         for &case in cases {
             let text = String::from_utf8_lossy(case);
             let header = slow_header_fields(case);
-            match quick_scan(case, header) {
+            match quick_scan(case, header, b',') {
                 Some(quick) => assert_eq!(Some(quick), slow(case), "{text:?}"),
                 // Declined only when the file is bad.
                 None => assert_eq!(slow(case), None, "{text:?}"),
@@ -1261,12 +1322,12 @@ mod tests {
             big.extend_from_slice(b"12,3456\n");
         }
         let n = (big.len() - 4) / 8;
-        assert_eq!(quick_scan(&big, 2), Some((n, None)));
+        assert_eq!(quick_scan(&big, 2, b','), Some((n, None)));
         big.truncate(big.len() - 1);
-        assert_eq!(quick_scan(&big, 2), Some((n, None)));
+        assert_eq!(quick_scan(&big, 2, b','), Some((n, None)));
         let at = 4 + (9 << 20);
         big[at..at + 8].copy_from_slice(b"12,34,6\n");
-        assert_eq!(quick_scan(&big, 2), None);
+        assert_eq!(quick_scan(&big, 2, b','), None);
         // What the quick scan leaves to the record-by-record check.
         for case in [
             &b"a,b\n\"1\n2\",3\n"[..],
@@ -1276,7 +1337,7 @@ mod tests {
             b"\na,b\n1,2\n",
             b"a,b\n1,2,3\n",
         ] {
-            assert_eq!(quick_scan(case, slow_header_fields(case)), None);
+            assert_eq!(quick_scan(case, slow_header_fields(case), b','), None);
         }
     }
 
