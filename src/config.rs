@@ -133,6 +133,9 @@ pub struct InputConfig {
     /// are left out (counted in `warnings.csv`): a stray old date would
     /// otherwise stretch a series over centuries of empty buckets.
     pub max_history_years: f64,
+    /// Numbers are written with a decimal comma (`2,5`, `1.234,5`): the
+    /// export of a spreadsheet in many languages.
+    pub decimal_comma: bool,
 }
 
 impl Default for InputConfig {
@@ -141,6 +144,7 @@ impl Default for InputConfig {
             bad_rows: BadRows::Error,
             max_rejected_share: 0.01,
             max_history_years: 10.0,
+            decimal_comma: false,
         }
     }
 }

@@ -120,6 +120,39 @@ fn a_semicolon_or_tab_separated_export_reads_like_a_comma_one() {
 }
 
 #[test]
+fn decimal_commas_when_the_config_says_so() {
+    // The same quantities as 2,5 and 1.002,0 read like 2.5 and 1002.
+    let plain = "sku;date;qty\nA;2024-05-05;2.5\nA;2024-05-12;1002\nA;2024-05-19;3\n";
+    let comma = "sku;date;qty\nA;2024-05-05;2,5\nA;2024-05-12;1.002,0\nA;2024-05-19;3\n";
+    let plan = |text: &str, config: &str| {
+        let f = Fixture::new();
+        f.write("sales.csv", text);
+        let extra = if config.is_empty() {
+            Vec::new()
+        } else {
+            vec!["--config".to_string(), f.config(config)]
+        };
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        let dir = survives(&f, &extra);
+        std::fs::read_to_string(dir.join("plan.csv")).unwrap()
+    };
+    assert_eq!(
+        plan(comma, "[input]\ndecimal_comma = true\n"),
+        plan(plain, "")
+    );
+    // A decimal point then is bad input, named with its line and column.
+    let f = Fixture::new();
+    f.write("sales.csv", plain);
+    let out = f.run(&["--config", &f.config("[input]\ndecimal_comma = true\n")]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("sales.csv, line 2, column `qty`") && err.contains("decimal comma"),
+        "{err}"
+    );
+}
+
+#[test]
 fn extra_columns_are_ignored() {
     let f = Fixture::new();
     let mut s = String::from("sku,location,date,qty,channel,comment\n");

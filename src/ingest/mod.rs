@@ -300,16 +300,24 @@ fn open(dir: &Path, name: &'static str, config: &Config) -> Result<Option<Table>
     };
     let schema = schema::file(name)
         .ok_or_else(|| Error::Internal(format!("no schema for input file {name}")))?;
-    Table::read(
+    // Numbers with a decimal comma are read as text and parsed here.
+    let decimal_comma = config.input.decimal_comma;
+    let numeric = if decimal_comma {
+        Vec::new()
+    } else {
+        schema.numeric()
+    };
+    let mut table = Table::read(
         name,
         &path,
         format,
         &schema.names(),
         &schema.required(),
-        &schema.numeric(),
+        &numeric,
         |c| config.column_name(name, c).to_string(),
-    )
-    .map(Some)
+    )?;
+    table.decimal_comma = decimal_comma;
+    Ok(Some(table))
 }
 
 /// Open a history file (sales, backorders, events): with

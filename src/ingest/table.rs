@@ -66,6 +66,8 @@ pub struct Table {
     /// Columns (names in the file) that Polars parsed as numbers: their text
     /// is not kept, so a record is read again from the file.
     parsed: Vec<String>,
+    /// Text numbers are written with a decimal comma (`input.decimal_comma`).
+    pub decimal_comma: bool,
 }
 
 /// Find `<dir>/<name>.csv` or `<dir>/<name>.parquet`.
@@ -237,6 +239,7 @@ impl Table {
             rejected: RefCell::new(BTreeMap::new()),
             path: path.to_path_buf(),
             parsed,
+            decimal_comma: false,
         })
     }
 
@@ -544,6 +547,12 @@ impl Table {
             return Ok(None);
         };
         let mut values: Vec<Option<f64>> = match column.dtype() {
+            DataType::String if self.decimal_comma => self.parse_cells(
+                col,
+                column,
+                "a number with a decimal comma (2,5 or 1.234,5)",
+                parse_decimal_comma,
+            )?,
             DataType::String => self.parse_cells(col, column, "a number", parse_number)?,
             dt if dt.is_primitive_numeric() || dt.is_bool() => {
                 let casted = column
@@ -674,6 +683,29 @@ impl Table {
     pub fn required_dates(&self, col: &str) -> Result<Vec<i32>> {
         self.require(col, self.dates(col)?, "a date YYYY-MM-DD")
     }
+}
+
+/// A number written with a decimal comma, its whole part optionally
+/// grouped by points in threes (`-0,25`, `12`, `1.234,5`); `None` for
+/// anything else — a decimal point (`2.5`) included.
+fn parse_decimal_comma(text: &str) -> Option<f64> {
+    let (whole, fraction) = match text.split_once(',') {
+        Some((w, f)) => (w, Some(f)),
+        None => (text, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if fraction.is_some_and(|f| !digits(f)) {
+        return None;
+    }
+    let (sign, whole) = whole.strip_prefix('-').map_or(("", whole), |w| ("-", w));
+    let groups: Vec<&str> = whole.split('.').collect();
+    let grouped =
+        groups.len() == 1 || (groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
+    if !grouped || !groups.iter().all(|g| digits(g)) {
+        return None;
+    }
+    let fraction = fraction.map_or(String::new(), |f| format!(".{f}"));
+    parse_number(&format!("{sign}{}{fraction}", groups.concat()))
 }
 
 /// `text.parse::<f64>()`, with a short cut for plain decimals (`-12`,
@@ -1275,6 +1307,29 @@ mod tests {
             let expected = t.parse::<f64>().ok();
             let got = parse_number(&t);
             assert_eq!(got.map(f64::to_bits), expected.map(f64::to_bits), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn decimal_commas() {
+        let p = parse_decimal_comma;
+        assert_eq!(p("2,5"), Some(2.5));
+        assert_eq!(p("-0,25"), Some(-0.25));
+        assert_eq!(p("12"), Some(12.0));
+        assert_eq!(p("1.234,5"), Some(1234.5));
+        assert_eq!(p("12.345.678"), Some(12_345_678.0));
+        for bad in [
+            "2.5",
+            "1.23,4",
+            "1234.567,8",
+            ",5",
+            "2,",
+            "1,2,3",
+            "",
+            "-",
+            "x",
+        ] {
+            assert_eq!(p(bad), None, "{bad}");
         }
     }
 
