@@ -560,6 +560,26 @@ pub struct ReportConfig {
     pub charts: usize,
     /// At most this many series charts (orders and service exceptions first).
     pub max_series_charts: usize,
+    /// Formats every chart is written in: "png" (what index.html shows;
+    /// always) and optionally "svg" (about as large again per chart).
+    pub chart_formats: Vec<ChartFormat>,
+}
+
+/// A chart file format (`report.chart_formats`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ChartFormat {
+    /// PNG: what index.html shows.
+    Png,
+    /// SVG: a vector copy beside each PNG.
+    Svg,
+}
+
+impl ReportConfig {
+    /// Every chart is also written as SVG.
+    pub fn svg(&self) -> bool {
+        self.chart_formats.contains(&ChartFormat::Svg)
+    }
 }
 
 impl Default for RunConfig {
@@ -632,6 +652,7 @@ impl Default for ReportConfig {
         ReportConfig {
             charts: 200,
             max_series_charts: 1000,
+            chart_formats: vec![ChartFormat::Png],
         }
     }
 }
@@ -870,6 +891,12 @@ impl Config {
                 "purchasing.budget = {b}: expected a value of at least 0"
             )));
         }
+        if !self.report.chart_formats.contains(&ChartFormat::Png) {
+            return Err(Error::Config(
+                "report.chart_formats: expected \"png\" among them (index.html shows the PNG charts)"
+                    .into(),
+            ));
+        }
         if !(0.0..=1.0).contains(&self.purchasing.container_fill_up) {
             return Err(Error::Config(format!(
                 "purchasing.container_fill_up = {}: expected a share between 0 and 1",
@@ -1005,6 +1032,16 @@ mod tests {
     fn the_example_config_states_the_defaults() {
         let example = include_str!("../replenish.example.toml");
         assert_eq!(*Config::from_toml(example).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn chart_formats_need_png() {
+        assert!(!Config::default().report.svg());
+        let c: Config = toml::from_str("[report]\nchart_formats = [\"png\", \"svg\"]").unwrap();
+        assert!(c.report.svg() && c.check().is_ok());
+        let c: Config = toml::from_str("[report]\nchart_formats = [\"svg\"]").unwrap();
+        assert!(c.check().is_err());
+        assert!(toml::from_str::<Config>("[report]\nchart_formats = [\"gif\"]").is_err());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The static report on data from the sample generator: every chart is a
-//! valid PNG with its SVG beside it, and every link of index.html resolves.
+//! valid PNG with its SVG beside it (`report.chart_formats` with "svg"), and
+//! every link of index.html resolves.
 
 mod common;
 
@@ -11,11 +12,15 @@ fn index_links_resolve_and_charts_are_valid() {
     let data = dir.path().join("data");
     let out = dir.path().join("reports");
     sample_data(&data, 8);
+    let config = dir.path().join("svg.toml");
+    std::fs::write(&config, "[report]\nchart_formats = [\"png\", \"svg\"]\n").unwrap();
     // A simulation of the same date first: the page shows its trade-off.
     for sub in ["simulate", "run"] {
         replenish(&[
             sub.as_ref(),
             "--quiet".as_ref(),
+            "--config".as_ref(),
+            config.as_os_str(),
             "--data".as_ref(),
             data.as_os_str(),
             "--out".as_ref(),

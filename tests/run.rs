@@ -220,16 +220,15 @@ fn report_has_every_file_and_column() {
     let forecast = read_csv(&dir.join("forecast.csv"));
     assert_eq!(forecast[0]["period_start"], "2024-05-20");
     assert_eq!(forecast[0]["mean"], "10");
-    // A chart per series (PNG, and SVG beside it).
+    // A chart per series, PNG only by default (`report.chart_formats`).
     for sku in ["A", "B", "C"] {
         let png = std::fs::read(dir.join(format!("charts/{sku}__DC1.png"))).unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
-        let svg = std::fs::read_to_string(dir.join(format!("charts/{sku}__DC1.svg"))).unwrap();
-        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        assert!(!dir.join(format!("charts/{sku}__DC1.svg")).exists());
     }
     // Three series charts and four portfolio charts (patterns, models,
-    // inventory value, suppliers), each PNG + SVG.
-    assert_eq!(std::fs::read_dir(dir.join("charts")).unwrap().count(), 14);
+    // inventory value, suppliers).
+    assert_eq!(std::fs::read_dir(dir.join("charts")).unwrap().count(), 7);
     assert!(dir.join("index.html").is_file());
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();

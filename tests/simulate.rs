@@ -60,11 +60,12 @@ fn writes_every_policy_and_a_steady_item_meets_its_target() {
         "simulation.csv",
         "simulation_summary.csv",
         "frontier.png",
-        "frontier.svg",
         "simulation.json",
     ] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
+    // PNG only, unless `report.chart_formats` asks for SVG too.
+    assert!(!dir.join("frontier.svg").exists());
     let rows = read_csv(&dir.join("simulation.csv"));
     // 3 series × (configured + 11 targets + the 11 ordering at every review
     // + shipments only + sales cover + the sales-cover curve's 12 points +
@@ -145,8 +146,17 @@ fn the_origin_forecast_sees_nothing_after_the_origin() {
 #[test]
 fn same_result_for_any_thread_count() {
     let f = fixture(1.0);
-    let one = simulate(&f, &f.dir.path().join("one"), &["--threads", "1"]);
-    let two = simulate(&f, &f.dir.path().join("two"), &["--threads", "2"]);
+    let config = f.config("[report]\nchart_formats = [\"png\", \"svg\"]\n");
+    let one = simulate(
+        &f,
+        &f.dir.path().join("one"),
+        &["--threads", "1", "--config", &config],
+    );
+    let two = simulate(
+        &f,
+        &f.dir.path().join("two"),
+        &["--threads", "2", "--config", &config],
+    );
     for file in ["simulation.csv", "simulation_summary.csv", "frontier.svg"] {
         assert_eq!(
             std::fs::read(one.join(file)).unwrap(),

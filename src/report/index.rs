@@ -62,11 +62,11 @@ pub fn write(
     out: &Path,
     found: &[Exception],
     lines: &[OrderLine<'_>],
-    charts: (&[usize], &[String]),
+    charts: (&[usize], &[String], bool),
     scorecards: Option<&[crate::suppliers::Scorecard]>,
     dir: &Path,
 ) -> Result<()> {
-    let (charted, stems) = charts;
+    let (charted, stems, svg) = charts;
     let mut has_chart = vec![false; run.plans.len()];
     for &i in charted {
         has_chart[i] = true;
@@ -87,7 +87,7 @@ pub fn write(
     ];
     let charts_dir = dir.join("charts");
     std::fs::create_dir_all(&charts_dir).map_err(|e| Error::io("cannot create", &charts_dir, e))?;
-    portfolio_charts(&mut page, &plans, in_value, &charts_dir)?;
+    portfolio_charts(&mut page, &plans, in_value, &charts_dir, svg)?;
     simulation_section(&mut page, out, run.dataset.as_of, &charts_dir)?;
     page.tables = vec![exceptions_table(&links, found), orders_table(&links, lines)];
     page.tables
@@ -98,7 +98,7 @@ pub fn write(
     page.tables
         .extend(scorecards.map(super::suppliers::html_table));
     if let Some(cards) = scorecards.filter(|c| !c.is_empty()) {
-        super::suppliers::chart(&mut page, cards, &charts_dir)?;
+        super::suppliers::chart(&mut page, cards, &charts_dir, svg)?;
     }
     page.files = report_files();
     if run.dataset.open_orders.is_some() {
@@ -351,16 +351,17 @@ fn portfolio_charts(
     plans: &[&SeriesPlan],
     in_value: bool,
     charts_dir: &Path,
+    with_svg: bool,
 ) -> Result<()> {
     let mut bar = |stem: &str, caption: &str, chart: BarChart<'_>| -> Result<()> {
-        for svg in [false, true] {
+        for svg in [false, true].into_iter().filter(|&s| !s || with_svg) {
             let file = charts_dir.join(format!("{stem}.{}", if svg { "svg" } else { "png" }));
             charts::draw_bars(&chart, &file, svg).map_err(|e| Error::Internal(e.to_string()))?;
         }
         page.portfolio_figures.push(Figure {
             caption: caption.into(),
             png: format!("charts/{stem}.png"),
-            svg: Some(format!("charts/{stem}.svg")),
+            svg: with_svg.then(|| format!("charts/{stem}.svg")),
         });
         Ok(())
     };

@@ -235,13 +235,14 @@ fn write_all(run: &RunOutput, config: &Config, out: &Path, dir: &Path) -> Result
     write_exceptions(run, &found, &dir.join("exceptions.csv"))?;
     let ids = charted(run, config, &found);
     let stems = chart_stems(&run.dataset.keys);
-    let charts = write_charts(run, &ids, &stems, &dir.join("charts"))?;
+    let svg = config.report.svg();
+    let charts = write_charts(run, (&ids, &stems), &dir.join("charts"), svg)?;
     index::write(
         run,
         out,
         &found,
         &lines,
-        (&ids, &stems),
+        (&ids, &stems, svg),
         cards.as_deref(),
         dir,
     )?;
@@ -857,9 +858,9 @@ fn served_backorders(run: &RunOutput) -> HashMap<usize, Vec<(i64, f64)>> {
 
 fn write_charts(
     run: &RunOutput,
-    ids: &[usize],
-    stems: &[String],
+    (ids, stems): (&[usize], &[String]),
     dir: &Path,
+    svg: bool,
 ) -> Result<Vec<String>> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -934,8 +935,10 @@ fn write_charts(
             let stem = &stems[id];
             charts::draw_series_png(&chart, &dir.join(format!("{stem}.png")))
                 .map_err(|e| Error::Internal(e.to_string()))?;
-            charts::draw_series_svg(&chart, &dir.join(format!("{stem}.svg")))
-                .map_err(|e| Error::Internal(e.to_string()))?;
+            if svg {
+                charts::draw_series_svg(&chart, &dir.join(format!("{stem}.svg")))
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+            }
             Ok(format!("charts/{stem}.png"))
         })
         .collect()
@@ -1069,7 +1072,7 @@ pub fn write_simulation(sim: &SimulationOutput, config: &Config, out: &Path) -> 
         write_simulation_series(sim, &dir.join("simulation.csv"))?;
         let summary = simulate::summary(sim);
         write_simulation_summary(sim, &summary, &dir.join("simulation_summary.csv"))?;
-        write_frontier(sim, dir)?;
+        write_frontier(sim, dir, config.report.svg())?;
         write_simulation_json(sim, config, &summary, &dir.join("simulation.json"))
     })
 }
@@ -1159,7 +1162,7 @@ fn write_simulation_summary(
     t.write(path)
 }
 
-fn write_frontier(sim: &SimulationOutput, dir: &Path) -> Result<()> {
+fn write_frontier(sim: &SimulationOutput, dir: &Path, svg: bool) -> Result<()> {
     let all = |_: &simulate::SeriesResult| true;
     let curve_of = |keep: fn(Variant) -> bool| -> Vec<(f64, f64, f64)> {
         sim.variants()
@@ -1216,8 +1219,11 @@ fn write_frontier(sim: &SimulationOutput, dir: &Path) -> Result<()> {
     };
     charts::draw_frontier_png(&chart, &dir.join("frontier.png"))
         .map_err(|e| Error::Internal(e.to_string()))?;
-    charts::draw_frontier_svg(&chart, &dir.join("frontier.svg"))
-        .map_err(|e| Error::Internal(e.to_string()))
+    if svg {
+        charts::draw_frontier_svg(&chart, &dir.join("frontier.svg"))
+            .map_err(|e| Error::Internal(e.to_string()))?;
+    }
+    Ok(())
 }
 
 #[derive(Serialize)]

@@ -267,7 +267,12 @@ pub(super) fn html_table(cards: &[Scorecard]) -> HtmlTable {
 
 /// The supplier chart (on-time share against lead-time spread, sized by
 /// spend) of the 30 with the most spend, into `charts_dir` and onto the page.
-pub(super) fn chart(page: &mut Page, cards: &[Scorecard], charts_dir: &Path) -> Result<(), Error> {
+pub(super) fn chart(
+    page: &mut Page,
+    cards: &[Scorecard],
+    charts_dir: &Path,
+    with_svg: bool,
+) -> Result<(), Error> {
     const SHOWN: usize = 30;
     let mut rows: Vec<&Scorecard> = cards.iter().filter(|c| c.lines > 0).collect();
     rows.sort_by(|a, b| b.spend.total_cmp(&a.spend).then(b.lines.cmp(&a.lines)));
@@ -294,7 +299,10 @@ pub(super) fn chart(page: &mut Page, cards: &[Scorecard], charts_dir: &Path) -> 
         title: "Suppliers: on time against lead-time spread (circle: spend)",
         points: &points,
     };
-    for (ext, svg) in [("png", false), ("svg", true)] {
+    for (ext, svg) in [("png", false), ("svg", true)]
+        .into_iter()
+        .filter(|&(_, svg)| !svg || with_svg)
+    {
         let file = charts_dir.join(format!("suppliers.{ext}"));
         draw_suppliers(&chart, &file, svg).map_err(|e| Error::Internal(e.to_string()))?;
     }
@@ -304,7 +312,7 @@ pub(super) fn chart(page: &mut Page, cards: &[Scorecard], charts_dir: &Path) -> 
             rows.len()
         ),
         png: "charts/suppliers.png".into(),
-        svg: Some("charts/suppliers.svg".into()),
+        svg: with_svg.then(|| "charts/suppliers.svg".into()),
     });
     Ok(())
 }
