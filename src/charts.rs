@@ -180,16 +180,31 @@ fn render_png(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "chart".to_string());
     let tmp = path.with_file_name(format!(".{file_name}.{}.tmp.png", std::process::id()));
+    let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
     let drawn = {
-        let root = BitMapBackend::new(&tmp, size).into_drawing_area();
+        let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
         draw(&root).and_then(|()| root.present().map_err(|e| e.to_string()))
-        // `root` is dropped here; on error the backend may still write `tmp`.
     };
-    let result = drawn.and_then(|()| std::fs::rename(&tmp, path).map_err(|e| e.to_string()));
+    let result = drawn
+        .and_then(|()| encode_png(&pixels, size, &tmp))
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| e.to_string()));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(fail)
+}
+
+/// Write RGB `pixels` of `size` as a PNG at `path`, compressed hard: a
+/// chart's flat colours shrink far below the fast encoding plotters uses.
+fn encode_png(pixels: &[u8], size: (u32, u32), path: &Path) -> Result<(), String> {
+    use image::ImageEncoder;
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+    let file = std::fs::File::create(path).map_err(|e| e.to_string())?;
+    let mut writer = std::io::BufWriter::new(file);
+    PngEncoder::new_with_quality(&mut writer, CompressionType::Default, FilterType::Adaptive)
+        .write_image(pixels, size.0, size.1, image::ColorType::Rgb8)
+        .map_err(|e| e.to_string())?;
+    std::io::Write::flush(&mut writer).map_err(|e| e.to_string())
 }
 
 /// Render an SVG of `size` at `path` with `draw`.
