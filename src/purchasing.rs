@@ -567,45 +567,88 @@ fn note_containers(order: &mut SupplierOrder, target: f64) {
         .push(format!("{n:.2} containers against {target}: {note}"));
 }
 
-/// Room left below `target` containers: per unit of volume and weight, the
-/// units of `l` that still fit.
-fn units_that_fit(order: &SupplierOrder, l: &Line, target: f64) -> f64 {
-    let t = &order.terms;
-    let mut fit = f64::INFINITY;
-    for (size, unit, used) in [
-        (
-            t.container_volume,
-            l.unit_volume,
-            order.used(|x| x.unit_volume),
-        ),
-        (
-            t.container_weight,
-            l.unit_weight,
-            order.used(|x| x.unit_weight),
-        ),
-    ] {
-        if let Some(size) = size
-            && unit > 0.0
-        {
-            fit = fit.min(((target * size - used) / unit).max(0.0));
+/// Volume and weight of the lines an order holds now, kept up to date as
+/// lines change, so that rounding to containers reads the load of an order
+/// of any size without summing its lines again.
+#[derive(Debug, Clone, Copy)]
+struct Used {
+    volume: f64,
+    weight: f64,
+}
+
+impl Used {
+    fn of(order: &SupplierOrder) -> Used {
+        Used {
+            volume: order.used(|x| x.unit_volume),
+            weight: order.used(|x| x.unit_weight),
         }
     }
-    fit
+
+    /// Set line `i` of `order` to `qty` (see [`set`]) and follow its load.
+    fn set(
+        &mut self,
+        order: &mut SupplierOrder,
+        (i, qty): (usize, f64),
+        reason: Reason,
+        changes: &mut Vec<Change>,
+    ) {
+        let before = order.lines[i].qty;
+        set(order, i, qty, reason, changes);
+        let l = &order.lines[i];
+        self.volume += (l.qty - before) * l.unit_volume;
+        self.weight += (l.qty - before) * l.unit_weight;
+    }
+
+    /// Containers filled, as [`SupplierOrder::load`] counts them.
+    fn containers(&self, t: &Terms) -> f64 {
+        let by = |size: Option<f64>, used: f64| size.map_or(0.0, |c| used / c);
+        by(t.container_volume, self.volume).max(by(t.container_weight, self.weight))
+    }
+
+    /// Units of `l` that still fit below `target` containers.
+    fn room_for(&self, t: &Terms, l: &Line, target: f64) -> f64 {
+        let mut fit = f64::INFINITY;
+        for (size, unit, used) in [
+            (t.container_volume, l.unit_volume, self.volume),
+            (t.container_weight, l.unit_weight, self.weight),
+        ] {
+            if let Some(size) = size
+                && unit > 0.0
+            {
+                fit = fit.min(((target * size - used) / unit).max(0.0));
+            }
+        }
+        fit
+    }
+
+    /// Units of `l` to take off to come down to `target` containers.
+    fn excess_in(&self, t: &Terms, l: &Line, target: f64) -> f64 {
+        let over = |size: Option<f64>, unit: f64, used: f64| match size {
+            Some(size) if unit > 0.0 => ((used - target * size) / unit).max(0.0),
+            _ => 0.0,
+        };
+        over(t.container_volume, l.unit_volume, self.volume).max(over(
+            t.container_weight,
+            l.unit_weight,
+            self.weight,
+        ))
+    }
 }
 
 /// Bring lines forward, fewest days of cover first, each as much of its
 /// forward quantity as fits below `target` containers.
 fn fill_to(order: &mut SupplierOrder, target: f64, changes: &mut Vec<Change>) {
+    let mut used = Used::of(order);
     for i in forward_candidates(order) {
         let l = &order.lines[i];
         if l.unit_volume <= 0.0 && l.unit_weight <= 0.0 {
             continue;
         }
-        let q = l.forward_within(units_that_fit(order, l, target));
+        let q = l.forward_within(used.room_for(&order.terms, l, target));
         if q > 0.0 {
-            set(order, i, q, Reason::ContainerFillUp, changes);
+            used.set(order, (i, q), Reason::ContainerFillUp, changes);
         }
-        if order.load().is_some_and(|(n, _)| n >= target - 1e-6) {
+        if used.containers(&order.terms) >= target - 1e-6 {
             break;
         }
     }
@@ -615,6 +658,9 @@ fn fill_to(order: &mut SupplierOrder, target: f64, changes: &mut Vec<Change>) {
 /// fills at most `target` containers; never below what covers open
 /// customer backorders.
 fn trim_to(order: &mut SupplierOrder, target: f64, reason: Reason, changes: &mut Vec<Change>) {
+    if order.load().is_none() {
+        return;
+    }
     let mut by_cover: Vec<usize> = (0..order.lines.len())
         .filter(|&i| order.lines[i].qty > 0.0)
         .collect();
@@ -624,29 +670,18 @@ fn trim_to(order: &mut SupplierOrder, target: f64, reason: Reason, changes: &mut
             .total_cmp(&la.cover(la.qty))
             .then(la.id.cmp(&lb.id))
     });
+    let mut used = Used::of(order);
     for i in by_cover {
-        let Some((n, _)) = order.load() else { return };
-        if n <= target + 1e-6 {
+        if used.containers(&order.terms) <= target + 1e-6 {
             return;
         }
         let l = &order.lines[i];
-        let t = order.terms;
-        let over = |size: Option<f64>, unit: f64, used: f64| match size {
-            Some(size) if unit > 0.0 => ((used - target * size) / unit).max(0.0),
-            _ => 0.0,
-        };
-        let used_v: f64 = order.lines.iter().map(|x| x.qty * x.unit_volume).sum();
-        let used_w: f64 = order.lines.iter().map(|x| x.qty * x.unit_weight).sum();
-        let units = over(t.container_volume, l.unit_volume, used_v).max(over(
-            t.container_weight,
-            l.unit_weight,
-            used_w,
-        ));
+        let units = used.excess_in(&order.terms, l, target);
         if units <= 0.0 {
             continue;
         }
         let q = l.less(l.qty, units, l.floor());
-        set(order, i, q, reason, changes);
+        used.set(order, (i, q), reason, changes);
     }
 }
 
