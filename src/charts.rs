@@ -194,8 +194,9 @@ fn render_png(
     result.map_err(fail)
 }
 
-/// Write RGB `pixels` of `size` as a PNG at `path`, compressed hard: a
-/// chart's flat colours shrink far below the fast encoding plotters uses.
+/// Write RGB `pixels` of `size` as a PNG at `path` at zlib's default level:
+/// a chart's flat colours take half the bytes of plotters' fast encoding,
+/// for about 2 ms a chart.
 fn encode_png(pixels: &[u8], size: (u32, u32), path: &Path) -> Result<(), String> {
     use image::ImageEncoder;
     use image::codecs::png::{CompressionType, FilterType, PngEncoder};

@@ -353,12 +353,23 @@ fn cap(input: &PolicyInput, s: f64) -> (f64, bool) {
 /// the order and its dates: what the pooled allocation asks at every point
 /// of its grid.
 pub fn service_point(input: &PolicyInput) -> (f64, f64) {
+    let p = allowed_protection(input);
+    (p.expected_fill_rate, p.reorder_point)
+}
+
+/// [`protect`] within what may be ordered: an item that orders only for
+/// its backorders, or nothing, holds no reorder point and no cycle, and
+/// expects to fill none of its demand.
+fn allowed_protection(input: &PolicyInput) -> Protection {
     let p = protect(input);
     match input.replenishment {
-        Replenishment::Replenish => (p.expected_fill_rate, p.reorder_point),
-        Replenishment::BackordersOnly | Replenishment::Nothing => {
-            (if p.mu > 0.0 { 0.0 } else { 1.0 }, 0.0)
-        }
+        Replenishment::Replenish => p,
+        Replenishment::BackordersOnly | Replenishment::Nothing => Protection {
+            reorder_point: 0.0,
+            cycle_quantity: 0.0,
+            expected_fill_rate: if p.mu > 0.0 { 0.0 } else { 1.0 },
+            ..p
+        },
     }
 }
 
@@ -372,13 +383,7 @@ pub fn plan(input: &PolicyInput) -> PolicyOutput {
         cycle_quantity,
         expected_fill_rate,
         capped,
-    } = protect(input);
-    let (reorder_point, cycle_quantity, expected_fill_rate) = match input.replenishment {
-        Replenishment::Replenish => (reorder_point, cycle_quantity, expected_fill_rate),
-        Replenishment::BackordersOnly | Replenishment::Nothing => {
-            (0.0, 0.0, if mu > 0.0 { 0.0 } else { 1.0 })
-        }
-    };
+    } = allowed_protection(input);
     let safety_stock = reorder_point - mu;
     let order_up_to = reorder_point + cycle_quantity;
     let inventory_position = input.on_hand + input.on_order - input.backordered - input.allocated;

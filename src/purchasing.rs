@@ -354,17 +354,7 @@ impl SupplierOrder {
 
     /// Containers the order fills, and whether weight (not volume) binds.
     pub fn load(&self) -> Option<(f64, bool)> {
-        let t = &self.terms;
-        let by = |size: Option<f64>, unit: fn(&Line) -> f64| size.map(|c| self.used(unit) / c);
-        let volume = by(t.container_volume, |l| l.unit_volume);
-        let weight = by(t.container_weight, |l| l.unit_weight);
-        match (volume, weight) {
-            (None, None) => None,
-            (v, w) => {
-                let (v, w) = (v.unwrap_or(0.0), w.unwrap_or(0.0));
-                Some((v.max(w), w > v))
-            }
-        }
+        Used::of(self).load(&self.terms)
     }
 }
 
@@ -599,10 +589,23 @@ impl Used {
         self.weight += (l.qty - before) * l.unit_weight;
     }
 
-    /// Containers filled, as [`SupplierOrder::load`] counts them.
-    fn containers(&self, t: &Terms) -> f64 {
+    /// Containers filled and whether weight (not volume) binds; `None`
+    /// when the supplier has no container size.
+    fn load(&self, t: &Terms) -> Option<(f64, bool)> {
+        if t.container_volume.is_none() && t.container_weight.is_none() {
+            return None;
+        }
         let by = |size: Option<f64>, used: f64| size.map_or(0.0, |c| used / c);
-        by(t.container_volume, self.volume).max(by(t.container_weight, self.weight))
+        let (v, w) = (
+            by(t.container_volume, self.volume),
+            by(t.container_weight, self.weight),
+        );
+        Some((v.max(w), w > v))
+    }
+
+    /// Containers filled (0 without a container size).
+    fn containers(&self, t: &Terms) -> f64 {
+        self.load(t).map_or(0.0, |(n, _)| n)
     }
 
     /// Units of `l` that still fit below `target` containers.
