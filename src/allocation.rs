@@ -73,6 +73,17 @@ impl ServiceCurve {
         }
     }
 
+    /// The curve without the grid points whose fill rate is below `floor`
+    /// (`policy.pooled_min_fill_rate`): the allocation may not plan the
+    /// series lower. The grid's first point (its highest level) stays
+    /// when none reaches the floor.
+    pub fn with_floor(mut self, floor: f64) -> ServiceCurve {
+        let keep = self.fill.iter().take_while(|&&f| f >= floor).count().max(1);
+        self.fill.truncate(keep);
+        self.stock.truncate(keep);
+        self
+    }
+
     /// The grid point that maximises d·β − μ·c·s; of equal ones the one
     /// with the least stock.
     fn choose(&self, mu: f64) -> usize {
@@ -218,6 +229,24 @@ mod tests {
             demand,
             price,
         }
+    }
+
+    #[test]
+    fn a_floor_keeps_every_series_at_or_above_it() {
+        // Alone against a 60 % target A would take its 0.5 point (no stock);
+        // with a 0.8 floor it may not go below its 0.9 point.
+        let a = steps(1.0, 1.0, &[(1.0, 10.0), (0.9, 5.0), (0.5, 0.0)]);
+        assert_eq!(allocate(std::slice::from_ref(&a), 0.6), vec![1.0 - 0.95]);
+        let floored = a.with_floor(0.8);
+        assert_eq!(floored.fill, vec![1.0, 0.9]);
+        let level = allocate(&[floored], 0.6)[0];
+        assert!(
+            (level - (1.0 - stockout_grid()[1])).abs() < 1e-12,
+            "{level}"
+        );
+        // No point reaches the floor: the highest stays.
+        let low = steps(1.0, 1.0, &[(0.4, 3.0), (0.3, 0.0)]).with_floor(0.8);
+        assert_eq!(low.fill, vec![0.4]);
     }
 
     #[test]

@@ -152,6 +152,100 @@ impl Bucket {
     }
 }
 
+/// The bucket a run plans in (`run.bucket`): one of the buckets, or
+/// `auto`, the grain of the sales dates ([`grain`]) when it is weeks or
+/// months, else weeks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum BucketChoice {
+    /// The grain of the sales dates: months, weeks, or weeks for daily dates.
+    #[default]
+    Auto,
+    /// One calendar day.
+    Day,
+    /// One ISO week.
+    Week,
+    /// One calendar month.
+    Month,
+}
+
+impl BucketChoice {
+    /// The bucket chosen, `None` for `auto`.
+    pub fn fixed(self) -> Option<Bucket> {
+        match self {
+            BucketChoice::Auto => None,
+            BucketChoice::Day => Some(Bucket::Day),
+            BucketChoice::Week => Some(Bucket::Week),
+            BucketChoice::Month => Some(Bucket::Month),
+        }
+    }
+
+    /// The bucket to plan in for sales of `grain` (see [`grain`]).
+    pub fn resolve(self, grain: Option<Bucket>) -> Bucket {
+        self.fixed().unwrap_or(match grain {
+            Some(Bucket::Month) => Bucket::Month,
+            _ => Bucket::Week,
+        })
+    }
+}
+
+impl From<Bucket> for BucketChoice {
+    fn from(b: Bucket) -> BucketChoice {
+        match b {
+            Bucket::Day => BucketChoice::Day,
+            Bucket::Week => BucketChoice::Week,
+            Bucket::Month => BucketChoice::Month,
+        }
+    }
+}
+
+impl fmt::Display for BucketChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.fixed() {
+            Some(b) => f.write_str(b.name()),
+            None => f.write_str("auto"),
+        }
+    }
+}
+
+/// Fewest distinct sales dates from which a grain is read.
+const GRAIN_MIN_DATES: usize = 3;
+
+/// The grain of a set of dates (day numbers, any order, repeats allowed):
+/// `Month` when every date is the first of its month, or every date the
+/// last; `Week` when every date falls on one weekday; `Day` otherwise;
+/// `None` when there are fewer than three distinct dates to tell by.
+pub fn grain(days: impl IntoIterator<Item = i32>) -> Option<Bucket> {
+    let mut distinct: Vec<i32> = days.into_iter().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < GRAIN_MIN_DATES {
+        return None;
+    }
+    let first_of_month = |d: i32| date_of_day(d).is_some_and(|x| x.day() == 1);
+    if distinct.iter().all(|&d| first_of_month(d))
+        || distinct.iter().all(|&d| first_of_month(d + 1))
+    {
+        return Some(Bucket::Month);
+    }
+    let weekday = distinct[0].rem_euclid(7);
+    if distinct.iter().all(|d| d.rem_euclid(7) == weekday) {
+        return Some(Bucket::Week);
+    }
+    Some(Bucket::Day)
+}
+
+/// The first day after the period of `grain` that holds `last`: the start
+/// of the next month for monthly dates, of the next ISO week for weekly
+/// ones, the next day otherwise. Sales dated once per period stand for the
+/// whole period, so history runs to its end.
+pub fn day_after_period(last: i32, grain: Option<Bucket>) -> i32 {
+    match grain {
+        Some(b @ (Bucket::Week | Bucket::Month)) => b.start_day(b.index(last) + 1),
+        _ => last + 1,
+    }
+}
+
 impl fmt::Display for Bucket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -175,6 +269,36 @@ pub fn add_days(date: NaiveDate, days: f64) -> NaiveDate {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_grain_of_the_dates() {
+        let d = |t: &str| parse_iso_day(t).unwrap();
+        let months = ["2026-08-01", "2026-09-01", "2026-10-01"].map(d);
+        assert_eq!(grain(months), Some(Bucket::Month));
+        let ends = ["2026-08-31", "2026-09-30", "2026-10-31", "2026-10-31"].map(d);
+        assert_eq!(grain(ends), Some(Bucket::Month));
+        let sundays = ["2026-10-11", "2026-10-18", "2026-11-01"].map(d);
+        assert_eq!(grain(sundays), Some(Bucket::Week));
+        let days = ["2026-10-11", "2026-10-12", "2026-11-01"].map(d);
+        assert_eq!(grain(days), Some(Bucket::Day));
+        assert_eq!(
+            grain(["2026-10-01", "2026-11-01", "2026-10-01"].map(d)),
+            None
+        );
+        // The planning date: the start of the period after the last one.
+        let next = |t: &str, g| date_of_day(day_after_period(d(t), g)).unwrap().to_string();
+        assert_eq!(next("2026-10-01", Some(Bucket::Month)), "2026-11-01");
+        assert_eq!(next("2026-10-31", Some(Bucket::Month)), "2026-11-01");
+        assert_eq!(next("2026-11-01", Some(Bucket::Week)), "2026-11-02"); // a Sunday
+        assert_eq!(next("2026-10-26", Some(Bucket::Week)), "2026-11-02"); // a Monday
+        assert_eq!(next("2026-10-26", Some(Bucket::Day)), "2026-10-27");
+        assert_eq!(BucketChoice::Auto.resolve(Some(Bucket::Day)), Bucket::Week);
+        assert_eq!(
+            BucketChoice::Auto.resolve(Some(Bucket::Month)),
+            Bucket::Month
+        );
+        assert_eq!(BucketChoice::Day.resolve(Some(Bucket::Month)), Bucket::Day);
+    }
+
     use super::*;
 
     #[test]

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
 use replenish::backorders::LineStatus;
-use replenish::calendar::{Bucket, parse_iso_date};
+use replenish::calendar::{Bucket, BucketChoice, parse_iso_date};
 use replenish::config::{CheckedConfig, Config};
 use replenish::holdout;
 use replenish::pipeline::{self, RunOptions};
@@ -109,12 +109,14 @@ pub struct RunArgs {
     /// working folder when there is one, else the built-in defaults].
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Planning date YYYY-MM-DD (default: the day after the last sales date).
+    /// Planning date YYYY-MM-DD (default: the day after the last sales date;
+    /// for sales dated once a week or month, the start of the next one).
     #[arg(long, value_parser = parse_date)]
     pub as_of: Option<NaiveDate>,
-    /// Demand bucket: day, week or month (default from the config: week).
+    /// Demand bucket: auto, day, week or month (default from the config:
+    /// auto, the grain of the sales dates; week for daily dates).
     #[arg(long, value_parser = parse_bucket)]
-    pub bucket: Option<Bucket>,
+    pub bucket: Option<BucketChoice>,
     /// Worker threads (default: all cores). The output is the same for any value.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -175,12 +177,30 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
     parse_iso_date(s).ok_or_else(|| format!("expected a date YYYY-MM-DD, found \"{s}\""))
 }
 
-fn parse_bucket(s: &str) -> Result<Bucket, String> {
+/// The console's word on the bucket planned in: how it was chosen, and a
+/// warning when the configured one is finer than the sales dates.
+fn bucket_line(data: &replenish::ingest::Dataset, choice: BucketChoice) -> String {
+    let dated = match data.grain {
+        Some(g @ (Bucket::Week | Bucket::Month)) => format!("once a {g}"),
+        Some(Bucket::Day) => "by day".into(),
+        None => "on too few dates to tell".into(),
+    };
+    match (&data.bucket_note, choice) {
+        (Some(note), _) => format!("{} — warning: {note}", data.bucket),
+        (None, BucketChoice::Auto) => {
+            format!("{} (auto: the sales are dated {dated})", data.bucket)
+        }
+        (None, _) => format!("{} (run.bucket; the sales are dated {dated})", data.bucket),
+    }
+}
+
+fn parse_bucket(s: &str) -> Result<BucketChoice, String> {
     match s {
-        "day" => Ok(Bucket::Day),
-        "week" => Ok(Bucket::Week),
-        "month" => Ok(Bucket::Month),
-        _ => Err(format!("expected day, week or month, found \"{s}\"")),
+        "auto" => Ok(BucketChoice::Auto),
+        "day" => Ok(BucketChoice::Day),
+        "week" => Ok(BucketChoice::Week),
+        "month" => Ok(BucketChoice::Month),
+        _ => Err(format!("expected auto, day, week or month, found \"{s}\"")),
     }
 }
 
@@ -290,6 +310,10 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     say!(
         "  config        {}",
         ConfigSource::of(args.run.config.as_deref())
+    );
+    say!(
+        "  bucket        {}",
+        bucket_line(&out.dataset, options.config.run.bucket)
     );
     let all = |_: &simulate::SeriesResult| true;
     say!(
@@ -401,6 +425,10 @@ fn run(args: RunArgs, merge: bool) -> anyhow::Result<()> {
         say!(
             "  config        {}",
             ConfigSource::of(args.config.as_deref())
+        );
+        say!(
+            "  bucket        {}",
+            bucket_line(&out.dataset, options.config.run.bucket)
         );
         say!("  series        {}", out.plans.len());
         say!(

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::Bucket;
+use crate::calendar::{Bucket, BucketChoice};
 use crate::error::{Error, Result};
 use crate::schema;
 
@@ -100,8 +100,11 @@ pub struct RunConfig {
     pub data: String,
     /// Folder under which `<as-of date>/` is written.
     pub out: String,
-    /// Time bucket for demand: day, week (ISO, Monday start) or month.
-    pub bucket: Bucket,
+    /// Time bucket for demand: "auto" (the grain of the sales dates: month
+    /// when every date is the 1st or the last of its month, week when every
+    /// date falls on one weekday, else week), day, week (ISO, Monday start)
+    /// or month. Once the data is read, [`Config::planned_in`] fixes it.
+    pub bucket: BucketChoice,
     /// Planning date `YYYY-MM-DD`; default: the day after the last sales date.
     pub as_of: Option<String>,
     /// Location name used when the files have no `location` column.
@@ -290,6 +293,9 @@ pub struct PolicyConfig {
     /// rate at the target with the least stock value, units without costs:
     /// per-series cycle-service levels from a Lagrangian allocation).
     pub service_allocation: ServiceAllocation,
+    /// With `service_allocation = "pooled"`: no series is planned below
+    /// this expected fill rate (0 = no floor), whatever it would save.
+    pub pooled_min_fill_rate: f64,
     /// Lead-time demand of a regular count series (whole units, too many
     /// for a slow mover) whose recent demand passes as Poisson around its
     /// moving level ([`crate::dispersion`]): "off" (the forecast's backtest
@@ -587,7 +593,7 @@ impl Default for RunConfig {
         RunConfig {
             data: "data/sample".into(),
             out: "reports".into(),
-            bucket: Bucket::Week,
+            bucket: BucketChoice::Auto,
             as_of: None,
             default_location: "main".into(),
         }
@@ -637,6 +643,7 @@ impl Default for PolicyConfig {
             xyz_thresholds: [0.5, 1.0],
             lead_time_demand: LeadTimeDemand::default(),
             service_allocation: ServiceAllocation::default(),
+            pooled_min_fill_rate: 0.0,
             count_test: CountTest::default(),
             slow_mover_demand: SlowMoverDemand::default(),
             slow_mover_history_days: 730.0,
@@ -785,6 +792,12 @@ impl Config {
                     t[0], t[1]
                 )));
             }
+        }
+        if !(0.0..1.0).contains(&p.pooled_min_fill_rate) {
+            return Err(Error::Config(format!(
+                "policy.pooled_min_fill_rate = {}: expected a fill rate from 0 (no floor) up to below 1",
+                p.pooled_min_fill_rate
+            )));
         }
         Ok(())
     }
@@ -997,11 +1010,20 @@ impl Config {
         levels
     }
 
-    /// Season length in buckets: the configured one, else one year of buckets.
+    /// This config with the bucket the data is planned in
+    /// ([`crate::ingest::Dataset::bucket`]) in place of `auto`.
+    pub fn planned_in(&self, bucket: Bucket) -> Config {
+        let mut c = self.clone();
+        c.run.bucket = bucket.into();
+        c
+    }
+
+    /// Season length in buckets: the configured one, else one year of
+    /// buckets (of weeks while the bucket is still `auto`).
     pub fn season_length(&self) -> usize {
         self.forecast
             .season_length
-            .unwrap_or(match self.run.bucket {
+            .unwrap_or(match self.run.bucket.resolve(None) {
                 Bucket::Day => 7,
                 Bucket::Week => 52,
                 Bucket::Month => 12,
@@ -1077,7 +1099,7 @@ mod tests {
             "[run]\nbucket = \"month\"\n[policy]\nlead_time_days = 14\n[columns.sales]\nqty = \"Units\"\n",
         )
         .unwrap();
-        assert_eq!(c.run.bucket, Bucket::Month);
+        assert_eq!(c.run.bucket, BucketChoice::Month);
         assert_eq!(c.policy.lead_time_days, 14.0);
         assert_eq!(c.column_name("sales", "qty"), "Units");
         assert_eq!(c.column_name("sales", "sku"), "sku");

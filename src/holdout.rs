@@ -126,7 +126,8 @@ type Known = (Vec<Covariates>, EventNames);
 /// as planned prices and promotions are; their demand is not.
 fn read_folder(dir: &Path, config: &Config) -> Result<(Vec<LongSeries>, Known)> {
     let data = crate::ingest::load(dir, config, None)?;
-    let panel = Panel::build(&data, config.run.bucket);
+    let config = &config.planned_in(data.bucket);
+    let panel = Panel::build(&data, data.bucket);
     let (covariates, names) = global::panel_covariates(
         &panel,
         &data.keys,

@@ -94,6 +94,9 @@ pub struct Page {
     pub title: String,
     /// Line under the title.
     pub subtitle: String,
+    /// What the reader must know before trusting the page (a bucket that
+    /// contradicts the data, say), in a box under the title.
+    pub notices: Vec<String>,
     /// Headline figures: (label, value, explanation).
     pub headlines: Vec<(String, String, String)>,
     /// Portfolio tables.
@@ -116,7 +119,7 @@ th{background:#f4f4f4;position:sticky;top:0}table.sortable th{cursor:pointer}\
 th[data-dir=asc]::after{content:' \\25B2'}th[data-dir=desc]::after{content:' \\25BC'}\
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.wrap{max-height:560px;overflow:auto;border:1px solid #eee}\
 figure{margin:12px 0}figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:13px;color:#5f5f5f}\
-.note{font-size:13px;color:#5f5f5f;margin:4px 0}nav a{margin-right:14px}";
+.note{font-size:13px;color:#5f5f5f;margin:4px 0}.notice{border-left:4px solid #c62828;background:#fdecea;padding:8px 12px;margin:8px 0}nav a{margin-right:14px}";
 
 const SCRIPT: &str = "document.querySelectorAll('table.sortable th').forEach(function(th){th.addEventListener('click',function(){\
 var i=th.cellIndex,t=th.closest('table'),b=t.tBodies[0],rows=Array.prototype.slice.call(b.rows),asc=th.getAttribute('data-dir')!=='asc';\
@@ -195,6 +198,9 @@ pub fn render(page: &Page) -> String {
         escape(&page.title),
         escape(&page.subtitle)
     );
+    for n in &page.notices {
+        let _ = write!(out, "<p class=\"notice\">{}</p>", escape(n));
+    }
     out.push_str("<nav><a href=\"#portfolio\">Portfolio</a>");
     for t in &page.tables {
         let _ = write!(

@@ -85,7 +85,8 @@ pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<(PathBuf, us
     let pool = thread_pool(options.threads)?;
     // The ingest's own parallel steps run on the run's threads too.
     let dataset = pool.install(|| load(options))?;
-    let panel = Panel::build(&dataset, config.run.bucket);
+    let config = &config.planned_in(dataset.bucket);
+    let panel = Panel::build(&dataset, dataset.bucket);
     let candidates = candidates(config);
     let inputs = pool.install(|| StageInputs::of_run(&dataset, &panel, config));
     let series = inputs.series(&panel, HistoryOf::Demand);
@@ -140,8 +141,9 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
     // The ingest's own parallel steps run on the run's threads too.
     let mut dataset = pool.install(|| load(options))?;
     timings.lap("ingest", &mut clock);
+    let config = &config.planned_in(dataset.bucket);
 
-    let bucket = config.run.bucket;
+    let bucket = dataset.bucket;
     let panel = Panel::build(&dataset, bucket);
     let as_of_day = day_number(dataset.as_of);
     // The last history bucket ends on or after the as-of date; warn when more
@@ -445,6 +447,7 @@ fn allocate_service(
     if config.policy.service_type != ServiceType::FillRate {
         return;
     }
+    let floor = config.policy.pooled_min_fill_rate;
     for class in ['A', 'B', 'C'] {
         let members: Vec<usize> = (0..plans.len())
             .filter(|&i| plans[i].abc == class && without_own_target(data, plans[i].id))
@@ -461,7 +464,9 @@ fn allocate_service(
         let curves: Vec<allocation::ServiceCurve> = members
             .par_iter()
             .zip(&prices)
-            .map(|(&i, &c)| allocation::ServiceCurve::new(&plans[i].policy_input, c))
+            .map(|(&i, &c)| {
+                allocation::ServiceCurve::new(&plans[i].policy_input, c).with_floor(floor)
+            })
             .collect();
         let levels = allocation::allocate(&curves, class_target(class));
         for (&i, alpha) in members.iter().zip(levels) {

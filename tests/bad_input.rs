@@ -360,7 +360,7 @@ fn bad_usage_is_exit_code_2() {
     f.write("sales.csv", GOOD_SALES);
     let out = f.run(&["--bucket", "year"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("expected day, week or month"));
+    assert!(stderr(&out).contains("expected auto, day, week or month"));
 }
 
 #[test]

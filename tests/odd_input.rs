@@ -119,6 +119,94 @@ fn a_semicolon_or_tab_separated_export_reads_like_a_comma_one() {
     assert_eq!(plans[2], plans[0]);
 }
 
+/// Sales of two SKUs dated once a month (`day` 1 or the month's last),
+/// January 2024 to October 2025.
+fn monthly_sales(first_of_month: bool) -> String {
+    let mut s = String::from("sku,location,date,qty\n");
+    for sku in ["A", "B"] {
+        for m in 0..22u32 {
+            let (y, mo) = (2024 + (m / 12) as i32, m % 12 + 1);
+            let first = chrono::NaiveDate::from_ymd_opt(y, mo, 1).unwrap();
+            let d = if first_of_month {
+                first
+            } else {
+                first + chrono::Months::new(1) - chrono::Duration::days(1)
+            };
+            s.push_str(&format!("{sku},DC1,{d},{}\n", 40 + (m % 3) * 10));
+        }
+    }
+    s
+}
+
+#[test]
+fn monthly_dates_plan_in_months_from_the_next_month() {
+    // Dated on the 1st or on the last: months, planned as of the 1st of the
+    // month after the last one; forecast.csv steps by month.
+    for first_of_month in [true, false] {
+        let f = Fixture::new();
+        f.write("sales.csv", monthly_sales(first_of_month));
+        let dir = survives(&f, &[]);
+        assert!(dir.ends_with("2025-11-01"), "{}", dir.display());
+        let starts: Vec<String> = read_csv(&dir.join("forecast.csv"))
+            .into_iter()
+            .filter(|r| r["sku"] == "A")
+            .map(|r| r["period_start"].clone())
+            .take(2)
+            .collect();
+        assert_eq!(starts, ["2025-11-01", "2025-12-01"]);
+        assert!(!warning_kinds(&dir).contains(&"bucket_finer_than_data".to_string()));
+        let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
+        assert!(!page.contains("class=\"notice\""));
+    }
+}
+
+#[test]
+fn a_bucket_finer_than_the_dates_is_said_on_the_console_page_and_warnings() {
+    let f = Fixture::new();
+    f.write("sales.csv", monthly_sales(true));
+    let out = f.command("run", &f.out(), &["--bucket", "week"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let dir = f.reports()[0].clone();
+    assert!(warning_kinds(&dir).contains(&"bucket_finer_than_data".to_string()));
+    let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(
+        page.contains(
+            "class=\"notice\">the sales are dated once a month but run.bucket = &quot;week&quot;"
+        ),
+        "{page}"
+    );
+    // The console (not --quiet) says it too.
+    let loud = common::binary()
+        .args(["run", "--bucket", "week", "--data"])
+        .arg(f.data())
+        .arg("--out")
+        .arg(f.dir.path().join("loud"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&loud.stdout);
+    assert!(
+        said.contains("bucket        week — warning: the sales are dated once a month"),
+        "{said}"
+    );
+}
+
+#[test]
+fn weekly_dates_on_mondays_plan_from_the_next_monday() {
+    let mut s = String::from("sku,location,date,qty\n");
+    let monday = chrono::NaiveDate::from_ymd_opt(2024, 5, 13).unwrap();
+    for w in 0..30 {
+        s.push_str(&format!(
+            "A,DC1,{},{}\n",
+            monday - chrono::Duration::weeks(w),
+            5 + w % 3
+        ));
+    }
+    let f = Fixture::new();
+    f.write("sales.csv", &s);
+    let dir = survives(&f, &[]);
+    assert!(dir.ends_with("2024-05-20"), "{}", dir.display());
+}
+
 #[test]
 fn decimal_commas_when_the_config_says_so() {
     // The same quantities as 2,5 and 1.002,0 read like 2.5 and 1002.

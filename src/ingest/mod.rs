@@ -11,6 +11,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use polars::prelude::StringChunked;
 
+use crate::calendar::Bucket;
 use crate::config::{BadRows, Config};
 use crate::error::{Error, Result};
 use crate::lifecycle::Lifecycle;
@@ -237,6 +238,14 @@ pub struct RejectedRow {
 pub struct Dataset {
     /// Planning date: history is the data strictly before it.
     pub as_of: NaiveDate,
+    /// The bucket the run plans in: `run.bucket`, or for `auto` the grain
+    /// of the sales dates (weeks for daily dates).
+    pub bucket: Bucket,
+    /// The grain of the sales dates ([`crate::calendar::grain`]).
+    pub grain: Option<Bucket>,
+    /// Set when `run.bucket` is finer than the grain of the sales dates:
+    /// what the console and index.html tell.
+    pub bucket_note: Option<String>,
     /// Series keys, sorted; a series' id is its index here.
     pub keys: Vec<SeriesKey>,
     /// Demand records per series (any order).
@@ -738,6 +747,9 @@ fn load_files(
     rejected.sort_by_key(|r| (files.iter().position(|f| f.path == r.file), r.line));
     Ok(Dataset {
         as_of: window.as_of,
+        bucket: window.bucket,
+        grain: window.grain,
+        bucket_note: readers::bucket_note(&window, config),
         keys,
         demand,
         returns,

@@ -11,7 +11,7 @@ use super::{
     DemandBuilder, DemandRecord, Event, InputFile, InventoryRecord, Item, KeyCache, PurchaseOrder,
     RejectedRow, SeriesKey, collect_rejected, fill_records, locations, open_history,
 };
-use crate::calendar::{date_of_day, day_number, parse_iso_date};
+use crate::calendar::{Bucket, date_of_day, day_after_period, day_number, grain, parse_iso_date};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::lifecycle::Lifecycle;
@@ -81,6 +81,10 @@ pub(super) struct Window {
     pub as_of_day: i32,
     /// First day of history kept (`input.max_history_years` back).
     pub first_day: i32,
+    /// The grain of the sales dates ([`crate::calendar::grain`]).
+    pub grain: Option<Bucket>,
+    /// The bucket the run plans in: `run.bucket`, or the grain for `auto`.
+    pub bucket: Bucket,
 }
 
 /// Read the sales (required) into a demand builder, and the planning
@@ -138,7 +142,12 @@ pub(super) fn sales(
         as_of,
         as_of_day,
         first_day,
+        ..
     } = window;
+    if let Some(note) = bucket_note(&window, config) {
+        sink.warnings
+            .summary("bucket_finer_than_data", &sales.display, 1, note);
+    }
 
     let mut builder = DemandBuilder {
         first_day,
@@ -195,8 +204,26 @@ pub(super) fn sales(
     Ok((builder, window))
 }
 
-/// The planning window: the as-of date (given, configured, or the day
-/// after the last usable sale) and the first day of history kept.
+/// What to tell when `run.bucket` is finer than the grain of the sales
+/// dates: monthly sales read in weeks leave three weeks of four empty, and
+/// every item looks intermittent.
+pub(super) fn bucket_note(window: &Window, config: &Config) -> Option<String> {
+    let rank = |b: Bucket| match b {
+        Bucket::Day => 0,
+        Bucket::Week => 1,
+        Bucket::Month => 2,
+    };
+    let (set, grain) = (config.run.bucket.fixed()?, window.grain?);
+    (rank(set) < rank(grain)).then(|| {
+        format!(
+            "the sales are dated once a {grain} but run.bucket = \"{set}\": most {set}s show no demand and items look intermittent; set bucket = \"{grain}\" or \"auto\" (the default)"
+        )
+    })
+}
+
+/// The planning window: the as-of date (given, configured, or the start of
+/// the period after the last usable sale, [`day_after_period`]) and the
+/// first day of history kept.
 fn planning_window(
     sales: &Table,
     s_day: &[i32],
@@ -210,6 +237,13 @@ fn planning_window(
         .map(|(_, d)| *d)
         .max()
         .expect("sales has usable rows");
+    let grain = grain(
+        s_day
+            .iter()
+            .enumerate()
+            .filter(|(row, _)| sales.keeps(*row))
+            .map(|(_, d)| *d),
+    );
     let as_of = match as_of {
         Some(d) => d,
         None => match &config.run.as_of {
@@ -218,7 +252,7 @@ fn planning_window(
                     "run.as_of = \"{text}\": expected a date YYYY-MM-DD"
                 ))
             })?,
-            None => date_of_day(last_sale + 1)
+            None => date_of_day(day_after_period(last_sale, grain))
                 .ok_or_else(|| Error::Internal("date out of range".into()))?,
         },
     };
@@ -236,6 +270,8 @@ fn planning_window(
         as_of,
         as_of_day,
         first_day,
+        grain,
+        bucket: config.run.bucket.resolve(grain),
     })
 }
 

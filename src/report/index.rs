@@ -129,6 +129,7 @@ fn headline_page(run: &RunOutput, plans: &[&SeriesPlan], found: &[Exception]) ->
             as_of,
             env!("CARGO_PKG_VERSION")
         ),
+        notices: run.dataset.bucket_note.iter().cloned().collect(),
         ..Page::default()
     };
     page.headlines = vec![

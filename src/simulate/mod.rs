@@ -569,7 +569,8 @@ pub fn run(options: &SimulateOptions) -> Result<SimulationOutput> {
     let config = &options.config;
     let pool = thread_pool(options.threads)?;
     let dataset = ingest::load(&options.data, config, options.as_of)?;
-    let bucket = config.run.bucket;
+    let config = &config.planned_in(dataset.bucket);
+    let bucket = dataset.bucket;
     let panel = Panel::build(&dataset, bucket);
     let first = panel
         .series
@@ -972,6 +973,7 @@ fn pooled_levels(
                             StockState::default(),
                         );
                         ServiceCurve::new(&input, price)
+                            .with_floor(config.policy.pooled_min_fill_rate)
                     })
                     .collect()
             })
