@@ -233,13 +233,15 @@ mod tests {
 
     #[test]
     fn a_floor_keeps_every_series_at_or_above_it() {
-        // Alone against a 60 % target A would take its 0.5 point (no stock);
-        // with a 0.8 floor it may not go below its 0.9 point.
+        // Alone against a 50 % target A would take its 0.5 point (no stock,
+        // the grid's lowest level); with a 0.8 floor it may not go below
+        // its 0.9 point.
         let a = steps(1.0, 1.0, &[(1.0, 10.0), (0.9, 5.0), (0.5, 0.0)]);
-        assert_eq!(allocate(std::slice::from_ref(&a), 0.6), vec![1.0 - 0.95]);
+        let level = allocate(std::slice::from_ref(&a), 0.5)[0];
+        assert!((level - 0.05).abs() < 1e-12, "{level}");
         let floored = a.with_floor(0.8);
         assert_eq!(floored.fill, vec![1.0, 0.9]);
-        let level = allocate(&[floored], 0.6)[0];
+        let level = allocate(&[floored], 0.5)[0];
         assert!(
             (level - (1.0 - stockout_grid()[1])).abs() < 1e-12,
             "{level}"
