@@ -21,7 +21,7 @@
 //! noisy ones a lower: with equal prices the units go where they add most
 //! fill rate.
 
-use crate::policy::{LeadTimeDistribution, PolicyInput, ServiceTarget, plan, service_point};
+use crate::policy::{LeadTimeDistribution, PolicyInput, ServiceTarget, plan, service_points};
 
 /// Stock-out probabilities per cycle of the grid (1 − cycle-service level):
 /// 48 points spaced evenly in log between 10⁻⁵ and 0.95.
@@ -50,14 +50,9 @@ impl ServiceCurve {
     /// The curve of one series: `input` as planned (its service target is
     /// replaced), `unit_cost` the cost of one unit of stock (1 for units).
     pub fn new(input: &PolicyInput, unit_cost: f64) -> ServiceCurve {
+        let levels: Vec<f64> = stockout_grid().into_iter().map(|p| 1.0 - p).collect();
+        let (fill, stock) = service_points(input, &levels).into_iter().unzip();
         let mut input = input.clone();
-        let (fill, stock) = stockout_grid()
-            .into_iter()
-            .map(|p| {
-                input.service = ServiceTarget::CycleService(1.0 - p);
-                service_point(&input)
-            })
-            .unzip();
         input.service = ServiceTarget::CycleService(0.5);
         let out = plan(&input);
         let demand = planned_demand(&input, &out);
@@ -334,6 +329,28 @@ mod tests {
             ..normal_series(0.0, 0.0)
         };
         let curve = ServiceCurve::new(&input, 1.0);
+        // The curve's shortcut (the process worked out once) answers as the
+        // policy does at each level, with and without an order larger than
+        // a review's demand.
+        for moq in [0.0, 9.0] {
+            let input = PolicyInput {
+                moq,
+                ..input.clone()
+            };
+            let fast = ServiceCurve::new(&input, 1.0);
+            for (k, p) in stockout_grid().into_iter().enumerate() {
+                let one = PolicyInput {
+                    service: ServiceTarget::CycleService(1.0 - p),
+                    ..input.clone()
+                };
+                let (fill, stock) = crate::policy::service_point(&one);
+                assert_eq!(
+                    (fast.fill[k], fast.stock[k]),
+                    (fill, stock),
+                    "moq {moq} point {k}"
+                );
+            }
+        }
         assert!((curve.demand - 0.4 / 7.0).abs() < 1e-9, "{}", curve.demand);
         assert!(curve.stock[0] > curve.stock[47] && curve.fill[0] > curve.fill[47]);
         // Beside a fast mover it is allocated a level from its own curve,

@@ -515,8 +515,10 @@ impl LeadTimePmfs {
             return vec![1.0 / (q + 1) as f64; q + 1];
         }
         let mut m = vec![0.0; q + 1];
+        // p(i) is 0 beyond one review's largest demand: the sum stops there.
+        let widest = self.review.len().saturating_sub(1);
         for j in 0..=q {
-            let earlier: f64 = (1..=j).map(|i| p(i) * m[j - i]).sum();
+            let earlier: f64 = (1..=j.min(widest)).map(|i| p(i) * m[j - i]).sum();
             m[j] = (f64::from(u8::from(j == 0)) + earlier) / moving;
         }
         let total: f64 = m.iter().sum();
@@ -541,26 +543,42 @@ impl LeadTimePmfs {
 
     /// Expected fill rate of reorder point `s` with order quantity `q`.
     pub fn fill_rate(&self, s: f64, q: f64) -> f64 {
+        self.fill_rate_at(s, &self.order_positions(q))
+    }
+
+    /// Where the position stands after a review with order quantity `q`
+    /// (see [`Self::positions`]): what [`Self::fill_rate_at`] and
+    /// [`Self::reorder_point_cycle_at`] take, worked out once for many
+    /// service levels.
+    pub fn order_positions(&self, q: f64) -> Vec<f64> {
+        self.positions(self.steps(q))
+    }
+
+    /// [`Self::fill_rate`] with the positions of its order quantity.
+    pub fn fill_rate_at(&self, s: f64, positions: &[f64]) -> f64 {
         let demand = self.review_demand();
         if demand <= 0.0 {
             return 1.0;
         }
         let k = ((s.max(0.0) / self.step) + 1e-9).floor() as usize;
-        let weights = self.positions(self.steps(q));
-        (1.0 - self.short_at(k, &weights) / demand).clamp(0.0, 1.0)
+        (1.0 - self.short_at(k, positions) / demand).clamp(0.0, 1.0)
     }
 
     /// The smallest reorder point on the grid whose fill rate with order
     /// quantity `q` reaches `beta`.
     pub fn reorder_point_fill(&self, beta: f64, q: f64) -> f64 {
+        self.reorder_point_fill_at(beta, &self.order_positions(q))
+    }
+
+    /// [`Self::reorder_point_fill`] with the positions of its order quantity.
+    pub fn reorder_point_fill_at(&self, beta: f64, positions: &[f64]) -> f64 {
         let demand = self.review_demand();
         if demand <= 0.0 {
             return 0.0;
         }
         let allowed = (1.0 - beta.clamp(0.0, 1.0)) * demand;
-        let weights = self.positions(self.steps(q));
         let k = (0..self.cycle_loss.len())
-            .find(|&k| self.short_at(k, &weights) <= allowed + 1e-12)
+            .find(|&k| self.short_at(k, positions) <= allowed + 1e-12)
             .unwrap_or(self.cycle_loss.len() - 1);
         k as f64 * self.step
     }
@@ -569,20 +587,37 @@ impl LeadTimePmfs {
     /// in a review period, averaged over the positions after a review,
     /// reaches `alpha`.
     pub fn reorder_point_cycle(&self, alpha: f64, q: f64) -> f64 {
-        let weights = self.positions(self.steps(q));
-        let q = weights.len() - 1;
+        self.reorder_point_cycle_at(alpha, &self.order_positions(q))
+    }
+
+    /// [`Self::reorder_point_cycle`] with the positions of its order quantity.
+    pub fn reorder_point_cycle_at(&self, alpha: f64, positions: &[f64]) -> f64 {
+        let q = positions.len() - 1;
         let last = self.cycle_cdf.len() - 1;
-        let k = (0..self.cycle_cdf.len())
-            .find(|&k| {
-                let p: f64 = weights
-                    .iter()
-                    .enumerate()
-                    .map(|(j, w)| w * self.cycle_cdf[(k + q - j).min(last)])
-                    .sum();
-                p >= alpha - 1e-12
-            })
-            .unwrap_or(last);
-        k as f64 * self.step
+        let reaches = |k: usize| {
+            let p: f64 = positions
+                .iter()
+                .enumerate()
+                .map(|(j, w)| w * self.cycle_cdf[(k + q - j).min(last)])
+                .sum();
+            p >= alpha - 1e-12
+        };
+        // The chance never falls as k grows (each term is a weight times a
+        // cumulative probability, summed in the same order, and rounding
+        // keeps that order): the first k that reaches it by bisection.
+        let (mut lo, mut hi) = (0, last);
+        if !reaches(hi) {
+            return last as f64 * self.step;
+        }
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if reaches(mid) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        lo as f64 * self.step
     }
 }
 
@@ -677,6 +712,30 @@ mod tests {
         assert!(pmfs.fill_rate(s, 1.0) >= 0.9);
         assert!(pmfs.fill_rate(s - 1.0, 1.0) < 0.9);
         assert!(s > 0.0);
+    }
+
+    #[test]
+    fn the_cycle_reorder_point_by_bisection_is_the_first_that_reaches() {
+        let p = DemandProcess::estimate(&every_fifth(), 100, SlowMoverDemand::Compound).unwrap();
+        let pmfs = p.pmfs(35.0, 7.0, 3.0, 7.0);
+        for q in [0.0, 1.0, 6.0] {
+            let w = pmfs.order_positions(q);
+            let n = w.len() - 1;
+            let last = pmfs.cycle_cdf.len() - 1;
+            let chance = |k: usize| -> f64 {
+                w.iter()
+                    .enumerate()
+                    .map(|(j, x)| x * pmfs.cycle_cdf[(k + n - j).min(last)])
+                    .sum()
+            };
+            for alpha in [0.05, 0.5, 0.9, 0.99, 0.99999, 1.0] {
+                let linear = (0..=last)
+                    .find(|&k| chance(k) >= alpha - 1e-12)
+                    .unwrap_or(last);
+                let got = pmfs.reorder_point_cycle_at(alpha, &w);
+                assert_eq!(got, linear as f64 * pmfs.step, "q {q} alpha {alpha}");
+            }
+        }
     }
 
     #[test]

@@ -357,6 +357,32 @@ pub fn service_point(input: &PolicyInput) -> (f64, f64) {
     (p.expected_fill_rate, p.reorder_point)
 }
 
+/// [`service_point`] at each cycle-service level of `levels` (the service
+/// target of `input` is replaced): the same answers, with a slow mover's
+/// lead-time distributions and order positions worked out once.
+pub fn service_points(input: &PolicyInput, levels: &[f64]) -> Vec<(f64, f64)> {
+    let prepared = (input.replenishment == Replenishment::Replenish)
+        .then(|| ProcessDemand::new(input, &Cycle::new(input)))
+        .flatten();
+    if let Some(d) = prepared {
+        return levels
+            .iter()
+            .map(|&a| {
+                let p = d.protection(input, ServiceTarget::CycleService(a));
+                (p.expected_fill_rate, p.reorder_point)
+            })
+            .collect();
+    }
+    let mut input = input.clone();
+    levels
+        .iter()
+        .map(|&a| {
+            input.service = ServiceTarget::CycleService(a);
+            service_point(&input)
+        })
+        .collect()
+}
+
 /// [`protect`] within what may be ordered: an item that orders only for
 /// its backorders, or nothing, holds no reorder point and no cycle, and
 /// expects to fill none of its demand.
@@ -833,58 +859,73 @@ fn stockout_risk(input: &PolicyInput, net: f64) -> f64 {
         .clamp(0.0, 1.0)
 }
 
-/// A slow mover's [`Protection`] from its demand process, when it has one
-/// with demand: as a base stock at every review (positions after a review
-/// all at S) or with the order as it will be placed.
-fn process_protection(input: &PolicyInput, c: &Cycle) -> Option<Protection> {
-    let process = input.demand_process.as_deref().filter(|_| c.slow)?;
-    let pmfs = process.pmfs(
-        input.lead_time_days.max(0.0),
-        input.review_period_days.max(0.0),
-        input.lead_time_sd_days,
-        input.bucket_days,
-    );
-    if pmfs.review_demand() <= 0.0 {
-        return None;
-    }
-    let q = if c.base_stock { 0.0 } else { c.fill_quantity };
-    let mut p = process_reorder_point(&pmfs, process.method, input.service, c.cycle_quantity, q);
-    (p.reorder_point, p.capped) = cap(input, p.reorder_point);
-    p.expected_fill_rate = pmfs.fill_rate(p.reorder_point, q);
-    if c.base_stock {
-        p.cycle_quantity = 0.0;
-    }
-    Some(p)
+/// A slow mover's lead-time demand from its demand process, ready for
+/// any service target: the distributions over the lead time and the cycle,
+/// and where the position stands after a review with the order as placed.
+struct ProcessDemand {
+    pmfs: std::sync::Arc<LeadTimePmfs>,
+    positions: Vec<f64>,
+    method: SlowMoverDemand,
+    cycle_quantity: f64,
+    base_stock: bool,
 }
 
-/// [`Protection`] from a slow mover's lead-time distributions: the reorder
-/// point of the periodic-review fill rate (or cycle service) on them, with
-/// the order quantity as it will be placed.
-fn process_reorder_point(
-    pmfs: &LeadTimePmfs,
-    method: SlowMoverDemand,
-    service: ServiceTarget,
-    cycle_quantity: f64,
-    fill_quantity: f64,
-) -> Protection {
-    let (mu, sd) = pmfs.protection();
-    let reorder_point = match service {
-        ServiceTarget::FillRate(b) => pmfs.reorder_point_fill(b, fill_quantity),
-        ServiceTarget::CycleService(a) => pmfs.reorder_point_cycle(a, fill_quantity),
-    };
-    Protection {
-        mu,
-        sd,
-        distribution: if method == SlowMoverDemand::Bootstrap {
-            LeadTimeDistribution::Bootstrap
-        } else {
-            LeadTimeDistribution::Compound
-        },
-        reorder_point,
-        cycle_quantity,
-        expected_fill_rate: pmfs.fill_rate(reorder_point, fill_quantity),
-        capped: false,
+impl ProcessDemand {
+    /// `None` unless `input` is a slow mover with a demand process that
+    /// expects demand in a review period.
+    fn new(input: &PolicyInput, c: &Cycle) -> Option<ProcessDemand> {
+        let process = input.demand_process.as_deref().filter(|_| c.slow)?;
+        let pmfs = process.pmfs(
+            input.lead_time_days.max(0.0),
+            input.review_period_days.max(0.0),
+            input.lead_time_sd_days,
+            input.bucket_days,
+        );
+        if pmfs.review_demand() <= 0.0 {
+            return None;
+        }
+        let q = if c.base_stock { 0.0 } else { c.fill_quantity };
+        Some(ProcessDemand {
+            positions: pmfs.order_positions(q),
+            pmfs,
+            method: process.method,
+            cycle_quantity: c.cycle_quantity,
+            base_stock: c.base_stock,
+        })
     }
+
+    /// [`Protection`] at `service`: the reorder point of the periodic-review
+    /// fill rate (or cycle service), within the cap, and its fill rate.
+    fn protection(&self, input: &PolicyInput, service: ServiceTarget) -> Protection {
+        let (mu, sd) = self.pmfs.protection();
+        let uncapped = match service {
+            ServiceTarget::FillRate(b) => self.pmfs.reorder_point_fill_at(b, &self.positions),
+            ServiceTarget::CycleService(a) => self.pmfs.reorder_point_cycle_at(a, &self.positions),
+        };
+        let (reorder_point, capped) = cap(input, uncapped);
+        Protection {
+            mu,
+            sd,
+            distribution: if self.method == SlowMoverDemand::Bootstrap {
+                LeadTimeDistribution::Bootstrap
+            } else {
+                LeadTimeDistribution::Compound
+            },
+            reorder_point,
+            cycle_quantity: if self.base_stock {
+                0.0
+            } else {
+                self.cycle_quantity
+            },
+            expected_fill_rate: self.pmfs.fill_rate_at(reorder_point, &self.positions),
+            capped,
+        }
+    }
+}
+
+/// [`Protection`] of a slow mover from its demand process, when it has one.
+fn process_protection(input: &PolicyInput, c: &Cycle) -> Option<Protection> {
+    ProcessDemand::new(input, c).map(|d| d.protection(input, input.service))
 }
 
 /// What brings a series that is out of stock back in.
