@@ -6,6 +6,7 @@
 
 mod backorders;
 mod index;
+mod orders_xlsx;
 mod suppliers;
 
 use std::collections::{BTreeMap, HashMap};
@@ -218,7 +219,7 @@ fn write_all(run: &RunOutput, config: &Config, out: &Path, dir: &Path) -> Result
     write_plan(run, &dir.join("plan.csv"))?;
     let lines = order_lines(run);
     write_orders(&lines, &dir.join("orders.csv"))?;
-    write_orders_xlsx(run, &lines, &dir.join("orders.xlsx"))?;
+    orders_xlsx::write(run.dataset.as_of, &lines, &dir.join("orders.xlsx"))?;
     suppliers::write_orders(run, &lines, &dir.join("orders_by_supplier.csv"))?;
     suppliers::write_deferred(run, &dir.join("orders_deferred.csv"))?;
     write_forecast(run, config, &dir.join("forecast.csv"))?;
@@ -504,109 +505,6 @@ fn write_orders(lines: &[OrderLine<'_>], path: &Path) -> Result<()> {
             lines.iter().map(|l| flag_names(&l.plan.flags, ";")),
         );
     t.write(path)
-}
-
-/// The order lines as a workbook for buyers: one row per line, a bold total
-/// after each supplier and a grand total. Its document date is the as-of date,
-/// so the file is the same for the same input.
-fn write_orders_xlsx(run: &RunOutput, lines: &[OrderLine<'_>], path: &Path) -> Result<()> {
-    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
-    let err =
-        |e: rust_xlsxwriter::XlsxError| Error::Internal(format!("writing {}: {e}", path.display()));
-    let as_of = run.dataset.as_of;
-    let created = ExcelDateTime::from_ymd(
-        u16::try_from(chrono::Datelike::year(&as_of)).unwrap_or(1900),
-        chrono::Datelike::month(&as_of) as u8,
-        chrono::Datelike::day(&as_of) as u8,
-    )
-    .map_err(err)?;
-    let mut book = Workbook::new();
-    book.set_properties(
-        &DocProperties::new()
-            .set_creation_datetime(&created)
-            .set_title("replenish orders"),
-    );
-    let sheet = book.add_worksheet();
-    sheet.set_name("Orders").map_err(err)?;
-    let bold = Format::new().set_bold();
-    let money = Format::new().set_num_format("#,##0.00");
-    let bold_money = Format::new().set_bold().set_num_format("#,##0.00");
-    let header = [
-        "Supplier",
-        "SKU",
-        "Location",
-        "Description",
-        "Qty",
-        "Unit cost",
-        "Extended cost",
-        "Order by",
-        "Needed by",
-    ];
-    for (c, h) in header.iter().enumerate() {
-        sheet
-            .write_string_with_format(0, c as u16, *h, &bold)
-            .map_err(err)?;
-    }
-    let mut row = 1u32;
-    let mut grand = 0.0;
-    let mut i = 0;
-    while i < lines.len() {
-        let supplier = &lines[i].supplier;
-        let mut total = 0.0;
-        while i < lines.len() && lines[i].supplier == *supplier {
-            let l = &lines[i];
-            let cost = r3(l.qty * l.unit_cost);
-            sheet.write_string(row, 0, supplier.as_str()).map_err(err)?;
-            sheet.write_string(row, 1, l.sku).map_err(err)?;
-            sheet.write_string(row, 2, l.location).map_err(err)?;
-            sheet
-                .write_string(row, 3, l.description.as_str())
-                .map_err(err)?;
-            sheet.write_number(row, 4, r3(l.qty)).map_err(err)?;
-            sheet
-                .write_number_with_format(row, 5, r3(l.unit_cost), &money)
-                .map_err(err)?;
-            sheet
-                .write_number_with_format(row, 6, cost, &money)
-                .map_err(err)?;
-            sheet
-                .write_string(row, 7, l.order_by.as_str())
-                .map_err(err)?;
-            sheet
-                .write_string(row, 8, l.needed_by.as_str())
-                .map_err(err)?;
-            total += cost;
-            row += 1;
-            i += 1;
-        }
-        let name = if supplier.is_empty() {
-            "(no supplier)"
-        } else {
-            supplier.as_str()
-        };
-        sheet
-            .write_string_with_format(row, 0, format!("Total {name}"), &bold)
-            .map_err(err)?;
-        sheet
-            .write_number_with_format(row, 6, r3(total), &bold_money)
-            .map_err(err)?;
-        grand += total;
-        row += 2;
-    }
-    sheet
-        .write_string_with_format(row, 0, "Total", &bold)
-        .map_err(err)?;
-    sheet
-        .write_number_with_format(row, 6, r3(grand), &bold_money)
-        .map_err(err)?;
-    for (c, width) in [12.0, 14.0, 10.0, 28.0, 10.0, 12.0, 14.0, 12.0, 12.0]
-        .iter()
-        .enumerate()
-    {
-        sheet.set_column_width(c as u16, *width).map_err(err)?;
-    }
-    sheet.set_freeze_panes(1, 0).map_err(err)?;
-    book.save(path).map_err(err)
 }
 
 /// Column name of a quantile level: 0.1 → "p10", 0.975 → "p97.5".
