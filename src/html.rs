@@ -74,6 +74,11 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
     /// Sortable by clicking a column head.
     pub sortable: bool,
+    /// Folded away under its caption until clicked (the noisy kinds).
+    pub collapsed: bool,
+    /// One of a group under the table before it (which the links at the
+    /// top of the page lead to): a smaller heading, and no link of its own.
+    pub hide_from_nav: bool,
 }
 
 /// A picture: PNG shown, SVG linked.
@@ -99,6 +104,9 @@ pub struct Page {
     pub notices: Vec<String>,
     /// Headline figures: (label, value, explanation).
     pub headlines: Vec<(String, String, String)>,
+    /// What to do this week, first on the page: orders by supplier, the
+    /// series at risk of a backorder and why.
+    pub decisions: Vec<Table>,
     /// Portfolio tables.
     pub portfolio_tables: Vec<Table>,
     /// Portfolio charts.
@@ -110,16 +118,16 @@ pub struct Page {
 }
 
 const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;margin:24px auto;max-width:1200px;color:#212121;padding:0 16px}\
-h1{font-size:24px;margin:0}h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}\
+h1{font-size:24px;margin:0}h3{font-size:16px;margin-top:20px}h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}\
 .sub{color:#5f5f5f;margin:4px 0 16px}.cards{display:flex;flex-wrap:wrap;gap:12px}\
 .card{border:1px solid #ddd;border-radius:6px;padding:10px 14px;min-width:160px;flex:1}\
 .card .v{font-size:22px;font-weight:bold}.card .l{font-size:13px;color:#5f5f5f}\
 table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border-bottom:1px solid #e4e4e4;padding:4px 8px;text-align:left}\
 th{background:#f4f4f4;position:sticky;top:0}table.sortable th{cursor:pointer}\
 th[data-dir=asc]::after{content:' \\25B2'}th[data-dir=desc]::after{content:' \\25BC'}\
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.wrap{max-height:560px;overflow:auto;border:1px solid #eee}\
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td:first-child{white-space:nowrap}.wrap{max-height:560px;overflow:auto;border:1px solid #eee}\
 figure{margin:12px 0}figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:13px;color:#5f5f5f}\
-.note{font-size:13px;color:#5f5f5f;margin:4px 0}.notice{border-left:4px solid #c62828;background:#fdecea;padding:8px 12px;margin:8px 0}nav a{margin-right:14px}";
+.note{font-size:13px;color:#5f5f5f;margin:4px 0}.notice{border-left:4px solid #c62828;background:#fdecea;padding:8px 12px;margin:8px 0}summary.fold{font-size:16px;font-weight:bold;margin-top:16px;cursor:pointer}nav a{margin-right:14px}";
 
 const SCRIPT: &str = "document.querySelectorAll('table.sortable th').forEach(function(th){th.addEventListener('click',function(){\
 var i=th.cellIndex,t=th.closest('table'),b=t.tBodies[0],rows=Array.prototype.slice.call(b.rows),asc=th.getAttribute('data-dir')!=='asc';\
@@ -129,12 +137,30 @@ rows.sort(function(x,y){var a=key(x),c=key(y),o=(typeof a===typeof c)?(a<c?-1:a>
 rows.forEach(function(r){b.appendChild(r)})})});";
 
 fn table_html(out: &mut String, t: &Table) {
-    let _ = write!(
-        out,
-        "<h2 id=\"{}\">{}</h2>",
-        escape(&t.id),
-        escape(&t.caption)
-    );
+    if t.collapsed {
+        let _ = write!(
+            out,
+            "<details id=\"{}\"><summary class=\"fold\">{}</summary>",
+            escape(&t.id),
+            escape(&t.caption)
+        );
+    } else {
+        let level = if t.hide_from_nav { 3 } else { 2 };
+        let _ = write!(
+            out,
+            "<h{level} id=\"{}\">{}</h{level}>",
+            escape(&t.id),
+            escape(&t.caption)
+        );
+    }
+    table_body(out, t);
+    if t.collapsed {
+        out.push_str("</details>");
+    }
+}
+
+/// A table's note and rows, under its heading.
+fn table_body(out: &mut String, t: &Table) {
     if !t.note.is_empty() {
         let _ = write!(out, "<p class=\"note\">{}</p>", escape(&t.note));
     }
@@ -201,8 +227,12 @@ pub fn render(page: &Page) -> String {
     for n in &page.notices {
         let _ = write!(out, "<p class=\"notice\">{}</p>", escape(n));
     }
-    out.push_str("<nav><a href=\"#portfolio\">Portfolio</a>");
-    for t in &page.tables {
+    out.push_str("<nav>");
+    if !page.decisions.is_empty() {
+        out.push_str("<a href=\"#this-week\">This week</a>");
+    }
+    out.push_str("<a href=\"#portfolio\">Portfolio</a>");
+    for t in page.tables.iter().filter(|t| !t.hide_from_nav) {
         let _ = write!(
             out,
             "<a href=\"#{}\">{}</a>",
@@ -221,7 +251,14 @@ pub fn render(page: &Page) -> String {
             escape(label)
         );
     }
-    out.push_str("</div><h2 id=\"portfolio\">Portfolio</h2>");
+    out.push_str("</div>");
+    if !page.decisions.is_empty() {
+        out.push_str("<h2 id=\"this-week\">This week</h2>");
+        for t in &page.decisions {
+            table_html(&mut out, t);
+        }
+    }
+    out.push_str("<h2 id=\"portfolio\">Portfolio</h2>");
     for t in &page.portfolio_tables {
         table_html(&mut out, t);
     }
@@ -272,6 +309,11 @@ pub fn links(html: &str) -> Vec<String> {
     out
 }
 
+/// A share as a percentage with one decimal: 0.9512 → "95.1 %".
+pub fn pct(x: f64) -> String {
+    format!("{:.1} %", x * 100.0)
+}
+
 /// A number with thousands separators and `decimals` decimals.
 pub fn grouped(x: f64, decimals: usize) -> String {
     if !x.is_finite() {
@@ -313,7 +355,7 @@ mod tests {
                     Cell::number("1,200", 1200.0),
                 ]],
                 sortable: true,
-                ..Table::default()
+                ..Default::default()
             }],
             ..Page::default()
         };

@@ -33,6 +33,27 @@ fn index_links_resolve_and_charts_are_valid() {
     assert!(html.contains("Replenishment plan as of 2026-11-22"));
     assert!(html.contains("id=\"simulation\""), "no simulation section");
     assert!(html.contains("charts/simulation_frontier.png"));
+    // Decisions first: this week's orders by supplier and the risks with
+    // their reasons come before the portfolio; the exceptions are grouped
+    // by kind, the noisy kinds folded away; the fill-rate cards are
+    // measured (history, replay), not the target restated.
+    let at = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("no {needle}"));
+    assert!(at("id=\"this-week\"") < at("id=\"orders-this-week\""));
+    assert!(at("id=\"orders-this-week\"") < at("id=\"risks\""));
+    assert!(at("id=\"risks\"") < at("id=\"portfolio\""));
+    assert!(at("<th>why</th>") > at("id=\"risks\""));
+    assert!(at("id=\"portfolio\"") < at("id=\"exceptions\""));
+    assert!(html.contains("fill rate, last 13 weeks") && html.contains("fill rate, last 52 weeks"));
+    assert!(html.contains("fill rate replayed (simulate)"));
+    assert!(!html.contains("expected fill rate (target"));
+    for kind in ["forecast_bias", "outliers"] {
+        if html.contains(&format!("id=\"exceptions-{kind}\"")) {
+            assert!(
+                html.contains(&format!("<details id=\"exceptions-{kind}\">")),
+                "{kind} not folded"
+            );
+        }
+    }
     let links = replenish::html::links(&html);
     assert!(links.len() > 20, "{} links", links.len());
     for link in &links {

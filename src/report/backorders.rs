@@ -270,6 +270,7 @@ fn status_table(lines: &[DeskLine]) -> HtmlTable {
             })
             .collect(),
         sortable: false,
+        ..Default::default()
     }
 }
 
@@ -312,6 +313,7 @@ fn customer_table(lines: &[DeskLine]) -> HtmlTable {
             })
             .collect(),
         sortable: true,
+        ..Default::default()
     }
 }
 
@@ -382,5 +384,6 @@ fn waits_table(
             })
             .collect(),
         sortable: true,
+        ..Default::default()
     }
 }

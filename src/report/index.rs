@@ -9,19 +9,15 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::calendar::date_after;
 use crate::charts::{self, BarChart, COUNT, ORDER, STOCK};
 use crate::error::{Error, Result};
 use crate::exceptions::Exception;
-use crate::html::{Cell, Figure, Page, Table, grouped, render};
+use crate::html::{Cell, Figure, Page, Table, grouped, pct, render};
 use crate::output::RunOutput;
 use crate::plan::{SeriesPlan, flag_names};
 
-use super::OrderLine;
-
-fn pct(x: f64) -> String {
-    format!("{:.1} %", x * 100.0)
-}
+use super::links::Links;
+use super::{OrderLine, decisions};
 
 /// Demand-weighted mean of `f` over `plans`, weight = forecast demand over the horizon.
 fn weighted(plans: &[&SeriesPlan], f: impl Fn(&SeriesPlan) -> f64) -> Option<f64> {
@@ -36,26 +32,6 @@ fn weighted(plans: &[&SeriesPlan], f: impl Fn(&SeriesPlan) -> f64) -> Option<f64
     (w > 0.0).then(|| sum / w)
 }
 
-/// Links from a SKU to its series chart, for the series that have one.
-struct Links<'a> {
-    run: &'a RunOutput,
-    has_chart: Vec<bool>,
-    /// Every series' chart file stem.
-    stems: &'a [String],
-}
-
-impl Links<'_> {
-    /// A cell with `sku`, linking to series `id`'s chart when it has one.
-    fn sku(&self, id: usize, sku: &str) -> Cell {
-        let cell = Cell::text(sku);
-        if self.has_chart[id] {
-            cell.link(format!("charts/{}.png", self.stems[id]))
-        } else {
-            cell
-        }
-    }
-}
-
 /// Write the portfolio charts into `charts/` and `index.html` into `dir`.
 pub fn write(
     run: &RunOutput,
@@ -67,29 +43,26 @@ pub fn write(
     dir: &Path,
 ) -> Result<()> {
     let (charted, stems, svg) = charts;
-    let mut has_chart = vec![false; run.plans.len()];
-    for &i in charted {
-        has_chart[i] = true;
-    }
-    let links = Links {
-        run,
-        has_chart,
-        stems,
-    };
+    let links = Links::new(run, charted, stems);
     let plans: Vec<&SeriesPlan> = run.plans.iter().collect();
     let in_value = run.plans.iter().any(|p| p.unit_cost > 0.0);
-    let mut page = headline_page(run, &plans, found);
+    let mut page = headline_page(run, &plans, found, out);
+    page.decisions = vec![
+        decisions::orders_this_week(run, lines),
+        decisions::risk_table(&links, found, in_value),
+    ];
     page.portfolio_tables = vec![
         abc_xyz_table(&plans),
         service_table(&plans),
         error_table(&plans),
-        risk_table(&links, &plans, in_value),
     ];
     let charts_dir = dir.join("charts");
     std::fs::create_dir_all(&charts_dir).map_err(|e| Error::io("cannot create", &charts_dir, e))?;
     portfolio_charts(&mut page, &plans, in_value, &charts_dir, svg)?;
     simulation_section(&mut page, out, run.dataset.as_of, &charts_dir)?;
-    page.tables = vec![exceptions_table(&links, found), orders_table(&links, lines)];
+    page.tables = vec![orders_table(&links, lines)];
+    page.tables
+        .extend(decisions::exception_tables(&links, found, in_value));
     page.tables
         .extend(super::backorders::html_tables(run, |id, sku| {
             links.sku(id, sku)
@@ -116,9 +89,8 @@ pub fn write(
 }
 
 /// The page with its title and headline figures.
-fn headline_page(run: &RunOutput, plans: &[&SeriesPlan], found: &[Exception]) -> Page {
+fn headline_page(run: &RunOutput, plans: &[&SeriesPlan], found: &[Exception], out: &Path) -> Page {
     let as_of = run.dataset.as_of;
-    let expected_fill = weighted(plans, |p| p.policy.expected_fill_rate);
     let target = weighted(plans, |p| p.service.level());
     let mut page = Page {
         title: format!("Replenishment plan as of {as_of}"),
@@ -155,11 +127,20 @@ fn headline_page(run: &RunOutput, plans: &[&SeriesPlan], found: &[Exception]) ->
         ),
         (
             format!(
-                "expected fill rate (target {})",
+                "fill rate, last 13 weeks (target {})",
                 target.map(pct).unwrap_or_default()
             ),
-            expected_fill.map(pct).unwrap_or_else(|| "—".into()),
-            "demand-weighted fill rate the reorder points give".into(),
+            decisions::history_fill_rate(run, 91)
+                .map(pct)
+                .unwrap_or_else(|| "—".into()),
+            "measured in the history: units shipped ÷ (shipped + backordered)".into(),
+        ),
+        (
+            "fill rate, last 52 weeks".into(),
+            decisions::history_fill_rate(run, 364)
+                .map(pct)
+                .unwrap_or_else(|| "—".into()),
+            "measured in the history: units shipped ÷ (shipped + backordered)".into(),
         ),
         (
             "exceptions".into(),
@@ -167,6 +148,13 @@ fn headline_page(run: &RunOutput, plans: &[&SeriesPlan], found: &[Exception]) ->
             "rows of exceptions.csv, listed below".into(),
         ),
     ];
+    if let Some(fill) = replayed_fill_rate(out, as_of) {
+        page.headlines.push((
+            "fill rate replayed (simulate)".into(),
+            pct(fill),
+            "the plan's policy replayed over held-back history at the configured targets (replenish simulate)".into(),
+        ));
+    }
     let rejected = run.dataset.rejected.len();
     if rejected > 0 {
         page.headlines.push((
@@ -204,6 +192,7 @@ fn abc_xyz_table(plans: &[&SeriesPlan]) -> Table {
             })
             .collect(),
         sortable: false,
+        ..Default::default()
     }
 }
 
@@ -244,6 +233,7 @@ fn service_table(plans: &[&SeriesPlan]) -> Table {
             })
             .collect(),
         sortable: false,
+        ..Default::default()
     }
 }
 
@@ -286,62 +276,7 @@ fn error_table(plans: &[&SeriesPlan]) -> Table {
             })
             .collect(),
         sortable: true,
-    }
-}
-
-/// The 20 largest backorder risks by exposure.
-fn risk_table(links: &Links<'_>, plans: &[&SeriesPlan], in_value: bool) -> Table {
-    let run = links.run;
-    let as_of = run.dataset.as_of;
-    let key = |id: usize| &run.dataset.keys[id];
-    let mut risks: Vec<&SeriesPlan> = plans
-        .iter()
-        .copied()
-        .filter(|p| p.policy.stockout_risk > 0.0)
-        .collect();
-    let exposure = |p: &SeriesPlan| {
-        p.policy.stockout_risk
-            * p.policy.lead_time_demand
-            * p.unit_cost.max(if in_value { 0.0 } else { 1.0 })
-    };
-    risks.sort_by(|a, b| exposure(b).total_cmp(&exposure(a)).then(a.id.cmp(&b.id)));
-    risks.truncate(20);
-    Table {
-        id: "risks".into(),
-        caption: "The 20 largest backorder risks".into(),
-        note: format!(
-            "Ranked by the chance of a stock-out before an order placed today can arrive × lead-time demand{}.",
-            if in_value { " × unit cost" } else { "" }
-        ),
-        columns: vec![
-            "sku".into(),
-            "location".into(),
-            "#risk".into(),
-            format!("#exposure ({})", if in_value { "value" } else { "units" }),
-            "stock-out".into(),
-            "#order".into(),
-        ],
-        rows: risks
-            .iter()
-            .map(|p| {
-                let e = exposure(p);
-                let sku = links.sku(p.id, &key(p.id).sku);
-                vec![
-                    sku,
-                    Cell::text(key(p.id).location.clone()),
-                    Cell::number(pct(p.policy.stockout_risk), p.policy.stockout_risk),
-                    Cell::number(grouped(e, 0), e),
-                    Cell::text(
-                        p.policy
-                            .stockout_days
-                            .map(|d| date_after(as_of, d).to_string())
-                            .unwrap_or_default(),
-                    ),
-                    Cell::number(grouped(p.policy.order_qty, 0), p.policy.order_qty),
-                ]
-            })
-            .collect(),
-        sortable: true,
+        ..Default::default()
     }
 }
 
@@ -476,40 +411,6 @@ fn simulation_section(
     Ok(())
 }
 
-/// The exceptions, sortable, each SKU linking to its chart.
-fn exceptions_table(links: &Links<'_>, found: &[Exception]) -> Table {
-    let run = links.run;
-    let key = |id: usize| &run.dataset.keys[id];
-    Table {
-        id: "exceptions".into(),
-        caption: format!("Exceptions ({})", found.len()),
-        note: "Click a column to sort; the SKU opens the series chart (demand, forecast, projected stock).".into(),
-        columns: vec![
-            "sku".into(),
-            "location".into(),
-            "class".into(),
-            "exception".into(),
-            "#value".into(),
-            "detail".into(),
-        ],
-        rows: found
-            .iter()
-            .map(|e| {
-                let sku = links.sku(e.id, &key(e.id).sku);
-                vec![
-                    sku,
-                    Cell::text(key(e.id).location.clone()),
-                    Cell::text(format!("{}{}", run.plans[e.id].abc, run.plans[e.id].xyz)),
-                    Cell::text(e.kind.name()),
-                    Cell::number(grouped(e.value, 2), e.value),
-                    Cell::text(e.detail.clone()),
-                ]
-            })
-            .collect(),
-        sortable: true,
-    }
-}
-
 /// The order lines by supplier.
 fn orders_table(links: &Links<'_>, lines: &[OrderLine<'_>]) -> Table {
     let run = links.run;
@@ -548,6 +449,7 @@ fn orders_table(links: &Links<'_>, lines: &[OrderLine<'_>]) -> Table {
             })
             .collect(),
         sortable: true,
+        ..Default::default()
     }
 }
 
@@ -609,6 +511,20 @@ fn backorder_files() -> Vec<(String, String)> {
     .iter()
     .map(|(f, w)| (f.to_string(), w.to_string()))
     .collect()
+}
+
+/// The fill rate `replenish simulate` achieved at the configured targets
+/// (all classes) for the same as-of date, when it ran into `out`.
+fn replayed_fill_rate(out: &Path, as_of: NaiveDate) -> Option<f64> {
+    let path = out
+        .join(format!("{as_of}-simulation"))
+        .join("simulation.json");
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    doc["summary"]
+        .as_array()?
+        .iter()
+        .find(|r| r["abc"] == "all" && r["policy"] == "replenish")?["fill_rate"]
+        .as_f64()
 }
 
 /// The simulation's totals per policy (all classes), from its `simulation.json`;
@@ -681,5 +597,6 @@ fn simulation_table(path: &Path) -> Option<Table> {
         ],
         rows,
         sortable: true,
+        ..Default::default()
     })
 }

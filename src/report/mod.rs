@@ -5,7 +5,9 @@
 //! report.
 
 mod backorders;
+mod decisions;
 mod index;
+mod links;
 mod orders_xlsx;
 mod suppliers;
 

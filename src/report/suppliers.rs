@@ -185,6 +185,7 @@ pub(super) fn orders_table(run: &RunOutput) -> Option<HtmlTable> {
             })
             .collect(),
         sortable: true,
+        ..Default::default()
     })
 }
 
@@ -262,6 +263,7 @@ pub(super) fn html_table(cards: &[Scorecard]) -> HtmlTable {
             })
             .collect(),
         sortable: true,
+        ..Default::default()
     }
 }
 
