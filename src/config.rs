@@ -336,11 +336,12 @@ pub struct PolicyConfig {
 #[serde(rename_all = "snake_case")]
 pub enum ServiceAllocation {
     /// Every series at the target: what each item's planner was promised.
-    #[default]
     PerSeries,
     /// The target met by the class's demand-weighted fill rate, with the
-    /// least stock value ([`crate::allocation`]); items with their own
-    /// `service_level` keep it.
+    /// least stock value ([`crate::allocation`]), no series below
+    /// `policy.pooled_min_fill_rate`; items with their own `service_level`
+    /// keep it. The default: the only setting that met issue 17's targets.
+    #[default]
     Pooled,
 }
 
@@ -350,12 +351,12 @@ pub enum ServiceAllocation {
 #[serde(rename_all = "snake_case")]
 pub enum CountTest {
     /// The forecast's backtest spread, as for every regular series.
-    #[default]
     Off,
     /// Poisson around the forecast where the test does not reject it.
     Poisson,
     /// Poisson where the test does not reject it, else negative binomial
-    /// with the measured dispersion (variance = index × mean).
+    /// with the measured dispersion (variance = index × mean). The default.
+    #[default]
     Dispersion,
 }
 
@@ -643,7 +644,7 @@ impl Default for PolicyConfig {
             xyz_thresholds: [0.5, 1.0],
             lead_time_demand: LeadTimeDemand::default(),
             service_allocation: ServiceAllocation::default(),
-            pooled_min_fill_rate: 0.0,
+            pooled_min_fill_rate: 0.5,
             count_test: CountTest::default(),
             slow_mover_demand: SlowMoverDemand::default(),
             slow_mover_history_days: 730.0,

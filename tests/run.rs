@@ -53,7 +53,7 @@ fn num(row: &std::collections::BTreeMap<String, String>, col: &str) -> f64 {
 #[test]
 fn constant_demand_reorder_point_rounding_and_position() {
     let f = constant_fixture();
-    let out = f.run(&[]);
+    let out = f.run(&["--config", &f.config(&common::per_series())]);
     assert!(out.status.success(), "{}", stderr(&out));
     let reports = f.reports();
     assert_eq!(
@@ -502,7 +502,7 @@ fn backorders_always_get_a_covering_line() {
 #[test]
 fn slow_mover_demand_from_its_history_or_poisson_on_its_forecast() {
     let f = backorder_fixture("2024-05-25");
-    let out = f.run(&[]);
+    let out = f.run(&["--config", &f.config(&common::per_series())]);
     assert!(out.status.success(), "{}", stderr(&out));
     let plan = read_csv(&f.reports()[0].join("plan.csv"));
     // E sold exactly one a week: its demand process has no spread. Over
@@ -518,7 +518,10 @@ fn slow_mover_demand_from_its_history_or_poisson_on_its_forecast() {
     assert_eq!(num(&e, "order_qty"), 0.0);
 
     // The negative binomial on the forecast, as before issue 17.
-    let config = f.config("[policy]\nslow_mover_demand = \"forecast\"\n");
+    let config = f.config(&format!(
+        "[policy]\nslow_mover_demand = \"forecast\"\n{}",
+        common::PER_SERIES_KEYS
+    ));
     let out = f.run(&["--config", &config]);
     assert!(out.status.success(), "{}", stderr(&out));
     let plan = read_csv(&f.reports()[0].join("plan.csv"));
@@ -584,7 +587,10 @@ fn order_quantity_is_the_eoq_when_costs_are_known() {
     let f = constant_fixture();
     let out = f.run(&[
         "--config",
-        &f.config("[policy]\norder_cost = 50\nholding_rate = 0.25\n"),
+        &f.config(&format!(
+            "[policy]\norder_cost = 50\nholding_rate = 0.25\n{}",
+            common::PER_SERIES_KEYS
+        )),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let plan = read_csv(&f.reports()[0].join("plan.csv"));

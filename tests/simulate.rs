@@ -54,7 +54,10 @@ fn row<'a>(
 fn writes_every_policy_and_a_steady_item_meets_its_target() {
     let f = fixture(1.0);
     // Each series' own spread (A's is 0), for the reorder point by hand.
-    let config = f.config("[forecast]\nspread_pooling = 0.0\n");
+    let config = f.config(&format!(
+        "[forecast]\nspread_pooling = 0.0\n{}",
+        common::per_series()
+    ));
     let dir = simulate(&f, &f.out(), &["--config", &config]);
     for file in [
         "simulation.csv",

@@ -220,7 +220,11 @@ fn auto_calibrate_plans_each_class_at_the_target_its_replay_needed() {
         }
     }
     f.write("sales.csv", sales);
-    let config = f.config("[policy]\nauto_calibrate = true\nlead_time_days = 14\n");
+    // Per-series targets: each series planned at its class's calibrated one.
+    let config = f.config(&format!(
+        "[policy]\nauto_calibrate = true\nlead_time_days = 14\n{}",
+        common::PER_SERIES_KEYS
+    ));
     let rows = run_ok(&f, &["--config", &config]);
     let dir = f.reports().pop().unwrap();
     let json: serde_json::Value =

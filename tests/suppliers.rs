@@ -189,7 +189,7 @@ fn a_budget_cuts_the_orders_and_lists_what_it_cut() {
 fn an_order_below_its_suppliers_minimum_is_topped_up() {
     let f = fixture();
     f.write("suppliers.csv", "supplier,min_order_value\nS1,300\n");
-    let out = f.run(&[]);
+    let out = f.run(&["--config", &f.config(&common::per_series())]);
     assert!(out.status.success(), "{}", stderr(&out));
     let dir = &f.reports()[0];
     // A (77 × 2) and C (71 × 1) make 225 of the 300: B, with the least

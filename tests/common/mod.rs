@@ -5,6 +5,16 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Config lines that plan every series at its class's own target on its
+/// forecast's spread (`[policy]` keys, to put under that header): what the
+/// tests whose reorder points are worked out by hand assume.
+pub const PER_SERIES_KEYS: &str = "service_allocation = \"per_series\"\ncount_test = \"off\"\n";
+
+/// A whole config of just [`PER_SERIES_KEYS`].
+pub fn per_series() -> String {
+    format!("[policy]\n{PER_SERIES_KEYS}")
+}
+
 /// A temporary input folder plus an output folder.
 pub struct Fixture {
     /// Keeps the folder alive.
