@@ -1770,7 +1770,9 @@ fn draw_bar_chart<DB: DrawingBackend>(
         .map(clean)
         .fold(0.0_f64, f64::max)
         .max(1.0)
-        * 1.15;
+        // Room for the value after the longest bar; with two series also
+        // for the legend at the right, which no bar or value then reaches.
+        * if c.series.len() > 1 { 1.9 } else { 1.15 };
     let label_style = text_style(13.0, &INK);
     let label_w = c
         .labels
@@ -1786,7 +1788,9 @@ fn draw_bar_chart<DB: DrawingBackend>(
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(label_w)
-        .build_cartesian_2d(0.0..x_hi, (0..n).into_segmented())
+        // `0..n - 1` holds n values (plotters' integer ranges include their
+        // end): one segment per category, none left empty.
+        .build_cartesian_2d(0.0..x_hi, (0..n - 1).into_segmented())
         .map_err(err)?;
     chart
         .configure_mesh()
@@ -1851,7 +1855,7 @@ fn draw_bar_chart<DB: DrawingBackend>(
             .map_err(err)?;
     }
     if c.series.len() > 1 {
-        legend_box(&mut chart, SeriesLabelPosition::LowerRight)?;
+        legend_box(&mut chart, SeriesLabelPosition::UpperRight)?;
     }
     Ok(())
 }

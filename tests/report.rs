@@ -45,6 +45,9 @@ fn index_links_resolve_and_charts_are_valid() {
     assert!(at("id=\"portfolio\"") < at("id=\"exceptions\""));
     assert!(html.contains("fill rate, last 13 weeks") && html.contains("fill rate, last 52 weeks"));
     assert!(html.contains("fill rate replayed (simulate)"));
+    // The replay's baselines before its curves: visible without scrolling.
+    assert!(at(">erp_min_max<") < at(">replenish_at_target<"));
+    assert!(at(">sales_cover<") < at(">sales_cover_curve<"));
     assert!(!html.contains("expected fill rate (target"));
     for kind in ["forecast_bias", "outliers"] {
         if html.contains(&format!("id=\"exceptions-{kind}\"")) {

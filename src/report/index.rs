@@ -533,10 +533,19 @@ fn simulation_table(path: &Path) -> Option<Table> {
     let text = std::fs::read_to_string(path).ok()?;
     let doc: serde_json::Value = serde_json::from_str(&text).ok()?;
     let measure = doc["inventory_measure"].as_str().unwrap_or("units");
-    let rows = doc["summary"]
+    // The configured policy and the baselines first, visible without
+    // scrolling; then the curves (a point per target or weeks of cover).
+    let mut summary: Vec<&serde_json::Value> = doc["summary"]
         .as_array()?
         .iter()
         .filter(|r| r["abc"] == "all")
+        .collect();
+    summary.sort_by_key(|r| {
+        let p = r["policy"].as_str().unwrap_or("");
+        p.contains("at_target") || p.ends_with("_curve")
+    });
+    let rows = summary
+        .into_iter()
         .map(|r| {
             let num = |k: &str| r[k].as_f64().unwrap_or(0.0);
             let target = r["target"].as_f64();
