@@ -6,7 +6,7 @@ mod common;
 
 use std::io::Read;
 
-use common::{Fixture, read_csv, stderr, weekly_sales};
+use common::{Fixture, read_csv, stderr};
 
 /// The text of one part of the workbook.
 fn part(book: &mut zip::ZipArchive<std::fs::File>, name: &str) -> String {
@@ -43,11 +43,7 @@ fn serial(date: &str) -> f64 {
 #[test]
 fn orders_xlsx_is_a_summary_a_table_and_a_po_per_supplier() {
     let f = Fixture::new();
-    let mut sales = String::from("sku,location,date,qty\n");
-    for sku in ["A", "B", "C"] {
-        weekly_sales(&mut sales, sku, "DC1", 20, 10.0);
-    }
-    f.write("sales.csv", sales);
+    f.write("sales.csv", common::steady_sales(&["A", "B", "C"]));
     // Supplier names Excel refuses in a sheet name, and one a SUMIF would
     // read as a pattern.
     f.write(

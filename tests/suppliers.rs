@@ -3,18 +3,14 @@
 
 mod common;
 
-use common::{Fixture, read_csv, stderr, weekly_sales};
+use common::{Fixture, read_csv, stderr};
 
 /// Supplier S1 at DC1: seven lines received in the last year (A: four, B:
 /// three), one old line, two open (one overdue); C is S1's too, with no
 /// purchase orders of its own. The plan is made on 2024-05-20.
 fn fixture() -> Fixture {
     let f = Fixture::new();
-    let mut sales = String::from("sku,location,date,qty\n");
-    for sku in ["A", "B", "C"] {
-        weekly_sales(&mut sales, sku, "DC1", 20, 10.0);
-    }
-    f.write("sales.csv", sales);
+    f.write("sales.csv", common::steady_sales(&["A", "B", "C"]));
     f.write(
         "items.csv",
         "sku,supplier,unit_cost,lead_time_days\n\

@@ -274,18 +274,20 @@ fn summary_sheet(
 ) -> std::result::Result<(), XlsxError> {
     sheet.set_name("Summary")?;
     sheet.write_string_with_format(0, 0, format!("Orders as of {as_of}"), &f.title)?;
-    let header = [
-        "Supplier",
-        "Lines",
-        "Units",
-        "Value",
-        "First order by",
-        "First needed by",
-        "Draft PO sheet",
-    ];
-    for (c, h) in header.iter().enumerate() {
-        sheet.write_string_with_format(2, c as u16, *h, &f.header)?;
-    }
+    header_row(
+        sheet,
+        2,
+        &[
+            ("Supplier", 16.0),
+            ("Lines", 8.0),
+            ("Units", 12.0),
+            ("Value", 14.0),
+            ("First order by", 14.0),
+            ("First needed by", 15.0),
+            ("Draft PO sheet", 24.0),
+        ],
+        f,
+    )?;
     let last_line = n_lines.max(1) + 1;
     let col = |c: &str| format!("Orders!${c}$2:${c}${last_line}");
     let (suppliers_col, qty_col, value_col) = (col("A"), col("E"), col("I"));
@@ -339,9 +341,6 @@ fn summary_sheet(
             ),
         )?;
     }
-    for (c, width) in [16.0, 8.0, 12.0, 14.0, 14.0, 15.0, 24.0].iter().enumerate() {
-        sheet.set_column_width(c as u16, *width)?;
-    }
     sheet.set_freeze_panes(3, 0)?;
     Ok(())
 }
@@ -368,19 +367,21 @@ fn po_sheet(
     sheet.write_date_with_format(2, 1, &excel_date(as_of)?, &f.date)?;
     sheet.write_string_with_format(3, 0, "Lines", &f.bold)?;
     sheet.write_number(3, 1, s.lines.len() as f64)?;
-    let header = [
-        "Line",
-        "SKU",
-        "Ship to",
-        "Description",
-        "Qty",
-        "Unit cost",
-        "Extended cost",
-        "Needed by",
-    ];
-    for (c, h) in header.iter().enumerate() {
-        sheet.write_string_with_format(5, c as u16, *h, &f.header)?;
-    }
+    header_row(
+        sheet,
+        5,
+        &[
+            ("Line", 6.0),
+            ("SKU", 14.0),
+            ("Ship to", 10.0),
+            ("Description", 28.0),
+            ("Qty", 10.0),
+            ("Unit cost", 11.0),
+            ("Extended cost", 14.0),
+            ("Needed by", 11.0),
+        ],
+        f,
+    )?;
     for (i, l) in s.lines.iter().enumerate() {
         let row = i as u32 + 6;
         sheet.write_number(row, 0, (i + 1) as f64)?;
@@ -398,13 +399,21 @@ fn po_sheet(
     sheet.write_string_with_format(total_row, 5, "Total", &f.bold)?;
     let total = Formula::new(format!("=SUM(G7:G{total_row})")).set_result(number_text(s.value));
     sheet.write_formula_with_format(total_row, 6, total, &f.bold_money)?;
-    for (c, width) in [6.0, 14.0, 10.0, 28.0, 10.0, 11.0, 14.0, 11.0]
-        .iter()
-        .enumerate()
-    {
+    sheet.set_freeze_panes(6, 0)?;
+    Ok(())
+}
+
+/// Column heads `columns` (name, width) in row `row`, and the widths.
+fn header_row(
+    sheet: &mut Worksheet,
+    row: u32,
+    columns: &[(&str, f64)],
+    f: &Formats,
+) -> std::result::Result<(), XlsxError> {
+    for (c, (name, width)) in columns.iter().enumerate() {
+        sheet.write_string_with_format(row, c as u16, *name, &f.header)?;
         sheet.set_column_width(c as u16, *width)?;
     }
-    sheet.set_freeze_panes(6, 0)?;
     Ok(())
 }
 

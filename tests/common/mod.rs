@@ -128,6 +128,16 @@ pub fn weekly_sales(rows: &mut String, sku: &str, loc: &str, weeks: usize, qty: 
     }
 }
 
+/// A sales file of `skus` at DC1, 10 units every Sunday for 20 weeks
+/// ending 2024-05-19 (the as-of date is then 2024-05-20).
+pub fn steady_sales(skus: &[&str]) -> String {
+    let mut sales = String::from("sku,location,date,qty\n");
+    for sku in skus {
+        weekly_sales(&mut sales, sku, "DC1", 20, 10.0);
+    }
+    sales
+}
+
 /// The `replenish` binary, to add arguments to: every test spawns it here.
 pub fn binary() -> Command {
     Command::new(env!("CARGO_BIN_EXE_replenish"))
