@@ -216,9 +216,8 @@ const GRAIN_MIN_DATES: usize = 3;
 /// last; `Week` when every date falls on one weekday; `Day` otherwise;
 /// `None` when there are fewer than three distinct dates to tell by.
 pub fn grain(days: impl IntoIterator<Item = i32>) -> Option<Bucket> {
-    let mut distinct: Vec<i32> = days.into_iter().collect();
-    distinct.sort_unstable();
-    distinct.dedup();
+    // A set, not a sorted copy of every row: a history has few distinct dates.
+    let distinct: std::collections::BTreeSet<i32> = days.into_iter().collect();
     if distinct.len() < GRAIN_MIN_DATES {
         return None;
     }
@@ -228,7 +227,7 @@ pub fn grain(days: impl IntoIterator<Item = i32>) -> Option<Bucket> {
     {
         return Some(Bucket::Month);
     }
-    let weekday = distinct[0].rem_euclid(7);
+    let weekday = distinct.first().map_or(0, |d| d.rem_euclid(7));
     if distinct.iter().all(|d| d.rem_euclid(7) == weekday) {
         return Some(Bucket::Week);
     }
@@ -269,6 +268,8 @@ pub fn add_days(date: NaiveDate, days: f64) -> NaiveDate {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn the_grain_of_the_dates() {
         let d = |t: &str| parse_iso_day(t).unwrap();
@@ -298,8 +299,6 @@ mod tests {
         );
         assert_eq!(BucketChoice::Day.resolve(Some(Bucket::Month)), Bucket::Day);
     }
-
-    use super::*;
 
     #[test]
     fn parse_iso_day_equals_the_day_number_of_parse_iso_date() {

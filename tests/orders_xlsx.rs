@@ -144,3 +144,25 @@ fn orders_xlsx_is_a_summary_a_table_and_a_po_per_supplier() {
     assert_eq!(formula.as_deref(), Some("SUM(G7:G8)"));
     assert!((total.parse::<f64>().unwrap() - value("S*1")).abs() < 1e-6);
 }
+
+#[test]
+fn a_plan_without_orders_gives_a_workbook_without_po_sheets_or_circular_totals() {
+    let f = Fixture::new();
+    f.write("sales.csv", common::steady_sales(&["A", "B"]));
+    f.write(
+        "inventory.csv",
+        "sku,location,on_hand\nA,DC1,500\nB,DC1,500\n",
+    );
+    let out = f.run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = f.reports()[0].clone();
+    assert!(read_csv(&dir.join("orders.csv")).is_empty());
+    let mut book =
+        zip::ZipArchive::new(std::fs::File::open(dir.join("orders.xlsx")).unwrap()).unwrap();
+    let workbook = part(&mut book, "xl/workbook.xml");
+    assert_eq!(workbook.matches("<sheet name=").count(), 2, "{workbook}");
+    let summary = part(&mut book, "xl/worksheets/sheet1.xml");
+    assert!(!summary.contains("<f>"), "{summary}");
+    let (_, total) = cell(&summary, "D4").unwrap();
+    assert_eq!(total, "0");
+}

@@ -327,6 +327,11 @@ fn summary_sheet(
             &f.bold_money,
         ),
     ] {
+        if suppliers.is_empty() {
+            // No rows to sum: a formula over none would take in itself.
+            sheet.write_number_with_format(total_row, c, 0.0, format)?;
+            continue;
+        }
         let sum =
             Formula::new(format!("=SUM({letter}4:{letter}{last})")).set_result(number_text(value));
         sheet.write_formula_with_format(total_row, c, sum, format)?;
