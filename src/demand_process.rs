@@ -584,13 +584,8 @@ impl LeadTimePmfs {
     }
 
     /// The smallest reorder point on the grid whose chance of no stock-out
-    /// in a review period, averaged over the positions after a review,
-    /// reaches `alpha`.
-    pub fn reorder_point_cycle(&self, alpha: f64, q: f64) -> f64 {
-        self.reorder_point_cycle_at(alpha, &self.order_positions(q))
-    }
-
-    /// [`Self::reorder_point_cycle`] with the positions of its order quantity.
+    /// in a review period, averaged over `positions` (where the position
+    /// stands after a review, [`Self::order_positions`]), reaches `alpha`.
     pub fn reorder_point_cycle_at(&self, alpha: f64, positions: &[f64]) -> f64 {
         let q = positions.len() - 1;
         let last = self.cycle_cdf.len() - 1;

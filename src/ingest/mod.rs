@@ -749,7 +749,7 @@ fn load_files(
         as_of: window.as_of,
         bucket: window.bucket,
         grain: window.grain,
-        bucket_note: readers::bucket_note(&window, config),
+        bucket_note: window.bucket_note.clone(),
         keys,
         demand,
         returns,

@@ -73,7 +73,7 @@ impl Sink {
 }
 
 /// The planning window the sales fix.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct Window {
     /// The planning date.
     pub as_of: NaiveDate,
@@ -85,6 +85,8 @@ pub(super) struct Window {
     pub grain: Option<Bucket>,
     /// The bucket the run plans in: `run.bucket`, or the grain for `auto`.
     pub bucket: Bucket,
+    /// Set when `run.bucket` is finer than the grain ([`bucket_note`]).
+    pub bucket_note: Option<String>,
 }
 
 /// Read the sales (required) into a demand builder, and the planning
@@ -144,9 +146,9 @@ pub(super) fn sales(
         first_day,
         ..
     } = window;
-    if let Some(note) = bucket_note(&window, config) {
+    if let Some(note) = &window.bucket_note {
         sink.warnings
-            .summary("bucket_finer_than_data", &sales.display, 1, note);
+            .summary("bucket_finer_than_data", &sales.display, 1, note.clone());
     }
 
     let mut builder = DemandBuilder {
@@ -207,14 +209,9 @@ pub(super) fn sales(
 /// What to tell when `run.bucket` is finer than the grain of the sales
 /// dates: monthly sales read in weeks leave three weeks of four empty, and
 /// every item looks intermittent.
-pub(super) fn bucket_note(window: &Window, config: &Config) -> Option<String> {
-    let rank = |b: Bucket| match b {
-        Bucket::Day => 0,
-        Bucket::Week => 1,
-        Bucket::Month => 2,
-    };
-    let (set, grain) = (config.run.bucket.fixed()?, window.grain?);
-    (rank(set) < rank(grain)).then(|| {
+fn bucket_note(grain: Option<Bucket>, config: &Config) -> Option<String> {
+    let (set, grain) = (config.run.bucket.fixed()?, grain?);
+    (set < grain).then(|| {
         format!(
             "the sales are dated once a {grain} but run.bucket = \"{set}\": most {set}s show no demand and items look intermittent; set bucket = \"{grain}\" or \"auto\" (the default)"
         )
@@ -272,6 +269,7 @@ fn planning_window(
         first_day,
         grain,
         bucket: config.run.bucket.resolve(grain),
+        bucket_note: bucket_note(grain, config),
     })
 }
 

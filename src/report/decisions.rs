@@ -3,16 +3,14 @@
 //! rate the history measured, and the exceptions grouped by kind with what
 //! each puts at stake.
 
-use std::collections::BTreeMap;
-
 use crate::calendar::{date_after, day_number};
 use crate::exceptions::{Exception, ExceptionKind};
 use crate::html::{Cell, Table, grouped, pct};
 use crate::output::RunOutput;
 use crate::plan::SeriesPlan;
 
-use super::OrderLine;
 use super::links::Links;
+use super::{OrderLine, by_supplier};
 
 /// Rows each exception kind lists on the page; the rest are in exceptions.csv.
 pub const ROWS_PER_KIND: usize = 100;
@@ -27,32 +25,13 @@ const WEEK_DAYS: i64 = 7;
 /// order-by and needed-by dates.
 pub(super) fn orders_this_week(run: &RunOutput, lines: &[OrderLine<'_>]) -> Table {
     let last = date_after(run.dataset.as_of, WEEK_DAYS - 1).to_string();
-    let mut by: BTreeMap<&str, SupplierWeek<'_>> = BTreeMap::new();
-    let mut later = 0;
-    for l in lines {
-        if l.order_by.as_str() > last.as_str() {
-            later += 1;
-            continue;
-        }
-        let e = by.entry(l.supplier.as_str()).or_insert(SupplierWeek {
-            lines: 0,
-            units: 0.0,
-            value: 0.0,
-            order_by: &l.order_by,
-            needed_by: &l.needed_by,
-        });
-        e.lines += 1;
-        e.units += l.qty;
-        e.value += l.qty * l.unit_cost;
-        e.order_by = e.order_by.min(l.order_by.as_str());
-        e.needed_by = e.needed_by.min(l.needed_by.as_str());
-    }
-    let mut rows: Vec<(&str, SupplierWeek<'_>)> = by.into_iter().collect();
-    rows.sort_by(|(a, x), (b, y)| {
+    let mut rows = by_supplier(lines.iter().filter(|l| l.order_by <= last));
+    let later = lines.len() - rows.iter().map(|s| s.lines.len()).sum::<usize>();
+    rows.sort_by(|x, y| {
         x.order_by
             .cmp(y.order_by)
             .then(y.value.total_cmp(&x.value))
-            .then(a.cmp(b))
+            .then(x.name.cmp(y.name))
     });
     Table {
         id: "orders-this-week".into(),
@@ -74,30 +53,26 @@ pub(super) fn orders_this_week(run: &RunOutput, lines: &[OrderLine<'_>]) -> Tabl
             "first needed by".into(),
         ],
         rows: rows
-            .into_iter()
-            .map(|(s, w)| {
+            .iter()
+            .map(|s| {
+                let n = s.lines.len() as f64;
                 vec![
-                    Cell::text(if s.is_empty() { "(no supplier)" } else { s }),
-                    Cell::number(grouped(w.lines as f64, 0), w.lines as f64),
-                    Cell::number(grouped(w.units, 0), w.units),
-                    Cell::number(grouped(w.value, 2), w.value),
-                    Cell::text(w.order_by),
-                    Cell::text(w.needed_by),
+                    Cell::text(if s.name.is_empty() {
+                        "(no supplier)"
+                    } else {
+                        s.name
+                    }),
+                    Cell::number(grouped(n, 0), n),
+                    Cell::number(grouped(s.units, 0), s.units),
+                    Cell::number(grouped(s.value, 2), s.value),
+                    Cell::text(s.order_by),
+                    Cell::text(s.needed_by),
                 ]
             })
             .collect(),
         sortable: true,
         ..Default::default()
     }
-}
-
-/// One supplier's lines to order this week.
-struct SupplierWeek<'a> {
-    lines: usize,
-    units: f64,
-    value: f64,
-    order_by: &'a str,
-    needed_by: &'a str,
 }
 
 /// Kinds that say why a series may backorder, in the order a reason is told.

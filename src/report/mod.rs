@@ -459,6 +459,50 @@ fn order_day(p: &SeriesPlan) -> i64 {
     p.policy.order_by_days.unwrap_or(0).max(0)
 }
 
+/// One supplier's order lines and their totals.
+pub(crate) struct SupplierLines<'a> {
+    /// The supplier ("" when the item master names none).
+    name: &'a str,
+    /// Its lines, in series order.
+    lines: Vec<&'a OrderLine<'a>>,
+    /// Units ordered.
+    units: f64,
+    /// Value at unit cost.
+    value: f64,
+    /// The first order-by date of its lines.
+    order_by: &'a str,
+    /// The first needed-by date of its lines.
+    needed_by: &'a str,
+}
+
+/// `lines` by supplier, in their order: lines grouped by supplier, as
+/// [`order_lines`] gives them (a filter of them keeps that).
+fn by_supplier<'a>(lines: impl IntoIterator<Item = &'a OrderLine<'a>>) -> Vec<SupplierLines<'a>> {
+    let mut out: Vec<SupplierLines<'a>> = Vec::new();
+    for l in lines {
+        let s = match out.last_mut() {
+            Some(s) if s.name == l.supplier => s,
+            _ => {
+                out.push(SupplierLines {
+                    name: &l.supplier,
+                    lines: Vec::new(),
+                    units: 0.0,
+                    value: 0.0,
+                    order_by: &l.order_by,
+                    needed_by: &l.needed_by,
+                });
+                out.last_mut().expect("just pushed")
+            }
+        };
+        s.lines.push(l);
+        s.units += l.qty;
+        s.value += l.qty * l.unit_cost;
+        s.order_by = s.order_by.min(l.order_by.as_str());
+        s.needed_by = s.needed_by.min(l.needed_by.as_str());
+    }
+    out
+}
+
 /// The lines to order, grouped by supplier (then series order).
 fn order_lines(run: &RunOutput) -> Vec<OrderLine<'_>> {
     let as_of = run.dataset.as_of;

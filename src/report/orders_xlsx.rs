@@ -15,7 +15,7 @@
 //! recalculate shows the same figures as Excel. The document date is the
 //! as-of date: the file is the same for the same input.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
@@ -24,7 +24,7 @@ use rust_xlsxwriter::{
     TableStyle, Workbook, Worksheet, XlsxError,
 };
 
-use super::{OrderLine, flag_names};
+use super::{OrderLine, SupplierLines, by_supplier, flag_names};
 use crate::calendar::parse_iso_date;
 use crate::error::{Error, Result};
 
@@ -61,18 +61,6 @@ impl Formats {
     }
 }
 
-/// One supplier's lines and totals.
-struct Supplier<'a> {
-    name: &'a str,
-    lines: Vec<&'a OrderLine<'a>>,
-    units: f64,
-    value: f64,
-    order_by: &'a str,
-    needed_by: &'a str,
-    /// Its draft-PO sheet, when it has one.
-    sheet: Option<String>,
-}
-
 /// Write the workbook of `lines` (grouped by supplier) planned as of `as_of`.
 pub(super) fn write(as_of: NaiveDate, lines: &[OrderLine<'_>], path: &Path) -> Result<()> {
     let err = |e: XlsxError| Error::Internal(format!("writing {}: {e}", path.display()));
@@ -83,11 +71,19 @@ pub(super) fn write(as_of: NaiveDate, lines: &[OrderLine<'_>], path: &Path) -> R
             .set_title("replenish orders"),
     );
     let f = Formats::new();
-    let suppliers = suppliers(lines);
-    summary_sheet(book.add_worksheet(), &suppliers, lines.len(), as_of, &f).map_err(err)?;
+    let suppliers = by_supplier(lines);
+    let sheets = po_sheet_names(&suppliers);
+    summary_sheet(
+        book.add_worksheet(),
+        (&suppliers, &sheets),
+        lines.len(),
+        as_of,
+        &f,
+    )
+    .map_err(err)?;
     orders_sheet(book.add_worksheet(), lines, &f).map_err(err)?;
-    for s in &suppliers {
-        if let Some(name) = &s.sheet {
+    for (s, name) in suppliers.iter().zip(&sheets) {
+        if let Some(name) = name {
             let sheet = book.add_worksheet();
             sheet.set_name(name).map_err(err)?;
             po_sheet(sheet, s, as_of, &f).map_err(err)?;
@@ -120,56 +116,28 @@ fn write_date(
     Ok(())
 }
 
-/// The suppliers of `lines` in their order, with the names of the draft-PO
-/// sheets of the [`MAX_PO_SHEETS`] largest by value.
-fn suppliers<'a>(lines: &'a [OrderLine<'a>]) -> Vec<Supplier<'a>> {
-    let mut out: Vec<Supplier<'a>> = Vec::new();
-    for l in lines {
-        match out.last_mut() {
-            Some(s) if s.name == l.supplier => s.lines.push(l),
-            _ => out.push(Supplier {
-                name: &l.supplier,
-                lines: vec![l],
-                units: 0.0,
-                value: 0.0,
-                order_by: &l.order_by,
-                needed_by: &l.needed_by,
-                sheet: None,
-            }),
-        }
-    }
-    for s in &mut out {
-        s.units = s.lines.iter().map(|l| l.qty).sum();
-        s.value = s.lines.iter().map(|l| l.qty * l.unit_cost).sum();
-        s.order_by = s
-            .lines
-            .iter()
-            .map(|l| l.order_by.as_str())
-            .min()
-            .unwrap_or("");
-        s.needed_by = s
-            .lines
-            .iter()
-            .map(|l| l.needed_by.as_str())
-            .min()
-            .unwrap_or("");
-    }
-    let mut by_value: Vec<usize> = (0..out.len()).collect();
-    by_value.sort_by(|&a, &b| out[b].value.total_cmp(&out[a].value).then(a.cmp(&b)));
-    let mut taken: BTreeMap<String, ()> = ["summary", "orders"]
-        .iter()
-        .map(|n| (n.to_string(), ()))
-        .collect();
+/// The draft-PO sheet of each supplier, for the [`MAX_PO_SHEETS`] largest
+/// by value (`None` for the rest).
+fn po_sheet_names(suppliers: &[SupplierLines<'_>]) -> Vec<Option<String>> {
+    let mut by_value: Vec<usize> = (0..suppliers.len()).collect();
+    by_value.sort_by(|&a, &b| {
+        suppliers[b]
+            .value
+            .total_cmp(&suppliers[a].value)
+            .then(a.cmp(&b))
+    });
+    let mut taken: BTreeSet<String> = ["summary", "orders"].map(String::from).into();
+    let mut names = vec![None; suppliers.len()];
     for &i in by_value.iter().take(MAX_PO_SHEETS) {
-        out[i].sheet = Some(sheet_name(out[i].name, &mut taken));
+        names[i] = Some(sheet_name(suppliers[i].name, &mut taken));
     }
-    out
+    names
 }
 
 /// A sheet name for supplier `name`: "PO " and the name without the
 /// characters Excel refuses, at most 31 characters, unique ignoring case
 /// among `taken` (which it joins).
-fn sheet_name(name: &str, taken: &mut BTreeMap<String, ()>) -> String {
+fn sheet_name(name: &str, taken: &mut BTreeSet<String>) -> String {
     let clean: String = if name.is_empty() {
         "(no supplier)".into()
     } else {
@@ -184,13 +152,13 @@ fn sheet_name(name: &str, taken: &mut BTreeMap<String, ()>) -> String {
     let base: String = format!("PO {clean}").chars().take(SHEET_NAME_MAX).collect();
     let mut candidate = base.clone();
     let mut n = 2;
-    while taken.contains_key(&candidate.to_lowercase()) {
+    while taken.contains(&candidate.to_lowercase()) {
         let suffix = format!(" ({n})");
         let keep = SHEET_NAME_MAX - suffix.chars().count();
         candidate = base.chars().take(keep).collect::<String>() + &suffix;
         n += 1;
     }
-    taken.insert(candidate.to_lowercase(), ());
+    taken.insert(candidate.to_lowercase());
     candidate
 }
 
@@ -264,10 +232,11 @@ fn orders_sheet(
     Ok(())
 }
 
-/// The Summary sheet: per supplier, formulas over the Orders table.
+/// The Summary sheet: per supplier (and its PO sheet's name), formulas
+/// over the Orders table.
 fn summary_sheet(
     sheet: &mut Worksheet,
-    suppliers: &[Supplier<'_>],
+    (suppliers, sheets): (&[SupplierLines<'_>], &[Option<String>]),
     n_lines: usize,
     as_of: NaiveDate,
     f: &Formats,
@@ -291,7 +260,7 @@ fn summary_sheet(
     let last_line = n_lines.max(1) + 1;
     let col = |c: &str| format!("Orders!${c}$2:${c}${last_line}");
     let (suppliers_col, qty_col, value_col) = (col("A"), col("E"), col("I"));
-    for (i, s) in suppliers.iter().enumerate() {
+    for (i, (s, po)) in suppliers.iter().zip(sheets).enumerate() {
         let row = i as u32 + 3;
         let r = row + 1;
         sheet.write_string(row, 0, s.name)?;
@@ -308,7 +277,7 @@ fn summary_sheet(
         sheet.write_formula_with_format(row, 3, value, &f.money)?;
         write_date(sheet, row, 4, s.order_by, f)?;
         write_date(sheet, row, 5, s.needed_by, f)?;
-        match &s.sheet {
+        match po {
             Some(name) => sheet.write_string(row, 6, name.as_str())?,
             None => sheet.write_string(row, 6, "(see Orders)")?,
         };
@@ -336,7 +305,7 @@ fn summary_sheet(
             Formula::new(format!("=SUM({letter}4:{letter}{last})")).set_result(number_text(value));
         sheet.write_formula_with_format(total_row, c, sum, format)?;
     }
-    let left_out = suppliers.iter().filter(|s| s.sheet.is_none()).count();
+    let left_out = sheets.iter().filter(|s| s.is_none()).count();
     if left_out > 0 {
         sheet.write_string(
             total_row + 2,
@@ -353,7 +322,7 @@ fn summary_sheet(
 /// One supplier's draft purchase order.
 fn po_sheet(
     sheet: &mut Worksheet,
-    s: &Supplier<'_>,
+    s: &SupplierLines<'_>,
     as_of: NaiveDate,
     f: &Formats,
 ) -> std::result::Result<(), XlsxError> {
@@ -438,8 +407,7 @@ mod tests {
 
     #[test]
     fn sheet_names_are_legal_short_and_unique_ignoring_case() {
-        let mut taken = BTreeMap::new();
-        taken.insert("summary".to_string(), ());
+        let mut taken = BTreeSet::from(["summary".to_string()]);
         assert_eq!(sheet_name("SUP-01", &mut taken), "PO SUP-01");
         assert_eq!(sheet_name("sup-01", &mut taken), "PO sup-01 (2)");
         assert_eq!(sheet_name("A/B:C*?", &mut taken), "PO A_B_C__");
