@@ -51,6 +51,9 @@ pub enum ModelId {
     Theta,
     /// The theta method with θ fitted (optimised theta).
     OptimizedTheta,
+    /// The best in-sample of the four theta models (statsforecast's
+    /// AutoTheta: standard, optimised, dynamic standard, dynamic optimised).
+    AutoTheta,
     /// The global model's Poisson GLM.
     GlobalPoisson,
     /// The global model's elastic net.
@@ -65,7 +68,7 @@ pub enum ModelId {
 
 impl ModelId {
     /// Every model.
-    pub const ALL: [ModelId; 27] = [
+    pub const ALL: [ModelId; 28] = [
         ModelId::Naive,
         ModelId::SeasonalNaive,
         ModelId::MovingAverage,
@@ -88,6 +91,7 @@ impl ModelId {
         ModelId::Imapa,
         ModelId::Theta,
         ModelId::OptimizedTheta,
+        ModelId::AutoTheta,
         ModelId::GlobalPoisson,
         ModelId::GlobalLinear,
         ModelId::MedianCombination,
@@ -120,6 +124,7 @@ impl ModelId {
             ModelId::Imapa => "imapa",
             ModelId::Theta => "theta",
             ModelId::OptimizedTheta => "theta_opt",
+            ModelId::AutoTheta => "auto_theta",
             ModelId::GlobalPoisson => "global_poisson",
             ModelId::GlobalLinear => "global_linear",
             ModelId::MedianCombination => "median_combination",

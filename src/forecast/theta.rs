@@ -87,10 +87,8 @@ impl Default for Theta {
 struct ThetaFit {
     /// Level after the last observation.
     level: f64,
-    /// Intercept of the linear trend.
-    a: f64,
-    /// Slope of the linear trend.
-    b: f64,
+    /// The line the drift follows, after the last observation.
+    trend: Trend,
     /// Smoothing constant.
     alpha: f64,
     /// Weight of the drift, 1 − 1/θ (½ for the standard θ = 2).
@@ -109,12 +107,15 @@ impl Fitted for ThetaFit {
         let alpha = self.alpha;
         let q = 1.0 - alpha;
         let mut level = self.level;
+        let mut trend = self.trend;
         (0..h)
             .map(|j| {
                 let i = (self.n + j) as f64;
                 let mu = level
-                    + self.drift * (self.a * q.powf(i) + self.b * (1.0 - q.powf(i + 1.0)) / alpha);
+                    + self.drift
+                        * (trend.a * q.powf(i) + trend.b * (1.0 - q.powf(i + 1.0)) / alpha);
                 level = alpha * mu + q * level;
+                trend.update(self.n + j, mu);
                 let s = if self.season.is_empty() {
                     0.0
                 } else {
@@ -372,34 +373,131 @@ impl OptimizedTheta {
 /// The least drift weight (θ = 1: no drift) and the largest (θ = 100).
 const DRIFT_BOUNDS: (f64, f64) = (0.0, 0.99);
 
-/// For one smoothing constant: the initial level and drift weight that
-/// minimise the SSE of the one-step errors `i >= 3` (both enter the errors
-/// linearly: a 2×2 least-squares problem), and that SSE.
-fn profile_otm(y: &[f64], a: f64, b: f64, alpha: f64) -> (f64, f64, f64) {
+/// The line a theta model's drift follows: the least-squares line of the
+/// whole history (the standard and optimised models), or of the values so
+/// far, re-fitted at every step (the dynamic models of Fiorucci et al.
+/// 2016, statsforecast's DSTM and DOTM). Time counts from 1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Trend {
+    /// Intercept.
+    a: f64,
+    /// Slope.
+    b: f64,
+    /// Mean of the values so far (dynamic only).
+    mean: f64,
+    /// Re-fitted at every step.
+    dynamic: bool,
+}
+
+impl Trend {
+    /// The fixed line of `y` (length >= 2).
+    fn fixed(y: &[f64]) -> Trend {
+        let (a, b) = linear_trend(y);
+        Trend {
+            a,
+            b,
+            mean: 0.0,
+            dynamic: false,
+        }
+    }
+
+    /// The dynamic line after the first value `y0` (statsforecast's initial
+    /// state: intercept `y0`, slope 0).
+    fn dynamic(y0: f64) -> Trend {
+        Trend {
+            a: y0,
+            b: 0.0,
+            mean: y0,
+            dynamic: true,
+        }
+    }
+
+    /// Takes the value `v` at step `i >= 1` (0-based): a dynamic line is
+    /// re-fitted on the values through `i` by the recursive least-squares
+    /// update; a fixed one stays.
+    fn update(&mut self, i: usize, v: f64) {
+        if !self.dynamic {
+            return;
+        }
+        let fi = i as f64;
+        let mean = (fi * self.mean + v) / (fi + 1.0);
+        self.b = ((fi - 1.0) * self.b + 6.0 * (v - self.mean) / (fi + 1.0)) / (fi + 2.0);
+        self.mean = mean;
+        self.a = mean - self.b * (fi + 2.0) / 2.0;
+    }
+
+    /// The drift term of the one-step forecast at step `i` before its
+    /// weight: `A q^i + B (1 - q^(i+1)) / alpha`, with `qi = q^i`.
+    fn drift_term(&self, qi: f64, q: f64, alpha: f64) -> f64 {
+        self.a * qi + self.b * (1.0 - qi * q) / alpha
+    }
+}
+
+/// The four theta models of Fiorucci et al. (2016), as statsforecast's
+/// `AutoTheta` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    /// Standard: fixed line, θ = 2.
+    Stm,
+    /// Optimised: fixed line, θ ≥ 1 fitted.
+    Otm,
+    /// Dynamic standard: the line re-fitted at every step, θ = 2.
+    Dstm,
+    /// Dynamic optimised: the line re-fitted at every step, θ ≥ 1 fitted.
+    Dotm,
+}
+
+impl Variant {
+    /// The line it starts from on `y`.
+    fn trend(self, y: &[f64]) -> Trend {
+        match self {
+            Variant::Stm | Variant::Otm => Trend::fixed(y),
+            Variant::Dstm | Variant::Dotm => Trend::dynamic(y[0]),
+        }
+    }
+
+    /// Its fixed drift weight (`None`: fitted).
+    fn drift(self) -> Option<f64> {
+        match self {
+            Variant::Stm | Variant::Dstm => Some(0.5),
+            Variant::Otm | Variant::Dotm => None,
+        }
+    }
+}
+
+/// For one smoothing constant: the initial level and drift weight (`drift`,
+/// or fitted when `None`) that minimise the SSE of the one-step errors
+/// `i >= 3` (both enter the errors linearly: a least-squares problem in one
+/// or two unknowns), and that SSE.
+fn profile(y: &[f64], trend: Trend, alpha: f64, drift: Option<f64>) -> (f64, f64, f64) {
     let base = y[0];
     let q = 1.0 - alpha;
     let mut level = base;
     let mut qi = q;
+    let mut trend = trend;
     // Sums over i >= 3 of r = y - level(base), d = trend term, g = q^i.
     let (mut rr, mut rd, mut rg, mut dd, mut dg, mut gg) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
     for (i, &v) in y.iter().enumerate().skip(1) {
-        let q_next = qi * q;
         if i >= 3 {
-            let d = a * qi + b * (1.0 - q_next) / alpha;
+            let d = trend.drift_term(qi, q, alpha);
             let r = v - level;
             (rr, rd, rg) = (rr + r * r, rd + r * d, rg + r * qi);
             (dd, dg, gg) = (dd + d * d, dg + d * qi, gg + qi * qi);
         }
         level = alpha * v + q * level;
-        qi = q_next;
+        trend.update(i, v);
+        qi *= q;
     }
     let det = dd * gg - dg * dg;
-    let c = if det.abs() > 1e-12 * (dd * gg).max(1e-300) {
-        (rd * gg - rg * dg) / det
-    } else {
-        0.5
-    }
-    .clamp(DRIFT_BOUNDS.0, DRIFT_BOUNDS.1);
+    let c = drift
+        .unwrap_or_else(|| {
+            if det.abs() > 1e-12 * (dd * gg).max(1e-300) {
+                (rd * gg - rg * dg) / det
+            } else {
+                0.5
+            }
+        })
+        .clamp(DRIFT_BOUNDS.0, DRIFT_BOUNDS.1);
     let delta = if gg > 0.0 { (rg - c * dg) / gg } else { 0.0 };
     let init = (base + delta).clamp(-LEVEL_BOUND, LEVEL_BOUND);
     let delta = init - base;
@@ -442,18 +540,36 @@ fn minimise_alpha(sse: impl Fn(f64) -> f64) -> f64 {
     best_alpha
 }
 
-/// Fits the optimised theta model to a (deseasonalised) series of length
-/// >= 4. Returns (level after the last value, intercept, slope, alpha, drift).
-fn fit_otm(y: &[f64]) -> (f64, f64, f64, f64, f64) {
-    let (a, b) = linear_trend(y);
-    let alpha = minimise_alpha(|al| profile_otm(y, a, b, al).2);
-    let (init, drift, _) = profile_otm(y, a, b, alpha);
+/// A theta model fitted to a (deseasonalised) series: its state after the
+/// last value, its parameters and its in-sample SSE.
+struct ThetaState {
+    level: f64,
+    trend: Trend,
+    alpha: f64,
+    drift: f64,
+    sse: f64,
+}
+
+/// Fits `variant` to a (deseasonalised) series of length >= 4.
+fn fit_variant(y: &[f64], variant: Variant) -> ThetaState {
+    let start = variant.trend(y);
+    let drift = variant.drift();
+    let alpha = minimise_alpha(|al| profile(y, start, al, drift).2);
+    let (init, drift, sse) = profile(y, start, alpha, drift);
     let q = 1.0 - alpha;
     let mut level = alpha * y[0] + q * init;
-    for &v in &y[1..] {
+    let mut trend = start;
+    for (i, &v) in y.iter().enumerate().skip(1) {
         level = alpha * v + q * level;
+        trend.update(i, v);
     }
-    (level, a, b, alpha, drift)
+    ThetaState {
+        level,
+        trend,
+        alpha,
+        drift,
+        sse,
+    }
 }
 
 impl Model for OptimizedTheta {
@@ -462,7 +578,7 @@ impl Model for OptimizedTheta {
     }
 
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
-        fit_theta(history, self.season_length, true)
+        fit_theta(history, self.season_length, Fit::Optimised)
     }
 }
 
@@ -472,13 +588,78 @@ impl Model for Theta {
     }
 
     fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
-        fit_theta(history, self.season_length, false)
+        fit_theta(history, self.season_length, Fit::Standard)
     }
 }
 
-/// Fit the standard (or, `optimised`, the optimised) theta model to a
-/// history with season length `m`.
-fn fit_theta(history: &[f64], m: usize, optimised: bool) -> Option<Box<dyn Fitted>> {
+/// statsforecast's `AutoTheta`: the standard, optimised, dynamic standard
+/// and dynamic optimised theta models (Fiorucci et al. 2016) fitted to the
+/// (deseasonalised) series, the one with the least in-sample SSE of the
+/// one-step errors kept. The seasonal test and decomposition are the other
+/// theta models'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AutoTheta {
+    /// Number of buckets in one season (1 or 0 = no seasonality).
+    pub season_length: usize,
+}
+
+impl AutoTheta {
+    /// AutoTheta with the given season length.
+    pub fn new(season_length: usize) -> Self {
+        Self { season_length }
+    }
+}
+
+impl Model for AutoTheta {
+    fn id(&self) -> ModelId {
+        ModelId::AutoTheta
+    }
+
+    fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
+        fit_theta(history, self.season_length, Fit::Auto)
+    }
+}
+
+/// Which theta model a fit takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fit {
+    /// The standard model (θ = 2, fixed line).
+    Standard,
+    /// The optimised model (θ fitted, fixed line).
+    Optimised,
+    /// The best in-sample of the four.
+    Auto,
+}
+
+/// The state of the `fit` model on a deseasonalised series of length >= 4.
+fn fit_kind(y: &[f64], fit: Fit) -> ThetaState {
+    match fit {
+        Fit::Standard => {
+            let (level, a, b, alpha) = fit_stm(y);
+            ThetaState {
+                level,
+                trend: Trend {
+                    a,
+                    b,
+                    mean: 0.0,
+                    dynamic: false,
+                },
+                alpha,
+                drift: 0.5,
+                sse: f64::NAN,
+            }
+        }
+        Fit::Optimised => fit_variant(y, Variant::Otm),
+        Fit::Auto => [Variant::Stm, Variant::Otm, Variant::Dstm, Variant::Dotm]
+            .into_iter()
+            .map(|v| fit_variant(y, v))
+            .reduce(|best, f| if f.sse < best.sse { f } else { best })
+            .expect("four variants"),
+    }
+}
+
+/// Fit the `fit` theta model to a history with season length `m`.
+fn fit_theta(history: &[f64], m: usize, fit: Fit) -> Option<Box<dyn Fitted>> {
     let n = history.len();
     if n == 0 {
         return None;
@@ -511,18 +692,12 @@ fn fit_theta(history: &[f64], m: usize, optimised: bool) -> Option<Box<dyn Fitte
         }
         y = &owned;
     }
-    let (level, a, b, alpha, drift) = if optimised {
-        fit_otm(y)
-    } else {
-        let (level, a, b, alpha) = fit_stm(y);
-        (level, a, b, alpha, 0.5)
-    };
+    let state = fit_kind(y, fit);
     Some(Box::new(ThetaFit {
-        level,
-        a,
-        b,
-        alpha,
-        drift,
+        level: state.level,
+        trend: state.trend,
+        alpha: state.alpha,
+        drift: state.drift,
         n,
         season,
         seasonality,
@@ -705,5 +880,98 @@ mod tests {
             assert!(f.iter().all(|v| v.is_finite() && *v >= 0.0), "{y:?}: {f:?}");
         }
         assert_eq!(OptimizedTheta::new(1).name(), "theta_opt");
+    }
+
+    /// A level that climbs for 20 steps, then flattens, with a small
+    /// repeating wobble.
+    fn climb_then_flat() -> Vec<f64> {
+        (0..40)
+            .map(|t| {
+                let line = if t < 20 {
+                    10.0 + 3.0 * t as f64
+                } else {
+                    70.0 + 0.2 * (t - 20) as f64
+                };
+                line + ((t * 7) % 5) as f64 - 2.0
+            })
+            .collect()
+    }
+
+    /// The forecast of one variant fitted alone (no seasonality) and its
+    /// in-sample SSE divided by the mean absolute value (statsforecast's
+    /// `mse`).
+    fn variant_forecast(y: &[f64], v: Variant, h: usize) -> (Vec<f64>, f64) {
+        let st = fit_variant(y, v);
+        let mse = st.sse / (y.iter().map(|x| x.abs()).sum::<f64>() / y.len() as f64);
+        let fit = ThetaFit {
+            level: st.level,
+            trend: st.trend,
+            alpha: st.alpha,
+            drift: st.drift,
+            n: y.len(),
+            season: Vec::new(),
+            seasonality: Seasonality::None,
+            scale: 1.0,
+        };
+        (fit.predict(h), mse)
+    }
+
+    #[test]
+    fn the_four_variants_match_statsforecast() {
+        // statsforecast 2.1.1 `AutoTheta(season_length=1, model=V)`: forecast
+        // and `mse` (Nelder–Mead; the exact optimum here fits at least as
+        // well, so forecasts agree to the optimiser's tolerance).
+        let y = climb_then_flat();
+        let cases = [
+            (
+                Variant::Stm,
+                [75.523_260_92, 76.353_279_68, 77.183_298_44],
+                5.205_018_8,
+            ),
+            (
+                Variant::Otm,
+                [76.360_780_78, 77.915_134_65, 79.469_488_51],
+                4.745_384_95,
+            ),
+            (
+                Variant::Dstm,
+                [75.488_347_89, 76.287_904_3, 77.065_951_09],
+                4.453_389_48,
+            ),
+            (
+                Variant::Dotm,
+                [75.684_306_1, 76.629_284_88, 77.549_590_93],
+                4.379_464_89,
+            ),
+        ];
+        for (v, want, sf_mse) in cases {
+            let (got, mse) = variant_forecast(&y, v, 3);
+            assert!(mse <= sf_mse + 1e-6, "{v:?}: mse {mse} against {sf_mse}");
+            assert!(mse >= sf_mse * 0.97, "{v:?}: mse {mse} against {sf_mse}");
+            for (g, w) in got.iter().zip(want) {
+                assert!((g - w).abs() < 5e-3 * w, "{v:?}: {got:?} vs {want:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn auto_theta_keeps_the_best_fitting_variant() {
+        // On the climb that flattens the dynamic optimised model fits best
+        // (statsforecast's AutoTheta picks DOTM too); on a straight line the
+        // fixed line fits exactly.
+        let y = climb_then_flat();
+        let (dotm, _) = variant_forecast(&y, Variant::Dotm, 4);
+        assert_eq!(fc(&AutoTheta::new(1), &y, 4), dotm);
+        let line: Vec<f64> = (0..40).map(|t| 10.0 + 2.0 * t as f64).collect();
+        let f = fc(&AutoTheta::new(1), &line, 3);
+        for (k, v) in f.iter().enumerate() {
+            let want = 10.0 + 2.0 * (40 + k) as f64;
+            assert!((v - want).abs() < 0.05 * 2.0, "{f:?}");
+        }
+        assert_eq!(AutoTheta::new(12).name(), "auto_theta");
+        for y in [vec![3.0; 5], vec![0.0, 0.0, 0.0, 9.0, 0.0], vec![1e200; 30]] {
+            let f = fc(&AutoTheta::new(4), &y, 6);
+            assert!(f.iter().all(|v| v.is_finite() && *v >= 0.0), "{y:?}: {f:?}");
+        }
     }
 }
