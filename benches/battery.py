@@ -20,6 +20,8 @@ column with statsforecast's metrics, and the table compares:
   AutoETS alone, both on one thread.
 
 Usage: battery.py BINARY PEERS_DIR OUT_DIR [SET ...]
+(BATTERY_DATA and BATTERY_SETS point it at other sets, e.g. those of
+battery_derived.py.)
 """
 import json
 import os
@@ -30,12 +32,14 @@ import numpy as np
 import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "datasets"))
+DATA = os.environ.get("BATTERY_DATA") or os.path.normpath(
+    os.path.join(HERE, "..", "..", "shared", "datasets"))
+SETS = os.environ.get("BATTERY_SETS") or os.path.join(HERE, "battery_sets.txt")
 
 
 def sets(wanted):
     out = []
-    with open(os.path.join(HERE, "battery_sets.txt")) as fh:
+    with open(SETS) as fh:
         for line in fh:
             parts = line.split("#")[0].split()
             if len(parts) == 3 and (not wanted or parts[0] in wanted):

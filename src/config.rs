@@ -52,6 +52,32 @@ pub enum LeadingZeros {
     Trim,
 }
 
+/// What the selection rules hold to unless another option validates
+/// clearly better (`forecast.selection_base`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SelectionBase {
+    /// The candidate (or combination) that wins pooled over the group's
+    /// series, validated on two backtest folds: the default of `forecast`.
+    Pooled,
+    /// Each series by its own backtest shrunk toward the prior, validated
+    /// at the latest origin: the default of `run` and `simulate`.
+    PerSeries,
+}
+
+/// The theta model with a fitted θ that smooth and erratic series are
+/// offered beside the standard theta (`forecast.theta`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ThetaModel {
+    /// The optimised theta model (`theta_opt`, statsforecast's OTM).
+    #[default]
+    Optimised,
+    /// The best in-sample of the standard, optimised, dynamic standard and
+    /// dynamic optimised models (`auto_theta`, statsforecast's AutoTheta).
+    Auto,
+}
+
 /// How the lead-time demand of a slow mover is built (`policy.slow_mover_demand`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -192,6 +218,23 @@ pub struct ForecastConfig {
     /// each series chooses by its shrunk backtest, offered the median of its
     /// lead three.
     pub selection_rules: bool,
+    /// With the selection rules, also offer each group of series the
+    /// learned selection: an elastic net per candidate (linfa) from the
+    /// series' features and backtest to its expected score, trained on the
+    /// sample's earlier origins; a group takes it only when it scores
+    /// clearly better at the latest origin (`src/forecast/learner.rs`).
+    pub selection_learner: bool,
+    /// The theta model with a fitted θ among the regular candidates:
+    /// "optimised" (`theta_opt`) or "auto" (`auto_theta`, the best in-sample
+    /// of the four theta models, as statsforecast's AutoTheta).
+    pub theta: ThetaModel,
+    /// What a group of series holds to unless another choice validates
+    /// clearly better: "pooled" (the group's pooled winner, validated on two
+    /// folds; the default of `forecast`, which is judged by forecast error)
+    /// or "per_series" (each series by its shrunk backtest, validated at
+    /// the latest origin; the default of `run` and `simulate`, where the
+    /// replayed policy needed up to 11 % less stock with it).
+    pub selection_base: Option<SelectionBase>,
     /// Where a series' history starts for its forecast: "launch" (at its
     /// first demand when the zeros before it are improbable at its rate
     /// since; the default of `run` and `simulate`), "keep" (every bucket as
@@ -616,6 +659,9 @@ impl Default for ForecastConfig {
             selection_margin: 0.1,
             selection_prior_series: 2000,
             selection_rules: true,
+            selection_learner: false,
+            theta: ThetaModel::default(),
+            selection_base: None,
             leading_zeros: None,
             calibrate: true,
             spread_pooling: 0.5,

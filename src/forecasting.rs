@@ -20,6 +20,7 @@ pub fn candidates(config: &Config) -> Candidates {
         config.season_length(),
         config.forecast.moving_average_window,
     )
+    .with_theta(config.forecast.theta, config.season_length())
 }
 
 /// The forecast settings of series `id`.

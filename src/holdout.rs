@@ -11,7 +11,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::calendar::{Bucket, date_of_day};
-use crate::config::{CheckedConfig, Config, GlobalConfig, LeadingZeros};
+use crate::config::{CheckedConfig, Config, GlobalConfig, LeadingZeros, SelectionBase};
 use crate::demand::Panel;
 use crate::demand_process::SlowMoverDemand;
 use crate::error::{Error, Result};
@@ -239,6 +239,13 @@ fn series_settings(o: &HoldoutOptions, spacing: f64) -> ForecastSettings {
             .unwrap_or(LeadingZeros::Keep),
         selection: o.selection,
         selection_margin: o.selection_margin,
+        selection_learner: o.config.forecast.selection_learner,
+        // Judged by forecast error: the robust pooled choice unless configured.
+        selection_base: o
+            .config
+            .forecast
+            .selection_base
+            .unwrap_or(SelectionBase::Pooled),
         // No policy here: no demand process.
         slow_mover_demand: SlowMoverDemand::Forecast,
         process_window: 0,
@@ -359,7 +366,8 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
     let (series, covariates, n_events, skipped) = read_input(o)?;
     let spacing = median_spacing(&series);
     let settings = series_settings(o, spacing);
-    let candidates = Candidates::standard(o.season_length, o.moving_average_window);
+    let candidates = Candidates::standard(o.season_length, o.moving_average_window)
+        .with_theta(o.config.forecast.theta, o.season_length);
     let every = every_candidate(&candidates);
     let mut models: Vec<&'static str> = every.iter().map(|m| m.name()).collect();
     let pool = crate::threads::thread_pool(o.threads)?;

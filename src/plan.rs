@@ -4,7 +4,7 @@
 //! replay and the reports, which all read it.
 
 use crate::calendar::Bucket;
-use crate::config::{Config, LeadingZeros, ServiceType};
+use crate::config::{Config, LeadingZeros, SelectionBase, ServiceType};
 use crate::demand::Pattern;
 use crate::forecast::{self, ForecastSettings, SeriesForecast};
 use crate::ingest;
@@ -455,6 +455,8 @@ pub fn forecast_settings(
         leading_zeros: f.leading_zeros.unwrap_or(LeadingZeros::Launch),
         selection: f.selection,
         selection_margin: f.selection_margin,
+        selection_learner: f.selection_learner,
+        selection_base: f.selection_base.unwrap_or(SelectionBase::PerSeries),
         slow_mover_demand: config.policy.slow_mover_demand,
         process_window: (config.policy.slow_mover_history_days / bucket.mean_days()).ceil()
             as usize,

@@ -6,7 +6,7 @@ use super::clean::median;
 use super::{Model, ModelId};
 use crate::demand_process::SlowMoverDemand;
 
-pub use crate::config::{LeadingZeros, Metric, Selection};
+pub use crate::config::{LeadingZeros, Metric, Selection, SelectionBase};
 
 /// Settings of the forecast of one series.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +54,12 @@ pub struct ForecastSettings {
     pub selection: Selection,
     /// Relative score a single model must gain over the combination to be chosen.
     pub selection_margin: f64,
+    /// Offer each group of series the learned selection
+    /// ([`super::learner`]) beside the other selection rules.
+    pub selection_learner: bool,
+    /// What a group of series holds to unless another choice validates
+    /// clearly better ([`super::rules`]).
+    pub selection_base: SelectionBase,
 }
 
 impl Default for ForecastSettings {
@@ -77,6 +83,8 @@ impl Default for ForecastSettings {
             leading_zeros: LeadingZeros::default(),
             selection: Selection::BestWithCombination,
             selection_margin: 0.1,
+            selection_learner: false,
+            selection_base: SelectionBase::PerSeries,
             slow_mover_demand: SlowMoverDemand::Compound,
             process_window: 104,
             process_below: 20.0,

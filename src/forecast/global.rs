@@ -311,13 +311,16 @@ pub struct SeriesInput<'a> {
 
 /// Fitted coefficients of one loss, on the raw (unstandardised) features.
 #[derive(Debug, Clone, PartialEq)]
-struct Coefficients {
-    weights: Vec<f64>,
-    intercept: f64,
+pub(super) struct Coefficients {
+    /// One weight per feature.
+    pub(super) weights: Vec<f64>,
+    /// The intercept.
+    pub(super) intercept: f64,
 }
 
 impl Coefficients {
-    fn eta(&self, x: &[f64]) -> f64 {
+    /// The linear predictor of features `x`.
+    pub(super) fn eta(&self, x: &[f64]) -> f64 {
         self.intercept + self.weights.iter().zip(x).map(|(w, v)| w * v).sum::<f64>()
     }
 }
@@ -702,11 +705,14 @@ fn unstandardise(w: &[f64], b: f64, mean: &[f64], sd: &[f64]) -> Option<Coeffici
         .then_some(Coefficients { weights, intercept })
 }
 
-/// Elastic net (linfa) on standardised features.
-fn fit_elastic_net(
+/// Elastic net (linfa) on standardised features, with linfa's `penalty`
+/// and `l1_ratio`; `None` with fewer than two rows per feature or when the
+/// fit fails.
+pub(super) fn fit_elastic_net(
     x: &Array2<f64>,
     y: &Array1<f64>,
-    settings: &GlobalSettings,
+    penalty: f64,
+    l1_ratio: f64,
 ) -> Option<Coefficients> {
     if x.nrows() < 2 * x.ncols() {
         return None;
@@ -715,8 +721,8 @@ fn fit_elastic_net(
     let z = standardised(x, &mean, &sd);
     let data = Dataset::new(z, y.clone());
     let model = ElasticNet::params()
-        .penalty(settings.penalty)
-        .l1_ratio(settings.l1_ratio.clamp(0.0, 1.0))
+        .penalty(penalty)
+        .l1_ratio(l1_ratio.clamp(0.0, 1.0))
         .max_iterations(1000)
         .tolerance(1e-4)
         .fit(&data)
@@ -868,7 +874,7 @@ fn fit_cutoff(
     n_events: usize,
 ) -> (CutoffFit, FitSummary) {
     let (x, y, available) = design(series, bucket, cutoff, settings, n_events);
-    let linear = fit_elastic_net(&x, &y, settings);
+    let linear = fit_elastic_net(&x, &y, settings.penalty, settings.l1_ratio);
     let mut x = x;
     for mut row in x.rows_mut() {
         if let Some(row) = row.as_slice_mut() {
@@ -1024,7 +1030,7 @@ mod tests {
         let y = Array1::from_shape_fn(n, |i| 2.0 + 0.5 * x[[i, 0]] - 0.25 * x[[i, 1]]);
         let mut s = settings();
         s.penalty = 1e-6;
-        let c = fit_elastic_net(&x, &y, &s).expect("fits");
+        let c = fit_elastic_net(&x, &y, s.penalty, s.l1_ratio).expect("fits");
         assert!((c.intercept - 2.0).abs() < 1e-2, "{c:?}");
         assert!(
             (c.weights[0] - 0.5).abs() < 1e-3 && (c.weights[1] + 0.25).abs() < 1e-3,

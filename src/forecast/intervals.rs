@@ -141,7 +141,10 @@ fn coverage(pairs: &[Pair], shape: Distribution, f: f64) -> f64 {
 }
 
 /// The factor whose coverage is nearest [`TARGET`], by bisection on its log
-/// (coverage grows with the factor).
+/// (coverage grows with the factor): the least factor reaching the target,
+/// or the largest below it when that one is nearer — a count interval's
+/// coverage moves in steps, and the step above the target can overshoot it
+/// by more than the one below misses it.
 fn factor(pairs: &[Pair], shape: Distribution) -> f64 {
     let top = match shape {
         Distribution::Normal => LIMIT,
@@ -154,15 +157,21 @@ fn factor(pairs: &[Pair], shape: Distribution) -> f64 {
     if coverage(pairs, shape, lo.exp()) >= TARGET {
         return 1.0 / LIMIT;
     }
+    let (mut c_lo, mut c_hi) = (0.0, 1.0);
     for _ in 0..24 {
         let mid = 0.5 * (lo + hi);
-        if coverage(pairs, shape, mid.exp()) >= TARGET {
-            hi = mid;
+        let c = coverage(pairs, shape, mid.exp());
+        if c >= TARGET {
+            (hi, c_hi) = (mid, c);
         } else {
-            lo = mid;
+            (lo, c_lo) = (mid, c);
         }
     }
-    hi.exp()
+    if TARGET - c_lo < c_hi - TARGET {
+        lo.exp()
+    } else {
+        hi.exp()
+    }
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod ets;
 pub mod global;
 pub mod intermittent;
 pub mod intervals;
+pub mod learner;
 pub mod model_id;
 pub mod prior;
 pub mod rules;
@@ -34,7 +35,7 @@ pub use select::{
     pool_horizon_errors, pooled_spread_ratio,
 };
 pub use select::{Backtested, backtest_series, finish};
-pub use theta::{OptimizedTheta, Theta};
+pub use theta::{AutoTheta, OptimizedTheta, Theta};
 
 use crate::demand::Pattern;
 
@@ -111,6 +112,19 @@ impl Candidates {
             regular,
             intermittent,
         }
+    }
+
+    /// The same candidates with `theta` as the fitted-θ theta model (the
+    /// standard set holds the optimised one).
+    pub fn with_theta(mut self, theta: crate::config::ThetaModel, season_length: usize) -> Self {
+        if theta == crate::config::ThetaModel::Auto {
+            for m in &mut self.regular {
+                if m.id() == ModelId::OptimizedTheta {
+                    *m = Box::new(AutoTheta::new(season_length.max(1)));
+                }
+            }
+        }
+        self
     }
 
     /// Candidates for a Syntetos–Boylan pattern.

@@ -239,7 +239,14 @@ impl SelectionPrior {
         let shrunk: Vec<f64> = backtests
             .iter()
             .map(|b| {
-                let p = group.get(b.model.name())?;
+                // A combination other than the default one (the rules may
+                // offer another) is read as the combination the prior knows.
+                let p = group.get(b.model.name()).or_else(|| {
+                    b.model
+                        .is_combination()
+                        .then(|| group.get(super::backtest::COMBINATION.name()))
+                        .flatten()
+                })?;
                 let r = log_score(b.score(s.metric)) - centre;
                 Some(p.mean + p.weight(b.origins) * (r - p.mean))
             })

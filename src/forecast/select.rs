@@ -333,6 +333,7 @@ impl Backtested<'_> {
             cut.iter().map(|&o| y[o..o + h].to_vec()).collect(),
             e.scale,
             metric,
+            super::learner::series_features(&y[..cut[0]], s.season_length),
         ))
     }
 
@@ -527,7 +528,7 @@ fn choose_and_refit(
     offer_combination(&mut b, rules, s);
     let group = b.group(s);
     let chosen = rules
-        .and_then(|r| r.choose(&b.evaluation.backtests, group, s))
+        .and_then(|r| r.choose(&b.evaluation.backtests, group, s, || b.trial(s, s.metric)))
         .or_else(|| choose(&b.evaluation.backtests, s));
     let (model, members, mean, sigma) = match chosen {
         Some(c) => refit_choice(c, &b.evaluation, &models, &b.prepared.y, s),
