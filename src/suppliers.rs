@@ -269,15 +269,19 @@ pub fn lead_times(data: &Dataset, up_to: i32, min_samples: usize) -> Vec<Option<
             }
         }
     }
-    let enough = |v: &Vec<f64>| v.len() >= min_samples.max(1);
+    // Each supplier's figures once (a supplier serves many series).
+    let stats = |v: &Vec<f64>| (v.len() >= min_samples.max(1)).then(|| (mean(v), sd(v)));
+    let at: BTreeMap<(&str, &str), Option<(f64, f64)>> =
+        at.iter().map(|(k, v)| (*k, stats(v))).collect();
+    let anywhere: BTreeMap<&str, Option<(f64, f64)>> =
+        anywhere.iter().map(|(k, v)| (*k, stats(v))).collect();
     (0..data.keys.len())
         .map(|id| {
             let supplier = series_supplier(data, id)?;
-            let days = at
-                .get(&(supplier, data.keys[id].location.as_str()))
-                .filter(|v| enough(v))
-                .or_else(|| anywhere.get(supplier).filter(|v| enough(v)))?;
-            Some((mean(days), sd(days)))
+            at.get(&(supplier, data.keys[id].location.as_str()))
+                .copied()
+                .flatten()
+                .or_else(|| anywhere.get(supplier).copied().flatten())
         })
         .collect()
 }

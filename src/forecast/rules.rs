@@ -634,7 +634,7 @@ impl SelectionRules {
                 let tried = if tried.is_empty() {
                     String::new()
                 } else {
-                    format!("; latest origin: {}", tried.join(", "))
+                    format!("; validated: {}", tried.join(", "))
                 };
                 format!(
                     "{} ({} series): {}, combination {combination}{tried}",
