@@ -777,14 +777,12 @@ fn validate(
             let mut n = vec![0usize; first.trials.len()];
             for f in &folds {
                 let (st, c) = f.option(k, &lead);
-                // Fold trials keep the first fold's order: walk both.
-                let mut j = 0;
+                // A fold holds the series with an origin before its own.
                 for (i, t) in first.trials.iter().enumerate() {
-                    if j < f.trials.len() && std::ptr::eq(*t, f.trials[j]) {
+                    if t.origins() > f.at + 1 {
                         sum[i] +=
                             validate_one(t, f.at, c.as_ref(), st, prior, f.learner.as_ref(), s);
                         n[i] += 1;
-                        j += 1;
                     }
                 }
             }
