@@ -136,6 +136,19 @@ impl Candidates {
     }
 }
 
+/// A repeatable stream of uniform numbers in [0, 1) from `seed` (a 64-bit
+/// linear congruential generator) for the forecast tests.
+#[cfg(test)]
+pub(crate) fn uniform(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed;
+    move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,13 +156,7 @@ mod tests {
 
     /// Awkward histories: empty-ish, constant, zeros, spikes, huge, tiny, trending to zero.
     fn histories() -> Vec<Vec<f64>> {
-        let mut state = 7u64;
-        let mut rnd = move || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rnd = uniform(7);
         let mut out = vec![
             vec![],
             vec![3.0],

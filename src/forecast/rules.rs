@@ -925,13 +925,7 @@ mod tests {
     /// B forecasts them well (errors 1–5 against 2–6), while their own
     /// backtests mislead some of them.
     fn told_by_a_feature() -> Vec<Trial> {
-        let mut state = 11u64;
-        let mut rnd = move || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rnd = crate::forecast::uniform(11);
         (0..200)
             .map(|i| {
                 let good: Vec<Vec<f64>> = (0..4).map(|_| vec![11.0 + 4.0 * rnd(); 2]).collect();
