@@ -70,7 +70,7 @@ sinfo
 # The sharded run through Slurm, and a single run to compare it with. The
 # as-of date: $AS_OF, else the one a run of the data picks (a run to find it).
 as_of=${AS_OF:-$("$bin" run --quiet --data "$data" --out "$work/probe" >/dev/null && ls "$work/probe")}
-rm -rf "$work/slurm" "$work/single"
+rm -rf "$work/slurm" "$work/single" "$work"/slurm-*.out
 mkdir -p "$work/slurm"
 start=$(date +%s)
 # Job logs (slurm-*.out) go to the work folder.
@@ -79,6 +79,10 @@ echo "$out"
 merge=$(echo "$out" | sed -n 's/.*merge: job \([0-9]*\).*/\1/p')
 while squeue -h -j "$merge" 2>/dev/null | grep -q .; do sleep 2; done
 echo "through Slurm: $(( $(date +%s) - start )) s wall"
+# Each job's peak memory and wall time (the last line of its log).
+for log in "$work"/slurm-*.out; do
+  [ -f "$log" ] && echo "$(basename "$log" .out): $(grep -h 'replenish peak' "$log" | tail -1)"
+done
 [ -f "$work/slurm/$as_of/plan.csv" ] || { echo "the merge wrote no report (see slurm-*.out)" >&2; exit 1; }
 "$bin" run --quiet --data "$data" --out "$work/single" --as-of "$as_of"
 differ=0

@@ -5,7 +5,9 @@
 #   deploy/slurm/replenish-shards.sh /shared/input /shared/reports 2026-11-23 8 [config.toml]
 #
 # Input and reports must be on a file system every node sees. The binary is
-# taken from $REPLENISH (default: `replenish` on the PATH).
+# taken from $REPLENISH (default: `replenish` on the PATH). Where
+# /usr/bin/time exists (Debian's `time`), every job's log (slurm-*.out) ends
+# with a line "replenish peak N KB, S s": its peak memory and wall time.
 set -euo pipefail
 if [ $# -lt 4 ]; then
     echo "usage: $0 INPUT_DIR REPORTS_DIR AS_OF SHARDS [CONFIG]" >&2
@@ -16,11 +18,13 @@ bin=${REPLENISH:-replenish}
 common=(--quiet --data "$input" --out "$reports" --as-of "$as_of")
 [ -n "$config" ] && common+=(--config "$config")
 printf -v args '%q ' "${common[@]}"
+timed=""
+[ -x /usr/bin/time ] && timed="/usr/bin/time -f 'replenish peak %M KB, %e s'"
 
 array=$(sbatch --parsable --job-name=replenish-shard --array=0-$((shards - 1)) \
     --cpus-per-task=2 --mem=6G --time=01:00:00 \
-    --wrap="$bin run $args --threads \${SLURM_CPUS_PER_TASK} --shard \${SLURM_ARRAY_TASK_ID}/$shards")
+    --wrap="$timed $bin run $args --threads \${SLURM_CPUS_PER_TASK} --shard \${SLURM_ARRAY_TASK_ID}/$shards")
 merge=$(sbatch --parsable --job-name=replenish-merge --dependency=afterok:"$array" \
     --cpus-per-task=2 --mem=6G --time=01:00:00 \
-    --wrap="$bin merge $args")
+    --wrap="$timed $bin merge $args")
 echo "shards: job $array (array of $shards); merge: job $merge, writes $reports/$as_of/"
