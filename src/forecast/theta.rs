@@ -572,25 +572,24 @@ fn fit_variant(y: &[f64], variant: Variant) -> ThetaState {
     }
 }
 
-impl Model for OptimizedTheta {
-    fn id(&self) -> ModelId {
-        ModelId::OptimizedTheta
-    }
+/// `Model` for a theta model type: its identity and the fit it takes.
+macro_rules! theta_model {
+    ($model:ty, $id:expr, $fit:expr) => {
+        impl Model for $model {
+            fn id(&self) -> ModelId {
+                $id
+            }
 
-    fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
-        fit_theta(history, self.season_length, Fit::Optimised)
-    }
+            fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
+                fit_theta(history, self.season_length, $fit)
+            }
+        }
+    };
 }
 
-impl Model for Theta {
-    fn id(&self) -> ModelId {
-        ModelId::Theta
-    }
-
-    fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
-        fit_theta(history, self.season_length, Fit::Standard)
-    }
-}
+theta_model!(Theta, ModelId::Theta, Fit::Standard);
+theta_model!(OptimizedTheta, ModelId::OptimizedTheta, Fit::Optimised);
+theta_model!(AutoTheta, ModelId::AutoTheta, Fit::Auto);
 
 /// statsforecast's `AutoTheta`: the standard, optimised, dynamic standard
 /// and dynamic optimised theta models (Fiorucci et al. 2016) fitted to the
@@ -607,16 +606,6 @@ impl AutoTheta {
     /// AutoTheta with the given season length.
     pub fn new(season_length: usize) -> Self {
         Self { season_length }
-    }
-}
-
-impl Model for AutoTheta {
-    fn id(&self) -> ModelId {
-        ModelId::AutoTheta
-    }
-
-    fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
-        fit_theta(history, self.season_length, Fit::Auto)
     }
 }
 
