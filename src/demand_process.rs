@@ -547,7 +547,7 @@ impl LeadTimePmfs {
     }
 
     /// Where the position stands after a review with order quantity `q`
-    /// (see [`Self::positions`]): what [`Self::fill_rate_at`] and
+    /// (see `positions`): what [`Self::fill_rate_at`] and
     /// [`Self::reorder_point_cycle_at`] take, worked out once for many
     /// service levels.
     pub fn order_positions(&self, q: f64) -> Vec<f64> {

@@ -205,7 +205,7 @@ pub struct Learner {
 impl Learner {
     /// The learner trained on `series` with origin `target` as the target
     /// and the origins after it as evidence; `None` when no option has
-    /// [`MIN_ROWS`] rows.
+    /// `MIN_ROWS` rows.
     pub fn fit(series: &[Series], target: usize) -> Option<Learner> {
         let mut rows: Vec<(ModelId, Vec<Vec<f64>>, Vec<f64>)> = Vec::new();
         for t in series {

@@ -691,16 +691,16 @@ enum Tried {
     Learned,
 }
 
-/// One validation fold: its origin, decision and trials (those with an
-/// origin before it), and its learner when one was fitted.
-struct Fold<'t> {
+/// One validation fold: its origin, what the origins before it decide, and
+/// its learner when one was fitted. It holds the series with an origin
+/// before its own.
+struct Fold {
     at: usize,
     decision: Decision,
-    trials: Vec<&'t Trial>,
     learner: Option<Learner>,
 }
 
-impl Fold<'_> {
+impl Fold {
     /// The strategy and combination `tried` stands for in this fold.
     fn option(&self, tried: Tried, lead: &Option<Combination>) -> (Strategy, Option<Combination>) {
         let c = self.decision.combination.clone();
@@ -715,7 +715,7 @@ impl Fold<'_> {
 }
 
 /// The rule of a group whose series have two or more origins. In each of up
-/// to [`VALIDATION_FOLDS`] folds every option decides on the origins before
+/// to [`validation_folds`] folds every option decides on the origins before
 /// the fold's and is scored at it; a series' score is its mean over the
 /// folds it has. The base is the group's pooled winner; the other options
 /// are the choice without rules (each series by its backtest shrunk toward
@@ -754,7 +754,6 @@ fn validate(
             Some(Fold {
                 at,
                 decision,
-                trials: ts,
                 learner,
             })
         })
@@ -769,16 +768,15 @@ fn validate(
     if folds.iter().all(|f| f.learner.is_some()) {
         kinds.push(Tried::Learned);
     }
-    // Per option, per series of the first fold, the mean over its folds.
+    // Per option, per series, the mean over the folds it is in.
     let tried: Vec<(Tried, Vec<f64>)> = kinds
         .iter()
         .map(|&k| {
-            let mut sum = vec![0.0; first.trials.len()];
-            let mut n = vec![0usize; first.trials.len()];
+            let mut sum = vec![0.0; trials.len()];
+            let mut n = vec![0usize; trials.len()];
             for f in &folds {
                 let (st, c) = f.option(k, &lead);
-                // A fold holds the series with an origin before its own.
-                for (i, t) in first.trials.iter().enumerate() {
+                for (i, t) in trials.iter().enumerate() {
                     if t.origins() > f.at + 1 {
                         sum[i] +=
                             validate_one(t, f.at, c.as_ref(), st, prior, f.learner.as_ref(), s);

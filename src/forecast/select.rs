@@ -333,7 +333,12 @@ impl Backtested<'_> {
             cut.iter().map(|&o| y[o..o + h].to_vec()).collect(),
             e.scale,
             metric,
-            super::learner::series_features(&y[..cut[0]], s.season_length),
+            // Only the learner reads the features.
+            if s.selection_learner {
+                super::learner::series_features(&y[..cut[0]], s.season_length)
+            } else {
+                [0.0; super::learner::SERIES_FEATURES]
+            },
         ))
     }
 
