@@ -84,10 +84,14 @@ impl ServiceCurve {
     fn choose(&self, mu: f64) -> usize {
         let value = |k: usize| self.demand * self.fill[k] - mu * self.price * self.stock[k];
         let last = self.fill.len().min(self.stock.len()).saturating_sub(1);
-        (0..=last).rev().fold(
-            last,
-            |best, k| if value(k) > value(best) { k } else { best },
-        )
+        let (mut best, mut top) = (last, value(last));
+        for k in (0..last).rev() {
+            let v = value(k);
+            if v > top {
+                (best, top) = (k, v);
+            }
+        }
+        best
     }
 
     /// Fill-rate gained per unit of money between neighbouring grid points

@@ -573,6 +573,11 @@ pub struct SimulateConfig {
     /// Refit the forecasts at every review that has a new complete bucket
     /// (as the weekly batch does); false: keep the forecast made at the origin.
     pub refit: bool,
+    /// Refits from one full selection of the forecasts to the next (every
+    /// candidate backtested and the choice made afresh, as the weekly run
+    /// does); at the refits between, each series' chosen model is refitted
+    /// to the history as it stands. 1: a full selection at every refit.
+    pub reselect_every: usize,
     /// Demand that cannot be served is lost instead of backordered.
     pub lost_sales: bool,
     /// Seed of the lead-time draws.
@@ -590,6 +595,7 @@ impl Default for SimulateConfig {
         SimulateConfig {
             origin_buckets: None,
             refit: true,
+            reselect_every: 1,
             lost_sales: false,
             seed: 42,
             targets: vec![
@@ -860,6 +866,12 @@ impl Config {
         if sim.origin_buckets == Some(0) {
             return Err(Error::Config(
                 "simulate.origin_buckets: expected at least 1".into(),
+            ));
+        }
+        if sim.reselect_every == 0 {
+            return Err(Error::Config(
+                "simulate.reselect_every: expected at least 1 (1: a full selection at every refit)"
+                    .into(),
             ));
         }
         for (name, v) in [

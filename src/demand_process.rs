@@ -178,6 +178,14 @@ impl DemandProcess {
         self
     }
 
+    /// Drop the kept lead-time distributions (see [`DemandProcess::pmfs`]):
+    /// a replay that has passed this forecast frees them.
+    pub fn forget(&self) {
+        if let Ok(mut cache) = self.cache.lock() {
+            *cache = None;
+        }
+    }
+
     /// Mean demand per bucket.
     pub fn mean(&self) -> f64 {
         let n: u32 = self.sizes.iter().map(|s| s.1).sum();

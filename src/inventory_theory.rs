@@ -414,21 +414,21 @@ impl EmpiricalErrors {
         (short, tail)
     }
 
-    /// P(X ≤ t) for X = `scale`·Z + `sd`·N.
-    fn cdf(&self, t: f64, scale: f64, sd: f64) -> f64 {
-        self.points
-            .iter()
-            .map(|(z, w)| {
-                let x = t - scale * z;
-                w * if sd > 0.0 {
-                    norm_cdf(x / sd)
-                } else if x >= 0.0 {
-                    1.0
-                } else {
-                    0.0
-                }
-            })
-            .sum()
+    /// (P(X ≤ t), its density at t) for X = `scale`·Z + `sd`·N, `sd` > 0, in
+    /// one pass; points more than 9 `sd` from t take their limits (error
+    /// below 1e-18).
+    fn cdf_and_density(&self, t: f64, scale: f64, sd: f64) -> (f64, f64) {
+        let (mut cdf, mut density) = (0.0, 0.0);
+        for &(z, w) in &self.points {
+            let x = (t - scale * z) / sd;
+            if x > 9.0 {
+                cdf += w;
+            } else if x >= -9.0 {
+                cdf += w * norm_cdf(x);
+                density += w * norm_pdf(x) / sd;
+            }
+        }
+        (cdf, density)
     }
 
     /// The offset t above the mean with E[(X − t)⁺] = `short` for X =
@@ -490,18 +490,36 @@ impl EmpiricalErrors {
         }
         let first = self.points.first().map_or(0.0, |p| p.0);
         let (mut lo, mut hi) = (scale * first - 9.0 * sd, scale * self.max() + 9.0 * sd);
+        // Newton from the normal answer with the same mean and spread,
+        // safeguarded by bisection on the bracket [lo, hi].
+        let spread = (scale * scale * self.sd().powi(2) + sd * sd).sqrt();
+        let guess = scale * self.mean() + spread * norm_ppf(alpha);
+        let mut t = if guess > lo && guess < hi {
+            guess
+        } else {
+            0.5 * (lo + hi)
+        };
         for _ in 0..100 {
-            let mid = 0.5 * (lo + hi);
-            if self.cdf(mid, scale, sd) < alpha {
-                lo = mid;
+            let (f, density) = self.cdf_and_density(t, scale, sd);
+            if f < alpha {
+                lo = t;
             } else {
-                hi = mid;
+                hi = t;
             }
-            if hi - lo <= 1e-9 * (1.0 + mid.abs()) {
-                break;
+            let mut next = if density > 1e-300 {
+                t - (f - alpha) / density
+            } else {
+                t
+            };
+            if !(next > lo && next < hi) {
+                next = 0.5 * (lo + hi);
             }
+            if (next - t).abs() <= 1e-10 * (1.0 + t.abs()) || hi - lo <= 1e-12 * (1.0 + t.abs()) {
+                return next;
+            }
+            t = next;
         }
-        0.5 * (lo + hi)
+        t
     }
 }
 
@@ -606,6 +624,19 @@ mod tests {
         // Fat tail: a pool with the normal's spread but heavier right tail needs more.
         let t = big.offset_for_shortage(0.02, 1.0, 1.0);
         assert!(t.is_finite() && (big.shortage(t, 1.0, 1.0) - 0.02).abs() < 1e-9);
+        // The cycle-service offset solves P(X ≤ t) = α, the normal term
+        // narrow or wide against the pool's spread.
+        for (alpha, sd) in [
+            (0.5, 0.05),
+            (0.9, 0.3),
+            (0.99, 3.0),
+            (1e-6, 0.3),
+            (0.999_999, 0.05),
+        ] {
+            let t = big.offset_for_probability(alpha, 2.0, sd);
+            let (p, _) = big.cdf_and_density(t, 2.0, sd);
+            assert!((p - alpha).abs() < 1e-9, "{alpha} {sd}: {p}");
+        }
     }
 
     #[test]

@@ -170,6 +170,39 @@ fn same_result_for_any_thread_count() {
 }
 
 #[test]
+fn kept_choices_replay_the_same_for_any_thread_count() {
+    // `simulate.reselect_every`: a full selection at every third refit, the
+    // chosen models refitted between; one result whatever the thread count.
+    let f = fixture(1.0);
+    let config = f.config("[simulate]\nreselect_every = 3\n");
+    let one = simulate(
+        &f,
+        &f.dir.path().join("one"),
+        &["--threads", "1", "--config", &config],
+    );
+    let two = simulate(
+        &f,
+        &f.dir.path().join("two"),
+        &["--threads", "2", "--config", &config],
+    );
+    for file in ["simulation.csv", "simulation_summary.csv"] {
+        assert_eq!(
+            std::fs::read(one.join(file)).unwrap(),
+            std::fs::read(two.join(file)).unwrap(),
+            "{file} differs"
+        );
+    }
+    let zero = f.config("[simulate]\nreselect_every = 0\n");
+    let o = f.command("simulate", &f.out(), &["--config", &zero]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("simulate.reselect_every"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn an_origin_without_history_is_refused() {
     let f = fixture(1.0);
     let o = f.command("simulate", &f.out(), &["--origin", "2020-01-06"]);

@@ -18,7 +18,7 @@ use crate::stats::{negbin_quantile, norm_ppf};
 pub use super::backtest::{
     Backtest, COMBINATION, ForecastSettings, LeadingZeros, MIN_TRAIN, Metric, Selection, backtest,
 };
-use super::backtest::{Combination, Evaluation, choose, evaluate, sanitize};
+use super::backtest::{Combination, Combine, Evaluation, choose, evaluate, sanitize};
 
 /// Shape of the forecast distribution used for quantiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -407,6 +407,86 @@ pub fn finish(
     rules: Option<&SelectionRules>,
 ) -> SeriesForecast {
     super::ets::sharing_fits(|| choose_and_refit(b, models, extra, s, rules))
+}
+
+/// Series `y`'s forecast with the choice made earlier (`chosen`, its forecast
+/// at the last selection) instead of a new selection: the chosen model, or
+/// the chosen combination's members, refitted to `y`; the mean and what is
+/// read off the history as it stands now (outliers, the demand process, the
+/// largest demand over the protection interval, the dispersion test) new;
+/// the spread and the backtest's errors carried over. `None` when the
+/// choice cannot be kept: it was not a backtested choice (a constant, a
+/// series too short to backtest, a new item's blend), the pattern moved
+/// between regular and intermittent, or the model no longer fits — the
+/// series is then selected afresh.
+pub fn refit_chosen(
+    chosen: &SeriesForecast,
+    models: &[Box<dyn Model>],
+    extra: &[&dyn Model],
+    y: &[f64],
+    pattern: Pattern,
+    s: &ForecastSettings,
+) -> Option<SeriesForecast> {
+    chosen.chosen()?;
+    let prepared = match prepare(y, pattern, s) {
+        Ok(p) => p,
+        Err(constant) => return Some(*constant),
+    };
+    let was_intermittent = chosen.distribution == Distribution::NegativeBinomial;
+    if prepared.intermittent != was_intermittent {
+        return None;
+    }
+    let models = lineup(models, extra);
+    let fit = |id: ModelId| {
+        let m = models.iter().find(|m| m.id() == id)?;
+        refit(*m, &prepared.y, s.horizon)
+    };
+    let mean = super::ets::sharing_fits(|| refit_mean(chosen, fit))?;
+    let Prepared {
+        since_launch,
+        outliers,
+        intermittent,
+        ..
+    } = prepared;
+    let process = demand_process(since_launch, intermittent, &mean, s);
+    Some(SeriesForecast {
+        mean,
+        outliers,
+        dispersion: if process.is_none() && !intermittent {
+            Dispersion::test(since_launch)
+        } else {
+            None
+        },
+        process,
+        max_protection_demand: max_protection_demand(since_launch, s),
+        ..chosen.clone()
+    })
+}
+
+/// The mean forecast of `chosen`'s model (its combination's members joined)
+/// with each model fitted by `fit`; `None` when one does not fit.
+fn refit_mean(
+    chosen: &SeriesForecast,
+    fit: impl Fn(ModelId) -> Option<Vec<f64>>,
+) -> Option<Vec<f64>> {
+    if chosen.model.is_combination() {
+        let combination = Combination {
+            members: chosen.members.clone(),
+            combine: if chosen.model == ModelId::MeanCombination {
+                Combine::Mean
+            } else {
+                Combine::Median
+            },
+        };
+        let fits = chosen
+            .members
+            .iter()
+            .map(|&id| fit(id))
+            .collect::<Option<Vec<_>>>()?;
+        combination.join(&fits.iter().collect::<Vec<_>>())
+    } else {
+        fit(chosen.model)
+    }
 }
 
 /// The root mean squared error of `run` at every origin but the latest
@@ -1038,6 +1118,36 @@ mod tests {
         assert_eq!(fc.model, ModelId::Ses);
         assert_eq!(fc.backtests.len(), 2);
         assert!(fc.mean[0] > 45.0);
+    }
+
+    #[test]
+    fn a_kept_choice_is_refitted_with_its_spread_kept() {
+        // Chosen at week 42: SES after a step up. A week later the same
+        // model is refitted (its mean the model's own fit of the longer
+        // history), the spread and the backtests are the selection's.
+        let mut y = vec![5.0; 30];
+        y.extend(vec![50.0; 12]);
+        let models: Vec<Box<dyn Model>> =
+            vec![Box::new(MovingAverage::new(8)), Box::new(Ses::new())];
+        let s = settings(2, 2);
+        let chosen = forecast_series(&models, &y, Pattern::Smooth, &s);
+        y.push(80.0);
+        let kept = refit_chosen(&chosen, &models, &[], &y, Pattern::Smooth, &s).unwrap();
+        let own = Ses::new().fit(&y).unwrap().predict(2);
+        assert_eq!((kept.model, kept.mean.clone()), (ModelId::Ses, own));
+        assert!(kept.mean[0] > chosen.mean[0]);
+        assert_eq!(
+            (kept.sigma, &kept.backtests),
+            (chosen.sigma, &chosen.backtests)
+        );
+        // A choice that cannot be kept: demand turned intermittent, or no
+        // backtested choice (a dead item's zero).
+        let sparse: Vec<f64> = (0..43)
+            .map(|i| if i % 5 == 0 { 3.0 } else { 0.0 })
+            .collect();
+        assert!(refit_chosen(&chosen, &models, &[], &sparse, Pattern::Intermittent, &s).is_none());
+        let zero = forecast_series(&models, &[0.0; 10], Pattern::NoDemand, &s);
+        assert!(refit_chosen(&zero, &models, &[], &y, Pattern::Smooth, &s).is_none());
     }
 
     #[test]

@@ -181,6 +181,23 @@ impl<'a> Stage<'a> {
         })
     }
 
+    /// Series `id`'s forecast keeping `chosen`'s choice (its forecast at an
+    /// earlier selection; see [`super::refit_chosen`]), or selected afresh
+    /// under `rules` (that selection's) where the choice cannot be kept.
+    pub fn refit(
+        &self,
+        id: usize,
+        chosen: &SeriesForecast,
+        rules: Option<&SelectionRules>,
+    ) -> SeriesForecast {
+        let s = &self.series[id];
+        self.with_models(id, |m, e, p| {
+            super::refit_chosen(chosen, m, e, s.history, p, &s.settings).unwrap_or_else(|| {
+                super::forecast_series_with(m, e, s.history, p, &s.settings, rules)
+            })
+        })
+    }
+
     /// Every series' forecast, in series order (in parallel); `done` is
     /// called after each (a progress bar).
     pub fn forecast_all(mut self, done: impl Fn() + Sync) -> Vec<SeriesForecast> {

@@ -41,7 +41,8 @@ use crate::config::{
 };
 use crate::demand::{self, Panel, SeriesHistory};
 use crate::error::{Error, Result};
-use crate::forecast::stage::Stage;
+use crate::forecast::rules::SelectionRules;
+use crate::forecast::stage::{Stage, StageSettings};
 use crate::forecast::{self, Calibration, ForecastSettings, HorizonErrorPools, SeriesForecast};
 use crate::forecasting::{HistoryOf, StageInputs, candidates};
 use crate::ingest::{self, Dataset, PurchaseOrder};
@@ -649,6 +650,18 @@ struct Prepared {
     lead_times_from: &'static str,
 }
 
+impl Prepared {
+    /// Drop the lead-time distributions its forecasts keep (a replay of the
+    /// series has passed them).
+    fn forget_pmfs(&self) {
+        for (_, fc) in self.demand.iter().chain(&self.shipments) {
+            if let Some(p) = &fc.process {
+                p.forget();
+            }
+        }
+    }
+}
+
 /// The buckets a replay covers and the policies it runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Window {
@@ -738,7 +751,9 @@ fn simulate_all(
         .enumerate()
         .map(|(id, p)| {
             let levels = pooled.as_ref().map(|l| &l[id]);
-            replay_series(data, panel, configs, window, id, p, levels)
+            let result = replay_series(data, panel, configs, window, id, p, levels);
+            p.forget_pmfs();
+            result
         })
         .collect();
     if !tuning && purchasing::in_force(data, config) {
@@ -819,7 +834,10 @@ fn forecasts_at(
     let mut out: Vec<Vec<(i64, SeriesForecast)>> = (0..panel.series.len())
         .map(|_| Vec::with_capacity(refits.len()))
         .collect();
-    for &b in refits {
+    let every = config.simulate.reselect_every.max(1);
+    // The forecasts and rules of the latest full selection.
+    let mut selected: Option<(Vec<SeriesForecast>, Option<SelectionRules>)> = None;
+    for (k, &b) in refits.iter().enumerate() {
         // The global model reads the covariates of the panel as it stood;
         // the local models only the histories, borrowed up to the refit.
         let cut = config.forecast.global.enabled.then(|| panel.until(b));
@@ -828,12 +846,50 @@ fn forecasts_at(
             Some(cut) => inputs.series(cut, history),
             None => inputs.series_until(panel, history, b),
         };
-        let stage = Stage::new(&series, &candidates, panel.bucket, b, inputs.settings());
-        for (fcs, fc) in out.iter_mut().zip(stage.forecast_all(|| {})) {
-            fcs.push((b, fc));
+        let fcs = match &selected {
+            Some((chosen, rules)) if k % every != 0 => {
+                // No prior: only the global model, when on, is fitted.
+                let settings = StageSettings {
+                    prior_series: 0,
+                    ..inputs.settings().clone()
+                };
+                let stage = Stage::new(&series, &candidates, panel.bucket, b, &settings);
+                (0..series.len())
+                    .into_par_iter()
+                    .map(|id| stage.refit(id, &chosen[id], rules.as_ref()))
+                    .collect()
+            }
+            _ => {
+                let stage = Stage::new(&series, &candidates, panel.bucket, b, inputs.settings());
+                let rules = stage.rules.clone();
+                let fcs = stage.forecast_all(|| {});
+                selected = Some((fcs.clone(), rules));
+                fcs
+            }
+        };
+        for (out, mut fc) in out.iter_mut().zip(fcs) {
+            if k > 0 {
+                slim(&mut fc);
+            }
+            out.push((b, fc));
         }
     }
     out
+}
+
+/// Drop from a forecast at a refit after the first what the replay does not
+/// read (the calibration reads the first refit's): the backtests but the
+/// chosen one, the backtest origins' errors, the outliers. A replay holds a
+/// forecast per series and refit.
+fn slim(fc: &mut SeriesForecast) {
+    let model = fc.model;
+    fc.backtests.retain(|b| b.model == model);
+    fc.backtests.shrink_to_fit();
+    fc.outliers = Vec::new();
+    fc.standardized_errors = Vec::new();
+    fc.horizon_errors = Vec::new();
+    fc.cycle_errors = Vec::new();
+    fc.latest_origin = Vec::new();
 }
 
 /// What every series' preparation for a replay shares.
@@ -942,7 +998,8 @@ struct SeriesLevels {
 /// [`SeriesLevels`] of every series: the fill rate each series' policy
 /// expects at a grid of cycle-service levels (per refit, planned on the
 /// first day of the refit's bucket with no stock), then one allocation per
-/// group, target and refit.
+/// group, target and refit. One refit's curves at a time: they are the
+/// largest thing a replay holds.
 fn pooled_levels(
     data: &Dataset,
     prepared: &[Prepared],
@@ -952,80 +1009,23 @@ fn pooled_levels(
     let (config, every_review) = configs;
     let prices = allocation::unit_prices(&prepared.iter().map(|p| p.unit_cost).collect::<Vec<_>>());
     let refits = prepared.first().map_or(0, |p| p.demand.len());
-    // curves[i][k]: series i at refit k.
-    let curves = |shipments: bool, config: &Config, every: bool| -> Vec<Vec<ServiceCurve>> {
-        prepared
-            .par_iter()
-            .zip(&prices)
-            .map(|(p, &price)| {
-                let mut settings = p.settings;
-                if every {
-                    settings.order_cost = None;
-                }
-                let fcs = if shipments { &p.shipments } else { &p.demand };
-                fcs.iter()
-                    .map(|(first, fc)| {
-                        let input = settings.policy_input(
-                            config,
-                            fc,
-                            p.unit_cost,
-                            (bucket, *first, bucket.start_day(*first)),
-                            StockState::default(),
-                        );
-                        ServiceCurve::new(&input, price)
-                            .with_floor(config.policy.pooled_min_fill_rate)
-                    })
-                    .collect()
-            })
-            .collect()
-    };
-    // levels[k][j]: member j of the group at refit k.
-    let allocate_group = |curves: &[Vec<ServiceCurve>], members: &[usize], target: f64| {
-        (0..refits)
-            .into_par_iter()
-            .map(|k| {
-                let group: Vec<ServiceCurve> =
-                    members.iter().map(|&i| curves[i][k].clone()).collect();
-                allocation::allocate(&group, target)
-            })
-            .collect::<Vec<Vec<f64>>>()
-    };
+    let targets = config.simulate.targets.len();
     let mut out: Vec<SeriesLevels> = (0..prepared.len())
         .map(|_| SeriesLevels {
             configured: vec![None; refits],
             shipments: vec![None; refits],
-            targets: vec![vec![None; refits]; config.simulate.targets.len()],
-            every_review: vec![vec![None; refits]; config.simulate.targets.len()],
+            targets: vec![vec![None; refits]; targets],
+            every_review: vec![vec![None; refits]; targets],
         })
         .collect();
-    let everyone: Vec<usize> = (0..prepared.len()).collect();
-    let demand = curves(false, config, false);
-    let shipments = curves(true, config, false);
-    let every_review = curves(false, every_review, true);
-    for (every, c) in [(false, &demand), (true, &every_review)] {
-        for (t, &target) in config.simulate.targets.iter().enumerate() {
-            let levels = allocate_group(c, &everyone, target);
-            for (k, row) in levels.iter().enumerate() {
-                for (&i, &alpha) in everyone.iter().zip(row) {
-                    let slot = if every {
-                        &mut out[i].every_review[t][k]
-                    } else {
-                        &mut out[i].targets[t][k]
-                    };
-                    *slot = Some(ServiceTarget::CycleService(alpha));
-                }
-            }
-        }
-    }
     // The configured targets: per ABC class, the series without their own
     // (none when tuning: only the curve is replayed then).
     let tuning = prepared.first().is_some_and(|p| p.shipments.is_empty());
-    for (on_shipments, c) in [(false, &demand), (true, &shipments)]
+    let classes: Vec<(f64, Vec<usize>)> = ['A', 'B', 'C']
         .into_iter()
         .filter(|_| !tuning)
-    {
-        for class in ['A', 'B', 'C'] {
-            let members: Vec<usize> = (0..prepared.len())
+        .map(|class| {
+            let members = (0..prepared.len())
                 .filter(|&i| {
                     prepared[i].abc == class
                         && data.items[i]
@@ -1033,23 +1033,116 @@ fn pooled_levels(
                             .is_none_or(|item| item.service_level.is_none())
                 })
                 .collect();
-            if members.is_empty() {
+            (config.service_for_class(class), members)
+        })
+        .collect();
+    let level = |alpha: f64| Some(ServiceTarget::CycleService(alpha));
+    for k in 0..refits {
+        let at = |shipments: bool, config: &Config, every: bool| {
+            curves_at(prepared, &prices, k, (shipments, every), config, bucket)
+        };
+        for (every, c) in [
+            (false, at(false, config, false)),
+            (true, at(false, every_review, true)),
+        ] {
+            let levels: Vec<Vec<f64>> = config
+                .simulate
+                .targets
+                .par_iter()
+                .map(|&target| allocation::allocate(&c, target))
+                .collect();
+            for (t, row) in levels.iter().enumerate() {
+                for (i, &alpha) in row.iter().enumerate() {
+                    let slot = if every {
+                        &mut out[i].every_review[t][k]
+                    } else {
+                        &mut out[i].targets[t][k]
+                    };
+                    *slot = level(alpha);
+                }
+            }
+            if every || tuning {
                 continue;
             }
-            let levels = allocate_group(c, &members, config.service_for_class(class));
-            for (k, row) in levels.iter().enumerate() {
-                for (&i, &alpha) in members.iter().zip(row) {
+            let streams = [(false, c), (true, at(true, config, false))];
+            let groups: Vec<(bool, &Vec<usize>, Vec<f64>)> = streams
+                .iter()
+                .flat_map(|s| {
+                    classes
+                        .iter()
+                        .filter(|c| !c.1.is_empty())
+                        .map(move |c| (s, c))
+                })
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .map(|((on_shipments, c), (target, members))| {
+                    let group: Vec<ServiceCurve> = members.iter().map(|&i| c[i].clone()).collect();
+                    (
+                        *on_shipments,
+                        members,
+                        allocation::allocate(&group, *target),
+                    )
+                })
+                .collect();
+            for (on_shipments, members, alphas) in groups {
+                for (&i, alpha) in members.iter().zip(alphas) {
                     let slot = if on_shipments {
                         &mut out[i].shipments[k]
                     } else {
                         &mut out[i].configured[k]
                     };
-                    *slot = Some(ServiceTarget::CycleService(alpha));
+                    *slot = level(alpha);
                 }
             }
         }
+        forget_pmfs(prepared, k);
     }
     out
+}
+
+/// Drop the lead-time distributions the forecasts at refit `k` keep (the
+/// service curves have been drawn; a replay builds them again).
+fn forget_pmfs(prepared: &[Prepared], k: usize) {
+    prepared.par_iter().for_each(|p| {
+        for fcs in [&p.demand, &p.shipments] {
+            if let Some(process) = fcs.get(k).and_then(|f| f.1.process.as_ref()) {
+                process.forget();
+            }
+        }
+    });
+}
+
+/// Every series' service curve at refit `k`, planned on its forecast of
+/// demand (or of shipments) under `config`; `every`: the curve that orders
+/// at every review (no order cost).
+fn curves_at(
+    prepared: &[Prepared],
+    prices: &[f64],
+    k: usize,
+    (shipments, every): (bool, bool),
+    config: &Config,
+    bucket: Bucket,
+) -> Vec<ServiceCurve> {
+    prepared
+        .par_iter()
+        .zip(prices)
+        .map(|(p, &price)| {
+            let mut settings = p.settings;
+            if every {
+                settings.order_cost = None;
+            }
+            let fcs = if shipments { &p.shipments } else { &p.demand };
+            let (first, fc) = &fcs[k];
+            let input = settings.policy_input(
+                config,
+                fc,
+                p.unit_cost,
+                (bucket, *first, bucket.start_day(*first)),
+                StockState::default(),
+            );
+            ServiceCurve::new(&input, price).with_floor(config.policy.pooled_min_fill_rate)
+        })
+        .collect()
 }
 
 /// Replay series `id` under every policy; `configs` = (the config, the same
