@@ -40,6 +40,27 @@ fn simulate(f: &Fixture, out: &std::path::Path, extra: &[&str]) -> std::path::Pa
     out.join("2024-05-20-simulation")
 }
 
+/// Simulate with `config` at one and at two threads: `files` must be the same.
+fn same_at_one_and_two_threads(f: &Fixture, config: &str, files: &[&str]) {
+    let one = simulate(
+        f,
+        &f.dir.path().join("one"),
+        &["--threads", "1", "--config", config],
+    );
+    let two = simulate(
+        f,
+        &f.dir.path().join("two"),
+        &["--threads", "2", "--config", config],
+    );
+    for file in files {
+        assert_eq!(
+            std::fs::read(one.join(file)).unwrap(),
+            std::fs::read(two.join(file)).unwrap(),
+            "{file} differs"
+        );
+    }
+}
+
 fn row<'a>(
     rows: &'a [std::collections::BTreeMap<String, String>],
     sku: &str,
@@ -150,23 +171,8 @@ fn the_origin_forecast_sees_nothing_after_the_origin() {
 fn same_result_for_any_thread_count() {
     let f = fixture(1.0);
     let config = f.config("[report]\nchart_formats = [\"png\", \"svg\"]\n");
-    let one = simulate(
-        &f,
-        &f.dir.path().join("one"),
-        &["--threads", "1", "--config", &config],
-    );
-    let two = simulate(
-        &f,
-        &f.dir.path().join("two"),
-        &["--threads", "2", "--config", &config],
-    );
-    for file in ["simulation.csv", "simulation_summary.csv", "frontier.svg"] {
-        assert_eq!(
-            std::fs::read(one.join(file)).unwrap(),
-            std::fs::read(two.join(file)).unwrap(),
-            "{file} differs"
-        );
-    }
+    let files = ["simulation.csv", "simulation_summary.csv", "frontier.svg"];
+    same_at_one_and_two_threads(&f, &config, &files);
 }
 
 #[test]
@@ -175,23 +181,7 @@ fn kept_choices_replay_the_same_for_any_thread_count() {
     // chosen models refitted between; one result whatever the thread count.
     let f = fixture(1.0);
     let config = f.config("[simulate]\nreselect_every = 3\n");
-    let one = simulate(
-        &f,
-        &f.dir.path().join("one"),
-        &["--threads", "1", "--config", &config],
-    );
-    let two = simulate(
-        &f,
-        &f.dir.path().join("two"),
-        &["--threads", "2", "--config", &config],
-    );
-    for file in ["simulation.csv", "simulation_summary.csv"] {
-        assert_eq!(
-            std::fs::read(one.join(file)).unwrap(),
-            std::fs::read(two.join(file)).unwrap(),
-            "{file} differs"
-        );
-    }
+    same_at_one_and_two_threads(&f, &config, &["simulation.csv", "simulation_summary.csv"]);
     let zero = f.config("[simulate]\nreselect_every = 0\n");
     let o = f.command("simulate", &f.out(), &["--config", &zero]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
@@ -218,23 +208,7 @@ fn pooled_allocation_is_the_same_for_any_thread_count() {
     // with it too.
     let f = fixture(1.0);
     let config = f.config("[policy]\nservice_allocation = \"pooled\"\n");
-    let one = simulate(
-        &f,
-        &f.dir.path().join("one"),
-        &["--config", &config, "--threads", "1"],
-    );
-    let two = simulate(
-        &f,
-        &f.dir.path().join("two"),
-        &["--config", &config, "--threads", "2"],
-    );
-    for file in ["simulation.csv", "simulation_summary.csv"] {
-        assert_eq!(
-            std::fs::read(one.join(file)).unwrap(),
-            std::fs::read(two.join(file)).unwrap(),
-            "{file} differs"
-        );
-    }
+    same_at_one_and_two_threads(&f, &config, &["simulation.csv", "simulation_summary.csv"]);
     let o = f.run(&["--config", &config]);
     assert!(o.status.success(), "{}", stderr(&o));
 }

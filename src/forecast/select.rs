@@ -1107,13 +1107,19 @@ mod tests {
         assert_eq!(fc.sigma, 2.0);
     }
 
-    #[test]
-    fn selection_prefers_the_lower_scaled_error() {
-        // A step up: SES adapts, an 8-bucket moving average lags.
+    /// A step up from 5 to 50 after 30 buckets, and two candidates: SES
+    /// adapts, an 8-bucket moving average lags.
+    fn step_up() -> (Vec<f64>, Vec<Box<dyn Model>>) {
         let mut y = vec![5.0; 30];
         y.extend(vec![50.0; 12]);
         let models: Vec<Box<dyn Model>> =
             vec![Box::new(MovingAverage::new(8)), Box::new(Ses::new())];
+        (y, models)
+    }
+
+    #[test]
+    fn selection_prefers_the_lower_scaled_error() {
+        let (y, models) = step_up();
         let fc = forecast_series(&models, &y, Pattern::Smooth, &settings(2, 2));
         assert_eq!(fc.model, ModelId::Ses);
         assert_eq!(fc.backtests.len(), 2);
@@ -1125,10 +1131,7 @@ mod tests {
         // Chosen at week 42: SES after a step up. A week later the same
         // model is refitted (its mean the model's own fit of the longer
         // history), the spread and the backtests are the selection's.
-        let mut y = vec![5.0; 30];
-        y.extend(vec![50.0; 12]);
-        let models: Vec<Box<dyn Model>> =
-            vec![Box::new(MovingAverage::new(8)), Box::new(Ses::new())];
+        let (mut y, models) = step_up();
         let s = settings(2, 2);
         let chosen = forecast_series(&models, &y, Pattern::Smooth, &s);
         y.push(80.0);

@@ -820,7 +820,9 @@ fn calibrate_forecasts(
 
 /// Every series' forecasts of `history` at each refit (the first forecast
 /// bucket of each), made by the forecast stage on the panel as it stood
-/// then, as the weekly run on that date makes them: per series, (refit,
+/// then, as the weekly run on that date makes them — or, at the refits
+/// between two full selections of `simulate.reselect_every`, with each
+/// series' choice kept and refitted ([`Stage::refit`]): per series, (refit,
 /// forecast) in refit order.
 fn forecasts_at(
     data: &Dataset,
@@ -1070,8 +1072,8 @@ fn pooled_levels(
                 .flat_map(|s| {
                     classes
                         .iter()
-                        .filter(|c| !c.1.is_empty())
-                        .map(move |c| (s, c))
+                        .filter(|g| !g.1.is_empty())
+                        .map(move |g| (s, g))
                 })
                 .collect::<Vec<_>>()
                 .into_par_iter()
