@@ -448,19 +448,35 @@ pub fn refit_chosen(
         intermittent,
         ..
     } = prepared;
-    let process = demand_process(since_launch, intermittent, &mean, s);
+    let (process, dispersion, max_protection_demand) =
+        read_off_history(since_launch, intermittent, &mean, s);
     Some(SeriesForecast {
         mean,
         outliers,
-        dispersion: if process.is_none() && !intermittent {
-            Dispersion::test(since_launch)
-        } else {
-            None
-        },
+        dispersion,
         process,
-        max_protection_demand: max_protection_demand(since_launch, s),
+        max_protection_demand,
         ..chosen.clone()
     })
+}
+
+/// What the policy reads off a series' history (since its launch) beside
+/// its forecast `mean`: a slow mover's demand process, the dispersion test
+/// of other regular demand, and the largest demand over the protection
+/// interval.
+fn read_off_history(
+    since_launch: &[f64],
+    intermittent: bool,
+    mean: &[f64],
+    s: &ForecastSettings,
+) -> (Option<Arc<DemandProcess>>, Option<Dispersion>, Option<f64>) {
+    let process = demand_process(since_launch, intermittent, mean, s);
+    let dispersion = if process.is_none() && !intermittent {
+        Dispersion::test(since_launch)
+    } else {
+        None
+    };
+    (process, dispersion, max_protection_demand(since_launch, s))
 }
 
 /// The mean forecast of `chosen`'s model (its combination's members joined)
@@ -684,7 +700,8 @@ fn choose_and_refit(
     // Errors summed over each origin's horizon, against the unclipped demand,
     // standardised by the one-bucket spread of the other origins (leave one
     // out: the policy, too, meets errors its spread was not estimated on).
-    let process = demand_process(since_launch, intermittent, &mean, s);
+    let (process, dispersion, max_protection_demand) =
+        read_off_history(since_launch, intermittent, &mean, s);
     let horizon_errors = summed_errors(&y, raw, run, &origins, s.protection_buckets);
     let cycle_errors = summed_errors(&y, raw, run, &origins, s.cycle_buckets);
     SeriesForecast {
@@ -707,13 +724,9 @@ fn choose_and_refit(
         latest_origin,
         interval_factors: Vec::new(),
         lead_time_errors: LeadTimeErrors::default(),
-        dispersion: if process.is_none() && !intermittent {
-            Dispersion::test(since_launch)
-        } else {
-            None
-        },
+        dispersion,
         process,
-        max_protection_demand: max_protection_demand(since_launch, s),
+        max_protection_demand,
     }
 }
 
