@@ -433,6 +433,17 @@ impl<'a> KeyCache<'a> {
     }
 }
 
+/// `v` in an allocation of its length: a vector grown push by push holds up
+/// to twice what it uses, and an allocator may keep a shrunk block whole.
+fn fitted<T: Clone>(v: Vec<T>) -> Vec<T> {
+    if v.capacity() == v.len() {
+        return v;
+    }
+    let mut exact = Vec::with_capacity(v.len());
+    exact.extend_from_slice(&v);
+    exact
+}
+
 /// Collects demand records per series while sales and backorders are read.
 #[derive(Default)]
 struct DemandBuilder {
@@ -532,7 +543,7 @@ impl DemandBuilder {
             order.iter().map(|&i| self.keys[i].clone()).collect(),
             order
                 .iter()
-                .map(|&i| demand[i].take().unwrap_or_default())
+                .map(|&i| fitted(demand[i].take().unwrap_or_default()))
                 .collect(),
             order.iter().map(|&i| self.returns[i]).collect(),
         )

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use super::table::{Table, cells};
 use super::{
     DemandBuilder, DemandRecord, Event, InputFile, InventoryRecord, Item, KeyCache, PurchaseOrder,
-    RejectedRow, SeriesKey, collect_rejected, fill_records, locations, open_history,
+    RejectedRow, SeriesKey, collect_rejected, fill_records, fitted, locations, open_history,
 };
 use crate::calendar::{Bucket, date_of_day, day_after_period, day_number, grain, parse_iso_date};
 use crate::config::Config;
@@ -110,27 +110,15 @@ pub(super) fn sales(
             "no data rows: sales history is required",
         ));
     }
-    let s_sku_strings = sales.strings("sku")?;
-    let s_sku = sales.required_strs("sku", s_sku_strings.as_ref())?;
-    let s_loc_strings = sales.strings("location")?;
-    let s_loc = locations(&sales, s_loc_strings.as_ref(), config)?;
-    let s_day = sales.required_dates("date")?;
-    let s_qty = sales.required_numbers("qty", None)?;
-    let s_price = if sales.has("price") {
-        sales.optional_numbers("price", Some(0.0))?
-    } else {
-        None
-    };
-    let s_promo = sales.numbers("promo")?;
-    if let Some(promo) = &s_promo {
-        for (row, p) in promo.iter().enumerate() {
-            if let Some(p) = p
-                && *p != 0.0
-                && *p != 1.0
-            {
-                sales.reject(row, Some("promo"), format!("expected 0 or 1, found {p}"))?;
-            }
-        }
+    // The columns are read a slice of rows at a time, twice: first to find
+    // the bad rows and the dates (the planning window needs them all), then
+    // into the builder.
+    let slices = slices(sales.height());
+    let mut days = Vec::with_capacity(sales.height());
+    for &(start, len) in &slices {
+        let part = sales.rows(start, len);
+        sales_slice(&part, config, true, |c| days.extend_from_slice(&c.day))?;
+        sales.absorb(&part);
     }
     collect_rejected(&sales, config, &mut sink.rejected, &mut sink.warnings)?;
     if (0..sales.height()).all(|row| !sales.keeps(row)) {
@@ -139,7 +127,7 @@ pub(super) fn sales(
             "no usable data rows: every row was set aside (see the first above)",
         ));
     }
-    let window = planning_window(&sales, &s_day, as_of, config)?;
+    let window = planning_window(&sales, &days, as_of, config)?;
     let Window {
         as_of,
         as_of_day,
@@ -155,31 +143,42 @@ pub(super) fn sales(
         first_day,
         ..DemandBuilder::default()
     };
-    let n_returns = s_qty
-        .iter()
-        .zip(&s_day)
-        .enumerate()
-        .filter(|(row, (q, d))| {
-            **q < 0.0 && **d < as_of_day && **d >= first_day && sales.keeps(*row)
-        })
-        .count() as u64;
-    let (before, after) = builder.add(
-        &s_sku,
-        &s_loc,
-        &s_day,
-        &s_qty,
-        |row| sales.keeps(row),
-        as_of_day,
-        |row, day, qty| {
-            (qty >= 0.0).then_some(DemandRecord {
+    let (mut before, mut after, mut n_returns) = (0, 0, 0);
+    for &(start, len) in &slices {
+        let part = sales.rows(start, len);
+        let day = &days[start..start + len];
+        let keeps = |row: usize| sales.keeps(start + row);
+        sales_slice(&part, config, false, |c| {
+            n_returns += c
+                .qty
+                .iter()
+                .zip(day)
+                .enumerate()
+                .filter(|(row, (q, d))| {
+                    **q < 0.0 && **d < as_of_day && **d >= first_day && keeps(*row)
+                })
+                .count() as u64;
+            let (b, a) = builder.add(
+                &c.sku,
+                &c.location,
                 day,
-                shipped: qty,
-                backordered: 0.0,
-                price: s_price.as_ref().and_then(|p| p[row]).unwrap_or(0.0) as f32,
-                promo: s_promo.as_ref().and_then(|p| p[row]) == Some(1.0),
-            })
-        },
-    );
+                &c.qty,
+                keeps,
+                as_of_day,
+                |row, day, qty| {
+                    (qty >= 0.0).then_some(DemandRecord {
+                        day,
+                        shipped: qty,
+                        backordered: 0.0,
+                        price: c.price.as_ref().and_then(|p| p[row]).unwrap_or(0.0) as f32,
+                        promo: c.promo.as_ref().and_then(|p| p[row]) == Some(1.0),
+                    })
+                },
+            );
+            before += b;
+            after += a;
+        })?;
+    }
     sink.warnings.summary(
         "before_history_window",
         &sales.display,
@@ -198,12 +197,76 @@ pub(super) fn sales(
         n_returns,
         format!("{n_returns} sales rows with a negative quantity were counted as returns, apart from demand"),
     );
-    // The sales are in the builder: free the table and its columns before
-    // the other files are processed.
-    drop((s_sku, s_loc, s_day, s_qty, s_price, s_promo));
-    drop((s_sku_strings, s_loc_strings, sales));
-
     Ok((builder, window))
+}
+
+/// Rows of the sales read at once: a large file's columns are held a slice
+/// at a time beside its frame, not whole.
+const SALES_SLICE_ROWS: usize = 1 << 20;
+
+/// (first row, rows) of each slice of a table of `height` rows.
+fn slices(height: usize) -> Vec<(usize, usize)> {
+    (0..height)
+        .step_by(SALES_SLICE_ROWS)
+        .map(|start| (start, SALES_SLICE_ROWS.min(height - start)))
+        .collect()
+}
+
+/// The checked columns of (a slice of) the sales.
+struct SalesColumns<'a> {
+    sku: Vec<&'a str>,
+    location: Vec<&'a str>,
+    /// Empty unless asked for.
+    day: Vec<i32>,
+    qty: Vec<f64>,
+    price: Option<Vec<Option<f64>>>,
+    promo: Option<Vec<Option<f64>>>,
+}
+
+/// Check the columns of `part` (a slice of the sales; its bad rows set
+/// aside in it, or the first an error) and hand them to `use_columns`; the
+/// dates only `with_days`.
+fn sales_slice(
+    part: &Table,
+    config: &Config,
+    with_days: bool,
+    use_columns: impl FnOnce(SalesColumns<'_>),
+) -> Result<()> {
+    let sku_strings = part.strings("sku")?;
+    let sku = part.required_strs("sku", sku_strings.as_ref())?;
+    let loc_strings = part.strings("location")?;
+    let location = locations(part, loc_strings.as_ref(), config)?;
+    let day = if with_days {
+        part.required_dates("date")?
+    } else {
+        Vec::new()
+    };
+    let qty = part.required_numbers("qty", None)?;
+    let price = if part.has("price") {
+        part.optional_numbers("price", Some(0.0))?
+    } else {
+        None
+    };
+    let promo = part.numbers("promo")?;
+    if let Some(promo) = &promo {
+        for (row, p) in promo.iter().enumerate() {
+            if let Some(p) = p
+                && *p != 0.0
+                && *p != 1.0
+            {
+                part.reject(row, Some("promo"), format!("expected 0 or 1, found {p}"))?;
+            }
+        }
+    }
+    use_columns(SalesColumns {
+        sku,
+        location,
+        day,
+        qty,
+        price,
+        promo,
+    });
+    Ok(())
 }
 
 /// What to tell when `run.bucket` is finer than the grain of the sales
@@ -492,6 +555,7 @@ pub(super) fn purchase_orders(
         });
     }
     fill_records(po, &mut sink.rejected[start..], &rejected_rows)?;
+    let purchase_orders = purchase_orders.into_iter().map(fitted).collect();
     sink.warnings.summary(
         "after_as_of",
         &po.display,

@@ -52,8 +52,11 @@ pub struct Table {
     /// SHA-256 of the file's bytes, hex.
     pub sha256: String,
     df: DataFrame,
-    /// Physical line of each data row (CSV only) when it is not `row + 2`.
-    lines: Option<Vec<u64>>,
+    /// Physical line of each data row of the file (CSV only) when it is not
+    /// `row + 2`.
+    lines: Option<Arc<Vec<u64>>>,
+    /// Data row of the file that is this table's row 0 (see [`Table::rows`]).
+    first_row: usize,
     /// Logical column → column name in the file.
     columns: HashMap<&'static str, String>,
     /// Bad cells set their row aside instead of failing the read.
@@ -233,7 +236,8 @@ impl Table {
             format,
             sha256,
             df,
-            lines,
+            lines: lines.map(Arc::new),
+            first_row: 0,
             columns,
             quarantine: false,
             rejected: RefCell::new(BTreeMap::new()),
@@ -261,6 +265,42 @@ impl Table {
             .entry(row)
             .or_insert((column, message));
         Ok(())
+    }
+
+    /// Data rows `start..start + len` as a table of their own (the frame is
+    /// shared, not copied): their row 0 is `start`, messages name the file's
+    /// lines, and what they set aside goes back with [`Table::absorb`].
+    /// Reading a large file's columns a slice at a time keeps one slice's
+    /// values in memory, not the file's.
+    pub fn rows(&self, start: usize, len: usize) -> Table {
+        Table {
+            name: self.name,
+            display: self.display.clone(),
+            format: self.format,
+            sha256: self.sha256.clone(),
+            df: self.df.slice(start as i64, len),
+            lines: self.lines.clone(),
+            first_row: self.first_row + start,
+            columns: self.columns.clone(),
+            quarantine: self.quarantine,
+            rejected: RefCell::new(BTreeMap::new()),
+            path: self.path.clone(),
+            parsed: self.parsed.clone(),
+            decimal_comma: self.decimal_comma,
+        }
+    }
+
+    /// Take the rows set aside by `part` (made by [`Table::rows`] of this
+    /// table), each under its row here; a row already set aside keeps its
+    /// first problem.
+    pub fn absorb(&self, part: &Table) {
+        let offset = part.first_row - self.first_row;
+        let mut rejected = self.rejected.borrow_mut();
+        for (&row, problem) in part.rejected.borrow().iter() {
+            rejected
+                .entry(offset + row)
+                .or_insert_with(|| problem.clone());
+        }
     }
 
     /// True unless data row `row` was set aside.
@@ -320,8 +360,11 @@ impl Table {
         }
         // A file whose columns Polars parsed passed the quick scan: each
         // non-empty line after the header is one record.
-        let mut wanted: Vec<(usize, usize)> =
-            rows.iter().enumerate().map(|(i, &r)| (r, i)).collect();
+        let mut wanted: Vec<(usize, usize)> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, &r)| (self.first_row + r, i))
+            .collect();
         wanted.sort_unstable();
         let mut out = vec![String::new(); rows.len()];
         let mut next = wanted.iter().peekable();
@@ -385,17 +428,14 @@ impl Table {
         match self.format {
             Format::Csv => Location {
                 file: self.display.clone(),
-                line: Some(match &self.lines {
-                    Some(lines) => lines[row],
-                    None => row as u64 + 2,
-                }),
+                line: Some(self.line(row)),
                 row: None,
                 column,
             },
             Format::Parquet => Location {
                 file: self.display.clone(),
                 line: None,
-                row: Some(row as u64 + 1),
+                row: Some(self.line(row)),
                 column,
             },
         }
@@ -403,7 +443,7 @@ impl Table {
 
     /// Line (CSV) or row (Parquet) number of data row `row`, for warnings.
     pub fn line(&self, row: usize) -> u64 {
-        // What `location` says, without building it.
+        let row = self.first_row + row;
         match (self.format, &self.lines) {
             (Format::Csv, Some(lines)) => lines[row],
             (Format::Csv, None) => row as u64 + 2,
@@ -891,7 +931,14 @@ fn check_csv(display: &str, bytes: &[u8]) -> Result<CheckedCsv> {
     let ((n_records, lines), simple) = match quick_scan(bytes, header.len(), separator) {
         Some(scan) => (scan, true),
         None => (
-            check_records(display, &mut reader, &header, &header_names, separator)?,
+            check_records(
+                display,
+                bytes,
+                &mut reader,
+                &header,
+                &header_names,
+                separator,
+            )?,
             false,
         ),
     };
@@ -1051,6 +1098,7 @@ fn without_blank_lines(bytes: &[u8]) -> Vec<u8> {
 /// the line of every record.
 fn check_records(
     display: &str,
+    bytes: &[u8],
     reader: &mut csv::Reader<&[u8]>,
     header: &csv::ByteRecord,
     header_names: &[String],
@@ -1077,7 +1125,10 @@ fn check_records(
                 ));
             }
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(index + 2);
+        let line = record
+            .position()
+            .map(|p| record_line(bytes, p))
+            .unwrap_or(index + 2);
         if record.len() != header.len() {
             return Err(Error::input(
                 Location {
@@ -1114,14 +1165,26 @@ fn check_records(
     Ok((lines.len(), shifted.then_some(lines)))
 }
 
+/// The line a record starts on. The `csv` crate's position of a record is
+/// where it began to read it: before the blank lines it skipped, and at the
+/// `\n` of a CRLF before it; the line feeds from there up to the record's
+/// first byte are counted on.
+fn record_line(bytes: &[u8], position: &csv::Position) -> u64 {
+    let from = (position.byte() as usize).min(bytes.len());
+    let feeds = bytes[from..]
+        .iter()
+        .take_while(|&&b| b == b'\n' || b == b'\r')
+        .filter(|&&b| b == b'\n')
+        .count();
+    position.line() + feeds as u64
+}
+
 /// The cheap check of a CSV that cannot hold a surprise: no quote character,
 /// no carriage return (LF line ends only), valid UTF-8 throughout,
 /// a header on line 1 and every non-empty line with `fields` comma-separated
 /// fields. Then each non-empty line is one record, exactly as the `csv` crate
 /// reads it, and this returns what [`check_records`] would: the number of
-/// records and, when blank lines shift them, the line of every record — as
-/// the `csv` crate gives it, the line after the previous record (it counts
-/// from before the blank lines it skips).
+/// records and, when blank lines shift them, the line of every record.
 /// `None` when the file is not that simple (or is bad): the caller then checks
 /// it record by record, which also names the first problem.
 fn quick_scan(bytes: &[u8], fields: usize, separator: u8) -> Option<(usize, Option<Vec<u64>>)> {
@@ -1142,8 +1205,6 @@ fn quick_scan(bytes: &[u8], fields: usize, separator: u8) -> Option<(usize, Opti
     let mut n_records = 0usize;
     let mut start = 0usize;
     let mut line = 1u64;
-    // Line of the previous record (the header's at first).
-    let mut previous = 1u64;
     while start < bytes.len() {
         let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
         let text = &bytes[start..end];
@@ -1155,8 +1216,7 @@ fn quick_scan(bytes: &[u8], fields: usize, separator: u8) -> Option<(usize, Opti
             if count_separators(text, separator) != commas {
                 return None;
             }
-            let reported = previous + 1;
-            previous = line;
+            let reported = line;
             let expected = n_records as u64 + 2;
             match &mut lines {
                 Some(lines) => lines.push(reported),
@@ -1241,7 +1301,7 @@ mod tests {
             .from_reader(bytes);
         let header = reader.byte_headers().ok()?.clone();
         let names: Vec<String> = (0..header.len()).map(|i| format!("c{i}")).collect();
-        check_records("f.csv", &mut reader, &header, &names, b',').ok()
+        check_records("f.csv", bytes, &mut reader, &header, &names, b',').ok()
     }
 
     #[test]
@@ -1343,6 +1403,19 @@ mod tests {
         assert_eq!(sniff_separator(b"sku\nA\n"), b',');
         assert_eq!(sniff_separator(b"a;b,c\n"), b',');
         assert_eq!(separator_name(b'\t'), "tabs");
+    }
+
+    #[test]
+    fn a_record_after_blank_lines_is_on_its_own_line() {
+        let lf = b"a,b\n1,2\n\n\n3,4\n\n5,6\n";
+        let lines = Some((3, Some(vec![2, 5, 7])));
+        assert_eq!(quick_scan(lf, 2, b','), lines);
+        assert_eq!(slow(lf), lines);
+        let crlf = b"a,b\r\n1,2\r\n\r\n3,4\r\n5,6\r\n";
+        assert_eq!(slow(crlf), Some((3, Some(vec![2, 4, 5]))));
+        assert_eq!(slow(b"a,b\r\n1,2\r\n3,4\r\n"), Some((2, None)));
+        let quoted = b"a,b\n\"1\n1\",2\n\n3,4\n";
+        assert_eq!(slow(quoted), Some((2, Some(vec![2, 5]))));
     }
 
     #[test]
@@ -1485,6 +1558,42 @@ mod tests {
         assert!(fallback.parsed.is_empty());
         // A parsed column is never read as text.
         assert!(matches!(typed.strings("qty"), Err(Error::Internal(_))));
+    }
+
+    #[test]
+    fn a_slice_of_rows_names_the_file_lines_and_hands_back_what_it_set_aside() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // A blank line and a quoted line end, so lines are not `row + 2`.
+        let text = "sku,qty\nA,1\n\nB,x\n\"C\nD\",3\nE,y\nF,6\n";
+        for numeric in [false, true] {
+            let mut t = read_text(dir.path(), "slices", text, numeric).expect("read");
+            assert_eq!(t.height(), 5);
+            let lines: Vec<u64> = (0..5).map(|r| t.line(r)).collect();
+            assert_eq!(lines, [2, 4, 5, 7, 8]);
+            // Without quarantine the first bad cell of a slice is an error at its line.
+            let part = t.rows(1, 3);
+            let err = part.required_numbers("qty", None).expect_err("bad qty");
+            assert!(err.to_string().contains("line 4,"), "{err}");
+            t.quarantine_bad_rows();
+            let (head, tail) = (t.rows(0, 2), t.rows(2, 3));
+            let heads = head.required_numbers("qty", None).expect("quarantined");
+            let tails = tail.required_numbers("qty", None).expect("quarantined");
+            assert_eq!((heads.len(), tails.len()), (2, 3));
+            assert_eq!(
+                (tail.line(1), tail.location(1, Some("qty")).line),
+                (7, Some(7))
+            );
+            t.absorb(&head);
+            t.absorb(&tail);
+            t.absorb(&tail);
+            let rejected: Vec<usize> = t.rejected().iter().map(|r| r.0).collect();
+            assert_eq!(rejected, [1, 3]);
+            assert!(t.keeps(2) && !t.keeps(3));
+            let records = t.record_texts(&[3, 1]).expect("records");
+            assert_eq!(records, ["E,y", "B,x"]);
+            let from_slice = tail.record_texts(&[1]).expect("records");
+            assert_eq!(from_slice, ["E,y"]);
+        }
     }
 
     #[test]
