@@ -205,6 +205,7 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
     }
     // Then the suppliers' minimums and containers, and the budget.
     let purchasing = purchasing::plans::apply_to_plans(&dataset, &mut plans, config);
+    forget_lead_time_pmfs(&plans);
     warn_about_item_data(&mut dataset, &plans, config);
     timings.lap("forecast_policy", &mut clock);
 
@@ -244,6 +245,17 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
     pool.install(|| report::write(&output, config, &options.out))?;
     output.timings.lap("report", &mut clock);
     Ok(output)
+}
+
+/// The plans are final: the slow movers' lead-time distributions kept for
+/// re-planning are freed before the report (which builds the few it reads
+/// again).
+fn forget_lead_time_pmfs(plans: &[SeriesPlan]) {
+    plans.par_iter().for_each(|p| {
+        if let Some(process) = &p.policy_input.demand_process {
+            process.forget();
+        }
+    });
 }
 
 /// The backorder desk (when open order lines were given), measured against

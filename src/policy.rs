@@ -113,26 +113,33 @@ impl LeadTimeDistribution {
 /// Expected demand per day from the as-of date on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DailyRate {
-    rates: Vec<f64>,
+    /// (first day, rate) of each run of days at one rate, by day, the first
+    /// from day 0: a forecast per bucket holds a rate for a bucket's days,
+    /// kept once (not once per day).
+    runs: Vec<(usize, f64)>,
 }
 
 impl DailyRate {
     /// Daily rates `rates[i]` for day as-of + i; beyond the end the last rate holds.
     pub fn new(rates: Vec<f64>) -> Self {
-        let rates = rates
-            .into_iter()
-            .map(|r| if r.is_finite() { r.max(0.0) } else { 0.0 })
-            .collect();
-        DailyRate { rates }
+        let clean = |r: f64| if r.is_finite() { r.max(0.0) } else { 0.0 };
+        let starts =
+            |i: usize| i == 0 || clean(rates[i]).to_bits() != clean(rates[i - 1]).to_bits();
+        let mut runs = Vec::with_capacity((0..rates.len()).filter(|&i| starts(i)).count());
+        runs.extend(
+            (0..rates.len())
+                .filter(|&i| starts(i))
+                .map(|i| (i, clean(rates[i]))),
+        );
+        DailyRate { runs }
     }
 
     /// Rate on day `i` after the as-of date.
     pub fn at(&self, i: usize) -> f64 {
-        self.rates
-            .get(i)
-            .or(self.rates.last())
-            .copied()
-            .unwrap_or(0.0)
+        match self.runs.partition_point(|r| r.0 <= i) {
+            0 => 0.0,
+            k => self.runs[k - 1].1,
+        }
     }
 
     /// Expected demand between `from` and `to` days after the as-of date
@@ -142,14 +149,28 @@ impl DailyRate {
             return 0.0;
         }
         let mut total = 0.0;
-        let mut day = from.floor() as usize;
-        while (day as f64) < to {
+        let first = from.floor() as usize;
+        for (day, rate) in (first..).zip(self.from_day(first)) {
+            if day as f64 >= to {
+                break;
+            }
             let lo = from.max(day as f64);
             let hi = to.min(day as f64 + 1.0);
-            total += self.at(day) * (hi - lo);
-            day += 1;
+            total += rate * (hi - lo);
         }
         total
+    }
+
+    /// The rates of day `start` and every day after it, in order ([`DailyRate::at`]
+    /// of each, without a search per day).
+    pub fn from_day(&self, start: usize) -> impl Iterator<Item = f64> + '_ {
+        let mut next = self.runs.partition_point(|r| r.0 <= start);
+        (start..).map(move |day| {
+            while next < self.runs.len() && self.runs[next].0 <= day {
+                next += 1;
+            }
+            next.checked_sub(1).map_or(0.0, |k| self.runs[k].1)
+        })
     }
 }
 
@@ -789,10 +810,12 @@ fn order_by(input: &PolicyInput, order_qty: f64, position: f64, reorder_point: f
         return Some(0);
     }
     let mut position = position;
-    (0..input.projection_days).find_map(|d| {
-        position -= input.rate.at(d);
-        (position < reorder_point - 1e-9).then_some(d as i64 + 1)
-    })
+    (0..input.projection_days)
+        .zip(input.rate.from_day(0))
+        .find_map(|(d, rate)| {
+            position -= rate;
+            (position < reorder_point - 1e-9).then_some(d as i64 + 1)
+        })
 }
 
 /// Days until net stock plus open arrivals, drawn down by demand, falls
@@ -810,10 +833,13 @@ fn stockout_day(input: &PolicyInput, net: f64) -> Option<i64> {
             .sum()
     };
     let mut stock = net;
-    (0..input.projection_days as i64).find(|&d| {
-        stock += arriving(d) - input.rate.at(d as usize);
-        stock < -1e-9
-    })
+    (0..input.projection_days as i64)
+        .zip(input.rate.from_day(0))
+        .find(|&(d, rate)| {
+            stock += arriving(d) - rate;
+            stock < -1e-9
+        })
+        .map(|(d, _)| d)
 }
 
 /// The chance that at some point before an order placed now can arrive
@@ -1067,6 +1093,50 @@ pub fn project(input: &PolicyInput, order_qty: f64) -> Projection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rate_kept_by_runs_reads_as_the_daily_rates() {
+        // The daily rates as given: a week at each rate, odd values among them.
+        let mut u = crate::forecast::uniform(7);
+        let mut daily: Vec<f64> = (0..20)
+            .flat_map(|w| {
+                let r = if w % 5 == 3 { 0.25 } else { u() * 3.0 };
+                vec![r; 7]
+            })
+            .collect();
+        daily[40] = f64::NAN;
+        daily[41] = -1.0;
+        daily[42] = f64::INFINITY;
+        let rate = DailyRate::new(daily.clone());
+        let reference = |i: usize| {
+            let r = *daily.get(i).or(daily.last()).expect("rates");
+            if r.is_finite() { r.max(0.0) } else { 0.0 }
+        };
+        for i in 0..200 {
+            assert_eq!(rate.at(i).to_bits(), reference(i).to_bits(), "day {i}");
+        }
+        let walked: Vec<f64> = rate.from_day(13).take(180).collect();
+        assert!(
+            walked
+                .iter()
+                .zip(13..)
+                .all(|(r, i)| r.to_bits() == reference(i).to_bits())
+        );
+        for (from, to) in [(0.0f64, 7.0f64), (2.5, 30.25), (38.5, 44.0), (130.0, 199.5)] {
+            let mut total = 0.0;
+            let mut day = from as usize;
+            while (day as f64) < to {
+                total += reference(day) * (to.min(day as f64 + 1.0) - from.max(day as f64));
+                day += 1;
+            }
+            assert_eq!(
+                rate.between(from, to).to_bits(),
+                total.to_bits(),
+                "{from}..{to}"
+            );
+        }
+        assert_eq!(DailyRate::new(Vec::new()).at(3), 0.0);
+    }
     use crate::inventory_theory::EmpiricalErrors;
 
     /// Lead time 21 days (3 weeks), continuous review: no undershoot.

@@ -49,6 +49,21 @@ fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A text cell of a [`Table`]: as given, or given a neutralising prefix.
+enum Cell<S> {
+    Kept(S),
+    Prefixed(String),
+}
+
+impl<S: AsRef<str>> AsRef<str> for Cell<S> {
+    fn as_ref(&self) -> &str {
+        match self {
+            Cell::Kept(s) => s.as_ref(),
+            Cell::Prefixed(s) => s,
+        }
+    }
+}
+
 /// A table being assembled column by column.
 #[derive(Default)]
 struct Table {
@@ -61,11 +76,15 @@ impl Table {
         name: &str,
         values: impl IntoIterator<Item = S>,
     ) -> &mut Self {
-        let v: Vec<String> = values
-            .into_iter()
-            .map(|s| neutralise(s.as_ref()).into_owned())
-            .collect();
-        self.columns.push(Column::new(name.into(), v));
+        // Straight into the column: a cell is copied once, by Polars.
+        let ca = StringChunked::from_iter_values(
+            name.into(),
+            values.into_iter().map(|s| match neutralise(s.as_ref()) {
+                std::borrow::Cow::Borrowed(_) => Cell::Kept(s),
+                std::borrow::Cow::Owned(prefixed) => Cell::Prefixed(prefixed),
+            }),
+        );
+        self.columns.push(ca.into_column());
         self
     }
 
@@ -562,14 +581,18 @@ fn quantile_name(level: f64) -> String {
 fn write_forecast(run: &RunOutput, config: &Config, path: &Path) -> Result<()> {
     let bucket = run.panel.bucket;
     let levels = config.quantile_levels();
+    let horizon = run.plans.iter().map(|p| p.forecast.mean.len()).max();
+    let starts: Vec<String> = (0..horizon.unwrap_or(0))
+        .map(|h| bucket.start(run.panel.end + h as i64).to_string())
+        .collect();
     let (mut sku, mut loc, mut start, mut mean) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut quantiles: Vec<Vec<f64>> = vec![Vec::new(); levels.len()];
     for p in &run.plans {
         let k = &run.dataset.keys[p.id];
         for (h, &m) in p.forecast.mean.iter().enumerate() {
-            sku.push(k.sku.clone());
-            loc.push(k.location.clone());
-            start.push(bucket.start(run.panel.end + h as i64).to_string());
+            sku.push(k.sku.as_str());
+            loc.push(k.location.as_str());
+            start.push(starts[h].as_str());
             mean.push(m);
             for (q, &level) in quantiles.iter_mut().zip(&levels) {
                 q.push(p.forecast.quantile(h, level));
