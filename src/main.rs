@@ -28,7 +28,7 @@ fn main() -> ExitCode {
 /// its arenas, and where the system compacts memory for such a request
 /// (`defrag = madvise`, a common default) every first touch of 2 MiB stalls:
 /// the 100k run's ingest spent more than half of its time zeroing and
-/// compacting pages (`clear_page_erms`), about 4 s of 11. A no-op elsewhere.
+/// compacting pages (`clear_page_erms`), about 5 s of 13. A no-op elsewhere.
 fn without_transparent_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE takes plain integers and touches no memory
