@@ -123,23 +123,21 @@ impl DailyRate {
     /// Daily rates `rates[i]` for day as-of + i; beyond the end the last rate holds.
     pub fn new(rates: Vec<f64>) -> Self {
         let clean = |r: f64| if r.is_finite() { r.max(0.0) } else { 0.0 };
-        let starts =
-            |i: usize| i == 0 || clean(rates[i]).to_bits() != clean(rates[i - 1]).to_bits();
-        let mut runs = Vec::with_capacity((0..rates.len()).filter(|&i| starts(i)).count());
-        runs.extend(
-            (0..rates.len())
-                .filter(|&i| starts(i))
-                .map(|i| (i, clean(rates[i]))),
-        );
-        DailyRate { runs }
+        let mut runs: Vec<(usize, f64)> = Vec::new();
+        for (day, rate) in rates.into_iter().map(clean).enumerate() {
+            if runs.last().is_none_or(|r| r.1.to_bits() != rate.to_bits()) {
+                runs.push((day, rate));
+            }
+        }
+        // Copied at its length: an allocator may keep a shrunk block whole.
+        DailyRate {
+            runs: runs.as_slice().to_vec(),
+        }
     }
 
     /// Rate on day `i` after the as-of date.
     pub fn at(&self, i: usize) -> f64 {
-        match self.runs.partition_point(|r| r.0 <= i) {
-            0 => 0.0,
-            k => self.runs[k - 1].1,
-        }
+        self.from_day(i).next().unwrap_or(0.0)
     }
 
     /// Expected demand between `from` and `to` days after the as-of date
