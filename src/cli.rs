@@ -395,12 +395,15 @@ fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {
 }
 
 fn run_shard(args: &RunArgs, shard: Shard) -> anyhow::Result<()> {
-    let (path, n) = pipeline::forecast_shard(&run_options(args)?, shard)?;
+    let out = pipeline::forecast_shard(&run_options(args)?, shard)?;
     if !args.quiet {
         say!(
-            "replenish {}: shard {shard}, {n} series forecast into {}",
+            "replenish {}: shard {shard}, {} series forecast into {} (history read for {} of {} series)",
             env!("CARGO_PKG_VERSION"),
-            path.display()
+            out.forecast,
+            out.path.display(),
+            out.read,
+            out.series
         );
     }
     Ok(())

@@ -10,9 +10,8 @@ use crate::demand::Panel;
 use crate::forecast::global::{self, Covariates, GlobalSettings};
 use crate::forecast::stage::{StageSeries, StageSettings};
 use crate::forecast::{Candidates, ForecastSettings};
-use crate::ingest::Dataset;
+use crate::ingest::{Dataset, SeriesKey};
 use crate::plan::{forecast_settings, series_settings};
-use crate::shard;
 
 /// The candidate models of the configured season length.
 pub fn candidates(config: &Config) -> Candidates {
@@ -86,7 +85,7 @@ impl StageInputs {
         StageInputs {
             specs,
             covariates,
-            hashes: data.keys.iter().map(shard::series_hash).collect(),
+            hashes: data.keys.iter().map(SeriesKey::stable_hash).collect(),
             settings,
         }
     }

@@ -78,13 +78,30 @@ pub fn merge(options: &RunOptions) -> Result<RunOutput> {
     run_with(options, Forecasts::Parts)
 }
 
+/// What a shard wrote.
+#[derive(Debug, Clone)]
+pub struct ShardOutput {
+    /// The part's path.
+    pub path: PathBuf,
+    /// Series forecast into it.
+    pub forecast: usize,
+    /// Series whose history the shard read (its own and the prior's sample).
+    pub read: usize,
+    /// Series in the data.
+    pub series: usize,
+}
+
 /// Forecast the series of one shard and write its part (see [`crate::shard`]).
-/// Returns the part's path and the number of series in it.
-pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<(PathBuf, usize)> {
+pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<ShardOutput> {
     let config = &options.config;
     let pool = thread_pool(options.threads)?;
+    // The shard reads the history of its own series and of the selection
+    // prior's sample, which every shard backtests alike; the global model
+    // is fitted on every series, so with it on all history is read.
+    let subset = (!config.forecast.global.enabled)
+        .then(|| shard.subset(config.forecast.selection_prior_series));
     // The ingest's own parallel steps run on the run's threads too.
-    let dataset = pool.install(|| load(options))?;
+    let dataset = pool.install(|| load(options, subset))?;
     let config = &config.planned_in(dataset.bucket);
     let panel = Panel::build(&dataset, dataset.bucket);
     let candidates = candidates(config);
@@ -117,18 +134,27 @@ pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<(PathBuf, us
     });
     pb.finish_and_clear();
     let path = shard::write_part(&options.out, &dataset, config, shard, &forecasts)?;
-    Ok((path, forecasts.len()))
+    Ok(ShardOutput {
+        path,
+        forecast: forecasts.len(),
+        read: (0..dataset.keys.len())
+            .filter(|&id| dataset.has_history(id))
+            .count(),
+        series: dataset.keys.len(),
+    })
 }
 
-/// Read the input folder, with each series' supplier lead time.
-fn load(options: &RunOptions) -> Result<Dataset> {
+/// Read the input folder, with each series' supplier lead time: every
+/// series' history, or `subset`'s only ([`ingest::load_subset`]).
+fn load(options: &RunOptions, subset: Option<ingest::Subset>) -> Result<Dataset> {
     let config = &options.config;
-    let mut dataset = ingest::load(&options.data, config, options.as_of)?;
+    let mut dataset = ingest::load_subset(&options.data, config, options.as_of, subset)?;
     dataset.supplier_lead_times = suppliers::lead_times(
         &dataset,
         day_number(dataset.as_of),
         config.policy.min_lead_time_samples,
     );
+    dataset.forget_other_series();
     Ok(dataset)
 }
 
@@ -139,7 +165,7 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
     let mut clock = Instant::now();
 
     // The ingest's own parallel steps run on the run's threads too.
-    let mut dataset = pool.install(|| load(options))?;
+    let mut dataset = pool.install(|| load(options, None))?;
     timings.lap("ingest", &mut clock);
     let config = &config.planned_in(dataset.bucket);
 

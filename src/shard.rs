@@ -26,12 +26,12 @@ use crate::demand_process::{DemandProcess, SlowMoverDemand};
 use crate::error::{Error, Result};
 use crate::forecast::rules::Group;
 use crate::forecast::{Backtest, Distribution, ModelId, SeriesForecast};
-use crate::ingest::{Dataset, SeriesKey};
+use crate::ingest::{Dataset, SeriesKey, Subset};
 
 /// Version of the part format.
 const FORMAT: u32 = 1;
 
-/// One shard of N: the series whose [`series_hash`] modulo `count` is `index`.
+/// One shard of N: the series whose [`SeriesKey::stable_hash`] modulo `count` is `index`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
     /// K, from 0.
@@ -62,32 +62,25 @@ impl fmt::Display for Shard {
 }
 
 impl Shard {
+    /// The series this shard reads whole: its own and the selection prior's
+    /// sample of `prior_series`.
+    pub fn subset(&self, prior_series: usize) -> Subset {
+        Subset {
+            index: self.index as u64,
+            count: self.count as u64,
+            sample: prior_series,
+        }
+    }
+
     /// True when the series belongs to this shard.
     pub fn owns(&self, key: &SeriesKey) -> bool {
-        series_hash(key) % self.count as u64 == self.index as u64
+        key.stable_hash() % self.count as u64 == self.index as u64
     }
 
     /// File name of this shard's part.
     pub fn file_name(&self) -> String {
         format!("part-{:05}-of-{:05}.jsonl", self.index, self.count)
     }
-}
-
-/// Stable 64-bit FNV-1a hash of (sku, location): the same on every machine,
-/// platform and version, unlike the standard library's hasher.
-pub fn series_hash(key: &SeriesKey) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in key
-        .sku
-        .as_bytes()
-        .iter()
-        .chain(&[0x1f])
-        .chain(key.location.as_bytes())
-    {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
 }
 
 /// Folder of the parts of the run as of `as_of` under `out`.
@@ -598,10 +591,10 @@ mod tests {
             location: "DC1".into(),
         };
         // FNV-1a of "A\x1fDC1", fixed forever: parts made elsewhere must agree.
-        assert_eq!(series_hash(&key("A")), 0x5b04_7687_300e_38b7);
+        assert_eq!(key("A").stable_hash(), 0x5b04_7687_300e_38b7);
         let mut counts = [0usize; 4];
         for i in 0..4000 {
-            counts[(series_hash(&key(&format!("SKU{i:05}"))) % 4) as usize] += 1;
+            counts[(key(&format!("SKU{i:05}")).stable_hash() % 4) as usize] += 1;
         }
         assert!(
             counts.iter().all(|&c| (900..1100).contains(&c)),

@@ -135,14 +135,20 @@ fn four_merged_shards_equal_the_single_run() {
     ok(args("merge", &sharded, &["--threads", "2"]));
     let a = single;
     let b = sharded.join("2026-11-22");
-    let listed = files(&a);
-    assert_eq!(listed, files(&b));
-    assert!(listed.len() > 20, "{listed:?}");
     let plan = std::fs::read_to_string(a.join("plan.csv")).unwrap();
     assert!(
         plan.contains("global_poisson"),
         "the global model took part (in a combination at least)"
     );
+    assert_same_reports(&a, &b);
+}
+
+/// Every file of report folder `a` is in `b`, byte for byte (run.json but
+/// its timings).
+fn assert_same_reports(a: &Path, b: &Path) {
+    let listed = files(a);
+    assert_eq!(listed, files(b));
+    assert!(listed.len() > 20, "{listed:?}");
     for f in &listed {
         if f == Path::new("run.json") {
             assert_eq!(run_json(&a.join(f)), run_json(&b.join(f)));
@@ -154,6 +160,105 @@ fn four_merged_shards_equal_the_single_run() {
             );
         }
     }
+}
+
+#[test]
+fn shards_that_read_only_their_own_history_merge_to_the_single_run() {
+    // Without the global model a shard keeps the history of its own series
+    // and of the selection prior's sample only: with a sample of 60 of 160
+    // series, each of two shards leaves about a third of the series out
+    // (were the sample's history left out too, accuracy.csv would differ).
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    replenish(&[
+        "sample".as_ref(),
+        "--skus".as_ref(),
+        "80".as_ref(),
+        "--years".as_ref(),
+        "2".as_ref(),
+        "--out".as_ref(),
+        data.as_os_str(),
+    ]);
+    let config = dir.path().join("c.toml");
+    // No series charts: drawing them is most of a debug build's run.
+    std::fs::write(
+        &config,
+        "[forecast]\nselection_prior_series = 60\n[report]\ncharts = 0\nmax_series_charts = 0\n",
+    )
+    .unwrap();
+    let out = dir.path().join("reports");
+    let run = |sub: &str, extra: &[&str]| {
+        let mut args: Vec<&OsStr> = vec![
+            sub.as_ref(),
+            "--data".as_ref(),
+            data.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+            "--config".as_ref(),
+            config.as_os_str(),
+        ];
+        args.extend(extra.iter().map(OsStr::new));
+        String::from_utf8(replenish(&args).stdout).unwrap()
+    };
+    run("run", &["--quiet"]);
+    let single = dir.path().join("single");
+    std::fs::rename(out.join("2026-11-22"), &single).unwrap();
+    for k in 0..2 {
+        let said = run("run", &["--shard", &format!("{k}/2"), "--threads", "1"]);
+        let read: usize = said
+            .split("history read for ")
+            .nth(1)
+            .and_then(|rest| rest.strip_suffix(" of 160 series)\n"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{said}"));
+        assert!((80..140).contains(&read), "{said}");
+    }
+    run("merge", &["--quiet"]);
+    assert_same_reports(&single, &out.join("2026-11-22"));
+}
+
+#[test]
+fn a_shard_reads_the_history_of_its_series_and_of_the_prior_sample_only() {
+    use replenish::config::Config;
+    use replenish::ingest::{Subset, load, load_subset};
+    use replenish::sample::{SampleOptions, generate};
+
+    let dir = tempfile::tempdir().unwrap();
+    let options = SampleOptions {
+        skus: 40,
+        ..SampleOptions::default()
+    };
+    generate(&options, dir.path()).unwrap();
+    let config = Config::default();
+    let all = load(dir.path(), &config, None).unwrap();
+    let subset = Subset {
+        index: 1,
+        count: 4,
+        sample: 20,
+    };
+    let part = load_subset(dir.path(), &config, None, Some(subset)).unwrap();
+    assert_eq!(all.keys, part.keys);
+    let mut hashes: Vec<u64> = all.keys.iter().map(|k| k.stable_hash()).collect();
+    hashes.sort_unstable();
+    let bound = hashes[19];
+    let mut kept = 0;
+    for (id, key) in all.keys.iter().enumerate() {
+        let h = key.stable_hash();
+        let keeps = h % 4 == 1 || h <= bound;
+        assert_eq!(part.has_history(id), keeps, "{key:?}");
+        if keeps {
+            kept += 1;
+            assert_eq!(part.demand[id], all.demand[id], "{key:?}");
+        } else {
+            assert!(!all.demand[id].is_empty() && part.demand[id].is_empty());
+        }
+        // What is not history is read for every series.
+        assert_eq!(part.returns[id], all.returns[id]);
+        assert_eq!(part.inventory[id], all.inventory[id]);
+        assert_eq!(part.purchase_orders[id], all.purchase_orders[id]);
+    }
+    // About a quarter of 80 series, and the sample of 20 (some of them own).
+    assert!(kept < 50, "{kept} of {}", all.keys.len());
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! records keyed by series. The only module that knows file formats.
 
 mod readers;
+mod subset;
 mod table;
 
 use std::collections::HashMap;
@@ -18,6 +19,7 @@ use crate::lifecycle::Lifecycle;
 use crate::schema;
 use crate::warnings::Warnings;
 use readers::Sink;
+pub use subset::{KeptHistory, Subset, stable_hash};
 pub use table::Format;
 use table::Table;
 
@@ -276,9 +278,33 @@ pub struct Dataset {
     pub warnings: Warnings,
     /// Rows set aside, in file order then line order.
     pub rejected: Vec<RejectedRow>,
+    /// The series whose history was kept, when only some were
+    /// ([`load_subset`]): the others have no demand records.
+    pub kept: Option<KeptHistory>,
 }
 
 impl Dataset {
+    /// Whether series `id` has its demand history (every series but those a
+    /// [`load_subset`] left out).
+    pub fn has_history(&self, id: usize) -> bool {
+        self.kept
+            .is_none_or(|k| k.keeps(self.keys[id].stable_hash()))
+    }
+
+    /// Drop the purchase-order and open-order lines of the series without
+    /// their history, once what needs every series' lines (the suppliers'
+    /// lead times) is known.
+    pub fn forget_other_series(&mut self) {
+        for id in 0..self.keys.len() {
+            if !self.has_history(id) {
+                self.purchase_orders[id] = Vec::new();
+                if let Some(lines) = &mut self.open_orders {
+                    lines[id] = Vec::new();
+                }
+            }
+        }
+    }
+
     /// The lead time of series `id`'s supplier's receipts, when known.
     pub fn supplier_lead_time(&self, id: usize) -> Option<(f64, f64)> {
         self.supplier_lead_times.get(id).copied().flatten()
@@ -453,6 +479,10 @@ struct DemandBuilder {
     keys: Vec<SeriesKey>,
     demand: Vec<Vec<DemandRecord>>,
     returns: Vec<f64>,
+    /// The series whose records are kept (`None`: all).
+    kept: Option<KeptHistory>,
+    /// Per series, whether its records are kept.
+    keeps: Vec<bool>,
 }
 
 impl DemandBuilder {
@@ -470,6 +500,10 @@ impl DemandBuilder {
                 self.keys.push(key);
                 self.demand.push(Vec::new());
                 self.returns.push(0.0);
+                self.keeps.push(
+                    self.kept
+                        .is_none_or(|k| k.keeps(stable_hash(sku, location))),
+                );
                 id
             }
         }
@@ -526,7 +560,8 @@ impl DemandBuilder {
                 None => *current.insert(self.id(skus[row], locations[row])),
             };
             match record(row, day, qty) {
-                Some(r) => self.demand[id].push(r),
+                Some(r) if self.keeps[id] => self.demand[id].push(r),
+                Some(_) => {}
                 None => self.returns[id] += -qty,
             }
         }
@@ -631,6 +666,18 @@ pub fn read_long(path: &Path, id: &str, date: &str, value: &str) -> Result<Vec<L
 /// `as_of` overrides the configured planning date; without either, it is the
 /// day after the last sales date.
 pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dataset> {
+    load_subset(dir, config, as_of, None)
+}
+
+/// [`load`], keeping the demand history of the series of `subset` only
+/// (every row is still read and checked, and every series has its key,
+/// stock, item and supplier data); see [`Dataset::forget_other_series`].
+pub fn load_subset(
+    dir: &Path,
+    config: &Config,
+    as_of: Option<NaiveDate>,
+    subset: Option<Subset>,
+) -> Result<Dataset> {
     if !dir.is_dir() {
         return Err(Error::file(
             dir.display().to_string(),
@@ -642,7 +689,7 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
     // come in the order of the files, each where it is used.
     std::thread::scope(|scope| {
         let others = scope.spawn(|| OtherFiles::open(dir, config));
-        load_files(dir, config, as_of, || {
+        load_files(dir, config, as_of, subset, || {
             others
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
@@ -684,10 +731,12 @@ fn load_files(
     dir: &Path,
     config: &Config,
     as_of: Option<NaiveDate>,
+    subset: Option<Subset>,
     others: impl FnOnce() -> OtherFiles,
 ) -> Result<Dataset> {
     let mut sink = Sink::default();
-    let (mut builder, window) = readers::sales(dir, config, as_of, &mut sink)?;
+    let (mut builder, window) = readers::sales(dir, config, as_of, subset, &mut sink)?;
+    let kept = builder.kept;
     let others = others();
     if let Some(bo) = others.backorders? {
         readers::backorders(&bo, config, &window, &mut builder, &mut sink)?;
@@ -775,5 +824,6 @@ fn load_files(
         files,
         warnings,
         rejected,
+        kept,
     })
 }

@@ -8,8 +8,9 @@ use chrono::NaiveDate;
 
 use super::table::{Table, cells};
 use super::{
-    DemandBuilder, DemandRecord, Event, InputFile, InventoryRecord, Item, KeyCache, PurchaseOrder,
-    RejectedRow, SeriesKey, collect_rejected, fill_records, fitted, locations, open_history,
+    DemandBuilder, DemandRecord, Event, InputFile, InventoryRecord, Item, KeptHistory, KeyCache,
+    PurchaseOrder, RejectedRow, SeriesKey, Subset, collect_rejected, fill_records, fitted,
+    locations, open_history, stable_hash,
 };
 use crate::calendar::{Bucket, date_of_day, day_after_period, day_number, grain, parse_iso_date};
 use crate::config::Config;
@@ -95,6 +96,7 @@ pub(super) fn sales(
     dir: &Path,
     config: &Config,
     as_of: Option<NaiveDate>,
+    subset: Option<Subset>,
     sink: &mut Sink,
 ) -> Result<(DemandBuilder, Window)> {
     let sales = open_history(dir, "sales", config)?.ok_or_else(|| {
@@ -115,9 +117,17 @@ pub(super) fn sales(
     // into the builder.
     let slices = slices(sales.height());
     let mut days = Vec::with_capacity(sales.height());
+    // A shard's subset needs every series' hash (per row: which rows make
+    // series is known once the window is).
+    let mut hashes = Vec::with_capacity(if subset.is_some() { sales.height() } else { 0 });
     for &(start, len) in &slices {
         let part = sales.rows(start, len);
-        sales_slice(&part, config, true, |c| days.extend_from_slice(&c.day))?;
+        sales_slice(&part, config, true, |c| {
+            days.extend_from_slice(&c.day);
+            if subset.is_some() {
+                row_hashes(&c.sku, &c.location, &mut hashes);
+            }
+        })?;
         sales.absorb(&part);
     }
     collect_rejected(&sales, config, &mut sink.rejected, &mut sink.warnings)?;
@@ -139,8 +149,15 @@ pub(super) fn sales(
             .summary("bucket_finer_than_data", &sales.display, 1, note.clone());
     }
 
+    let kept = subset.map(|subset| {
+        let in_window = (0..sales.height())
+            .filter(|&row| sales.keeps(row) && (first_day..as_of_day).contains(&days[row]));
+        KeptHistory::new(subset, in_window.map(|row| hashes[row]))
+    });
+    drop(hashes);
     let mut builder = DemandBuilder {
         first_day,
+        kept,
         ..DemandBuilder::default()
     };
     let (mut before, mut after, mut n_returns) = (0, 0, 0);
@@ -198,6 +215,20 @@ pub(super) fn sales(
         format!("{n_returns} sales rows with a negative quantity were counted as returns, apart from demand"),
     );
     Ok((builder, window))
+}
+
+/// Append the stable hash of each row's series (`skus`, `locations`) to
+/// `hashes`, hashing only where the series changes (files sorted by series).
+fn row_hashes(skus: &[&str], locations: &[&str], hashes: &mut Vec<u64>) {
+    let mut last: Option<(&str, &str, u64)> = None;
+    for (&sku, &location) in skus.iter().zip(locations) {
+        let h = match last {
+            Some((s, l, h)) if s == sku && l == location => h,
+            _ => stable_hash(sku, location),
+        };
+        last = Some((sku, location, h));
+        hashes.push(h);
+    }
 }
 
 /// Rows of the sales read at once: a large file's columns are held a slice

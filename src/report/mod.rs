@@ -799,7 +799,7 @@ pub(crate) fn chart_stems(keys: &[SeriesKey]) -> Vec<String> {
             } else {
                 let mut stem = b;
                 stem.truncate(MAX_CHART_STEM);
-                format!("{stem}_{:08x}", crate::shard::series_hash(k) as u32)
+                format!("{stem}_{:08x}", k.stable_hash() as u32)
             }
         })
         .collect()
