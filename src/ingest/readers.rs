@@ -116,20 +116,7 @@ pub(super) fn sales(
     // the bad rows and the dates (the planning window needs them all), then
     // into the builder.
     let slices = slices(sales.height());
-    let mut days = Vec::with_capacity(sales.height());
-    // A shard's subset needs every series' hash (per row: which rows make
-    // series is known once the window is).
-    let mut hashes = Vec::with_capacity(if subset.is_some() { sales.height() } else { 0 });
-    for &(start, len) in &slices {
-        let part = sales.rows(start, len);
-        sales_slice(&part, config, true, |c| {
-            days.extend_from_slice(&c.day);
-            if subset.is_some() {
-                row_hashes(&c.sku, &c.location, &mut hashes);
-            }
-        })?;
-        sales.absorb(&part);
-    }
+    let (days, hashes) = check_sales(&sales, &slices, config, subset.is_some())?;
     collect_rejected(&sales, config, &mut sink.rejected, &mut sink.warnings)?;
     if (0..sales.height()).all(|row| !sales.keeps(row)) {
         return Err(Error::file(
@@ -215,6 +202,31 @@ pub(super) fn sales(
         format!("{n_returns} sales rows with a negative quantity were counted as returns, apart from demand"),
     );
     Ok((builder, window))
+}
+
+/// The first pass over the sales' `slices`: set the bad rows aside and
+/// return each row's day, and `with_hashes` each row's series' stable hash
+/// (a shard's subset needs every series'; which rows make series is known
+/// once the window is).
+fn check_sales(
+    sales: &Table,
+    slices: &[(usize, usize)],
+    config: &Config,
+    with_hashes: bool,
+) -> Result<(Vec<i32>, Vec<u64>)> {
+    let mut days = Vec::with_capacity(sales.height());
+    let mut hashes = Vec::with_capacity(if with_hashes { sales.height() } else { 0 });
+    for &(start, len) in slices {
+        let part = sales.rows(start, len);
+        sales_slice(&part, config, true, |c| {
+            days.extend_from_slice(&c.day);
+            if with_hashes {
+                row_hashes(&c.sku, &c.location, &mut hashes);
+            }
+        })?;
+        sales.absorb(&part);
+    }
+    Ok((days, hashes))
 }
 
 /// Append the stable hash of each row's series (`skus`, `locations`) to
