@@ -2,6 +2,8 @@
 //! (CSV or Parquet) with Polars, validates every value and returns typed
 //! records keyed by series. The only module that knows file formats.
 
+mod others;
+mod purchase_orders;
 mod readers;
 mod subset;
 mod table;
@@ -18,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::lifecycle::Lifecycle;
 use crate::schema;
 use crate::warnings::Warnings;
+use others::{OtherFiles, Series};
 use readers::Sink;
 pub use subset::{KeptHistory, Subset, stable_hash};
 pub use table::Format;
@@ -697,36 +700,9 @@ pub fn load_subset(
     })
 }
 
-/// The files after the sales, opened (checked, hashed, parsed) on a thread
-/// of their own; each result is used where the file was opened before.
-struct OtherFiles {
-    backorders: Result<Option<Table>>,
-    inventory: Result<Option<Table>>,
-    items: Result<Option<Table>>,
-    purchase_orders: Result<Option<Table>>,
-    open_orders: Result<Option<Table>>,
-    substitutes: Result<Option<Table>>,
-    suppliers: Result<Option<Table>>,
-    events: Result<Option<Table>>,
-}
-
-impl OtherFiles {
-    fn open(dir: &Path, config: &Config) -> OtherFiles {
-        OtherFiles {
-            backorders: open_history(dir, "backorders", config),
-            inventory: open(dir, "inventory", config),
-            items: open(dir, "items", config),
-            purchase_orders: open(dir, "purchase_orders", config),
-            open_orders: open(dir, "open_orders", config),
-            substitutes: open(dir, "substitutes", config),
-            suppliers: open(dir, "suppliers", config),
-            events: open_history(dir, "events", config),
-        }
-    }
-}
-
 /// [`load`] once the folder is known to exist; `others` waits for the other
-/// files. Each file has its reader in [`readers`], all counting into one sink.
+/// files. Each file has its reader in [`readers`], their counts joining one
+/// sink in file order.
 fn load_files(
     dir: &Path,
     config: &Config,
@@ -737,12 +713,11 @@ fn load_files(
     let mut sink = Sink::default();
     let (mut builder, window) = readers::sales(dir, config, as_of, subset, &mut sink)?;
     let kept = builder.kept;
-    let others = others();
-    if let Some(bo) = others.backorders? {
+    let mut others = others();
+    if let Some(bo) = others.take_backorders()? {
         readers::backorders(&bo, config, &window, &mut builder, &mut sink)?;
     }
     let (keys, demand, returns) = builder.finish();
-    let n = keys.len();
     let ids: HashMap<SeriesKey, usize> = keys
         .iter()
         .cloned()
@@ -761,43 +736,15 @@ fn load_files(
         formula_like as u64,
         format!("{formula_like} SKU-locations start with =, +, -, @, a tab or a carriage return: the CSV reports write them with a leading apostrophe so that no spreadsheet runs them"),
     );
-    let (inventory, inventory_backorders) = match others.inventory? {
-        Some(t) => (
-            readers::inventory(&t, config, &ids, n, &mut sink)?,
-            t.has("backordered"),
-        ),
-        None => (vec![None; n], false),
-    };
-    let items = match others.items? {
-        Some(t) => readers::items(&t, &keys, &ids, &mut sink)?,
-        None => vec![None; n],
-    };
-    let purchase_orders = match others.purchase_orders? {
-        Some(t) => readers::purchase_orders(&t, config, &ids, n, &window, &mut sink)?,
-        None => vec![Vec::new(); n],
-    };
-    let open_orders = match others.open_orders? {
-        Some(t) => {
-            let lines = readers::open_orders(&t, config, &ids, n, &window, &mut sink)?;
-            if inventory_backorders {
-                readers::reconcile_backorders(&lines, &inventory, &keys, &t.display, &mut sink);
-            }
-            Some(lines)
-        }
-        None => None,
-    };
-    let substitutes = match others.substitutes? {
-        Some(t) => readers::substitutes(&t, &keys, &mut sink)?,
-        None => Vec::new(),
-    };
-    let suppliers = match others.suppliers? {
-        Some(t) => readers::suppliers(&t, &mut sink)?,
-        None => Default::default(),
-    };
-    let events = match others.events? {
-        Some(t) => readers::events(&t, config, &mut sink)?,
-        None => Vec::new(),
-    };
+    let other = others.read(
+        config,
+        &Series {
+            keys: &keys,
+            ids: &ids,
+        },
+        &window,
+        &mut sink,
+    )?;
     let Sink {
         files,
         warnings,
@@ -813,13 +760,13 @@ fn load_files(
         keys,
         demand,
         returns,
-        inventory,
-        purchase_orders,
-        items,
-        events,
-        open_orders,
-        substitutes,
-        suppliers,
+        inventory: other.inventory,
+        purchase_orders: other.purchase_orders,
+        items: other.items,
+        events: other.events,
+        open_orders: other.open_orders,
+        substitutes: other.substitutes,
+        suppliers: other.suppliers,
         supplier_lead_times: Vec::new(),
         files,
         warnings,

@@ -1,16 +1,16 @@
-//! One reader per input file, each counting what it sets aside and warns
-//! about into one [`Sink`]; [`super::load`] calls them in file order.
+//! One reader per input file (the purchase orders' is in
+//! [`super::purchase_orders`]), each counting what it sets aside and warns
+//! about into a [`Sink`]; the sinks join in file order.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use chrono::NaiveDate;
 
-use super::table::{Table, cells};
+use super::table::Table;
 use super::{
-    DemandBuilder, DemandRecord, Event, InputFile, InventoryRecord, Item, KeptHistory, KeyCache,
-    PurchaseOrder, RejectedRow, SeriesKey, Subset, collect_rejected, fill_records, fitted,
-    locations, open_history, stable_hash,
+    DemandBuilder, DemandRecord, Event, InputFile, InventoryRecord, Item, KeptHistory, RejectedRow,
+    SeriesKey, Subset, collect_rejected, fill_records, locations, open_history, stable_hash,
 };
 use crate::calendar::{Bucket, date_of_day, day_after_period, day_number, grain, parse_iso_date};
 use crate::config::Config;
@@ -58,8 +58,15 @@ impl Sink {
         });
     }
 
+    /// Add what another sink counted after what this one did.
+    pub fn append(&mut self, other: Sink) {
+        self.files.extend(other.files);
+        self.warnings.extend(other.warnings);
+        self.rejected.extend(other.rejected);
+    }
+
     /// Record a file as read.
-    fn record(&mut self, t: &Table) {
+    pub(super) fn record(&mut self, t: &Table) {
         self.files.push(InputFile {
             name: t.name,
             path: t.display.clone(),
@@ -116,7 +123,7 @@ pub(super) fn sales(
     // the bad rows and the dates (the planning window needs them all), then
     // into the builder.
     let slices = slices(sales.height());
-    let (days, hashes) = check_sales(&sales, &slices, config, subset.is_some())?;
+    let (days, runs) = check_sales(&sales, &slices, config, subset.is_some())?;
     collect_rejected(&sales, config, &mut sink.rejected, &mut sink.warnings)?;
     if (0..sales.height()).all(|row| !sales.keeps(row)) {
         return Err(Error::file(
@@ -136,12 +143,19 @@ pub(super) fn sales(
             .summary("bucket_finer_than_data", &sales.display, 1, note.clone());
     }
 
+    // The series of the runs with a row that makes demand.
     let kept = subset.map(|subset| {
-        let in_window = (0..sales.height())
-            .filter(|&row| sales.keeps(row) && (first_day..as_of_day).contains(&days[row]));
-        KeptHistory::new(subset, in_window.map(|row| hashes[row]))
+        let ends = runs.iter().skip(1).map(|r| r.0).chain([sales.height()]);
+        let makes_demand =
+            |row: usize| sales.keeps(row) && (first_day..as_of_day).contains(&days[row]);
+        let hashes = runs
+            .iter()
+            .zip(ends)
+            .filter(|((first, _), end)| (*first..*end).any(makes_demand))
+            .map(|((_, h), _)| *h);
+        KeptHistory::new(subset, hashes)
     });
-    drop(hashes);
+    drop(runs);
     let mut builder = DemandBuilder {
         first_day,
         kept,
@@ -205,41 +219,38 @@ pub(super) fn sales(
 }
 
 /// The first pass over the sales' `slices`: set the bad rows aside and
-/// return each row's day, and `with_hashes` each row's series' stable hash
-/// (a shard's subset needs every series'; which rows make series is known
-/// once the window is).
+/// return each row's day, and `with_hashes` the stable hash of each run of
+/// rows of one series, by its first row (a shard's subset needs every
+/// series'; which rows make series is known once the window is).
 fn check_sales(
     sales: &Table,
     slices: &[(usize, usize)],
     config: &Config,
     with_hashes: bool,
-) -> Result<(Vec<i32>, Vec<u64>)> {
+) -> Result<(Vec<i32>, Vec<(usize, u64)>)> {
     let mut days = Vec::with_capacity(sales.height());
-    let mut hashes = Vec::with_capacity(if with_hashes { sales.height() } else { 0 });
+    let mut runs = Vec::new();
     for &(start, len) in slices {
         let part = sales.rows(start, len);
         sales_slice(&part, config, true, |c| {
             days.extend_from_slice(&c.day);
             if with_hashes {
-                row_hashes(&c.sku, &c.location, &mut hashes);
+                series_runs(start, &c.sku, &c.location, &mut runs);
             }
         })?;
         sales.absorb(&part);
     }
-    Ok((days, hashes))
+    Ok((days, runs))
 }
 
-/// Append the stable hash of each row's series (`skus`, `locations`) to
-/// `hashes`, hashing only where the series changes (files sorted by series).
-fn row_hashes(skus: &[&str], locations: &[&str], hashes: &mut Vec<u64>) {
-    let mut last: Option<(&str, &str, u64)> = None;
-    for (&sku, &location) in skus.iter().zip(locations) {
-        let h = match last {
-            Some((s, l, h)) if s == sku && l == location => h,
-            _ => stable_hash(sku, location),
-        };
-        last = Some((sku, location, h));
-        hashes.push(h);
+/// Append (first row, stable hash) of each run of rows of one series in
+/// `skus` and `locations` (rows from `start`) to `runs`: one per series in a
+/// file sorted by series.
+fn series_runs(start: usize, skus: &[&str], locations: &[&str], runs: &mut Vec<(usize, u64)>) {
+    for (row, (&sku, &location)) in skus.iter().zip(locations).enumerate() {
+        if row == 0 || sku != skus[row - 1] || location != locations[row - 1] {
+            runs.push((start + row, stable_hash(sku, location)));
+        }
     }
 }
 
@@ -491,121 +502,6 @@ pub(super) fn inventory(
     }
     fill_records(inv, &mut sink.rejected[start..], &rejected_rows)?;
     Ok(inventory)
-}
-
-/// The purchase-order lines of the planned series, as they stood on the
-/// as-of date.
-pub(super) fn purchase_orders(
-    po: &Table,
-    config: &Config,
-    ids: &HashMap<SeriesKey, usize>,
-    n: usize,
-    window: &Window,
-    sink: &mut Sink,
-) -> Result<Vec<Vec<PurchaseOrder>>> {
-    let Window {
-        as_of, as_of_day, ..
-    } = *window;
-    let mut purchase_orders: Vec<Vec<PurchaseOrder>> = vec![Vec::new(); n];
-    sink.record(po);
-    let sku_strings = po.strings("sku")?;
-    let skus = po.required_strs("sku", sku_strings.as_ref())?;
-    let loc_strings = po.strings("location")?;
-    let locs = locations(po, loc_strings.as_ref(), config)?;
-    let qty = po.required_numbers("qty", Some(0.0))?;
-    let order = po.required_dates("order_date")?;
-    let due = po.required_dates("due_date")?;
-    let received = po.dates("received_date")?;
-    let received_qty = po.optional_numbers("received_qty", Some(0.0))?;
-    let po_id_strings = po.strings("po_id")?;
-    let po_id = po_id_strings.as_ref().map(cells);
-    let supplier_strings = po.strings("supplier")?;
-    let supplier = supplier_strings.as_ref().map(cells);
-    let mut cache = KeyCache::new();
-    let (start, mut rejected_rows) = (sink.rejected.len(), Vec::new());
-    let mut ordered_after = 0u64;
-    for (row, (sku, loc)) in skus.into_iter().zip(locs).enumerate() {
-        // The purchase orders as they stood on the as-of date: a line
-        // ordered after it did not exist yet, one received after it was
-        // still open.
-        if order[row] > as_of_day {
-            ordered_after += 1;
-            continue;
-        }
-        let found = cache.get(sku, loc, |key| ids.get(&key).copied());
-        let key = || SeriesKey {
-            sku: sku.to_string(),
-            location: loc.to_string(),
-        };
-        let line = po.line(row);
-        let mut line_warning = |kind: &'static str, message: &str, key: &SeriesKey| {
-            sink.warnings.push(Warning {
-                kind,
-                file: po.display.clone(),
-                line: Some(line),
-                sku: key.sku.clone(),
-                location: key.location.clone(),
-                message: message.into(),
-            })
-        };
-        let mut reject = |reason: &'static str, message: &str| {
-            sink.rejected.push(RejectedRow {
-                file: po.display.clone(),
-                line,
-                column: String::new(),
-                reason,
-                message: message.into(),
-                record: String::new(),
-            });
-            rejected_rows.push(row);
-        };
-        let Some(id) = found else {
-            let message =
-                "purchase-order line for a SKU-location with no sales or backorders; not planned";
-            reject("po_without_history", message);
-            line_warning("po_without_history", message, &key());
-            continue;
-        };
-        let received_day = received.as_ref().and_then(|v| v[row]);
-        let received_after = received_day.is_some_and(|r| r > as_of_day);
-        let received_day = received_day.filter(|_| !received_after);
-        if due[row] < order[row] {
-            line_warning(
-                "po_due_before_order",
-                "due date before order date; kept as given",
-                &key(),
-            );
-        }
-        if let Some(r) = received_day
-            && r < order[row]
-        {
-            let message = "received before it was ordered; the line is ignored";
-            reject("po_received_before_order", message);
-            line_warning("po_received_before_order", message, &key());
-            continue;
-        }
-        purchase_orders[id].push(PurchaseOrder {
-            po_id: po_id.as_ref().and_then(|v| v[row]).map(str::to_string),
-            supplier: supplier.as_ref().and_then(|v| v[row]).map(str::to_string),
-            qty: qty[row],
-            order_day: order[row],
-            due_day: due[row],
-            received_day,
-            received_qty: received_qty
-                .as_ref()
-                .and_then(|v| v[row])
-                .filter(|_| !received_after),
-        });
-    }
-    fill_records(po, &mut sink.rejected[start..], &rejected_rows)?;
-    let purchase_orders = purchase_orders.into_iter().map(fitted).collect();
-    sink.warnings.summary(
-        "after_as_of",
-        &po.display,
-        ordered_after,
-        format!("{ordered_after} purchase-order lines ordered after the as-of date {as_of} were left out (lines received after it count as open)"),
-    );
-    Ok(purchase_orders)
 }
 
 /// The calendar events.
