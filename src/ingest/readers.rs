@@ -218,6 +218,9 @@ pub(super) fn sales(
     Ok((builder, window))
 }
 
+/// A run of rows of one series: (its first row, the series' stable hash).
+type SeriesRun = (usize, u64);
+
 /// The first pass over the sales' `slices`: set the bad rows aside and
 /// return each row's day, and `with_hashes` the stable hash of each run of
 /// rows of one series, by its first row (a shard's subset needs every
@@ -227,7 +230,7 @@ fn check_sales(
     slices: &[(usize, usize)],
     config: &Config,
     with_hashes: bool,
-) -> Result<(Vec<i32>, Vec<(usize, u64)>)> {
+) -> Result<(Vec<i32>, Vec<SeriesRun>)> {
     let mut days = Vec::with_capacity(sales.height());
     let mut runs = Vec::new();
     for &(start, len) in slices {
@@ -246,7 +249,7 @@ fn check_sales(
 /// Append (first row, stable hash) of each run of rows of one series in
 /// `skus` and `locations` (rows from `start`) to `runs`: one per series in a
 /// file sorted by series.
-fn series_runs(start: usize, skus: &[&str], locations: &[&str], runs: &mut Vec<(usize, u64)>) {
+fn series_runs(start: usize, skus: &[&str], locations: &[&str], runs: &mut Vec<SeriesRun>) {
     for (row, (&sku, &location)) in skus.iter().zip(locations).enumerate() {
         if row == 0 || sku != skus[row - 1] || location != locations[row - 1] {
             runs.push((start + row, stable_hash(sku, location)));
