@@ -106,7 +106,7 @@ pub(super) fn sales(
     subset: Option<Subset>,
     sink: &mut Sink,
 ) -> Result<(DemandBuilder, Window)> {
-    let sales = open_history(dir, "sales", config)?.ok_or_else(|| {
+    let mut sales = open_history(dir, "sales", config)?.ok_or_else(|| {
         Error::file(
             dir.join("sales.csv").display().to_string(),
             "required file missing: expected sales.csv or sales.parquet",
@@ -125,6 +125,8 @@ pub(super) fn sales(
     let slices = slices(sales.height());
     let (days, runs) = check_sales(&sales, &slices, config, subset.is_some())?;
     collect_rejected(&sales, config, &mut sink.rejected, &mut sink.warnings)?;
+    // Every date is in `days` and every set-aside record taken.
+    sales.forget_column("date");
     if (0..sales.height()).all(|row| !sales.keeps(row)) {
         return Err(Error::file(
             sales.display.clone(),

@@ -451,6 +451,16 @@ impl Table {
         }
     }
 
+    /// Drop column `col` (logical name) from the frame once every value
+    /// of it has been read and every set-aside record taken: a large
+    /// file's frame holds less while its other columns are read again.
+    pub fn forget_column(&mut self, col: &str) {
+        if let Some(actual) = self.columns.remove(col) {
+            // Absent already: nothing to free.
+            let _ = self.df.drop_in_place(&actual);
+        }
+    }
+
     fn column(&self, col: &str) -> Option<&Column> {
         let actual = self.columns.get(col)?;
         self.df.column(actual).ok()
