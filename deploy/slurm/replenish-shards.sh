@@ -8,6 +8,10 @@
 # taken from $REPLENISH (default: `replenish` on the PATH). Where
 # /usr/bin/time exists (Debian's `time`), every job's log (slurm-*.out) ends
 # with a line "replenish peak N KB, S s": its peak memory and wall time.
+# Each job asks for $SHARD_MEM / $MERGE_MEM of memory (default 6G, enough
+# for about 100,000 series; a million-series shard of 16 peaks near 17 GB
+# because it still reads every file whole: see docs/scale.md) and
+# $JOB_TIME (default 01:00:00).
 set -euo pipefail
 if [ $# -lt 4 ]; then
     echo "usage: $0 INPUT_DIR REPORTS_DIR AS_OF SHARDS [CONFIG]" >&2
@@ -22,9 +26,9 @@ timed=""
 [ -x /usr/bin/time ] && timed="/usr/bin/time -f 'replenish peak %M KB, %e s'"
 
 array=$(sbatch --parsable --job-name=replenish-shard --array=0-$((shards - 1)) \
-    --cpus-per-task=2 --mem=6G --time=01:00:00 \
+    --cpus-per-task=2 --mem="${SHARD_MEM:-6G}" --time="${JOB_TIME:-01:00:00}" \
     --wrap="$timed $bin run $args --threads \${SLURM_CPUS_PER_TASK} --shard \${SLURM_ARRAY_TASK_ID}/$shards")
 merge=$(sbatch --parsable --job-name=replenish-merge --dependency=afterok:"$array" \
-    --cpus-per-task=2 --mem=6G --time=01:00:00 \
+    --cpus-per-task=2 --mem="${MERGE_MEM:-6G}" --time="${JOB_TIME:-01:00:00}" \
     --wrap="$timed $bin merge $args")
 echo "shards: job $array (array of $shards); merge: job $merge, writes $reports/$as_of/"
