@@ -3,6 +3,7 @@
 //! records keyed by series. The only module that knows file formats.
 
 mod others;
+mod pieces;
 mod purchase_orders;
 mod readers;
 mod subset;
@@ -24,7 +25,7 @@ use others::{OtherFiles, Series};
 use readers::Sink;
 pub use subset::{KeptHistory, Subset, stable_hash};
 pub use table::Format;
-use table::Table;
+use table::{Columns, Table};
 
 /// A series is one SKU at one location.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -333,6 +334,17 @@ impl Dataset {
 }
 
 fn open(dir: &Path, name: &'static str, config: &Config) -> Result<Option<Table>> {
+    open_in_pieces(dir, name, config, None)
+}
+
+/// [`open`], a large CSV kept as pieces of `piece_rows` records (see
+/// [`Table::read`]).
+fn open_in_pieces(
+    dir: &Path,
+    name: &'static str,
+    config: &Config,
+    piece_rows: Option<usize>,
+) -> Result<Option<Table>> {
     let Some((path, format)) = table::find(dir, name)? else {
         return Ok(None);
     };
@@ -345,24 +357,33 @@ fn open(dir: &Path, name: &'static str, config: &Config) -> Result<Option<Table>
     } else {
         schema.numeric()
     };
+    let columns = Columns {
+        logical: &schema.names(),
+        required: &schema.required(),
+        numeric: &numeric,
+    };
     let mut table = Table::read(
         name,
         &path,
         format,
-        &schema.names(),
-        &schema.required(),
-        &numeric,
+        columns,
         |c| config.column_name(name, c).to_string(),
+        piece_rows,
     )?;
     table.decimal_comma = decimal_comma;
     Ok(Some(table))
 }
 
-/// Open a history file (sales, backorders, events): with
-/// `input.bad_rows = "quarantine"` its bad rows are set aside instead of
-/// stopping the run.
-fn open_history(dir: &Path, name: &'static str, config: &Config) -> Result<Option<Table>> {
-    let mut table = open(dir, name, config)?;
+/// Open a history file (sales, backorders, events), in pieces as
+/// [`open_in_pieces`]: with `input.bad_rows = "quarantine"` its bad rows are
+/// set aside instead of stopping the run.
+fn open_history(
+    dir: &Path,
+    name: &'static str,
+    config: &Config,
+    piece_rows: Option<usize>,
+) -> Result<Option<Table>> {
+    let mut table = open_in_pieces(dir, name, config, piece_rows)?;
     if config.input.bad_rows == BadRows::Quarantine
         && let Some(t) = &mut table
     {
@@ -611,18 +632,22 @@ pub fn read_long(path: &Path, id: &str, date: &str, value: &str) -> Result<Vec<L
         return Err(Error::file(path.display().to_string(), "file not found"));
     }
     let names = [id.to_string(), date.to_string(), value.to_string()];
+    let columns = Columns {
+        logical: &["sku", "date", "qty"],
+        required: &["sku", "date", "qty"],
+        numeric: &["qty"],
+    };
     let t = Table::read(
         "series",
         path,
         format,
-        &["sku", "date", "qty"],
-        &["sku", "date", "qty"],
-        &["qty"],
+        columns,
         |c| match c {
             "sku" => names[0].clone(),
             "date" => names[1].clone(),
             _ => names[2].clone(),
         },
+        None,
     )?;
     let ids = t.required_text("sku")?;
     let days = t.required_dates("date")?;

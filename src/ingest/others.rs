@@ -53,14 +53,14 @@ pub(super) struct Series<'a> {
 impl OtherFiles {
     /// Open every file after the sales in `dir`.
     pub fn open(dir: &Path, config: &Config) -> OtherFiles {
-        let backorders = open_history(dir, "backorders", config);
+        let backorders = open_history(dir, "backorders", config, None);
         let inventory = open(dir, "inventory", config);
         let items = open(dir, "items", config);
         let purchase_orders = open(dir, "purchase_orders", config);
         let open_orders = open(dir, "open_orders", config);
         let substitutes = open(dir, "substitutes", config);
         let suppliers = open(dir, "suppliers", config);
-        let events = open_history(dir, "events", config);
+        let events = open_history(dir, "events", config, None);
         // Converted last: by then the sales' text has been parsed and freed,
         // and the two do not add up to the ingest's peak.
         let purchase_orders = purchase_orders.and_then(|t| {

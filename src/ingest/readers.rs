@@ -106,12 +106,13 @@ pub(super) fn sales(
     subset: Option<Subset>,
     sink: &mut Sink,
 ) -> Result<(DemandBuilder, Window)> {
-    let mut sales = open_history(dir, "sales", config)?.ok_or_else(|| {
-        Error::file(
-            dir.join("sales.csv").display().to_string(),
-            "required file missing: expected sales.csv or sales.parquet",
-        )
-    })?;
+    let mut sales =
+        open_history(dir, "sales", config, Some(SALES_SLICE_ROWS))?.ok_or_else(|| {
+            Error::file(
+                dir.join("sales.csv").display().to_string(),
+                "required file missing: expected sales.csv or sales.parquet",
+            )
+        })?;
     sink.record(&sales);
     if sales.height() == 0 {
         return Err(Error::file(
@@ -165,7 +166,7 @@ pub(super) fn sales(
     };
     let (mut before, mut after, mut n_returns) = (0, 0, 0);
     for &(start, len) in &slices {
-        let part = sales.rows(start, len);
+        let part = sales.rows(start, len)?;
         let day = &days[start..start + len];
         let keeps = |row: usize| sales.keeps(start + row);
         sales_slice(&part, config, false, |c| {
@@ -236,7 +237,7 @@ fn check_sales(
     let mut days = Vec::with_capacity(sales.height());
     let mut runs = Vec::new();
     for &(start, len) in slices {
-        let part = sales.rows(start, len);
+        let part = sales.rows(start, len)?;
         sales_slice(&part, config, true, |c| {
             days.extend_from_slice(&c.day);
             if with_hashes {

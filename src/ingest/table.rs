@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
+use super::pieces::{Layout, Pieces, polars_csv};
 use crate::calendar::{day_number, parse_iso_day};
 use crate::error::{Error, Location, Result};
 
@@ -71,6 +72,21 @@ pub struct Table {
     parsed: Vec<String>,
     /// Text numbers are written with a decimal comma (`input.decimal_comma`).
     pub decimal_comma: bool,
+    /// A large file read a piece at a time: `df` is empty and
+    /// [`Table::rows`] parses the rows it is asked for.
+    pieces: Option<Arc<Pieces>>,
+}
+
+/// The logical columns a reader asks of a file.
+#[derive(Debug, Clone, Copy)]
+pub struct Columns<'a> {
+    /// Every column the reader knows.
+    pub logical: &'a [&'static str],
+    /// Those the file must have.
+    pub required: &'a [&'static str],
+    /// Those only ever read with [`Table::numbers`] and its kin, so that
+    /// Polars may parse them (see the module documentation).
+    pub numeric: &'a [&'static str],
 }
 
 /// Find `<dir>/<name>.csv` or `<dir>/<name>.parquet`.
@@ -141,19 +157,24 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 impl Table {
-    /// Read a file and map the logical columns (`logical`, with the config mapping
-    /// `mapping`); fail when a `required` column is missing. The `numeric`
-    /// columns are only ever read with [`Table::numbers`] and its kin, so
-    /// Polars may parse them (see the module documentation).
+    /// Read a file and map the logical `columns` (with the config mapping
+    /// `mapping`); fail when a required column is missing. With
+    /// `piece_rows`, a CSV of more records that the quick scan passed (one
+    /// record per line) is kept as pieces of that many records, each parsed
+    /// when [`Table::rows`] asks for it, not as one frame.
     pub fn read(
         name: &'static str,
         path: &Path,
         format: Format,
-        logical: &[&'static str],
-        required: &[&'static str],
-        numeric: &[&'static str],
+        columns: Columns<'_>,
         mapping: impl Fn(&'static str) -> String,
+        piece_rows: Option<usize>,
     ) -> Result<Table> {
+        let Columns {
+            logical,
+            required,
+            numeric,
+        } = columns;
         let display = path.display().to_string();
         let bytes = read_file(path).map_err(|e| Error::io("cannot read", path, e))?;
         // The hash runs on a second thread beside the CSV check, which is
@@ -175,6 +196,7 @@ impl Table {
         });
         let checked = checked?;
         let separator = checked.as_ref().map(|c| c.separator);
+        let mut pieces = None;
         let (mut df, lines, parsed) = match checked {
             Some(checked) => {
                 // A column that some other logical column reads as text (a
@@ -189,7 +211,15 @@ impl Table {
                     .map(|&c| mapping(c))
                     .filter(|c| !text.contains(c))
                     .collect();
-                read_csv(&display, bytes, checked, &numeric)?
+                match piece_rows.filter(|&rows| checked.in_pieces(&bytes, rows)) {
+                    Some(rows) => {
+                        let (df, p, parsed) =
+                            in_pieces(path, &display, &bytes, checked, &numeric, rows)?;
+                        pieces = Some(Arc::new(p));
+                        (df, None, parsed)
+                    }
+                    None => read_csv(&display, bytes, checked, &numeric)?,
+                }
             }
             None => (read_parquet(&display, bytes)?, None, Vec::new()),
         };
@@ -244,6 +274,7 @@ impl Table {
             path: path.to_path_buf(),
             parsed,
             decimal_comma: false,
+            pieces,
         })
     }
 
@@ -268,26 +299,41 @@ impl Table {
     }
 
     /// Data rows `start..start + len` as a table of their own (the frame is
-    /// shared, not copied): their row 0 is `start`, messages name the file's
-    /// lines, and what they set aside goes back with [`Table::absorb`].
-    /// Reading a large file's columns a slice at a time keeps one slice's
-    /// values in memory, not the file's.
-    pub fn rows(&self, start: usize, len: usize) -> Table {
-        Table {
+    /// shared, not copied; a table in pieces parses them now): their row 0
+    /// is `start`, messages name the file's lines, and what they set aside
+    /// goes back with [`Table::absorb`]. Reading a large file's columns a
+    /// slice at a time keeps one slice's values in memory, not the file's.
+    pub fn rows(&self, start: usize, len: usize) -> Result<Table> {
+        let (df, parsed) = match &self.pieces {
+            Some(pieces) => {
+                let (df, typed) = pieces.frame(start, len)?;
+                (
+                    df,
+                    if typed {
+                        self.parsed.clone()
+                    } else {
+                        Vec::new()
+                    },
+                )
+            }
+            None => (self.df.slice(start as i64, len), self.parsed.clone()),
+        };
+        Ok(Table {
             name: self.name,
             display: self.display.clone(),
             format: self.format,
             sha256: self.sha256.clone(),
-            df: self.df.slice(start as i64, len),
+            df,
             lines: self.lines.clone(),
             first_row: self.first_row + start,
             columns: self.columns.clone(),
             quarantine: self.quarantine,
             rejected: RefCell::new(BTreeMap::new()),
             path: self.path.clone(),
-            parsed: self.parsed.clone(),
+            parsed,
             decimal_comma: self.decimal_comma,
-        }
+            pieces: None,
+        })
     }
 
     /// Take the rows set aside by `part` (made by [`Table::rows`] of this
@@ -347,7 +393,7 @@ impl Table {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        if self.parsed.is_empty() {
+        if self.parsed.is_empty() && self.pieces.is_none() {
             return Ok(rows.iter().map(|&row| self.record_text(row)).collect());
         }
         let bytes =
@@ -358,8 +404,8 @@ impl Table {
                 "the file changed while replenish was reading it; run again",
             ));
         }
-        // A file whose columns Polars parsed passed the quick scan: each
-        // non-empty line after the header is one record.
+        // A file whose columns Polars parsed, or read in pieces, passed the
+        // quick scan: each non-empty line after the header is one record.
         let mut wanted: Vec<(usize, usize)> = rows
             .iter()
             .enumerate()
@@ -409,7 +455,9 @@ impl Table {
 
     /// Number of data rows.
     pub fn height(&self) -> usize {
-        self.df.height()
+        self.pieces
+            .as_ref()
+            .map_or_else(|| self.df.height(), |p| p.height())
     }
 
     /// True when the file has logical column `col`.
@@ -462,6 +510,10 @@ impl Table {
     }
 
     fn column(&self, col: &str) -> Option<&Column> {
+        debug_assert!(
+            self.pieces.is_none(),
+            "a table in pieces is read with Table::rows"
+        );
         let actual = self.columns.get(col)?;
         self.df.column(actual).ok()
     }
@@ -856,6 +908,17 @@ struct CheckedCsv {
     separator: u8,
 }
 
+impl CheckedCsv {
+    /// The file (`bytes`) may be read in pieces of `rows` records: more
+    /// records than that, one per line, none blank.
+    fn in_pieces(&self, bytes: &[u8], rows: usize) -> bool {
+        self.simple
+            && self.lines.is_none()
+            && self.n_records > rows
+            && memchr::memmem::find(bytes, b"\n\n").is_none()
+    }
+}
+
 /// Separators a header line is read with: the one it holds most of (a
 /// comma when it holds none, or on a tie), outside quotes.
 const SEPARATORS: [u8; 4] = [b',', b';', b'\t', b'|'];
@@ -980,14 +1043,7 @@ fn read_csv(
     } = checked;
     if n_records == 0 {
         // Header only: an empty frame of text columns.
-        let df = DataFrame::new_infer_height(
-            header_names
-                .iter()
-                .map(|h| Column::new_empty(h.as_str().into(), &DataType::String))
-                .collect(),
-        )
-        .map_err(|e| Error::Internal(e.to_string()))?;
-        return Ok((df, lines, Vec::new()));
+        return Ok((empty_frame(&header_names)?, lines, Vec::new()));
     }
     // Polars reads a blank line as a record of empty cells; the `csv` crate
     // and the quick scan skip it. A file without quotes (where a line feed
@@ -1000,35 +1056,12 @@ fn read_csv(
     } else {
         bytes
     };
-    let read = |bytes: &[u8], dtypes: Option<Vec<DataType>>| {
-        CsvReadOptions::default()
-            .map_parse_options(|o| o.with_separator(separator))
-            .with_has_header(true)
-            .with_infer_schema_length(Some(0))
-            .with_raise_if_empty(false)
-            .with_dtype_overwrite(dtypes.map(Arc::new))
-            .into_reader_with_file_handle(Cursor::new(bytes))
-            .finish()
-    };
-    let parsed: Vec<String> = header_names
-        .iter()
-        .filter(|h| numeric.contains(h))
-        .cloned()
-        .collect();
+    let read = |bytes: &[u8], dtypes| polars_csv(bytes, separator, dtypes);
+    let parsed = parsed_columns(&header_names, numeric);
     if simple && !parsed.is_empty() {
-        let dtypes = header_names
-            .iter()
-            .map(|h| {
-                if parsed.contains(h) {
-                    DataType::Float64
-                } else {
-                    DataType::String
-                }
-            })
-            .collect();
         // A cell Polars cannot parse fails the read: then read it as text,
         // and the cell is named with the line and column.
-        if let Ok(df) = read(&bytes, Some(dtypes))
+        if let Ok(df) = read(&bytes, Some(dtypes_of(&header_names, &parsed)))
             && df.height() == n_records
         {
             return Ok((df, lines, parsed));
@@ -1052,6 +1085,64 @@ fn read_csv(
         ));
     }
     Ok((df, lines, Vec::new()))
+}
+
+/// The `numeric` columns (names in the file) of a header, in its order.
+fn parsed_columns(header_names: &[String], numeric: &[String]) -> Vec<String> {
+    header_names
+        .iter()
+        .filter(|h| numeric.contains(h))
+        .cloned()
+        .collect()
+}
+
+/// Column types by position: the `parsed` columns as numbers, the rest text.
+fn dtypes_of(header_names: &[String], parsed: &[String]) -> Vec<DataType> {
+    header_names
+        .iter()
+        .map(|h| {
+            if parsed.contains(h) {
+                DataType::Float64
+            } else {
+                DataType::String
+            }
+        })
+        .collect()
+}
+
+/// An empty frame of the header's columns, as text.
+fn empty_frame(header_names: &[String]) -> Result<DataFrame> {
+    DataFrame::new_infer_height(
+        header_names
+            .iter()
+            .map(|h| Column::new_empty(h.as_str().into(), &DataType::String))
+            .collect(),
+    )
+    .map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// A checked CSV at `path` kept as pieces of `rows` records ([`Pieces`]):
+/// an empty frame of its columns, the pieces and the columns they parse as
+/// numbers.
+fn in_pieces(
+    path: &Path,
+    display: &str,
+    bytes: &[u8],
+    checked: CheckedCsv,
+    numeric: &[String],
+    rows: usize,
+) -> Result<(DataFrame, Pieces, Vec<String>)> {
+    let parsed = parsed_columns(&checked.header_names, numeric);
+    let dtypes = (!parsed.is_empty()).then(|| dtypes_of(&checked.header_names, &parsed));
+    let df = empty_frame(&checked.header_names)?;
+    let layout = Layout {
+        bytes,
+        names: checked.header_names,
+        height: checked.n_records,
+        separator: checked.separator,
+        dtypes,
+    };
+    Ok((df, Pieces::new(path, display, layout, rows)?, parsed))
 }
 
 /// The records of a CSV (the header first) as the `csv` crate cuts them, each
@@ -1484,14 +1575,18 @@ mod tests {
     fn read_text(dir: &Path, name: &str, text: &str, numeric: bool) -> Result<Table> {
         let path = dir.join(format!("{name}.csv"));
         std::fs::write(&path, text).expect("write");
+        let columns = Columns {
+            logical: &["sku", "qty"],
+            required: &["sku", "qty"],
+            numeric: if numeric { &["qty"] } else { &[] },
+        };
         Table::read(
             "sales",
             &path,
             Format::Csv,
-            &["sku", "qty"],
-            &["sku", "qty"],
-            if numeric { &["qty"] } else { &[] },
+            columns,
             |c| c.to_string(),
+            None,
         )
     }
 
@@ -1581,11 +1676,11 @@ mod tests {
             let lines: Vec<u64> = (0..5).map(|r| t.line(r)).collect();
             assert_eq!(lines, [2, 4, 5, 7, 8]);
             // Without quarantine the first bad cell of a slice is an error at its line.
-            let part = t.rows(1, 3);
+            let part = t.rows(1, 3).expect("rows");
             let err = part.required_numbers("qty", None).expect_err("bad qty");
             assert!(err.to_string().contains("line 4,"), "{err}");
             t.quarantine_bad_rows();
-            let (head, tail) = (t.rows(0, 2), t.rows(2, 3));
+            let (head, tail) = (t.rows(0, 2).expect("rows"), t.rows(2, 3).expect("rows"));
             let heads = head.required_numbers("qty", None).expect("quarantined");
             let tails = tail.required_numbers("qty", None).expect("quarantined");
             assert_eq!((heads.len(), tails.len()), (2, 3));
@@ -1604,6 +1699,69 @@ mod tests {
             let from_slice = tail.record_texts(&[1]).expect("records");
             assert_eq!(from_slice, ["E,y"]);
         }
+    }
+
+    /// The `qty` column of every row, read a slice of `slice` rows at a time.
+    fn quantities(t: &Table, slice: usize) -> Vec<f64> {
+        (0..t.height())
+            .step_by(slice)
+            .flat_map(|start| {
+                let part = t.rows(start, slice.min(t.height() - start)).expect("rows");
+                let qty = part.required_numbers("qty", None).expect("qty");
+                t.absorb(&part);
+                qty
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_file_in_pieces_reads_as_the_whole_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("pieces.csv");
+        // 7 records in pieces of 2; record 4 (line 6) is no plain number, so
+        // its piece is read as text and the cell named by its line.
+        let text = "sku,qty\nA,1\nB,2.5\nC,3\nD,-4\nE,x\nF,6\nG,7";
+        std::fs::write(&path, text).expect("write");
+        let columns = Columns {
+            logical: &["sku", "qty"],
+            required: &["sku", "qty"],
+            numeric: &["qty"],
+        };
+        let read = |pieces| {
+            Table::read(
+                "sales",
+                &path,
+                Format::Csv,
+                columns,
+                |c| c.to_string(),
+                pieces,
+            )
+            .expect("read")
+        };
+        let (mut whole, mut pieces) = (read(None), read(Some(2)));
+        assert!(whole.pieces.is_none() && pieces.pieces.is_some());
+        assert_eq!((whole.height(), pieces.height()), (7, 7));
+        let err = pieces.rows(4, 2).expect("rows");
+        let err = err.required_numbers("qty", None).expect_err("bad qty");
+        assert!(err.to_string().contains("line 6,"), "{err}");
+        for t in [&mut whole, &mut pieces] {
+            t.quarantine_bad_rows();
+        }
+        // Slices that are whole pieces, and slices across pieces.
+        for slice in [2, 3, 7] {
+            let (a, b) = (quantities(&whole, slice), quantities(&pieces, slice));
+            assert_eq!(a, b, "slices of {slice}");
+            assert_eq!(a, [1.0, 2.5, 3.0, -4.0, 0.0, 6.0, 7.0]);
+        }
+        assert_eq!(whole.rejected(), pieces.rejected());
+        assert_eq!(pieces.record_texts(&[4]).expect("records"), ["E,x"]);
+        let skus = pieces.rows(5, 2).expect("rows");
+        assert_eq!(skus.required_text("sku").expect("sku"), ["F", "G"]);
+        assert_eq!(pieces.rows(7, 0).expect("rows").height(), 0);
+        // A file that changed since it was checked is not read on.
+        std::fs::write(&path, format!("{text}\nH,8")).expect("write");
+        let err = pieces.rows(0, 2).err().expect("changed");
+        assert!(err.to_string().contains("changed"), "{err}");
     }
 
     #[test]
