@@ -99,7 +99,7 @@ pub fn supply_of(
                 } else {
                     SupplySource::PurchaseOrder
                 },
-                po_id: po.po_id.clone(),
+                po_id: po.po_id.as_deref().map(str::to_string),
             }
         })
         .collect();

@@ -36,6 +36,41 @@ impl SeriesHistory {
     }
 }
 
+/// The fill rate the daily history measured before the as-of date: units
+/// shipped ÷ units asked for (shipped + backordered); `None` without
+/// demand in the window.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct HistoryFill {
+    /// Over the last 13 weeks (91 days).
+    pub last_13_weeks: Option<f64>,
+    /// Over the last 52 weeks (364 days).
+    pub last_52_weeks: Option<f64>,
+}
+
+impl HistoryFill {
+    /// Measure it on `data`'s daily records.
+    pub fn of(data: &Dataset) -> HistoryFill {
+        HistoryFill {
+            last_13_weeks: fill_rate(data, 91),
+            last_52_weeks: fill_rate(data, 364),
+        }
+    }
+}
+
+/// The fill rate over the `days` before the as-of date.
+fn fill_rate(data: &Dataset, days: i32) -> Option<f64> {
+    let end = day_number(data.as_of);
+    let start = end - days;
+    let (mut shipped, mut asked) = (0.0, 0.0);
+    for r in data.demand.iter().flatten() {
+        if (start..end).contains(&r.day) {
+            shipped += r.shipped;
+            asked += r.shipped + r.backordered;
+        }
+    }
+    (asked > 0.0).then(|| shipped / asked)
+}
+
 /// All series on one calendar.
 #[derive(Debug, Clone)]
 pub struct Panel {

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::availability::Availability;
 use crate::backorders::Desk;
-use crate::demand::Panel;
+use crate::demand::{HistoryFill, Panel};
 use crate::forecast::{Calibration, HorizonErrorPools};
 use crate::ingest::Dataset;
 use crate::plan::{ClassTargets, Flag, SeriesPlan};
@@ -30,10 +30,13 @@ impl Timings {
 
 /// The result of a run.
 pub struct RunOutput {
-    /// The data read.
+    /// The data read, but the daily demand records: freed once the panel
+    /// was built from them.
     pub dataset: Dataset,
     /// The demand panel.
     pub panel: Panel,
+    /// The fill rate the daily history measured.
+    pub history_fill: HistoryFill,
     /// One plan per series, in key order.
     pub plans: Vec<SeriesPlan>,
     /// Spread factors of the cross-series calibration.

@@ -14,7 +14,7 @@ use crate::availability;
 use crate::backorders::{self, Desk};
 use crate::calendar::{Bucket, day_number};
 use crate::config::{CheckedConfig, Config, LeadTimeDemand, ServiceAllocation, ServiceType};
-use crate::demand::{self, Panel};
+use crate::demand::{self, HistoryFill, Panel};
 use crate::error::{Error, Result};
 use crate::forecast::stage::Stage;
 use crate::forecast::{self, Backtested, Calibration, HorizonErrorPools, SeriesForecast};
@@ -202,6 +202,11 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
         }
         (false, _) => ClassTargets::new(),
     };
+    // The daily records have given the panel and the history's fill rate:
+    // the plans need the panel only (at a million series the records are
+    // gigabytes).
+    let history_fill = HistoryFill::of(&dataset);
+    dataset.demand = Vec::new();
     let mut plans = pool.install(|| plan_all(&dataset, &panel, config, given, options.progress));
     let (calibration, lead_time_errors) = pool.install(|| {
         calibrate_plans(
@@ -257,6 +262,7 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
     let mut output = RunOutput {
         dataset,
         panel,
+        history_fill,
         plans,
         calibration,
         lead_time_errors,

@@ -52,8 +52,13 @@ pub struct Scorecard {
 /// The supplier of a purchase-order line of series `id`: the line's own,
 /// else the item master's.
 fn supplier_of<'a>(data: &'a Dataset, id: usize, po: &'a PurchaseOrder) -> Option<&'a str> {
-    po.supplier
-        .as_deref()
+    line_supplier(data, id, po.supplier.as_deref())
+}
+
+/// The supplier of a line of series `id` that names `supplier`: it, else
+/// the item master's.
+fn line_supplier<'a>(data: &'a Dataset, id: usize, supplier: Option<&'a str>) -> Option<&'a str> {
+    supplier
         .or_else(|| data.items[id].as_ref()?.supplier.as_deref())
         .filter(|s| !s.trim().is_empty())
 }
@@ -252,21 +257,35 @@ pub fn days_to_order_day(day: i32, days: &[Weekday]) -> i64 {
 /// at the series' location, else at every location), when there are at
 /// least `min_samples` of them: the lead time of a series with too few
 /// receipts of its own.
-pub fn lead_times(data: &Dataset, up_to: i32, min_samples: usize) -> Vec<Option<(f64, f64)>> {
+pub fn lead_times<'a>(
+    data: &'a Dataset,
+    up_to: i32,
+    min_samples: usize,
+) -> Vec<Option<(f64, f64)>> {
     let mut at: BTreeMap<(&str, &str), Vec<f64>> = BTreeMap::new();
     let mut anywhere: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    let mut add = |id: usize, supplier: Option<&'a str>, order_day: i32, received: Option<i32>| {
+        let (Some(supplier), Some(r)) = (line_supplier(data, id, supplier), received) else {
+            return;
+        };
+        if r < up_to {
+            let days = f64::from(r - order_day);
+            at.entry((supplier, data.keys[id].location.as_str()))
+                .or_default()
+                .push(days);
+            anywhere.entry(supplier).or_default().push(days);
+        }
+    };
+    // Series by series, each's lines in file order: the receipts of the
+    // series a shard did not keep whole (by series, in file order) where
+    // their lines would be, so that the sums are the same as a single run's.
+    let mut others = data.receipts_of_others.iter().peekable();
     for (id, lines) in data.purchase_orders.iter().enumerate() {
         for po in lines {
-            let (Some(supplier), Some(r)) = (supplier_of(data, id, po), po.received_day) else {
-                continue;
-            };
-            if r < up_to {
-                let days = f64::from(r - po.order_day);
-                at.entry((supplier, data.keys[id].location.as_str()))
-                    .or_default()
-                    .push(days);
-                anywhere.entry(supplier).or_default().push(days);
-            }
+            add(id, po.supplier.as_deref(), po.order_day, po.received_day);
+        }
+        while let Some(r) = others.next_if(|r| r.id as usize == id) {
+            add(id, r.supplier.as_deref(), r.order_day, Some(r.received_day));
         }
     }
     // Each supplier's figures once (a supplier serves many series).

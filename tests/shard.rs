@@ -255,8 +255,28 @@ fn a_shard_reads_the_history_of_its_series_and_of_the_prior_sample_only() {
         // What is not history is read for every series.
         assert_eq!(part.returns[id], all.returns[id]);
         assert_eq!(part.inventory[id], all.inventory[id]);
-        assert_eq!(part.purchase_orders[id], all.purchase_orders[id]);
+        // Purchase-order lines whole for the series kept; of the others,
+        // what their suppliers' lead times need of their received lines.
+        let receipts: Vec<_> = part
+            .receipts_of_others
+            .iter()
+            .filter(|r| r.id as usize == id)
+            .map(|r| (r.supplier.clone(), r.order_day, r.received_day))
+            .collect();
+        if keeps {
+            assert_eq!(part.purchase_orders[id], all.purchase_orders[id]);
+            assert!(receipts.is_empty());
+        } else {
+            let received: Vec<_> = all.purchase_orders[id]
+                .iter()
+                .filter_map(|po| Some((po.supplier.clone(), po.order_day, po.received_day?)))
+                .collect();
+            assert!(part.purchase_orders[id].is_empty() && !received.is_empty());
+            assert_eq!(receipts, received, "{key:?}");
+        }
     }
+    // By series, as the lead times read them.
+    assert!(part.receipts_of_others.is_sorted_by_key(|r| r.id));
     // About a quarter of 80 series, and the sample of 20 (some of them own).
     assert!(kept < 50, "{kept} of {}", all.keys.len());
 }

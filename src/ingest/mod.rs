@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
+pub use compact_str::CompactString;
 use polars::prelude::StringChunked;
 
 use crate::calendar::Bucket;
@@ -106,13 +107,15 @@ pub struct Item {
     pub unit_weight: Option<f64>,
 }
 
-/// One purchase-order line.
+/// One purchase-order line. A run holds every line of the history (tens of
+/// millions at a million series): the PO number and supplier are held
+/// inline up to 24 bytes, not in an allocation each.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PurchaseOrder {
     /// PO number, when given.
-    pub po_id: Option<String>,
+    pub po_id: Option<CompactString>,
     /// Supplier, when given.
-    pub supplier: Option<String>,
+    pub supplier: Option<CompactString>,
     /// Units ordered.
     pub qty: f64,
     /// Day ordered.
@@ -123,6 +126,21 @@ pub struct PurchaseOrder {
     pub received_day: Option<i32>,
     /// Units received, for received lines.
     pub received_qty: Option<f64>,
+}
+
+/// A received purchase-order line of a series whose history a shard did
+/// not keep: what its supplier's lead time needs of it (a run at a million
+/// series has tens of millions of lines; a shard holds its own in full).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Receipt {
+    /// The series.
+    pub id: u32,
+    /// The line's supplier, when given.
+    pub supplier: Option<CompactString>,
+    /// Day ordered.
+    pub order_day: i32,
+    /// Day received.
+    pub received_day: i32,
 }
 
 impl PurchaseOrder {
@@ -254,14 +272,20 @@ pub struct Dataset {
     pub bucket_note: Option<String>,
     /// Series keys, sorted; a series' id is its index here.
     pub keys: Vec<SeriesKey>,
-    /// Demand records per series (any order).
+    /// Demand records per series (any order); a run frees them once its
+    /// panel is built (see `RunOutput::dataset`).
     pub demand: Vec<Vec<DemandRecord>>,
     /// Units returned (negative sales) per series, kept apart from demand.
     pub returns: Vec<f64>,
     /// Stock snapshot per series, when the inventory file has one.
     pub inventory: Vec<Option<InventoryRecord>>,
-    /// Purchase-order lines per series.
+    /// Purchase-order lines per series (none for a series whose history
+    /// was not kept: its receipts are in `receipts_of_others`).
     pub purchase_orders: Vec<Vec<PurchaseOrder>>,
+    /// The received lines of the series whose history was not kept
+    /// ([`load_subset`]): what their suppliers' lead times need of them,
+    /// until [`Dataset::forget_other_series`].
+    pub receipts_of_others: Vec<Receipt>,
     /// Item master per series (location row over SKU row), when present.
     pub items: Vec<Option<Item>>,
     /// Events.
@@ -295,16 +319,16 @@ impl Dataset {
             .is_none_or(|k| k.keeps(self.keys[id].stable_hash()))
     }
 
-    /// Drop the purchase-order and open-order lines of the series without
-    /// their history, once what needs every series' lines (the suppliers'
-    /// lead times) is known.
+    /// Drop the receipts and open-order lines of the series without their
+    /// history, once what needs every series' lines (the suppliers' lead
+    /// times) is known.
     pub fn forget_other_series(&mut self) {
+        self.receipts_of_others = Vec::new();
         for id in 0..self.keys.len() {
-            if !self.has_history(id) {
-                self.purchase_orders[id] = Vec::new();
-                if let Some(lines) = &mut self.open_orders {
-                    lines[id] = Vec::new();
-                }
+            if !self.has_history(id)
+                && let Some(lines) = &mut self.open_orders
+            {
+                lines[id] = Vec::new();
             }
         }
     }
@@ -697,9 +721,11 @@ pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dat
     load_subset(dir, config, as_of, None)
 }
 
-/// [`load`], keeping the demand history of the series of `subset` only
-/// (every row is still read and checked, and every series has its key,
-/// stock, item and supplier data); see [`Dataset::forget_other_series`].
+/// [`load`], keeping the demand history and purchase-order lines of the
+/// series of `subset` only (every row is still read and checked, and every
+/// series has its key, stock, item and supplier data; of the others' lines,
+/// the receipts their suppliers' lead times need); see
+/// [`Dataset::forget_other_series`].
 pub fn load_subset(
     dir: &Path,
     config: &Config,
@@ -761,11 +787,15 @@ fn load_files(
         formula_like as u64,
         format!("{formula_like} SKU-locations start with =, +, -, @, a tab or a carriage return: the CSV reports write them with a leading apostrophe so that no spreadsheet runs them"),
     );
+    // The series whose purchase-order lines are kept whole.
+    let lines_of: Option<Vec<bool>> =
+        kept.map(|k| keys.iter().map(|key| k.keeps(key.stable_hash())).collect());
     let other = others.read(
         config,
         &Series {
             keys: &keys,
             ids: &ids,
+            lines_of: lines_of.as_deref(),
         },
         &window,
         &mut sink,
@@ -787,6 +817,7 @@ fn load_files(
         returns,
         inventory: other.inventory,
         purchase_orders: other.purchase_orders,
+        receipts_of_others: other.receipts_of_others,
         items: other.items,
         events: other.events,
         open_orders: other.open_orders,

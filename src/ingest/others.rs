@@ -12,8 +12,8 @@ use super::purchase_orders::{self, PoColumns};
 use super::readers::{self, Sink, Window};
 use super::table::Table;
 use super::{
-    Event, InventoryRecord, Item, OrderLine, PurchaseOrder, SeriesKey, Substitute, SupplierTerms,
-    open, open_history,
+    Event, InventoryRecord, Item, OrderLine, PurchaseOrder, Receipt, SeriesKey, Substitute,
+    SupplierTerms, open, open_history,
 };
 use crate::config::Config;
 use crate::error::Result;
@@ -38,6 +38,7 @@ pub(super) struct OtherData {
     pub inventory: Vec<Option<InventoryRecord>>,
     pub items: Vec<Option<Item>>,
     pub purchase_orders: Vec<Vec<PurchaseOrder>>,
+    pub receipts_of_others: Vec<Receipt>,
     pub open_orders: Option<Vec<Vec<OrderLine>>>,
     pub substitutes: Vec<Substitute>,
     pub suppliers: BTreeMap<String, SupplierTerms>,
@@ -48,6 +49,9 @@ pub(super) struct OtherData {
 pub(super) struct Series<'a> {
     pub keys: &'a [SeriesKey],
     pub ids: &'a HashMap<SeriesKey, usize>,
+    /// The series whose purchase-order lines are kept whole (the others'
+    /// receipts only), when not all.
+    pub lines_of: Option<&'a [bool]>,
 }
 
 impl OtherFiles {
@@ -64,8 +68,18 @@ impl OtherFiles {
         // Converted last: by then the sales' text has been parsed and freed,
         // and the two do not add up to the ingest's peak.
         let purchase_orders = purchase_orders.and_then(|t| {
-            t.map(|t| PoColumns::read(&t, config).map(|c| (t, c)))
-                .transpose()
+            t.map(|mut t| {
+                let columns = PoColumns::read(&t, config)?;
+                // Their values are in `columns`; a set-aside line's record
+                // is then read from the file, when it can be.
+                if t.reads_records_from_file() {
+                    for col in PoColumns::NAMES {
+                        t.forget_column(col);
+                    }
+                }
+                Ok((t, columns))
+            })
+            .transpose()
         });
         OtherFiles {
             backorders,
@@ -93,7 +107,11 @@ impl OtherFiles {
         window: &Window,
         sink: &mut Sink,
     ) -> Result<OtherData> {
-        let Series { keys, ids } = *series;
+        let Series {
+            keys,
+            ids,
+            lines_of,
+        } = *series;
         let n = keys.len();
         let OtherFiles {
             inventory,
@@ -108,7 +126,8 @@ impl OtherFiles {
         let (po, (inv, itm, oo, subs, sup, ev)) = rayon::join(
             || {
                 counted(purchase_orders, |(t, c), s| {
-                    purchase_orders::purchase_orders(t, c, config, ids, n, window, s)
+                    let series = purchase_orders::Keyed { ids, n, lines_of };
+                    purchase_orders::purchase_orders(t, c, config, &series, window, s)
                 })
             },
             || {
@@ -135,7 +154,9 @@ impl OtherFiles {
         let (inventory, inventory_backorders) =
             inv.join(sink)?.unwrap_or_else(|| (vec![None; n], false));
         let items = itm.join(sink)?.unwrap_or_else(|| vec![None; n]);
-        let purchase_orders = po.join(sink)?.unwrap_or_else(|| vec![Vec::new(); n]);
+        let (purchase_orders, receipts_of_others) = po
+            .join(sink)?
+            .unwrap_or_else(|| (vec![Vec::new(); n], Vec::new()));
         let open_orders = oo.join(sink)?.map(|(lines, file)| {
             if inventory_backorders {
                 readers::reconcile_backorders(&lines, &inventory, keys, &file, sink);
@@ -146,6 +167,7 @@ impl OtherFiles {
             inventory,
             items,
             purchase_orders,
+            receipts_of_others,
             open_orders,
             substitutes: subs.join(sink)?.unwrap_or_default(),
             suppliers: sup.join(sink)?.unwrap_or_default(),

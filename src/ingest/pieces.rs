@@ -1,9 +1,10 @@
-//! A large CSV read a piece of records at a time: the frame of the whole
-//! file is never held. The file is read whole once to be checked and hashed
-//! ([`super::table`]); a piece's records are read again from the file when
-//! its rows are asked for, and parsed by Polars then. Only files the quick
-//! scan passed are read so (one record per line, no quotes, no blank
-//! lines), where a piece starts after a line feed.
+//! A large CSV read a piece of records at a time: neither its bytes nor its
+//! frame are ever whole in memory. [`Pieces::scan`] checks and hashes the
+//! records a chunk at a time and notes where each piece of records starts;
+//! a piece is read again from the file when its rows are asked for, and
+//! parsed by Polars then. Only files of one record per line (no quotes,
+//! carriage returns or blank lines) are read so; others are read whole
+//! ([`super::table`]).
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -71,66 +72,91 @@ pub(super) struct Pieces {
     stamp: Stamp,
 }
 
-/// What [`Pieces::new`] needs to know of the checked file.
-pub(super) struct Layout<'a> {
-    /// The file's bytes, as checked.
-    pub bytes: &'a [u8],
-    /// Its header names (cleaned).
+/// What a check of a CSV's records a chunk at a time needs of its header.
+pub(super) struct Head {
+    /// The header line, with its line feed.
+    pub line: Vec<u8>,
+    /// Its names as the table knows them (cleaned).
     pub names: Vec<String>,
-    /// Its number of records.
-    pub height: usize,
-    /// Its field separator.
+    /// The field separator.
     pub separator: u8,
     /// Column types to parse with, by position (`None`: all text).
     pub dtypes: Option<Vec<DataType>>,
 }
 
+/// Bytes of a CSV read, checked and hashed at once by [`Pieces::scan`].
+pub(super) const CHUNK_BYTES: usize = 64 << 20;
+
 impl Pieces {
-    /// The file at `path` (shown as `display`), laid out as `layout`, in
-    /// pieces of `rows` records. Fails when the file changed since its bytes
-    /// were read.
-    pub(super) fn new(
+    /// Check and hash the records of the CSV at `path` (its header `head`)
+    /// `chunk` bytes at a time, and lay them out in pieces of `rows`
+    /// records; with the file's SHA-256. `None` when a record is not one
+    /// line of as many fields as the header (quotes, carriage returns,
+    /// blank lines, invalid UTF-8, a line longer than `chunk`): such a
+    /// file is read whole. Fails when the file changed during the scan.
+    pub(super) fn scan(
         path: &Path,
         display: &str,
-        layout: Layout<'_>,
+        head: Head,
         rows: usize,
-    ) -> Result<Pieces> {
-        let Layout {
-            bytes,
-            names,
-            height,
-            separator,
-            dtypes,
-        } = layout;
-        let file = std::fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
-        let stamp = Stamp::of(&file).map_err(|e| Error::io("cannot read", path, e))?;
-        if stamp.len != bytes.len() as u64 {
+        chunk: usize,
+    ) -> Result<Option<(Pieces, String)>> {
+        use sha2::Digest;
+        use std::os::unix::fs::FileExt;
+        let io = |e| Error::io("cannot read", path, e);
+        let file = std::fs::File::open(path).map_err(io)?;
+        let stamp = Stamp::of(&file).map_err(io)?;
+        let rows = rows.max(1);
+        let commas = head.names.len().saturating_sub(1);
+        let mut hasher = sha2::Sha256::new();
+        hasher.update(&head.line);
+        let mut at = head.line.len() as u64;
+        let mut layout = Starts::new(at, rows);
+        let mut buf = vec![0u8; chunk.min(stamp.len.saturating_sub(at) as usize)];
+        while at < stamp.len {
+            let want = buf.len().min((stamp.len - at) as usize);
+            let bytes = &mut buf[..want];
+            file.read_exact_at(bytes, at).map_err(io)?;
+            // Whole lines only, but at the end of the file.
+            let cut = if at + want as u64 == stamp.len {
+                want
+            } else {
+                match memchr::memrchr(b'\n', bytes) {
+                    Some(i) => i + 1,
+                    None => return Ok(None),
+                }
+            };
+            let part = &bytes[..cut];
+            let (parts, ()) = rayon::join(
+                || simple_lines(part, commas, head.separator),
+                || hasher.update(part),
+            );
+            let Some(parts) = parts else {
+                return Ok(None);
+            };
+            layout.add(part, at, &parts, stamp.len);
+            at += cut as u64;
+        }
+        if Stamp::of(&file).map_err(io)? != stamp {
             return Err(changed(display));
         }
-        let header_end = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |i| i + 1);
-        let mut header = bytes[..header_end].to_vec();
-        if header.last() != Some(&b'\n') {
-            header.push(b'\n');
-        }
-        let rows = rows.max(1);
-        let starts = record_starts(&bytes[header_end..], rows);
-        let mut bounds: Vec<u64> = starts
-            .into_iter()
-            .map(|s| (header_end + s) as u64)
-            .collect();
-        bounds.push(bytes.len() as u64);
-        Ok(Pieces {
+        let Starts {
+            mut bounds, height, ..
+        } = layout;
+        bounds.push(stamp.len);
+        let pieces = Pieces {
             path: path.to_path_buf(),
             display: display.to_string(),
-            header,
-            names,
+            header: head.line,
+            names: head.names,
             bounds,
             rows,
             height,
-            separator,
-            dtypes,
+            separator: head.separator,
+            dtypes: head.dtypes,
             stamp,
-        })
+        };
+        Ok(Some((pieces, hex(&hasher.finalize()))))
     }
 
     /// Records in the file.
@@ -239,52 +265,182 @@ fn changed(display: &str) -> Error {
     )
 }
 
-/// Offsets in `body` (records, one per line) where records 0, `rows`,
-/// `2 × rows`, … start: the line feeds counted in parallel parts, then each
-/// start found in its part.
-fn record_starts(body: &[u8], rows: usize) -> Vec<usize> {
-    const PART: usize = 8 << 20;
-    let parts: Vec<(usize, usize)> = (0..body.len())
-        .step_by(PART)
-        .map(|s| (s, (s + PART).min(body.len())))
-        .collect();
-    let counts: Vec<usize> = parts
-        .par_iter()
-        .map(|&(s, e)| memchr::memchr_iter(b'\n', &body[s..e]).count())
-        .collect();
-    let mut starts = vec![0];
-    // Record r starts after the r-th line feed (counting from 1); `before`
-    // line feeds lie before the part at hand.
-    let (mut next, mut before) = (rows, 0usize);
-    for (&(s, e), &n) in parts.iter().zip(&counts) {
-        while next <= before + n {
-            let Some(i) = memchr::memchr_iter(b'\n', &body[s..e]).nth(next - before - 1) else {
-                break;
-            };
-            // A line feed that ends the file starts no record.
-            if s + i + 1 >= body.len() {
-                return starts;
-            }
-            starts.push(s + i + 1);
-            next += rows;
-        }
-        before += n;
+/// The SHA-256 digest `digest` in hex.
+pub(super) fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One part of a file's records, checked: `text[start..end]`, its lines
+/// (the last of a file may have no line feed) and line feeds.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Part {
+    pub start: usize,
+    pub end: usize,
+    pub lines: usize,
+    pub line_feeds: usize,
+}
+
+/// Check `body` (records after the header) in parallel parts of about 8
+/// MiB, each ending after a line feed: every line has `commas` separators.
+/// `None` when one has not.
+pub(super) fn lines_checked(body: &[u8], commas: usize, separator: u8) -> Option<Vec<Part>> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while start < body.len() {
+        let end = (start + (8 << 20)).min(body.len());
+        let end = memchr::memchr(b'\n', &body[end..]).map_or(body.len(), |i| end + i + 1);
+        parts.push((start, end));
+        start = end;
     }
-    starts
+    parts
+        .into_par_iter()
+        .map(|(start, end)| {
+            let part = &body[start..end];
+            let (mut n, mut seen) = (0usize, 0usize);
+            for &b in part {
+                seen += usize::from(b == separator);
+                if b == b'\n' {
+                    if seen != commas {
+                        return None;
+                    }
+                    (n, seen) = (n + 1, 0);
+                }
+            }
+            let line_feeds = n;
+            // The last line of the file may have no line feed.
+            if part.last() != Some(&b'\n') {
+                if seen != commas {
+                    return None;
+                }
+                n += 1;
+            }
+            Some(Part {
+                start,
+                end,
+                lines: n,
+                line_feeds,
+            })
+        })
+        .collect()
+}
+
+/// [`lines_checked`] of a chunk of a file's records that must be simple:
+/// valid UTF-8, no quote, carriage return or blank line (a chunk starts
+/// after a line feed).
+fn simple_lines(text: &[u8], commas: usize, separator: u8) -> Option<Vec<Part>> {
+    let simple = std::str::from_utf8(text).is_ok()
+        && memchr::memchr2(b'"', b'\r', text).is_none()
+        && text.first() != Some(&b'\n')
+        && memchr::memmem::find(text, b"\n\n").is_none();
+    simple
+        .then(|| lines_checked(text, commas, separator))
+        .flatten()
+}
+
+/// The records' count and pieces' starts as the chunks of a file go by.
+struct Starts {
+    /// File offset where each piece starts.
+    bounds: Vec<u64>,
+    /// Records so far.
+    height: usize,
+    /// Line feeds so far.
+    line_feeds: usize,
+    /// The record whose start comes next: the one after the `next`-th line feed.
+    next: usize,
+    rows: usize,
+}
+
+impl Starts {
+    fn new(first: u64, rows: usize) -> Starts {
+        Starts {
+            bounds: vec![first],
+            height: 0,
+            line_feeds: 0,
+            next: rows,
+            rows,
+        }
+    }
+
+    /// Count the checked `parts` of `text`, read from file offset `at` (of
+    /// a file of `len` bytes), and note the pieces that start in it.
+    fn add(&mut self, text: &[u8], at: u64, parts: &[Part], len: u64) {
+        for p in parts {
+            while self.next <= self.line_feeds + p.line_feeds {
+                let nth = self.next - self.line_feeds - 1;
+                let Some(i) = memchr::memchr_iter(b'\n', &text[p.start..p.end]).nth(nth) else {
+                    break;
+                };
+                // A line feed that ends the file starts no record.
+                let start = at + (p.start + i + 1) as u64;
+                if start >= len {
+                    break;
+                }
+                self.bounds.push(start);
+                self.next += self.rows;
+            }
+            self.line_feeds += p.line_feeds;
+            self.height += p.lines;
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The pieces' starts and records of `text` (a header line, then
+    /// records) read in chunks of `chunk` bytes, or `None`.
+    fn layout(text: &str, rows: usize, chunk: usize) -> Option<(Vec<u64>, usize)> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f.csv");
+        std::fs::write(&path, text).expect("write");
+        let end = text.find('\n').expect("header") + 1;
+        let head = Head {
+            line: text.as_bytes()[..end].to_vec(),
+            names: text[..end - 1].split(',').map(str::to_string).collect(),
+            separator: b',',
+            dtypes: None,
+        };
+        let (p, sha) = Pieces::scan(&path, "f.csv", head, rows, chunk).expect("scan")?;
+        use sha2::Digest;
+        assert_eq!(sha, hex(&sha2::Sha256::digest(text.as_bytes())));
+        Some((p.bounds, p.height))
+    }
+
     #[test]
-    fn pieces_start_after_every_nth_line_feed() {
-        let body = b"a\nbb\nc\nddd\ne\n";
-        assert_eq!(record_starts(body, 2), vec![0, 5, 11]);
-        assert_eq!(record_starts(body, 5), vec![0]);
-        assert_eq!(record_starts(body, 1), vec![0, 2, 5, 7, 11]);
+    fn pieces_start_after_every_nth_line_feed_in_any_chunks() {
+        // Header 4 bytes; records at 4, 8, 13, 17, 23.
+        let text = "a,b\n1,2\n3,45\n6,7\n8,901\n2,3\n";
+        for chunk in [7, 9, 16, 64] {
+            assert_eq!(
+                layout(text, 2, chunk),
+                Some((vec![4, 13, 23, 27], 5)),
+                "{chunk}"
+            );
+            assert_eq!(
+                layout(text, 1, chunk),
+                Some((vec![4, 8, 13, 17, 23, 27], 5))
+            );
+            assert_eq!(layout(text, 5, chunk), Some((vec![4, 27], 5)));
+        }
         // Without a last line feed.
-        assert_eq!(record_starts(b"a\nb\nc", 2), vec![0, 4]);
-        assert_eq!(record_starts(b"", 3), vec![0]);
+        let text = "a,b\n1,2\n3,4\n5,6";
+        assert_eq!(layout(text, 2, 5), Some((vec![4, 12, 15], 3)));
+        assert_eq!(layout("a,b\n", 2, 8), Some((vec![4, 4], 0)));
+    }
+
+    #[test]
+    fn a_file_that_is_not_one_record_per_line_is_not_read_in_pieces() {
+        for text in [
+            "a,b\n1,2\n\n3,4\n",
+            "a,b\n1,2\n3\n",
+            "a,b\n\"1\",2\n",
+            "a,b\r\n1,2\r\n",
+            "a,b\n1,2\n3,4\n\n",
+        ] {
+            assert_eq!(layout(text, 1, 64), None, "{text:?}");
+        }
+        // A line longer than a chunk.
+        assert_eq!(layout("a,b\n1,2\n333333,4\n", 1, 6), None);
     }
 }

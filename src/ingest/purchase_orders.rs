@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
-use super::readers::{Sink, Window};
+use super::readers::{Sink, Window, slices};
 use super::table::{Table, cells};
-use super::{KeyCache, PurchaseOrder, RejectedRow, SeriesKey, fill_records, locations};
+use super::{KeyCache, PurchaseOrder, Receipt, RejectedRow, SeriesKey, fill_records, locations};
 use crate::config::Config;
 use crate::error::Result;
 use crate::warnings::Warning;
@@ -21,6 +21,15 @@ pub(super) struct PoColumns {
 }
 
 impl PoColumns {
+    /// The columns (logical names) converted here.
+    pub const NAMES: [&'static str; 5] = [
+        "qty",
+        "order_date",
+        "due_date",
+        "received_date",
+        "received_qty",
+    ];
+
     /// Check every column of `po` in the order the lines are read (so that
     /// the first error is the one they would meet) and keep the numbers and
     /// dates.
@@ -50,68 +59,99 @@ impl PoColumns {
     }
 }
 
-/// The purchase-order lines of the planned series (`n`, numbered by
-/// `ids`), as they stood on the as-of date, from `po` and its `columns`.
+/// The series the lines are keyed to.
+pub(super) struct Keyed<'a> {
+    /// Each key's id.
+    pub ids: &'a HashMap<SeriesKey, usize>,
+    /// The number of series.
+    pub n: usize,
+    /// The series whose lines are kept whole, when not all: the others'
+    /// received lines are kept as [`Receipt`]s.
+    pub lines_of: Option<&'a [bool]>,
+}
+
+/// The purchase-order lines of the planned `series`, as they stood on the
+/// as-of date, from `po` and its `columns`; and the receipts of the series
+/// whose lines are not kept whole.
 pub(super) fn purchase_orders(
     po: &Table,
     columns: &PoColumns,
     config: &Config,
-    ids: &HashMap<SeriesKey, usize>,
-    n: usize,
+    series: &Keyed<'_>,
     window: &Window,
     sink: &mut Sink,
-) -> Result<Vec<Vec<PurchaseOrder>>> {
+) -> Result<(Vec<Vec<PurchaseOrder>>, Vec<Receipt>)> {
+    let &Keyed { ids, n, lines_of } = series;
+    let whole = |id: usize| lines_of.is_none_or(|w| w[id]);
     let Window {
         as_of, as_of_day, ..
     } = *window;
     sink.record(po);
-    let sku_strings = po.strings("sku")?;
-    let skus = po.required_strs("sku", sku_strings.as_ref())?;
-    let loc_strings = po.strings("location")?;
-    let locs = locations(po, loc_strings.as_ref(), config)?;
-    let po_id_strings = po.strings("po_id")?;
-    let supplier_strings = po.strings("supplier")?;
     let c = columns;
+    let slices = slices(po.height());
     // Each line's series first (the purchase orders as they stood on the
     // as-of date: a line ordered after it did not exist yet, one received
     // after it was still open), so that each series' lines are allocated
-    // once, at their number.
-    let mut cache = KeyCache::new();
-    let found: Vec<Option<usize>> = (0..skus.len())
-        .map(|row| {
-            (c.order[row] <= as_of_day)
-                .then(|| cache.get(skus[row], locs[row], |key| ids.get(&key).copied()))
-                .flatten()
-        })
-        .collect();
+    // once, at their number. The text columns a slice of rows at a time.
+    let mut found: Vec<u32> = Vec::with_capacity(po.height());
+    for &(start, len) in &slices {
+        let part = po.rows(start, len)?;
+        with_keys(&part, config, |skus, locs| {
+            let mut cache = KeyCache::new();
+            found.extend((0..len).map(|row| {
+                (c.order[start + row] <= as_of_day)
+                    .then(|| cache.get(skus[row], locs[row], |key| ids.get(&key).copied()))
+                    .flatten()
+                    .map_or(NO_SERIES, |id| id as u32)
+            }));
+        })?;
+    }
+    let found = |row: usize| (found[row] != NO_SERIES).then_some(found[row] as usize);
     let mut counts = vec![0usize; n];
-    for (row, id) in found.iter().enumerate() {
-        if let Some(id) = id
+    for row in 0..po.height() {
+        if let Some(id) = found(row)
+            && whole(id)
             && c.received_by(row, as_of_day)
                 .is_none_or(|r| r >= c.order[row])
         {
-            counts[*id] += 1;
+            counts[id] += 1;
         }
     }
     let mut lines = Lines {
         po,
         purchase_orders: counts.into_iter().map(Vec::with_capacity).collect(),
-        po_id: po_id_strings.as_ref().map(cells),
-        supplier: supplier_strings.as_ref().map(cells),
+        lines_of,
+        receipts: Vec::new(),
         start: sink.rejected.len(),
         rejected_rows: Vec::new(),
         sink,
     };
     let mut ordered_after = 0u64;
-    for row in 0..skus.len() {
-        if c.order[row] > as_of_day {
-            ordered_after += 1;
-            continue;
-        }
-        lines.add(row, found[row], (skus[row], locs[row]), c, as_of_day);
+    for &(start, len) in &slices {
+        let part = po.rows(start, len)?;
+        let po_id_strings = part.strings("po_id")?;
+        let supplier_strings = part.strings("supplier")?;
+        let po_ids = po_id_strings.as_ref().map(cells);
+        let suppliers = supplier_strings.as_ref().map(cells);
+        with_keys(&part, config, |skus, locs| {
+            for r in 0..len {
+                let row = start + r;
+                if c.order[row] > as_of_day {
+                    ordered_after += 1;
+                    continue;
+                }
+                let named = Named {
+                    key: (skus[r], locs[r]),
+                    po_id: po_ids.as_ref().and_then(|v| v[r]),
+                    supplier: suppliers.as_ref().and_then(|v| v[r]),
+                };
+                lines.add(row, found(row), &named, c, as_of_day);
+            }
+        })?;
     }
     let Lines {
         purchase_orders,
+        receipts,
         start,
         rejected_rows,
         sink,
@@ -124,15 +164,39 @@ pub(super) fn purchase_orders(
         ordered_after,
         format!("{ordered_after} purchase-order lines ordered after the as-of date {as_of} were left out (lines received after it count as open)"),
     );
-    Ok(purchase_orders)
+    // By series, each's in file order (as its lines would be).
+    let mut receipts = receipts;
+    receipts.sort_by_key(|r| r.id);
+    Ok((purchase_orders, receipts))
+}
+
+/// No series: a line's in `found`.
+const NO_SERIES: u32 = u32::MAX;
+
+/// Hand the SKU and location of every row of `part` to `use_keys`.
+fn with_keys(part: &Table, config: &Config, use_keys: impl FnOnce(&[&str], &[&str])) -> Result<()> {
+    let sku_strings = part.strings("sku")?;
+    let skus = part.required_strs("sku", sku_strings.as_ref())?;
+    let loc_strings = part.strings("location")?;
+    let locs = locations(part, loc_strings.as_ref(), config)?;
+    use_keys(&skus, &locs);
+    Ok(())
+}
+
+/// What a line names: its series' key, PO number and supplier.
+struct Named<'a> {
+    key: (&'a str, &'a str),
+    po_id: Option<&'a str>,
+    supplier: Option<&'a str>,
 }
 
 /// The lines being read, per series, and what was set aside.
 struct Lines<'a, 's> {
     po: &'a Table,
     purchase_orders: Vec<Vec<PurchaseOrder>>,
-    po_id: Option<Vec<Option<&'a str>>>,
-    supplier: Option<Vec<Option<&'a str>>>,
+    /// See [`Keyed::lines_of`].
+    lines_of: Option<&'a [bool]>,
+    receipts: Vec<Receipt>,
     /// The first of the rows this file set aside in `sink.rejected`.
     start: usize,
     rejected_rows: Vec<usize>,
@@ -146,11 +210,11 @@ impl Lines<'_, '_> {
         &mut self,
         row: usize,
         found: Option<usize>,
-        (sku, location): (&str, &str),
+        named: &Named<'_>,
         c: &PoColumns,
         as_of_day: i32,
     ) {
-        let key = (sku, location);
+        let key = named.key;
         let Some(id) = found else {
             let message =
                 "purchase-order line for a SKU-location with no sales or backorders; not planned";
@@ -172,13 +236,21 @@ impl Lines<'_, '_> {
             self.set_aside(row, "po_received_before_order", message, key);
             return;
         }
+        let supplier = || named.supplier.map(Into::into);
+        if self.lines_of.is_some_and(|w| !w[id]) {
+            if let Some(received_day) = received_day {
+                self.receipts.push(Receipt {
+                    id: id as u32,
+                    supplier: supplier(),
+                    order_day: c.order[row],
+                    received_day,
+                });
+            }
+            return;
+        }
         self.purchase_orders[id].push(PurchaseOrder {
-            po_id: self.po_id.as_ref().and_then(|v| v[row]).map(str::to_string),
-            supplier: self
-                .supplier
-                .as_ref()
-                .and_then(|v| v[row])
-                .map(str::to_string),
+            po_id: named.po_id.map(Into::into),
+            supplier: supplier(),
             qty: c.qty[row],
             order_day: c.order[row],
             due_day: c.due[row],

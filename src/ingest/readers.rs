@@ -106,20 +106,8 @@ pub(super) fn sales(
     subset: Option<Subset>,
     sink: &mut Sink,
 ) -> Result<(DemandBuilder, Window)> {
-    let mut sales =
-        open_history(dir, "sales", config, Some(SALES_SLICE_ROWS))?.ok_or_else(|| {
-            Error::file(
-                dir.join("sales.csv").display().to_string(),
-                "required file missing: expected sales.csv or sales.parquet",
-            )
-        })?;
+    let mut sales = open_sales(dir, config)?;
     sink.record(&sales);
-    if sales.height() == 0 {
-        return Err(Error::file(
-            sales.display.clone(),
-            "no data rows: sales history is required",
-        ));
-    }
     // The columns are read a slice of rows at a time, twice: first to find
     // the bad rows and the dates (the planning window needs them all), then
     // into the builder.
@@ -221,6 +209,24 @@ pub(super) fn sales(
     Ok((builder, window))
 }
 
+/// The sales file, in pieces of a slice of rows when large ([`Table::read`]):
+/// it must be there and hold rows.
+fn open_sales(dir: &Path, config: &Config) -> Result<Table> {
+    let sales = open_history(dir, "sales", config, Some(SALES_SLICE_ROWS))?.ok_or_else(|| {
+        Error::file(
+            dir.join("sales.csv").display().to_string(),
+            "required file missing: expected sales.csv or sales.parquet",
+        )
+    })?;
+    if sales.height() == 0 {
+        return Err(Error::file(
+            sales.display.clone(),
+            "no data rows: sales history is required",
+        ));
+    }
+    Ok(sales)
+}
+
 /// A run of rows of one series: (its first row, the series' stable hash).
 type SeriesRun = (usize, u64);
 
@@ -265,7 +271,7 @@ fn series_runs(start: usize, skus: &[&str], locations: &[&str], runs: &mut Vec<S
 const SALES_SLICE_ROWS: usize = 1 << 20;
 
 /// (first row, rows) of each slice of a table of `height` rows.
-fn slices(height: usize) -> Vec<(usize, usize)> {
+pub(super) fn slices(height: usize) -> Vec<(usize, usize)> {
     (0..height)
         .step_by(SALES_SLICE_ROWS)
         .map(|start| (start, SALES_SLICE_ROWS.min(height - start)))

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use super::pieces::{Layout, Pieces, polars_csv};
+use super::pieces::{CHUNK_BYTES, Head, Pieces, hex, lines_checked, polars_csv};
 use crate::calendar::{day_number, parse_iso_day};
 use crate::error::{Error, Location, Result};
 
@@ -152,16 +152,133 @@ fn read_file_split_from(path: &Path, split_from: u64) -> std::io::Result<Vec<u8>
 
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
-    let digest = sha2::Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&sha2::Sha256::digest(bytes))
+}
+
+/// A file as read: its hash, its frame (empty for a file in pieces), the
+/// line of every record when not `row + 2`, the columns Polars parsed as
+/// numbers, the CSV separator and the pieces.
+struct Read {
+    sha256: String,
+    df: DataFrame,
+    lines: Option<Vec<u64>>,
+    parsed: Vec<String>,
+    separator: Option<u8>,
+    pieces: Option<Pieces>,
+}
+
+/// The file columns Polars may parse as numbers: the `numeric` logical
+/// columns, but one that another logical column reads as text (a mapping
+/// that names it twice) stays text.
+fn numeric_names(columns: Columns<'_>, mapping: &impl Fn(&'static str) -> String) -> Vec<String> {
+    let text: Vec<String> = columns
+        .logical
+        .iter()
+        .filter(|c| !columns.numeric.contains(c))
+        .map(|&c| mapping(c))
+        .collect();
+    columns
+        .numeric
+        .iter()
+        .map(|&c| mapping(c))
+        .filter(|c| !text.contains(c))
+        .collect()
+}
+
+/// Read a file whole: checked (CSV) and hashed at once, then parsed.
+fn read_whole(path: &Path, display: &str, format: Format, numeric: &[String]) -> Result<Read> {
+    let bytes = read_file(path).map_err(|e| Error::io("cannot read", path, e))?;
+    // The hash runs on a second thread beside the CSV check, which is
+    // serial too.
+    let (sha256, checked) = std::thread::scope(|scope| {
+        let hash = scope.spawn(|| sha256_hex(&bytes));
+        let checked = if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            Err(Error::file(
+                display,
+                "the file is empty; expected a header line",
+            ))
+        } else {
+            match format {
+                Format::Csv => check_csv(display, &bytes).map(Some),
+                Format::Parquet => Ok(None),
+            }
+        };
+        (hash.join().expect("hashing does not panic"), checked)
+    });
+    let checked = checked?;
+    let separator = checked.as_ref().map(|c| c.separator);
+    let (df, lines, parsed) = match checked {
+        Some(checked) => read_csv(display, bytes, checked, numeric)?,
+        None => (read_parquet(display, bytes)?, None, Vec::new()),
+    };
+    Ok(Read {
+        sha256,
+        df,
+        lines,
+        parsed,
+        separator,
+        pieces: None,
+    })
+}
+
+/// Longest header line a file read in pieces may have.
+const MAX_HEADER_BYTES: usize = 1 << 20;
+
+/// Read a CSV in pieces of `rows` records ([`Pieces::scan`]); `None` when
+/// it is not one record per line (quotes, carriage returns, blank lines, a
+/// ragged or overlong line, invalid UTF-8) or its header line is blank: it
+/// is then read whole, and any problem named as there.
+fn read_in_pieces(
+    path: &Path,
+    display: &str,
+    numeric: &[String],
+    rows: usize,
+) -> Result<Option<Read>> {
+    use std::io::Read as _;
+    let mut start = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_HEADER_BYTES as u64).read_to_end(&mut start))
+        .map_err(|e| Error::io("cannot read", path, e))?;
+    let Some(end) = memchr::memchr(b'\n', &start) else {
+        return Ok(None);
+    };
+    let line = &start[..=end];
+    if line.iter().all(u8::is_ascii_whitespace) || memchr::memchr2(b'"', b'\r', line).is_some() {
+        return Ok(None);
+    }
+    let checked = check_csv(display, line)?;
+    // Unnamed columns: Polars names them when it reads the file whole.
+    if checked.header_names.iter().any(String::is_empty) {
+        return Ok(None);
+    }
+    let parsed = parsed_columns(&checked.header_names, numeric);
+    let head = Head {
+        line: line.to_vec(),
+        dtypes: (!parsed.is_empty()).then(|| dtypes_of(&checked.header_names, &parsed)),
+        names: checked.header_names,
+        separator: checked.separator,
+    };
+    let df = empty_frame(&head.names)?;
+    let separator = Some(head.separator);
+    Ok(
+        Pieces::scan(path, display, head, rows, CHUNK_BYTES)?.map(|(pieces, sha256)| Read {
+            sha256,
+            df,
+            lines: None,
+            parsed,
+            separator,
+            pieces: Some(pieces),
+        }),
+    )
 }
 
 impl Table {
     /// Read a file and map the logical `columns` (with the config mapping
     /// `mapping`); fail when a required column is missing. With
-    /// `piece_rows`, a CSV of more records that the quick scan passed (one
-    /// record per line) is kept as pieces of that many records, each parsed
-    /// when [`Table::rows`] asks for it, not as one frame.
+    /// `piece_rows`, a CSV of one record per line (no quotes, carriage
+    /// returns or blank lines) is checked and hashed a chunk at a time and
+    /// kept as pieces of that many records, each parsed when
+    /// [`Table::rows`] asks for it: the file is never whole in memory.
     pub fn read(
         name: &'static str,
         path: &Path,
@@ -170,59 +287,37 @@ impl Table {
         mapping: impl Fn(&'static str) -> String,
         piece_rows: Option<usize>,
     ) -> Result<Table> {
-        let Columns {
-            logical,
-            required,
-            numeric,
-        } = columns;
         let display = path.display().to_string();
-        let bytes = read_file(path).map_err(|e| Error::io("cannot read", path, e))?;
-        // The hash runs on a second thread beside the CSV check, which is
-        // serial too.
-        let (sha256, checked) = std::thread::scope(|scope| {
-            let hash = scope.spawn(|| sha256_hex(&bytes));
-            let checked = if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-                Err(Error::file(
-                    display.clone(),
-                    "the file is empty; expected a header line",
-                ))
-            } else {
-                match format {
-                    Format::Csv => check_csv(&display, &bytes).map(Some),
-                    Format::Parquet => Ok(None),
-                }
-            };
-            (hash.join().expect("hashing does not panic"), checked)
-        });
-        let checked = checked?;
-        let separator = checked.as_ref().map(|c| c.separator);
-        let mut pieces = None;
-        let (mut df, lines, parsed) = match checked {
-            Some(checked) => {
-                // A column that some other logical column reads as text (a
-                // mapping that names it twice) stays text.
-                let text: Vec<String> = logical
-                    .iter()
-                    .filter(|c| !numeric.contains(c))
-                    .map(|&c| mapping(c))
-                    .collect();
-                let numeric: Vec<String> = numeric
-                    .iter()
-                    .map(|&c| mapping(c))
-                    .filter(|c| !text.contains(c))
-                    .collect();
-                match piece_rows.filter(|&rows| checked.in_pieces(&bytes, rows)) {
-                    Some(rows) => {
-                        let (df, p, parsed) =
-                            in_pieces(path, &display, &bytes, checked, &numeric, rows)?;
-                        pieces = Some(Arc::new(p));
-                        (df, None, parsed)
-                    }
-                    None => read_csv(&display, bytes, checked, &numeric)?,
-                }
-            }
-            None => (read_parquet(&display, bytes)?, None, Vec::new()),
+        let numeric = numeric_names(columns, &mapping);
+        let read = match (format, piece_rows) {
+            (Format::Csv, Some(rows)) => read_in_pieces(path, &display, &numeric, rows)?,
+            _ => None,
         };
+        let read = match read {
+            Some(read) => read,
+            None => read_whole(path, &display, format, &numeric)?,
+        };
+        Table::mapped(name, path, format, read, columns, mapping)
+    }
+
+    /// The table of a file `read`, its logical `columns` mapped.
+    fn mapped(
+        name: &'static str,
+        path: &Path,
+        format: Format,
+        read: Read,
+        columns: Columns<'_>,
+        mapping: impl Fn(&'static str) -> String,
+    ) -> Result<Table> {
+        let display = path.display().to_string();
+        let Read {
+            sha256,
+            mut df,
+            lines,
+            parsed,
+            separator,
+            pieces,
+        } = read;
         // Normalise header names (BOM, spaces).
         let names: Vec<String> = df
             .get_column_names()
@@ -231,12 +326,12 @@ impl Table {
             .collect();
         df.set_column_names(&names.iter().map(String::as_str).collect::<Vec<_>>())
             .map_err(|e| Error::file(display.clone(), format!("bad header: {e}")))?;
-        let mut columns = HashMap::new();
-        for &col in logical {
+        let mut mapped = HashMap::new();
+        for &col in columns.logical {
             let actual = mapping(col);
             if names.contains(&actual) {
-                columns.insert(col, actual);
-            } else if required.contains(&col) {
+                mapped.insert(col, actual);
+            } else if columns.required.contains(&col) {
                 let mapped = if actual == col {
                     String::new()
                 } else {
@@ -268,13 +363,13 @@ impl Table {
             df,
             lines: lines.map(Arc::new),
             first_row: 0,
-            columns,
+            columns: mapped,
             quarantine: false,
             rejected: RefCell::new(BTreeMap::new()),
             path: path.to_path_buf(),
             parsed,
             decimal_comma: false,
-            pieces,
+            pieces: pieces.map(Arc::new),
         })
     }
 
@@ -499,11 +594,21 @@ impl Table {
         }
     }
 
+    /// Whether [`Table::record_texts`] reads the records from the file (not
+    /// from the frame): then a column can be dropped before they are read.
+    pub fn reads_records_from_file(&self) -> bool {
+        !self.parsed.is_empty() || self.pieces.is_some()
+    }
+
     /// Drop column `col` (logical name) from the frame once every value
-    /// of it has been read and every set-aside record taken: a large
-    /// file's frame holds less while its other columns are read again.
+    /// of it has been read and every set-aside record taken (or records
+    /// are read from the file): a large file's frame holds less while its
+    /// other columns are read. A file column another logical column reads
+    /// too stays.
     pub fn forget_column(&mut self, col: &str) {
-        if let Some(actual) = self.columns.remove(col) {
+        if let Some(actual) = self.columns.remove(col)
+            && !self.columns.values().any(|a| *a == actual)
+        {
             // Absent already: nothing to free.
             let _ = self.df.drop_in_place(&actual);
         }
@@ -908,17 +1013,6 @@ struct CheckedCsv {
     separator: u8,
 }
 
-impl CheckedCsv {
-    /// The file (`bytes`) may be read in pieces of `rows` records: more
-    /// records than that, one per line, none blank.
-    fn in_pieces(&self, bytes: &[u8], rows: usize) -> bool {
-        self.simple
-            && self.lines.is_none()
-            && self.n_records > rows
-            && memchr::memmem::find(bytes, b"\n\n").is_none()
-    }
-}
-
 /// Separators a header line is read with: the one it holds most of (a
 /// comma when it holds none, or on a tie), outside quotes.
 const SEPARATORS: [u8; 4] = [b',', b';', b'\t', b'|'];
@@ -1121,30 +1215,6 @@ fn empty_frame(header_names: &[String]) -> Result<DataFrame> {
     .map_err(|e| Error::Internal(e.to_string()))
 }
 
-/// A checked CSV at `path` kept as pieces of `rows` records ([`Pieces`]):
-/// an empty frame of its columns, the pieces and the columns they parse as
-/// numbers.
-fn in_pieces(
-    path: &Path,
-    display: &str,
-    bytes: &[u8],
-    checked: CheckedCsv,
-    numeric: &[String],
-    rows: usize,
-) -> Result<(DataFrame, Pieces, Vec<String>)> {
-    let parsed = parsed_columns(&checked.header_names, numeric);
-    let dtypes = (!parsed.is_empty()).then(|| dtypes_of(&checked.header_names, &parsed));
-    let df = empty_frame(&checked.header_names)?;
-    let layout = Layout {
-        bytes,
-        names: checked.header_names,
-        height: checked.n_records,
-        separator: checked.separator,
-        dtypes,
-    };
-    Ok((df, Pieces::new(path, display, layout, rows)?, parsed))
-}
-
 /// The records of a CSV (the header first) as the `csv` crate cuts them, each
 /// without the line ends and blank lines around it, ended by a line feed; a
 /// line end inside quotes stays.
@@ -1339,44 +1409,12 @@ fn quick_scan(bytes: &[u8], fields: usize, separator: u8) -> Option<(usize, Opti
 /// [`quick_scan`] of a file without blank lines, in parallel parts: every
 /// line has `commas` separators, the header's line too; the number of data lines.
 fn count_records(bytes: &[u8], commas: usize, separator: u8) -> Option<usize> {
-    use rayon::prelude::*;
     let header_end = memchr::memchr(b'\n', bytes).unwrap_or(bytes.len());
     if header_end == 0 || count_separators(&bytes[..header_end], separator) != commas {
         return None;
     }
     let body = bytes.get(header_end + 1..).unwrap_or_default();
-    // Parts of about 8 MiB, each ending after a line feed (or at the end).
-    let mut parts = Vec::new();
-    let mut start = 0;
-    while start < body.len() {
-        let end = (start + (8 << 20)).min(body.len());
-        let end = memchr::memchr(b'\n', &body[end..]).map_or(body.len(), |i| end + i + 1);
-        parts.push(&body[start..end]);
-        start = end;
-    }
-    parts
-        .into_par_iter()
-        .map(|part| {
-            let (mut n, mut seen) = (0usize, 0usize);
-            for &b in part {
-                seen += usize::from(b == separator);
-                if b == b'\n' {
-                    if seen != commas {
-                        return None;
-                    }
-                    (n, seen) = (n + 1, 0);
-                }
-            }
-            // The last line of the file may have no line feed.
-            if part.last() != Some(&b'\n') {
-                if seen != commas {
-                    return None;
-                }
-                n += 1;
-            }
-            Some(n)
-        })
-        .sum()
+    lines_checked(body, commas, separator).map(|parts| parts.iter().map(|p| p.lines).sum())
 }
 
 /// Number of separators in a line.

@@ -3,7 +3,7 @@
 //! rate the history measured, and the exceptions grouped by kind with what
 //! each puts at stake.
 
-use crate::calendar::{date_after, day_number};
+use crate::calendar::date_after;
 use crate::exceptions::{Exception, ExceptionKind};
 use crate::html::{Cell, Table, grouped, pct};
 use crate::output::RunOutput;
@@ -274,20 +274,4 @@ pub(super) fn exception_tables(
         });
     }
     out
-}
-
-/// The fill rate the history measured over the `days` before the as-of
-/// date: units shipped ÷ units asked for (shipped + backordered); `None`
-/// without demand in that window.
-pub(super) fn history_fill_rate(run: &RunOutput, days: i32) -> Option<f64> {
-    let end = day_number(run.dataset.as_of);
-    let start = end - days;
-    let (mut shipped, mut asked) = (0.0, 0.0);
-    for r in run.dataset.demand.iter().flatten() {
-        if (start..end).contains(&r.day) {
-            shipped += r.shipped;
-            asked += r.shipped + r.backordered;
-        }
-    }
-    (asked > 0.0).then(|| shipped / asked)
 }

@@ -130,14 +130,16 @@ fn headline_page(run: &RunOutput, plans: &[&SeriesPlan], found: &[Exception], ou
                 "fill rate, last 13 weeks (target {})",
                 target.map(pct).unwrap_or_default()
             ),
-            decisions::history_fill_rate(run, 91)
+            run.history_fill
+                .last_13_weeks
                 .map(pct)
                 .unwrap_or_else(|| "—".into()),
             "measured in the history: units shipped ÷ (shipped + backordered)".into(),
         ),
         (
             "fill rate, last 52 weeks".into(),
-            decisions::history_fill_rate(run, 364)
+            run.history_fill
+                .last_52_weeks
                 .map(pct)
                 .unwrap_or_else(|| "—".into()),
             "measured in the history: units shipped ÷ (shipped + backordered)".into(),
@@ -411,14 +413,30 @@ fn simulation_section(
     Ok(())
 }
 
-/// The order lines by supplier.
+/// Order lines the page lists at most: a large batch's lines are all in
+/// orders.csv and orders.xlsx.
+const ORDER_LINES_SHOWN: usize = 500;
+
+/// The order lines by supplier: all of them, or the [`ORDER_LINES_SHOWN`]
+/// of highest value.
 fn orders_table(links: &Links<'_>, lines: &[OrderLine<'_>]) -> Table {
     let run = links.run;
+    let total = lines.len();
+    let values: Vec<f64> = lines.iter().map(|l| l.qty * l.unit_cost).collect();
+    let shown = highest(&values, ORDER_LINES_SHOWN);
+    let lines: Vec<&OrderLine<'_>> = shown.iter().map(|&i| &lines[i]).collect();
+    let left_out = if shown.len() < total {
+        format!(
+            "; the {} of highest value shown, all in orders.csv",
+            shown.len()
+        )
+    } else {
+        String::new()
+    };
     Table {
         id: "orders".into(),
         caption: format!(
-            "Orders ({} lines, worth {})",
-            lines.len(),
+            "Orders ({total} lines, worth {}{left_out})",
             grouped(run.order_value(), 2)
         ),
         note: "The lines of orders.csv, by supplier.".into(),
@@ -451,6 +469,18 @@ fn orders_table(links: &Links<'_>, lines: &[OrderLine<'_>]) -> Table {
         sortable: true,
         ..Default::default()
     }
+}
+
+/// The indices of the `cap` highest `values` (ties: the first), in their
+/// order; all of them when there are no more than `cap`.
+fn highest(values: &[f64], cap: usize) -> Vec<usize> {
+    let mut shown: Vec<usize> = (0..values.len()).collect();
+    if values.len() > cap {
+        shown.sort_by(|&a, &b| values[b].total_cmp(&values[a]).then(a.cmp(&b)));
+        shown.truncate(cap);
+        shown.sort_unstable();
+    }
+    shown
 }
 
 /// The files of the report folder and what each holds.
@@ -608,4 +638,19 @@ fn simulation_table(path: &Path) -> Option<Table> {
         sortable: true,
         ..Default::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::highest;
+
+    #[test]
+    fn the_page_lists_the_lines_of_highest_value_in_their_order() {
+        let values = [5.0, 1.0, 9.0, 5.0, 0.0, 7.0];
+        assert_eq!(highest(&values, 3), [0, 2, 5]);
+        assert_eq!(highest(&values, 4), [0, 2, 3, 5]);
+        assert_eq!(highest(&values, 6), [0, 1, 2, 3, 4, 5]);
+        assert_eq!(highest(&values, 10), [0, 1, 2, 3, 4, 5]);
+        assert!(highest(&[], 2).is_empty());
+    }
 }
