@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use super::pieces::{CHUNK_BYTES, Head, Pieces, hex, lines_checked, polars_csv};
+use super::pieces::{CHUNK_BYTES, Head, KEEP_PARSED_BYTES, Pieces, hex, lines_checked, polars_csv};
 use crate::calendar::{day_number, parse_iso_day};
 use crate::error::{Error, Location, Result};
 
@@ -236,8 +236,12 @@ fn read_in_pieces(
 ) -> Result<Option<Read>> {
     use std::io::Read as _;
     let mut start = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_HEADER_BYTES as u64).read_to_end(&mut start))
+    let len = std::fs::File::open(path)
+        .and_then(|f| {
+            let len = f.metadata()?.len();
+            f.take(MAX_HEADER_BYTES as u64).read_to_end(&mut start)?;
+            Ok(len)
+        })
         .map_err(|e| Error::io("cannot read", path, e))?;
     let Some(end) = memchr::memchr(b'\n', &start) else {
         return Ok(None);
@@ -257,6 +261,7 @@ fn read_in_pieces(
         dtypes: (!parsed.is_empty()).then(|| dtypes_of(&checked.header_names, &parsed)),
         names: checked.header_names,
         separator: checked.separator,
+        keep_parsed: len <= KEEP_PARSED_BYTES,
     };
     let df = empty_frame(&head.names)?;
     let separator = Some(head.separator);
@@ -611,6 +616,9 @@ impl Table {
         {
             // Absent already: nothing to free.
             let _ = self.df.drop_in_place(&actual);
+            if let Some(pieces) = &self.pieces {
+                pieces.forget(&actual);
+            }
         }
     }
 
@@ -1798,7 +1806,9 @@ mod tests {
         assert_eq!(pieces.rows(7, 0).expect("rows").height(), 0);
         // A file that changed since it was checked is not read on.
         std::fs::write(&path, format!("{text}\nH,8")).expect("write");
-        let err = pieces.rows(0, 2).err().expect("changed");
+        let again = read(Some(2));
+        std::fs::write(&path, text).expect("write");
+        let err = again.rows(0, 2).err().expect("changed");
         assert!(err.to_string().contains("changed"), "{err}");
     }
 
