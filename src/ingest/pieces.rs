@@ -72,8 +72,11 @@ pub(super) struct Pieces {
     stamp: Stamp,
     /// Each piece's frame once parsed, kept for the next read
     /// ([`Head::keep_parsed`]).
-    kept: Option<Mutex<Vec<Option<(DataFrame, bool)>>>>,
+    kept: Option<Mutex<Vec<Option<Parsed>>>>,
 }
+
+/// A piece's frame and whether its number columns were parsed as numbers.
+type Parsed = (DataFrame, bool);
 
 /// A file up to this size keeps its pieces' frames once parsed (the
 /// table's reader decides, [`Head::keep_parsed`]): the whole
@@ -506,7 +509,7 @@ mod tests {
         // A file changed since it was checked is not read on: the kept
         // frames stay as they were read.
         std::fs::write(&path, "a,b\nx,1\ny,2\nz,4\n").expect("write");
-        let err = again.frame(2, 1).err().expect("changed");
+        let err = again.frame(2, 1).expect_err("changed");
         assert!(err.to_string().contains("changed"), "{err}");
         assert!(kept.frame(2, 1).is_ok());
     }
