@@ -1621,6 +1621,12 @@ mod tests {
     fn read_text(dir: &Path, name: &str, text: &str, numeric: bool) -> Result<Table> {
         let path = dir.join(format!("{name}.csv"));
         std::fs::write(&path, text).expect("write");
+        read_path(&path, numeric, None)
+    }
+
+    /// The file at `path` read with `qty` as a number column or not, in
+    /// pieces of `pieces` records or whole.
+    fn read_path(path: &Path, numeric: bool, pieces: Option<usize>) -> Result<Table> {
         let columns = Columns {
             logical: &["sku", "qty"],
             required: &["sku", "qty"],
@@ -1628,11 +1634,11 @@ mod tests {
         };
         Table::read(
             "sales",
-            &path,
+            path,
             Format::Csv,
             columns,
             |c| c.to_string(),
-            None,
+            pieces,
         )
     }
 
@@ -1768,22 +1774,7 @@ mod tests {
         // its piece is read as text and the cell named by its line.
         let text = "sku,qty\nA,1\nB,2.5\nC,3\nD,-4\nE,x\nF,6\nG,7";
         std::fs::write(&path, text).expect("write");
-        let columns = Columns {
-            logical: &["sku", "qty"],
-            required: &["sku", "qty"],
-            numeric: &["qty"],
-        };
-        let read = |pieces| {
-            Table::read(
-                "sales",
-                &path,
-                Format::Csv,
-                columns,
-                |c| c.to_string(),
-                pieces,
-            )
-            .expect("read")
-        };
+        let read = |pieces| read_path(&path, true, pieces).expect("read");
         let (mut whole, mut pieces) = (read(None), read(Some(2)));
         assert!(whole.pieces.is_none() && pieces.pieces.is_some());
         assert_eq!((whole.height(), pieces.height()), (7, 7));
