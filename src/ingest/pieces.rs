@@ -190,6 +190,28 @@ impl Pieces {
         }
     }
 
+    /// The records `rows` (any order), each its line of the file, in the
+    /// order asked: only the pieces that hold them are read.
+    pub(super) fn records(&self, rows: &[usize]) -> Result<Vec<String>> {
+        let mut wanted: Vec<(usize, usize)> =
+            rows.iter().enumerate().map(|(i, &r)| (r, i)).collect();
+        wanted.sort_unstable();
+        let mut out = vec![String::new(); rows.len()];
+        let mut next = 0;
+        while let Some(&(first, _)) = wanted.get(next) {
+            let k = first / self.rows;
+            let text = self.text(k)?;
+            let lines: Vec<&[u8]> = text[self.header.len()..].split(|&b| b == b'\n').collect();
+            while let Some(&(r, i)) = wanted.get(next).filter(|(r, _)| r / self.rows == k) {
+                if let Some(line) = lines.get(r - k * self.rows) {
+                    out[i] = String::from_utf8_lossy(line).into_owned();
+                }
+                next += 1;
+            }
+        }
+        Ok(out)
+    }
+
     /// Records in the file.
     pub(super) fn height(&self) -> usize {
         self.height

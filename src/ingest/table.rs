@@ -488,12 +488,17 @@ impl Table {
     /// The values of data rows `rows`, every column of the file, each as one
     /// CSV record, in the order asked. A table whose number columns Polars
     /// parsed reads the records again from the file, once for all `rows`
-    /// (failing when the file changed since).
+    /// (failing when the file changed since); a table in pieces reads the
+    /// pieces that hold them.
     pub fn record_texts(&self, rows: &[usize]) -> Result<Vec<String>> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        if self.parsed.is_empty() && self.pieces.is_none() {
+        if let Some(pieces) = &self.pieces {
+            let rows: Vec<usize> = rows.iter().map(|&r| self.first_row + r).collect();
+            return pieces.records(&rows);
+        }
+        if self.parsed.is_empty() {
             return Ok(rows.iter().map(|&row| self.record_text(row)).collect());
         }
         let bytes =
@@ -504,8 +509,8 @@ impl Table {
                 "the file changed while replenish was reading it; run again",
             ));
         }
-        // A file whose columns Polars parsed, or read in pieces, passed the
-        // quick scan: each non-empty line after the header is one record.
+        // A file whose columns Polars parsed passed the quick scan: each
+        // non-empty line after the header is one record.
         let mut wanted: Vec<(usize, usize)> = rows
             .iter()
             .enumerate()
@@ -1792,6 +1797,8 @@ mod tests {
         }
         assert_eq!(whole.rejected(), pieces.rejected());
         assert_eq!(pieces.record_texts(&[4]).expect("records"), ["E,x"]);
+        let records = pieces.record_texts(&[6, 0, 4, 1]).expect("records");
+        assert_eq!(records, ["G,7", "A,1", "E,x", "B,2.5"]);
         let skus = pieces.rows(5, 2).expect("rows");
         assert_eq!(skus.required_text("sku").expect("sku"), ["F", "G"]);
         assert_eq!(pieces.rows(7, 0).expect("rows").height(), 0);
