@@ -224,9 +224,7 @@ impl Pieces {
         let end = (start + len).min(self.height);
         let start = start.min(end);
         if start == end {
-            let df = polars_csv(&self.header, self.separator, None)
-                .map_err(|e| Error::file(&self.display, format!("cannot read the CSV: {e}")))?;
-            return Ok((self.named(df)?, false));
+            return Ok((self.named(self.as_text(&self.header)?)?, false));
         }
         let (first, last) = (start / self.rows, (end - 1) / self.rows + 1);
         let mut frames = Vec::with_capacity(last - first);
@@ -252,7 +250,7 @@ impl Pieces {
         Ok((df, typed))
     }
 
-    /// The text of piece `k`'s records after the header line.
+    /// The header line, then piece `k`'s records, as read from the file.
     fn text(&self, k: usize) -> Result<Vec<u8>> {
         use std::os::unix::fs::FileExt;
         let io = |e| Error::io("cannot read", &self.path, e);
@@ -298,9 +296,16 @@ impl Pieces {
         Ok((self.parse_text(&bytes, k)?, false))
     }
 
+    /// `bytes` (the header, then records) parsed with every column as text.
+    fn as_text(&self, bytes: &[u8]) -> Result<DataFrame> {
+        polars_csv(bytes, self.separator, None)
+            .map_err(|e| Error::file(&self.display, format!("cannot read the CSV: {e}")))
+    }
+
+    /// Piece `k`'s `bytes` parsed as text, named; as many rows as it has
+    /// records, or an error.
     fn parse_text(&self, bytes: &[u8], k: usize) -> Result<DataFrame> {
-        let df = polars_csv(bytes, self.separator, None)
-            .map_err(|e| Error::file(&self.display, format!("cannot read the CSV: {e}")))?;
+        let df = self.as_text(bytes)?;
         if df.height() != self.expected(k) {
             return Err(Error::file(
                 &self.display,

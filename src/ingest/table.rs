@@ -11,7 +11,9 @@
 //! instead (in parallel, no text kept); when any of those cells is not a
 //! plain number, the file is read again as text and the cell named as above.
 //! Parquet files are read by Polars with their own types. The SHA-256 of a
-//! file is computed on a second thread during the check.
+//! file is computed on a second thread during the check. A large file whose
+//! reader asks for it (the sales) is checked, hashed and parsed a piece of
+//! records at a time instead, never whole in memory ([`super::pieces`]).
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
