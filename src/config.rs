@@ -21,6 +21,9 @@ pub enum Metric {
     Mase,
     /// Root mean squared scaled error (ranks like MSE: favours the mean).
     Rmsse,
+    /// √(MASE × RMSSE): a forecast judged on both, the median's terms and
+    /// the mean's (a log score is the mean of the two log scores).
+    Balanced,
 }
 
 /// How the forecast is chosen from the backtested candidates.
@@ -188,8 +191,8 @@ pub struct ForecastConfig {
     pub moving_average_window: usize,
     /// Rolling-origin backtest origins per series.
     pub backtest_origins: usize,
-    /// Scaled error that picks the model of `replenish forecast`: "mase" or
-    /// "rmsse" (a plan's forecast is chosen by `policy.forecast_metric`).
+    /// Scaled error that picks the model of `replenish forecast`: "mase",
+    /// "rmsse" or "balanced" (√(MASE × RMSSE)) (a plan's forecast is chosen by `policy.forecast_metric`).
     pub metric: Metric,
     /// Season length in buckets; default from the bucket (52 weekly, 12 monthly, 7 daily).
     pub season_length: Option<usize>,

@@ -119,6 +119,7 @@ impl Backtest {
         match metric {
             Metric::Mase => self.mase,
             Metric::Rmsse => self.rmsse,
+            Metric::Balanced => (self.mase * self.rmsse).sqrt(),
         }
     }
 }
@@ -312,6 +313,42 @@ impl Combination {
     }
 }
 
+/// `fit` of each member of `members`, in order, each distinct member fitted
+/// once (a member repeated for weight is not fitted again).
+pub fn fit_members<T: Clone>(members: &[ModelId], mut fit: impl FnMut(ModelId) -> T) -> Vec<T> {
+    let mut done: Vec<(ModelId, T)> = Vec::new();
+    members
+        .iter()
+        .map(|&m| match done.iter().find(|d| d.0 == m) {
+            Some(d) => d.1.clone(),
+            None => {
+                let f = fit(m);
+                done.push((m, f.clone()));
+                f
+            }
+        })
+        .collect()
+}
+
+/// Members as the reports name them, joined by `+`; a member repeated `k`
+/// times in a row (weight `k` in a mean) reads `name*k`.
+pub fn members_label(members: &[ModelId]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < members.len() {
+        let k = members[i..]
+            .iter()
+            .take_while(|m| **m == members[i])
+            .count();
+        parts.push(match k {
+            1 => members[i].name().to_string(),
+            _ => format!("{}*{k}", members[i].name()),
+        });
+        i += k;
+    }
+    parts.join("+")
+}
+
 /// Every candidate's backtest on one history (the combination last), with the
 /// forecasts each made at every origin.
 pub(crate) struct Evaluation {
@@ -455,5 +492,40 @@ pub(crate) fn choose(backtests: &[Backtest], s: &ForecastSettings) -> Option<usi
             })
         }
         _ => best_single,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_member_repeated_for_weight_is_fitted_once() {
+        let mut calls = 0;
+        let members = [ModelId::Ses, ModelId::Ses, ModelId::Theta];
+        let fits = fit_members(&members, |m| {
+            calls += 1;
+            m.name().len()
+        });
+        assert_eq!(calls, 2);
+        assert_eq!(fits, vec![3, 3, 5]);
+        assert_eq!(members_label(&members), "ses*2+theta");
+    }
+
+    #[test]
+    fn the_balanced_score_is_the_geometric_mean_of_mase_and_rmsse() {
+        let b = Backtest {
+            model: ModelId::Ses,
+            origins: 3,
+            horizon: 2,
+            mae: 1.0,
+            rmse: 1.0,
+            mase: 0.5,
+            rmsse: 2.0,
+            bias: 0.0,
+        };
+        assert_eq!(b.score(Metric::Balanced), 1.0);
+        let m: Metric = serde_json::from_str("\"balanced\"").expect("parses");
+        assert_eq!(m, Metric::Balanced);
     }
 }

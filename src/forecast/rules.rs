@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 use super::ModelId;
 use super::backtest::{
     Backtest, Combination, Combine, ForecastSettings, Metric, Selection, SelectionBase, choose,
+    members_label,
 };
 use super::learner::{self, Learner, SERIES_FEATURES};
 use super::prior::SelectionPrior;
@@ -189,25 +190,20 @@ impl Trial {
     fn score(&self, forecast: &[f64], o: usize) -> f64 {
         let a = &self.actual[o];
         let n = a.len().max(1) as f64;
+        let mean_of = |loss: fn(f64) -> f64| {
+            forecast
+                .iter()
+                .zip(a)
+                .map(|(f, y)| loss(f - y))
+                .sum::<f64>()
+                / n
+        };
+        let mase = || mean_of(f64::abs) / self.scale.0;
+        let rmsse = || (mean_of(|e| e * e) / self.scale.1).sqrt();
         match self.metric {
-            Metric::Mase => {
-                let mae = forecast
-                    .iter()
-                    .zip(a)
-                    .map(|(f, y)| (f - y).abs())
-                    .sum::<f64>()
-                    / n;
-                mae / self.scale.0
-            }
-            Metric::Rmsse => {
-                let mse = forecast
-                    .iter()
-                    .zip(a)
-                    .map(|(f, y)| (f - y).powi(2))
-                    .sum::<f64>()
-                    / n;
-                (mse / self.scale.1).sqrt()
-            }
+            Metric::Mase => mase(),
+            Metric::Rmsse => rmsse(),
+            Metric::Balanced => (mase() * rmsse()).sqrt(),
         }
     }
 
@@ -342,8 +338,9 @@ struct Choice {
 
 /// The combinations offered to a group: the median of the lead three
 /// (the default), the mean of the two best and the median and mean of the
-/// three best by pooled score.
-fn combinations_of(trials: &[&Trial], ranked: &[ModelId]) -> Vec<Combination> {
+/// three best by pooled score over origins `from..`, and the greedy mean
+/// ([`greedy_mean`]).
+fn combinations_of(trials: &[&Trial], ranked: &[ModelId], from: usize) -> Vec<Combination> {
     let mut offers: Vec<Combination> = Vec::new();
     let mut offer = |members: &[ModelId], combine: Combine| {
         let c = Combination {
@@ -360,7 +357,52 @@ fn combinations_of(trials: &[&Trial], ranked: &[ModelId]) -> Vec<Combination> {
     offer(&ranked[..ranked.len().min(2)], Combine::Mean);
     offer(&ranked[..ranked.len().min(3)], Combine::Median);
     offer(&ranked[..ranked.len().min(3)], Combine::Mean);
+    if let Some(g) = greedy_mean(trials, ranked, from) {
+        offer(&g.members, Combine::Mean);
+    }
     offers
+}
+
+/// Most members of the greedy mean, repeats counted.
+const GREEDY_MEMBERS: usize = 4;
+
+/// Ensemble selection (Caruana et al., 2004) over origins `from..`: from
+/// the best single candidate, add — repeats allowed, so a member taken
+/// twice weighs double — the candidate whose joining most lowers the
+/// pooled mean score of the members' mean, while it does so clearly
+/// ([`clearly_better`]) and up to [`GREEDY_MEMBERS`]; the members are then
+/// listed in `ranked`'s order. Unlike the mean of the best two, it takes a member
+/// for what it adds: a candidate whose errors differ from the others'.
+/// `None` when no candidate improves on the best alone.
+fn greedy_mean(trials: &[&Trial], ranked: &[ModelId], from: usize) -> Option<Combination> {
+    let mut members = vec![*ranked.first()?];
+    let mut scores = per_trial(trials, members[0], None, from);
+    while members.len() < GREEDY_MEMBERS {
+        let next = ranked
+            .iter()
+            .map(|&m| {
+                let mut with = members.clone();
+                with.push(m);
+                let c = Combination {
+                    members: with,
+                    combine: Combine::Mean,
+                };
+                (per_trial(trials, c.id(), Some(&c), from), c)
+            })
+            .min_by(|a, b| mean(&a.0).total_cmp(&mean(&b.0)));
+        match next {
+            Some((v, c)) if clearly_better(&v, &scores) => {
+                scores = v;
+                members = c.members;
+            }
+            _ => break,
+        }
+    }
+    members.sort_by_key(|m| ranked.iter().position(|r| r == m));
+    (members.len() >= 2).then_some(Combination {
+        members,
+        combine: Combine::Mean,
+    })
 }
 
 /// The group's decision over origins `from..`, each step away from the
@@ -399,7 +441,7 @@ fn decide(trials: &[&Trial], from: usize, selection: Selection) -> Option<Decisi
     let combinations: Vec<Choice> = if selection == Selection::Best {
         Vec::new()
     } else {
-        combinations_of(trials, &top)
+        combinations_of(trials, &top, from)
             .into_iter()
             .map(|c| Choice {
                 model: c.id(),
@@ -623,8 +665,7 @@ impl SelectionRules {
             .iter()
             .map(|(g, r)| {
                 let combination = r.combination.as_ref().map_or("none".to_string(), |c| {
-                    let m: Vec<&str> = c.members.iter().map(|m| m.name()).collect();
-                    format!("{}({})", c.id(), m.join("+"))
+                    format!("{}({})", c.id(), members_label(&c.members))
                 });
                 let tried: Vec<String> = r
                     .validation
@@ -1038,5 +1079,33 @@ mod tests {
         // Both over-forecast: no mean of them beats the better one.
         let trials: Vec<Trial> = (0..40).map(|_| trial([1.0; 3], [3.0; 3])).collect();
         assert_eq!(offered(&trials), None);
+    }
+
+    #[test]
+    fn the_greedy_mean_weighs_members_by_what_they_add_on_clear_evidence() {
+        // A over-forecasts by e and B under by 2e: two parts of A to one of
+        // B is exact.
+        let trials: Vec<Trial> = (0..40)
+            .map(|i| {
+                let e = 1.0 + (i % 4) as f64;
+                trial([e; 3], [-2.0 * e; 3])
+            })
+            .collect();
+        let refs: Vec<&Trial> = trials.iter().collect();
+        let g = greedy_mean(&refs, &[A, B], 0).expect("a mean");
+        assert_eq!(g.members, vec![A, A, B]);
+        assert_eq!(members_label(&g.members), "croston_sba*2+tsb");
+        // A lower mean led by two series: no member joins.
+        let led: Vec<Trial> = (0..40)
+            .map(|i| {
+                if i < 2 {
+                    trial([10.0; 3], [-10.0; 3])
+                } else {
+                    trial([1.0; 3], [1.2; 3])
+                }
+            })
+            .collect();
+        let refs: Vec<&Trial> = led.iter().collect();
+        assert_eq!(greedy_mean(&refs, &[A, B], 0), None);
     }
 }

@@ -18,7 +18,9 @@ use crate::stats::{negbin_quantile, norm_ppf};
 pub use super::backtest::{
     Backtest, COMBINATION, ForecastSettings, LeadingZeros, MIN_TRAIN, Metric, Selection, backtest,
 };
-use super::backtest::{Combination, Combine, Evaluation, choose, evaluate, sanitize};
+use super::backtest::{
+    Combination, Combine, Evaluation, choose, evaluate, fit_members, members_label, sanitize,
+};
 
 /// Shape of the forecast distribution used for quantiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,15 +110,7 @@ impl SeriesForecast {
         if self.members.is_empty() {
             self.model.to_string()
         } else {
-            format!(
-                "{}({})",
-                self.model,
-                self.members
-                    .iter()
-                    .map(|m| m.name())
-                    .collect::<Vec<_>>()
-                    .join("+")
-            )
+            format!("{}({})", self.model, members_label(&self.members))
         }
     }
 
@@ -494,10 +488,8 @@ fn refit_mean(
                 Combine::Median
             },
         };
-        let fits = chosen
-            .members
-            .iter()
-            .map(|&id| fit(id))
+        let fits = fit_members(&chosen.members, &fit)
+            .into_iter()
             .collect::<Option<Vec<_>>>()?;
         combination.join(&fits.iter().collect::<Vec<_>>())
     } else {
@@ -570,17 +562,13 @@ fn refit_choice(
     let zero = || vec![0.0; s.horizon];
     match (&e.combination, e.backtests[c].model.is_combination()) {
         (Some(comb), true) => {
-            let fits: Vec<Vec<f64>> = comb
-                .members
-                .iter()
-                .map(|id| {
-                    models
-                        .iter()
-                        .find(|m| m.id() == *id)
-                        .and_then(|m| refit(*m, y, s.horizon))
-                        .unwrap_or_else(zero)
-                })
-                .collect();
+            let fits: Vec<Vec<f64>> = fit_members(&comb.members, |id| {
+                models
+                    .iter()
+                    .find(|m| m.id() == id)
+                    .and_then(|m| refit(*m, y, s.horizon))
+                    .unwrap_or_else(zero)
+            });
             let mean = comb
                 .join(&fits.iter().collect::<Vec<_>>())
                 .unwrap_or_else(zero);
