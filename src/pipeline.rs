@@ -189,24 +189,18 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
     }
     timings.lap("demand", &mut clock);
 
-    let given = match source {
-        Forecasts::Fit => None,
-        Forecasts::Parts => Some(shard::read_parts(&options.out, &dataset, config)?),
-    };
-    let planned_targets = match (config.policy.auto_calibrate, options.tuner) {
-        (true, Some(tune)) => pool.install(|| tune(&dataset, &panel, config, panel.end))?,
-        (true, None) => {
-            return Err(Error::Config(
-                "policy.auto_calibrate needs the replay of `replenish run` (library callers: set RunOptions::tuner)".into(),
-            ));
-        }
-        (false, _) => ClassTargets::new(),
-    };
+    let planned_targets = pool.install(|| tuned_targets(options, &dataset, &panel, config))?;
     // The daily records have given the panel and the history's fill rate:
     // the plans need the panel only (at a million series the records are
     // gigabytes).
     let history_fill = HistoryFill::of(&dataset);
     dataset.demand = Vec::new();
+    // A merge reads the forecasts only now: with the daily records freed
+    // (at a million series they and the parts together made its peak).
+    let given = match source {
+        Forecasts::Fit => None,
+        Forecasts::Parts => Some(shard::read_parts(&options.out, &dataset, config)?),
+    };
     let mut plans = pool.install(|| plan_all(&dataset, &panel, config, given, options.progress));
     let (calibration, lead_time_errors) = pool.install(|| {
         calibrate_plans(
@@ -277,6 +271,23 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
     pool.install(|| report::write(&output, config, &options.out))?;
     output.timings.lap("report", &mut clock);
     Ok(output)
+}
+
+/// The class targets tuned on the replay when `policy.auto_calibrate` is on
+/// (none otherwise).
+fn tuned_targets(
+    options: &RunOptions,
+    dataset: &Dataset,
+    panel: &Panel,
+    config: &Config,
+) -> Result<ClassTargets> {
+    match (config.policy.auto_calibrate, options.tuner) {
+        (true, Some(tune)) => tune(dataset, panel, config, panel.end),
+        (true, None) => Err(Error::Config(
+            "policy.auto_calibrate needs the replay of `replenish run` (library callers: set RunOptions::tuner)".into(),
+        )),
+        (false, _) => Ok(ClassTargets::new()),
+    }
 }
 
 /// The plans are final: the slow movers' lead-time distributions kept for
