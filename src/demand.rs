@@ -3,6 +3,8 @@
 //! model and policy choices (ABC by value, XYZ by variability, Syntetos–Boylan
 //! demand pattern).
 
+use std::borrow::Cow;
+
 use crate::calendar::{Bucket, day_number};
 use crate::ingest::Dataset;
 
@@ -11,10 +13,12 @@ use crate::ingest::Dataset;
 pub struct SeriesHistory {
     /// Bucket index of the first value (the series' first activity).
     pub start: i64,
-    /// Units shipped per bucket.
-    pub shipped: Vec<f64>,
-    /// Units backordered per bucket (demand that found the shelf empty).
-    pub backordered: Vec<f64>,
+    /// Units shipped per bucket; empty when they are the demand bit for bit
+    /// (no backorders): read it with [`SeriesHistory::shipped`].
+    shipped: Vec<f64>,
+    /// Units backordered per bucket (demand that found the shelf empty);
+    /// empty when all are zero: read it with [`SeriesHistory::backordered`].
+    backordered: Vec<f64>,
     /// Demand per bucket: shipped + backordered.
     pub demand: Vec<f64>,
     /// Mean sales price per bucket (0 where no sale had one); empty when no
@@ -25,14 +29,52 @@ pub struct SeriesHistory {
 }
 
 impl SeriesHistory {
+    /// Units shipped per bucket.
+    pub fn shipped(&self) -> &[f64] {
+        if self.shipped.is_empty() {
+            &self.demand
+        } else {
+            &self.shipped
+        }
+    }
+
+    /// Units backordered per bucket (demand that found the shelf empty).
+    pub fn backordered(&self) -> Cow<'_, [f64]> {
+        if self.backordered.is_empty() {
+            Cow::Owned(vec![0.0; self.demand.len()])
+        } else {
+            Cow::Borrowed(&self.backordered)
+        }
+    }
+
     /// True where backorders show the item was short in that bucket.
     pub fn short(&self, i: usize) -> bool {
-        self.backordered[i] > 0.0
+        self.backordered.get(i).is_some_and(|&b| b > 0.0)
     }
 
     /// Number of buckets with a shortage.
     pub fn short_buckets(&self) -> usize {
         self.backordered.iter().filter(|&&b| b > 0.0).count()
+    }
+
+    /// Without the copies a series without backorders does not need (most
+    /// series; at a million series each copy is 1.2 GB): backorders that are
+    /// all zero, and shipments that are the demand bit for bit.
+    fn compact(mut self) -> SeriesHistory {
+        if self.backordered.iter().all(|b| b.to_bits() == 0) {
+            self.backordered = Vec::new();
+        }
+        let same = |a: &f64, b: &f64| a.to_bits() == b.to_bits();
+        if self.shipped.len() == self.demand.len()
+            && self
+                .shipped
+                .iter()
+                .zip(&self.demand)
+                .all(|(a, b)| same(a, b))
+        {
+            self.shipped = Vec::new();
+        }
+        self
     }
 }
 
@@ -108,9 +150,13 @@ impl Panel {
                 let start = s.start.min(end - 1);
                 let n = (end - s.start).clamp(0, s.demand.len() as i64) as usize;
                 let cut = |v: &[f64]| {
-                    let mut v = v[..n].to_vec();
-                    v.resize((end - start) as usize, 0.0);
-                    v
+                    if v.is_empty() {
+                        Vec::new()
+                    } else {
+                        let mut v = v[..n].to_vec();
+                        v.resize((end - start) as usize, 0.0);
+                        v
+                    }
                 };
                 let cut32 = |v: &[f32]| {
                     if v.is_empty() {
@@ -129,6 +175,7 @@ impl Panel {
                     price: cut32(&s.price),
                     promo: cut32(&s.promo),
                 }
+                .compact()
             })
             .collect();
         Panel {
@@ -198,6 +245,7 @@ impl Panel {
                     price,
                     promo,
                 }
+                .compact()
             })
             .collect();
         Panel {
@@ -334,6 +382,45 @@ pub fn abc_classes(values: &[f64], thresholds: [f64; 2]) -> Vec<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn history(shipped: Vec<f64>, backordered: Vec<f64>) -> SeriesHistory {
+        let demand = shipped.iter().zip(&backordered).map(|(s, b)| s + b).collect();
+        SeriesHistory {
+            start: 0,
+            shipped,
+            backordered,
+            demand,
+            price: Vec::new(),
+            promo: Vec::new(),
+        }
+        .compact()
+    }
+
+    #[test]
+    fn a_series_without_backorders_keeps_one_copy_and_reads_the_same() {
+        let none = history(vec![1.0, 0.0, 2.5], vec![0.0; 3]);
+        assert!(none.shipped.is_empty() && none.backordered.is_empty());
+        assert_eq!(none.shipped(), &[1.0, 0.0, 2.5]);
+        assert_eq!(&*none.backordered(), &[0.0; 3]);
+        assert_eq!(none.short_buckets(), 0);
+        assert!(!none.short(1));
+        // A shortage keeps both; a negative zero is kept as it was.
+        let short = history(vec![1.0, 0.0, 2.0], vec![0.0, 3.0, 0.0]);
+        assert_eq!(short.shipped(), &[1.0, 0.0, 2.0]);
+        assert_eq!(&*short.backordered(), &[0.0, 3.0, 0.0]);
+        assert!(short.short(1) && !short.short(0));
+        let signed = history(vec![-0.0, 1.0], vec![0.0, 0.0]);
+        assert_eq!(signed.shipped()[0].to_bits(), (-0.0f64).to_bits());
+        // Cut before the shortage, a series is compact as built there.
+        let panel = Panel {
+            bucket: Bucket::Week,
+            end: 3,
+            series: vec![short],
+        };
+        let cut = &panel.until(1).series[0];
+        assert!(cut.shipped.is_empty() && cut.backordered.is_empty());
+        assert_eq!(cut.shipped(), &[1.0]);
+    }
 
     #[test]
     fn syntetos_boylan_quadrants() {

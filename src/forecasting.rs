@@ -126,7 +126,7 @@ impl StageInputs {
                 history: {
                     let all = match history {
                         HistoryOf::Demand => &s.demand,
-                        HistoryOf::Shipments => &s.shipped,
+                        HistoryOf::Shipments => s.shipped(),
                     };
                     &all[..(end - s.start).clamp(0, all.len() as i64) as usize]
                 },

@@ -869,13 +869,14 @@ fn write_charts(
             );
             let unit_label = format!("units / {}", bucket.name());
             let projection = policy::project(&p.policy_input, p.policy.order_qty);
+            let backordered = h.backordered();
             let chart = SeriesChart {
                 title: &title,
                 subtitle: &subtitle,
                 unit_label: &unit_label,
                 history_start: &history_start,
-                shipped: &h.shipped,
-                backordered: &h.backordered,
+                shipped: h.shipped(),
+                backordered: &backordered,
                 forecast_start: &forecast_start,
                 forecast_mean: &p.forecast.mean,
                 forecast_p10: &p10,

@@ -1301,7 +1301,7 @@ fn plain_rules(
         outcomes.push((Variant::MinMax, max, replay_with(&mut rule, max)));
     }
     let recorded = RecordedSales {
-        sales: &s.shipped,
+        sales: s.shipped(),
         start: s.start,
         bucket,
         origin_day,
