@@ -384,7 +384,11 @@ mod tests {
     use super::*;
 
     fn history(shipped: Vec<f64>, backordered: Vec<f64>) -> SeriesHistory {
-        let demand = shipped.iter().zip(&backordered).map(|(s, b)| s + b).collect();
+        let demand = shipped
+            .iter()
+            .zip(&backordered)
+            .map(|(s, b)| s + b)
+            .collect();
         SeriesHistory {
             start: 0,
             shipped,
