@@ -57,6 +57,31 @@ impl SeriesHistory {
         self.backordered.iter().filter(|&&b| b > 0.0).count()
     }
 
+    /// The history from bucket `start` of its shipments and backorders
+    /// (demand: their sum), its prices and promotions.
+    fn of(
+        start: i64,
+        shipped: Vec<f64>,
+        backordered: Vec<f64>,
+        price: Vec<f32>,
+        promo: Vec<f32>,
+    ) -> SeriesHistory {
+        let demand = shipped
+            .iter()
+            .zip(&backordered)
+            .map(|(s, b)| s + b)
+            .collect();
+        SeriesHistory {
+            start,
+            shipped,
+            backordered,
+            demand,
+            price,
+            promo,
+        }
+        .compact()
+    }
+
     /// Without the copies a series without backorders does not need (most
     /// series; at a million series each copy is 1.2 GB): backorders that are
     /// all zero, and shipments that are the demand bit for bit.
@@ -232,20 +257,7 @@ impl Panel {
                         }
                     })
                     .collect();
-                let demand = shipped
-                    .iter()
-                    .zip(&backordered)
-                    .map(|(s, b)| s + b)
-                    .collect();
-                SeriesHistory {
-                    start,
-                    shipped,
-                    backordered,
-                    demand,
-                    price,
-                    promo,
-                }
-                .compact()
+                SeriesHistory::of(start, shipped, backordered, price, promo)
             })
             .collect();
         Panel {
@@ -384,20 +396,7 @@ mod tests {
     use super::*;
 
     fn history(shipped: Vec<f64>, backordered: Vec<f64>) -> SeriesHistory {
-        let demand = shipped
-            .iter()
-            .zip(&backordered)
-            .map(|(s, b)| s + b)
-            .collect();
-        SeriesHistory {
-            start: 0,
-            shipped,
-            backordered,
-            demand,
-            price: Vec::new(),
-            promo: Vec::new(),
-        }
-        .compact()
+        SeriesHistory::of(0, shipped, backordered, Vec::new(), Vec::new())
     }
 
     #[test]
