@@ -192,7 +192,8 @@ pub struct ForecastConfig {
     /// Rolling-origin backtest origins per series.
     pub backtest_origins: usize,
     /// Scaled error that picks the model of `replenish forecast`: "mase",
-    /// "rmsse" or "balanced" (√(MASE × RMSSE)) (a plan's forecast is chosen by `policy.forecast_metric`).
+    /// "rmsse" or "balanced" (√(MASE × RMSSE)); a plan's forecast is chosen
+    /// by `policy.forecast_metric`.
     pub metric: Metric,
     /// Season length in buckets; default from the bucket (52 weekly, 12 monthly, 7 daily).
     pub season_length: Option<usize>,

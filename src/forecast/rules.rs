@@ -371,8 +371,8 @@ const GREEDY_MEMBERS: usize = 4;
 /// twice weighs double — the candidate whose joining most lowers the
 /// pooled mean score of the members' mean, while it does so clearly
 /// ([`clearly_better`]) and up to [`GREEDY_MEMBERS`]; the members are then
-/// listed in `ranked`'s order. Unlike the mean of the best two, it takes a member
-/// for what it adds: a candidate whose errors differ from the others'.
+/// listed in `ranked`'s order. Unlike the mean of the best two, it takes a
+/// member for what it adds: a candidate whose errors differ from the others'.
 /// `None` when no candidate improves on the best alone.
 fn greedy_mean(trials: &[&Trial], ranked: &[ModelId], from: usize) -> Option<Combination> {
     let mut members = vec![*ranked.first()?];
