@@ -3,6 +3,8 @@
 
 * M3_quarterly_agg: M3 monthly summed by calendar quarter (whole quarters
   only): short quarterly business series (h 8, m 4);
+* M3_yearly_agg: M3 monthly summed by calendar year (whole years only):
+  short yearly business series of 10 to 12 years (h 3, m 1);
 * breadbasket_last42: the last 42 days of each breadbasket series: a short
   daily retail set with six weeks of history (h 7, m 7).
 
@@ -28,6 +30,19 @@ def quarterly(out):
     g.to_csv(os.path.join(out, "M3_quarterly_agg.csv"), index=False)
 
 
+def yearly(out):
+    df = pd.read_csv(os.path.join(DATA, "M3_monthly.csv"), dtype={"unique_id": str})
+    df["ds"] = pd.to_datetime(df["ds"])
+    df["year"] = df["ds"].dt.to_period("Y").dt.start_time
+    g = df.groupby(["unique_id", "year"], sort=False)["y"].agg(["sum", "size"]).reset_index()
+    g = g[g["size"] == 12].rename(columns={"year": "ds", "sum": "y"})[["unique_id", "ds", "y"]]
+    # statsforecast's AutoETS and AutoTheta refuse a set with any series
+    # of fewer than 5 training years ("tiny datasets")
+    g = g[g.groupby("unique_id")["y"].transform("size") >= 10]
+    g["ds"] = g["ds"].dt.strftime("%Y-%m-%d")
+    g.to_csv(os.path.join(out, "M3_yearly_agg.csv"), index=False)
+
+
 def last42(out):
     df = pd.read_csv(os.path.join(DATA, "breadbasket_daily.csv"), dtype={"unique_id": str})
     df = df.groupby("unique_id", sort=False).tail(42)
@@ -39,4 +54,5 @@ if __name__ == "__main__":
         sys.exit(__doc__)
     os.makedirs(sys.argv[1], exist_ok=True)
     quarterly(sys.argv[1])
+    yearly(sys.argv[1])
     last42(sys.argv[1])

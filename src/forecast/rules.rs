@@ -15,11 +15,13 @@
 //! decides on the backtest origins before the fold's origin and is scored
 //! at it, and the option must have a lower mean, be better series by series
 //! (a paired log-ratio test: a mean of scaled errors is led by the few
-//! series with tiny scales), and gain at least [`MIN_GAIN`]. Groups whose
-//! series lack two origins keep the choice without rules; short groups
+//! series with tiny scales), and gain at least [`MIN_GAIN`]. Short groups
 //! (fewer origins than configured, or less than two seasons) take the
 //! pooled winner unless the choice without rules beats it, and do not
-//! choose per series otherwise.
+//! choose per series otherwise; when their series have one origin only,
+//! so that nothing can be validated, they take the group's best
+//! combination pooled on it. A full group whose series lack two origins
+//! keeps the choice without rules.
 
 use std::collections::BTreeMap;
 
@@ -579,7 +581,8 @@ impl SelectionRules {
                         Vec::new(),
                     )
                 } else {
-                    validate(&ts, p, s, &full, !g.short)
+                    let one = decide(&ts, 0, one_origin_selection(s.selection));
+                    validate(&ts, p, s, &full, !g.short, one.as_ref())
                 };
                 // A group that takes the default combination is offered it.
                 let combination = match strategy {
@@ -688,6 +691,17 @@ impl SelectionRules {
     }
 }
 
+/// How a short group decides when its series have one origin, so that no
+/// choice can be validated: by the best combination pooled (a mean of
+/// members scores steadier from one period to the next than the single
+/// candidate that happened to lead it), unless combinations are off.
+fn one_origin_selection(selection: Selection) -> Selection {
+    match selection {
+        Selection::Best => Selection::Best,
+        Selection::BestWithCombination | Selection::Combination => Selection::Combination,
+    }
+}
+
 /// The trials of each group with at least [`MIN_RULE_SERIES`] of them.
 fn by_group(trials: &[Trial]) -> BTreeMap<Group, Vec<&Trial>> {
     let mut groups: BTreeMap<Group, Vec<&Trial>> = BTreeMap::new();
@@ -772,6 +786,7 @@ fn validate(
     s: &ForecastSettings,
     full: &Decision,
     per_series: bool,
+    one_origin: Option<&Decision>,
 ) -> (Strategy, Option<Combination>, Vec<(Strategy, f64)>) {
     let trials: Vec<&Trial> = trials.iter().copied().filter(|t| t.origins() > 1).collect();
     let lead = trials
@@ -800,7 +815,21 @@ fn validate(
         })
         .collect();
     let Some(first) = folds.first() else {
-        return (Strategy::Shrunk, lead, Vec::new());
+        // No fold to validate on: a short group takes what its one origin
+        // decides pooled (`one_origin`: one origin is too noisy for a series
+        // to choose by); a full group keeps the choice without rules.
+        return if per_series {
+            (Strategy::Shrunk, lead, Vec::new())
+        } else {
+            match one_origin {
+                Some(d) => (
+                    Strategy::Pooled(d.winner),
+                    d.combination.clone(),
+                    Vec::new(),
+                ),
+                None => (Strategy::Shrunk, lead, Vec::new()),
+            }
+        };
     };
     let mut kinds = vec![Tried::Pooled, Tried::Without];
     if per_series && folds.iter().any(|f| f.decision.combination != lead) {
@@ -1054,6 +1083,36 @@ mod tests {
             Some(1)
         );
         assert_eq!(rules.pooled_winner(group), Some(B));
+    }
+
+    #[test]
+    fn a_short_group_of_one_origin_takes_its_pooled_combination() {
+        // One origin each; A over-forecasts by 1 and B under-forecasts by
+        // 1 + i % 3: the series' own scores lean to A, their mean is best.
+        let one: Vec<Trial> = (0..40)
+            .map(|i| {
+                let b = -1.0 - (i % 3) as f64;
+                let mut t = trial([1.0, 0.0, 0.0], [b, 0.0, 0.0]);
+                t.group.short = true;
+                t.runs.iter_mut().for_each(|r| r.truncate(1));
+                t.scores.iter_mut().for_each(|r| r.truncate(1));
+                t.actual.truncate(1);
+                t
+            })
+            .collect();
+        let s = ForecastSettings {
+            selection: Selection::BestWithCombination,
+            ..settings()
+        };
+        let rules = SelectionRules::estimate(SelectionPrior::default(), &one, &s);
+        let r = rules.groups.values().next().expect("a rule");
+        let c = r.combination.as_ref().expect("a combination");
+        assert_eq!(r.strategy, Strategy::Pooled(c.id()));
+        assert!(c.members.contains(&A) && c.members.contains(&B), "{c:?}");
+        // Without combinations, the group's best single candidate.
+        let best = SelectionRules::estimate(SelectionPrior::default(), &one, &settings());
+        let r = best.groups.values().next().expect("a rule");
+        assert_eq!(r.strategy, Strategy::Pooled(A));
     }
 
     #[test]
