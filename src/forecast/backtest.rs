@@ -351,6 +351,7 @@ pub fn members_label(members: &[ModelId]) -> String {
 
 /// Every candidate's backtest on one history (the combination last), with the
 /// forecasts each made at every origin.
+#[derive(Clone)]
 pub(crate) struct Evaluation {
     /// Backtests in candidate order, the combination last when there is one.
     pub(crate) backtests: Vec<Backtest>,

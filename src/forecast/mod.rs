@@ -34,7 +34,7 @@ pub use select::{
     Selection, SeriesForecast, backtest, calibration, forecast_series, forecast_series_with,
     pool_horizon_errors, pooled_spread_ratio,
 };
-pub use select::{Backtested, backtest_series, finish, refit_chosen};
+pub use select::{Backtested, backtest_like, backtest_series, finish, refit_chosen};
 pub use theta::{AutoTheta, OptimizedTheta, Theta};
 
 use crate::demand::Pattern;

@@ -371,6 +371,22 @@ pub fn backtest_series<'a>(
     })
 }
 
+/// Series `y`'s backtest made of `other`'s evaluation: what
+/// [`backtest_series`] gives when `y` holds the same values, bit for bit,
+/// as the history `other` was backtested on, with the same candidates and
+/// settings (the backtest reads nothing else) — without fitting again.
+pub fn backtest_like<'a>(
+    other: &Backtested<'_>,
+    y: &'a [f64],
+    pattern: Pattern,
+    s: &ForecastSettings,
+) -> Result<Backtested<'a>, Box<SeriesForecast>> {
+    Ok(Backtested {
+        prepared: prepare(y, pattern, s)?,
+        evaluation: other.evaluation.clone(),
+    })
+}
+
 /// [`forecast_series`] with `extra` candidates (the global model's, which
 /// belong to one series): the first becomes the third of the lead three whose
 /// median is the combination, the others follow the pattern's own; all

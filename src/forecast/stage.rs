@@ -198,6 +198,63 @@ impl<'a> Stage<'a> {
         })
     }
 
+    /// Series `id`'s forecasts by this stage and by `twin`, a stage of the
+    /// same series on another history (a replay's shipments beside its
+    /// demand); each takes its backtest from its prior's sample when there.
+    /// Where the two histories are the same bit for bit, with the same
+    /// settings and no global model, the series is backtested once: each
+    /// forecast is what its stage alone makes, since a backtest reads
+    /// nothing else.
+    fn forecast_twin(
+        &self,
+        twin: &Stage<'a>,
+        id: usize,
+        mine: Option<Box<Backtested<'a>>>,
+        theirs: Option<Box<Backtested<'a>>>,
+    ) -> (SeriesForecast, SeriesForecast) {
+        let (a, b) = (&self.series[id], &twin.series[id]);
+        let same = self.global.is_none()
+            && twin.global.is_none()
+            && a.settings == b.settings
+            && a.history.len() == b.history.len()
+            && a.history
+                .iter()
+                .zip(b.history)
+                .all(|(x, y)| x.to_bits() == y.to_bits());
+        if !same {
+            return (self.forecast(id, mine), twin.forecast(id, theirs));
+        }
+        let Some(backtested) = mine.map(|m| *m).or_else(|| self.backtest(id)) else {
+            // No backtest: a constant forecast, made as cheaply twice.
+            return (self.forecast(id, None), twin.forecast(id, theirs));
+        };
+        let theirs = theirs.or_else(|| {
+            let pattern = demand::pattern(b.history);
+            super::backtest_like(&backtested, b.history, pattern, &b.settings)
+                .ok()
+                .map(Box::new)
+        });
+        (
+            self.forecast(id, Some(Box::new(backtested))),
+            twin.forecast(id, theirs),
+        )
+    }
+
+    /// Every series' forecasts by this stage and by `twin` (see
+    /// [`Stage::forecast_twin`]), in series order (in parallel).
+    pub fn forecast_all_twins(
+        mut self,
+        mut twin: Stage<'a>,
+    ) -> (Vec<SeriesForecast>, Vec<SeriesForecast>) {
+        let mine = self.take_backtested();
+        let theirs = twin.take_backtested();
+        mine.into_par_iter()
+            .zip(theirs)
+            .enumerate()
+            .map(|(id, (m, t))| self.forecast_twin(&twin, id, m, t))
+            .unzip()
+    }
+
     /// Every series' forecast, in series order (in parallel); `done` is
     /// called after each (a progress bar).
     pub fn forecast_all(mut self, done: impl Fn() + Sync) -> Vec<SeriesForecast> {
@@ -244,4 +301,78 @@ fn fit_global(
     };
     let inputs: Vec<SeriesInput> = series.iter().map(input_of).collect();
     GlobalModel::fit(&inputs, bucket, end, step, settings, n_events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forecast::Metric;
+
+    /// Two years of weekly demand for 40 series (every third sporadic),
+    /// and their shipments: the same for even series, short of demand in
+    /// four weeks for odd ones.
+    fn histories() -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+        let mut rnd = crate::forecast::uniform(5);
+        let demand: Vec<Vec<f64>> = (0..40)
+            .map(|i| {
+                let base = 5.0 + (i % 7) as f64;
+                (0..104)
+                    .map(|_| {
+                        let v = (base + 4.0 * rnd()).round();
+                        if i % 3 == 0 && rnd() < 0.7 { 0.0 } else { v }
+                    })
+                    .collect()
+            })
+            .collect();
+        let shipped = demand
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let mut s = d.clone();
+                if i % 2 == 1 {
+                    s[90..94].iter_mut().for_each(|v| *v = (*v - 3.0).max(0.0));
+                }
+                s
+            })
+            .collect();
+        (demand, shipped)
+    }
+
+    fn of<'a>(histories: &'a [Vec<f64>], covariates: &'a Covariates) -> Vec<StageSeries<'a>> {
+        histories
+            .iter()
+            .enumerate()
+            .map(|(i, y)| StageSeries {
+                start: 0,
+                history: y,
+                covariates,
+                calendar_shift: 0,
+                hash: prior::fnv1a(format!("s{i}").as_bytes()),
+                settings: ForecastSettings::default(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn twins_backtested_once_forecast_as_each_stage_alone() {
+        let (demand, shipped) = histories();
+        let covariates = Covariates::default();
+        let (d, s) = (of(&demand, &covariates), of(&shipped, &covariates));
+        let candidates = Candidates::standard(52, 4);
+        let settings = StageSettings {
+            global: None,
+            n_events: 0,
+            prior_series: 20,
+            metric: Metric::Mase,
+            group_rules: true,
+        };
+        let stage = |series| Stage::new(series, &candidates, Bucket::Week, 104, &settings);
+        let alone_d = stage(&d).forecast_all(|| {});
+        let alone_s = stage(&s).forecast_all(|| {});
+        let (twin_d, twin_s) = stage(&d).forecast_all_twins(stage(&s));
+        assert_eq!(twin_d, alone_d);
+        assert_eq!(twin_s, alone_s);
+        // The shipments' forecasts differ where their history does.
+        assert!(alone_d.iter().zip(&alone_s).any(|(a, b)| a != b));
+    }
 }

@@ -42,7 +42,7 @@ use crate::config::{
 use crate::demand::{self, Panel, SeriesHistory};
 use crate::error::{Error, Result};
 use crate::forecast::rules::SelectionRules;
-use crate::forecast::stage::{Stage, StageSettings};
+use crate::forecast::stage::{Stage, StageSeries, StageSettings};
 use crate::forecast::{self, Calibration, ForecastSettings, HorizonErrorPools, SeriesForecast};
 use crate::forecasting::{HistoryOf, StageInputs, candidates};
 use crate::ingest::{self, Dataset, PurchaseOrder};
@@ -722,14 +722,12 @@ fn simulate_all(
         .iter()
         .map(|p| plan::forecast_settings(config, bucket, &p.settings))
         .collect();
-    let at_refits = |history| forecasts_at(data, panel, config, &specs, &refits, history);
-    for (p, fcs) in prepared.iter_mut().zip(at_refits(HistoryOf::Demand)) {
+    let (demand, shipments) = forecasts_at(data, panel, config, &specs, &refits, !tuning);
+    for (p, fcs) in prepared.iter_mut().zip(demand) {
         p.demand = fcs;
     }
-    if !tuning {
-        for (p, fcs) in prepared.iter_mut().zip(at_refits(HistoryOf::Shipments)) {
-            p.shipments = fcs;
-        }
+    for (p, fcs) in prepared.iter_mut().zip(shipments.into_iter().flatten()) {
+        p.shipments = fcs;
     }
 
     let (calibration, demand_pools) = calibrate_forecasts(&mut prepared, config, false);
@@ -818,65 +816,112 @@ fn calibrate_forecasts(
     (calibration, pools)
 }
 
-/// Every series' forecasts of `history` at each refit (the first forecast
-/// bucket of each), made by the forecast stage on the panel as it stood
-/// then, as the weekly run on that date makes them — or, at the refits
-/// between two full selections of `simulate.reselect_every`, with each
-/// series' choice kept and refitted ([`Stage::refit`]): per series, (refit,
-/// forecast) in refit order.
+/// Per series, (refit, forecast) in refit order, of one history.
+type AtRefits = Vec<Vec<(i64, SeriesForecast)>>;
+
+/// The forecasts and rules of a full selection, kept for the refits up to
+/// the next one.
+type Selected = (Vec<SeriesForecast>, Option<SelectionRules>);
+
+/// Every series' forecasts of its demand and, with `shipments`, of its
+/// shipments at each refit (the first forecast bucket of each), made by the
+/// forecast stage on the panel as it stood then, as the weekly run on that
+/// date makes them — or, at the refits between two full selections of
+/// `simulate.reselect_every`, with each series' choice kept and refitted
+/// ([`Stage::refit`]). A series whose shipments are its demand up to a
+/// refit is backtested once there ([`Stage::forecast_all_twins`]).
 fn forecasts_at(
     data: &Dataset,
     panel: &Panel,
     config: &Config,
     specs: &[ForecastSettings],
     refits: &[i64],
-    history: HistoryOf,
-) -> Vec<Vec<(i64, SeriesForecast)>> {
+    shipments: bool,
+) -> (AtRefits, Option<AtRefits>) {
     let candidates = candidates(config);
-    let mut out: Vec<Vec<(i64, SeriesForecast)>> = (0..panel.series.len())
-        .map(|_| Vec::with_capacity(refits.len()))
+    let streams: &[HistoryOf] = if shipments {
+        &[HistoryOf::Demand, HistoryOf::Shipments]
+    } else {
+        &[HistoryOf::Demand]
+    };
+    let mut out: Vec<AtRefits> = streams
+        .iter()
+        .map(|_| {
+            (0..panel.series.len())
+                .map(|_| Vec::with_capacity(refits.len()))
+                .collect()
+        })
         .collect();
     let every = config.simulate.reselect_every.max(1);
-    // The forecasts and rules of the latest full selection.
-    let mut selected: Option<(Vec<SeriesForecast>, Option<SelectionRules>)> = None;
+    // Per history, the forecasts and rules of the latest full selection.
+    let mut selected: Vec<Selected> = Vec::new();
     for (k, &b) in refits.iter().enumerate() {
         // The global model reads the covariates of the panel as it stood;
         // the local models only the histories, borrowed up to the refit.
         let cut = config.forecast.global.enabled.then(|| panel.until(b));
         let inputs = StageInputs::new(data, cut.as_ref().unwrap_or(panel), config, specs.to_vec());
-        let series = match &cut {
-            Some(cut) => inputs.series(cut, history),
-            None => inputs.series_until(panel, history, b),
+        let series: Vec<Vec<StageSeries>> = streams
+            .iter()
+            .map(|&history| match &cut {
+                Some(cut) => inputs.series(cut, history),
+                None => inputs.series_until(panel, history, b),
+            })
+            .collect();
+        let fcs: Vec<Vec<SeriesForecast>> = if k % every != 0 && !selected.is_empty() {
+            // No prior: only the global model, when on, is fitted.
+            let settings = StageSettings {
+                prior_series: 0,
+                ..inputs.settings().clone()
+            };
+            series
+                .iter()
+                .zip(&selected)
+                .map(|(series, (chosen, rules))| {
+                    let stage = Stage::new(series, &candidates, panel.bucket, b, &settings);
+                    (0..series.len())
+                        .into_par_iter()
+                        .map(|id| stage.refit(id, &chosen[id], rules.as_ref()))
+                        .collect()
+                })
+                .collect()
+        } else {
+            let stages: Vec<Stage> = series
+                .iter()
+                .map(|s| Stage::new(s, &candidates, panel.bucket, b, inputs.settings()))
+                .collect();
+            let rules: Vec<Option<SelectionRules>> =
+                stages.iter().map(|s| s.rules.clone()).collect();
+            let fcs = select_all(stages);
+            if every > 1 {
+                selected = fcs.iter().cloned().zip(rules).collect();
+            }
+            fcs
         };
-        let fcs = match &selected {
-            Some((chosen, rules)) if k % every != 0 => {
-                // No prior: only the global model, when on, is fitted.
-                let settings = StageSettings {
-                    prior_series: 0,
-                    ..inputs.settings().clone()
-                };
-                let stage = Stage::new(&series, &candidates, panel.bucket, b, &settings);
-                (0..series.len())
-                    .into_par_iter()
-                    .map(|id| stage.refit(id, &chosen[id], rules.as_ref()))
-                    .collect()
+        for (out, fcs) in out.iter_mut().zip(fcs) {
+            for (out, mut fc) in out.iter_mut().zip(fcs) {
+                if k > 0 {
+                    slim(&mut fc);
+                }
+                out.push((b, fc));
             }
-            _ => {
-                let stage = Stage::new(&series, &candidates, panel.bucket, b, inputs.settings());
-                let rules = stage.rules.clone();
-                let fcs = stage.forecast_all(|| {});
-                selected = Some((fcs.clone(), rules));
-                fcs
-            }
-        };
-        for (out, mut fc) in out.iter_mut().zip(fcs) {
-            if k > 0 {
-                slim(&mut fc);
-            }
-            out.push((b, fc));
         }
     }
-    out
+    let demand = out.remove(0);
+    (demand, out.pop())
+}
+
+/// Every series' forecast by each stage (one per history), the second
+/// stage's series backtested once where their history is the first's.
+fn select_all(mut stages: Vec<Stage<'_>>) -> Vec<Vec<SeriesForecast>> {
+    let twin = (stages.len() > 1).then(|| stages.remove(1));
+    let first = stages.remove(0);
+    match twin {
+        Some(twin) => {
+            let (a, b) = first.forecast_all_twins(twin);
+            vec![a, b]
+        }
+        None => vec![first.forecast_all(|| {})],
+    }
 }
 
 /// Drop from a forecast at a refit after the first what the replay does not
