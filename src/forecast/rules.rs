@@ -18,10 +18,10 @@
 //! series with tiny scales), and gain at least [`MIN_GAIN`]. Short groups
 //! (fewer origins than configured, or less than two seasons) take the
 //! pooled winner unless the choice without rules beats it, and do not
-//! choose per series otherwise; when their series have one origin only,
-//! so that nothing can be validated, they take the group's best
-//! combination pooled on it. A full group whose series lack two origins
-//! keeps the choice without rules.
+//! choose per series otherwise; when most of their series have one origin
+//! only, so that nothing can be validated, they take the group's best
+//! combination pooled on it. Other groups that cannot be validated keep
+//! the choice without rules.
 
 use std::collections::BTreeMap;
 
@@ -581,7 +581,9 @@ impl SelectionRules {
                         Vec::new(),
                     )
                 } else {
-                    let one = decide(&ts, 0, one_origin_selection(s.selection));
+                    let one = mostly_one_origin(&ts)
+                        .then(|| decide(&ts, 0, one_origin_selection(s.selection)))
+                        .flatten();
                     validate(&ts, p, s, &full, !g.short, one.as_ref())
                 };
                 // A group that takes the default combination is offered it.
@@ -689,6 +691,12 @@ impl SelectionRules {
             })
             .collect()
     }
+}
+
+/// Whether most of a group's sampled series have one backtest origin only
+/// (their own backtests are then one period's scores, too).
+fn mostly_one_origin(trials: &[&Trial]) -> bool {
+    2 * trials.iter().filter(|t| t.origins() <= 1).count() > trials.len()
 }
 
 /// How a short group decides when its series have one origin, so that no
@@ -815,9 +823,10 @@ fn validate(
         })
         .collect();
     let Some(first) = folds.first() else {
-        // No fold to validate on: a short group takes what its one origin
-        // decides pooled (`one_origin`: one origin is too noisy for a series
-        // to choose by); a full group keeps the choice without rules.
+        // No fold to validate on: a short group whose series mostly have
+        // one origin takes what that origin decides pooled (`one_origin`:
+        // one period is too noisy for a series to choose by); any other
+        // group keeps the choice without rules.
         return if per_series {
             (Strategy::Shrunk, lead, Vec::new())
         } else {
@@ -1086,7 +1095,7 @@ mod tests {
     }
 
     #[test]
-    fn a_short_group_of_one_origin_takes_its_pooled_combination() {
+    fn a_short_group_of_one_origin_takes_its_pooled_combination_unless_most_have_more() {
         // One origin each; A over-forecasts by 1 and B under-forecasts by
         // 1 + i % 3: the series' own scores lean to A, their mean is best.
         let one: Vec<Trial> = (0..40)
@@ -1113,6 +1122,19 @@ mod tests {
         let best = SelectionRules::estimate(SelectionPrior::default(), &one, &settings());
         let r = best.groups.values().next().expect("a rule");
         assert_eq!(r.strategy, Strategy::Pooled(A));
+        // Too few series with two origins for a fold, but most have three:
+        // each chooses by its own backtest, as without rules.
+        let mut few: Vec<Trial> = (0..MIN_RULE_SERIES - 1)
+            .map(|_| {
+                let mut t = trial([1.0; 3], [-2.0; 3]);
+                t.group.short = true;
+                t
+            })
+            .collect();
+        few.push(one[0].clone());
+        let rules = SelectionRules::estimate(SelectionPrior::default(), &few, &s);
+        let r = rules.groups.values().next().expect("a rule");
+        assert_eq!(r.strategy, Strategy::Shrunk);
     }
 
     #[test]

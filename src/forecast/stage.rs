@@ -83,6 +83,21 @@ impl<'a> Stage<'a> {
         end: i64,
         settings: &StageSettings,
     ) -> Stage<'a> {
+        Stage::beside(series, candidates, bucket, end, settings, None)
+    }
+
+    /// [`Stage::new`] beside `first`, a stage of the same series on another
+    /// history (a replay's demand beside its shipments): a sampled series
+    /// that reads the same in both ([`Stage::twins`]) takes `first`'s
+    /// backtest of it.
+    pub fn beside(
+        series: &'a [StageSeries<'a>],
+        candidates: &'a Candidates,
+        bucket: Bucket,
+        end: i64,
+        settings: &StageSettings,
+        first: Option<&Stage<'a>>,
+    ) -> Stage<'a> {
         let global = settings
             .global
             .as_ref()
@@ -95,7 +110,7 @@ impl<'a> Stage<'a> {
             rules: None,
             backtested: (0..series.len()).map(|_| None).collect(),
         };
-        stage.estimate_prior(settings.prior_series, settings.metric, settings.group_rules);
+        stage.estimate_prior(settings, first);
         stage
     }
 
@@ -103,11 +118,18 @@ impl<'a> Stage<'a> {
     /// the shrinkage prior on the series' evidence (each offered the median
     /// of its lead three, as without rules), then each group's combination
     /// and strategy.
-    fn estimate_prior(&mut self, n: usize, metric: Metric, group_rules: bool) {
-        let ids = prior::sample(self.series.iter().map(|s| s.hash), n);
+    fn estimate_prior(&mut self, settings: &StageSettings, first: Option<&Stage<'a>>) {
+        let (metric, group_rules) = (settings.metric, settings.group_rules);
+        let ids = prior::sample(self.series.iter().map(|s| s.hash), settings.prior_series);
         let sampled: Vec<(usize, Backtested<'a>)> = ids
             .par_iter()
-            .filter_map(|&id| self.backtest(id).map(|b| (id, b)))
+            .filter_map(|&id| {
+                let theirs = first
+                    .filter(|f| self.twins(f, id))
+                    .and_then(|f| f.backtested[id].as_deref())
+                    .and_then(|b| self.backtest_like(id, b));
+                theirs.or_else(|| self.backtest(id)).map(|b| (id, b))
+            })
             .collect();
         let Some(first) = sampled.first() else {
             return;
@@ -153,6 +175,30 @@ impl<'a> Stage<'a> {
             Some([poisson, linear]) => f(models, &[&poisson, &linear], pattern),
             None => f(models, &[], pattern),
         }
+    }
+
+    /// Whether series `id` reads the same here as in `other`: the same
+    /// history bit for bit and the same settings, with no global model in
+    /// either (its candidates are fitted across series). Its backtest is
+    /// then the same: a backtest reads nothing else.
+    fn twins(&self, other: &Stage<'_>, id: usize) -> bool {
+        let (a, b) = (&self.series[id], &other.series[id]);
+        self.global.is_none()
+            && other.global.is_none()
+            && a.settings == b.settings
+            && a.history.len() == b.history.len()
+            && a.history
+                .iter()
+                .zip(b.history)
+                .all(|(x, y)| x.to_bits() == y.to_bits())
+    }
+
+    /// Series `id`'s backtest made of `other`'s (its twin's; see
+    /// [`Stage::twins`]) without fitting again; `None` for a constant
+    /// forecast.
+    fn backtest_like(&self, id: usize, other: &Backtested<'_>) -> Option<Backtested<'a>> {
+        let s = &self.series[id];
+        super::backtest_like(other, s.history, demand::pattern(s.history), &s.settings).ok()
     }
 
     fn backtest(&self, id: usize) -> Option<Backtested<'a>> {
@@ -201,10 +247,8 @@ impl<'a> Stage<'a> {
     /// Series `id`'s forecasts by this stage and by `twin`, a stage of the
     /// same series on another history (a replay's shipments beside its
     /// demand); each takes its backtest from its prior's sample when there.
-    /// Where the two histories are the same bit for bit, with the same
-    /// settings and no global model, the series is backtested once: each
-    /// forecast is what its stage alone makes, since a backtest reads
-    /// nothing else.
+    /// Where the series reads the same in both ([`Stage::twins`]) it is
+    /// backtested once: each forecast is what its stage alone makes.
     fn forecast_twin(
         &self,
         twin: &Stage<'a>,
@@ -212,28 +256,14 @@ impl<'a> Stage<'a> {
         mine: Option<Box<Backtested<'a>>>,
         theirs: Option<Box<Backtested<'a>>>,
     ) -> (SeriesForecast, SeriesForecast) {
-        let (a, b) = (&self.series[id], &twin.series[id]);
-        let same = self.global.is_none()
-            && twin.global.is_none()
-            && a.settings == b.settings
-            && a.history.len() == b.history.len()
-            && a.history
-                .iter()
-                .zip(b.history)
-                .all(|(x, y)| x.to_bits() == y.to_bits());
-        if !same {
+        if !self.twins(twin, id) {
             return (self.forecast(id, mine), twin.forecast(id, theirs));
         }
         let Some(backtested) = mine.map(|m| *m).or_else(|| self.backtest(id)) else {
             // No backtest: a constant forecast, made as cheaply twice.
             return (self.forecast(id, None), twin.forecast(id, theirs));
         };
-        let theirs = theirs.or_else(|| {
-            let pattern = demand::pattern(b.history);
-            super::backtest_like(&backtested, b.history, pattern, &b.settings)
-                .ok()
-                .map(Box::new)
-        });
+        let theirs = theirs.or_else(|| twin.backtest_like(id, &backtested).map(Box::new));
         (
             self.forecast(id, Some(Box::new(backtested))),
             twin.forecast(id, theirs),
@@ -369,7 +399,12 @@ mod tests {
         let stage = |series| Stage::new(series, &candidates, Bucket::Week, 104, &settings);
         let alone_d = stage(&d).forecast_all(|| {});
         let alone_s = stage(&s).forecast_all(|| {});
-        let (twin_d, twin_s) = stage(&d).forecast_all_twins(stage(&s));
+        let first = stage(&d);
+        let twin = Stage::beside(&s, &candidates, Bucket::Week, 104, &settings, Some(&first));
+        // The sampled twins' backtests taken from the first stage learn the
+        // same rules.
+        assert_eq!(twin.rules, stage(&s).rules);
+        let (twin_d, twin_s) = first.forecast_all_twins(twin);
         assert_eq!(twin_d, alone_d);
         assert_eq!(twin_s, alone_s);
         // The shipments' forecasts differ where their history does.

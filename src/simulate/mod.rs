@@ -885,13 +885,22 @@ fn forecasts_at(
                 })
                 .collect()
         } else {
-            let stages: Vec<Stage> = series
-                .iter()
-                .map(|s| Stage::new(s, &candidates, panel.bucket, b, inputs.settings()))
+            let settings = inputs.settings();
+            let first = Stage::new(&series[0], &candidates, panel.bucket, b, settings);
+            let twin = series
+                .get(1)
+                .map(|s| Stage::beside(s, &candidates, panel.bucket, b, settings, Some(&first)));
+            let rules: Vec<Option<SelectionRules>> = std::iter::once(&first)
+                .chain(&twin)
+                .map(|s| s.rules.clone())
                 .collect();
-            let rules: Vec<Option<SelectionRules>> =
-                stages.iter().map(|s| s.rules.clone()).collect();
-            let fcs = select_all(stages);
+            let fcs = match twin {
+                Some(twin) => {
+                    let (a, b) = first.forecast_all_twins(twin);
+                    vec![a, b]
+                }
+                None => vec![first.forecast_all(|| {})],
+            };
             if every > 1 {
                 selected = fcs.iter().cloned().zip(rules).collect();
             }
@@ -908,20 +917,6 @@ fn forecasts_at(
     }
     let demand = out.remove(0);
     (demand, out.pop())
-}
-
-/// Every series' forecast by each stage (one per history), the second
-/// stage's series backtested once where their history is the first's.
-fn select_all(mut stages: Vec<Stage<'_>>) -> Vec<Vec<SeriesForecast>> {
-    let twin = (stages.len() > 1).then(|| stages.remove(1));
-    let first = stages.remove(0);
-    match twin {
-        Some(twin) => {
-            let (a, b) = first.forecast_all_twins(twin);
-            vec![a, b]
-        }
-        None => vec![first.forecast_all(|| {})],
-    }
 }
 
 /// Drop from a forecast at a refit after the first what the replay does not
