@@ -1,5 +1,6 @@
 //! Rolling-origin backtest, per-series selection and the forecast distribution.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -561,9 +562,56 @@ fn offer_combination(b: &mut Backtested<'_>, rules: Option<&SelectionRules>, s: 
     }
 }
 
-/// `m` fitted to `y` and forecast `h` ahead (`None` when it cannot fit).
+/// A refit kept inside [`sharing_refits`]: the model, the horizon, the
+/// history and the forecast.
+type KeptRefit = (ModelId, usize, Vec<f64>, Option<Vec<f64>>);
+
+thread_local! {
+    /// The refits of the current [`sharing_refits`] scope on this thread.
+    static REFITS: RefCell<Option<Vec<KeptRefit>>> = const { RefCell::new(None) };
+}
+
+/// Ends a [`sharing_refits`] scope, also when it unwinds.
+struct RefitScope;
+
+impl Drop for RefitScope {
+    fn drop(&mut self) {
+        REFITS.with_borrow_mut(|kept| *kept = None);
+    }
+}
+
+/// Run `f` — the forecasts of one series by twin stages, whose candidates
+/// are the same models — with its refits kept: a model refitted to a
+/// history it was refitted to before in `f` takes that forecast, which is
+/// the one a new fit gives (a fit is a pure function of the history).
+pub(crate) fn sharing_refits<R>(f: impl FnOnce() -> R) -> R {
+    REFITS.with_borrow_mut(|kept| *kept = Some(Vec::new()));
+    let _scope = RefitScope;
+    f()
+}
+
+/// `m` fitted to `y` and forecast `h` ahead (`None` when it cannot fit);
+/// kept inside [`sharing_refits`].
 fn refit(m: &dyn Model, y: &[f64], h: usize) -> Option<Vec<f64>> {
-    m.fit(y).map(|f| sanitize(f.predict(h)))
+    let id = m.id();
+    let same =
+        |v: &[f64]| v.len() == y.len() && v.iter().zip(y).all(|(a, b)| a.to_bits() == b.to_bits());
+    let kept = REFITS.with_borrow(|kept| {
+        kept.as_ref()?
+            .iter()
+            .find(|k| k.0 == id && k.1 == h && same(&k.2))
+            .map(|k| k.3.clone())
+    });
+    if let Some(forecast) = kept {
+        return forecast;
+    }
+    let forecast = m.fit(y).map(|f| sanitize(f.predict(h)));
+    REFITS.with_borrow_mut(|kept| {
+        if let Some(kept) = kept {
+            kept.push((id, h, y.to_vec(), forecast.clone()));
+        }
+    });
+    forecast
 }
 
 /// The mean forecast of backtest `c` refitted on the whole history (the

@@ -264,13 +264,15 @@ impl<'a> Stage<'a> {
             return (self.forecast(id, None), twin.forecast(id, theirs));
         };
         let theirs = theirs.or_else(|| twin.backtest_like(id, &backtested).map(Box::new));
-        // One scope of shared fits: the twin's refit of a choice the first
-        // made too takes the first's ETS fits of the same history.
-        super::ets::sharing_fits(|| {
-            (
-                self.forecast(id, Some(Box::new(backtested))),
-                twin.forecast(id, theirs),
-            )
+        // One scope of shared fits and refits: the twin's refit of a choice
+        // the first made too takes the first's.
+        super::select::sharing_refits(|| {
+            super::ets::sharing_fits(|| {
+                (
+                    self.forecast(id, Some(Box::new(backtested))),
+                    twin.forecast(id, theirs),
+                )
+            })
         })
     }
 
