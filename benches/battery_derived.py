@@ -20,27 +20,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "datasets"))
 
 
-def quarterly(out):
+def summed(out, name, period, months, shortest=0):
+    """M3 monthly summed by calendar `period` ("Q", "Y"), whole periods of
+    `months` only; series of fewer than `shortest` periods left out."""
     df = pd.read_csv(os.path.join(DATA, "M3_monthly.csv"), dtype={"unique_id": str})
     df["ds"] = pd.to_datetime(df["ds"])
-    df["q"] = df["ds"].dt.to_period("Q").dt.start_time
-    g = df.groupby(["unique_id", "q"], sort=False)["y"].agg(["sum", "size"]).reset_index()
-    g = g[g["size"] == 3].rename(columns={"q": "ds", "sum": "y"})[["unique_id", "ds", "y"]]
+    df["p"] = df["ds"].dt.to_period(period).dt.start_time
+    g = df.groupby(["unique_id", "p"], sort=False)["y"].agg(["sum", "size"]).reset_index()
+    g = g[g["size"] == months].rename(columns={"p": "ds", "sum": "y"})[["unique_id", "ds", "y"]]
+    g = g[g.groupby("unique_id")["y"].transform("size") >= shortest]
     g["ds"] = g["ds"].dt.strftime("%Y-%m-%d")
-    g.to_csv(os.path.join(out, "M3_quarterly_agg.csv"), index=False)
-
-
-def yearly(out):
-    df = pd.read_csv(os.path.join(DATA, "M3_monthly.csv"), dtype={"unique_id": str})
-    df["ds"] = pd.to_datetime(df["ds"])
-    df["year"] = df["ds"].dt.to_period("Y").dt.start_time
-    g = df.groupby(["unique_id", "year"], sort=False)["y"].agg(["sum", "size"]).reset_index()
-    g = g[g["size"] == 12].rename(columns={"year": "ds", "sum": "y"})[["unique_id", "ds", "y"]]
-    # statsforecast's AutoETS and AutoTheta refuse a set with any series
-    # of fewer than 5 training years ("tiny datasets")
-    g = g[g.groupby("unique_id")["y"].transform("size") >= 10]
-    g["ds"] = g["ds"].dt.strftime("%Y-%m-%d")
-    g.to_csv(os.path.join(out, "M3_yearly_agg.csv"), index=False)
+    g.to_csv(os.path.join(out, f"{name}.csv"), index=False)
 
 
 def last42(out):
@@ -53,6 +43,8 @@ if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     os.makedirs(sys.argv[1], exist_ok=True)
-    quarterly(sys.argv[1])
-    yearly(sys.argv[1])
+    summed(sys.argv[1], "M3_quarterly_agg", "Q", 3)
+    # statsforecast's AutoETS refused the set with series of 8 years (5 to
+    # train on: "tiny datasets"); from 10 years it runs
+    summed(sys.argv[1], "M3_yearly_agg", "Y", 12, shortest=10)
     last42(sys.argv[1])

@@ -178,12 +178,13 @@ impl<'a> Stage<'a> {
     }
 
     /// Whether series `id` reads the same here as in `other`: the same
-    /// history bit for bit and the same settings, with no global model in
-    /// either (its candidates are fitted across series). Its backtest is
+    /// candidates, history bit for bit and settings, with no global model
+    /// in either (its candidates are fitted across series). Its backtest is
     /// then the same: a backtest reads nothing else.
     fn twins(&self, other: &Stage<'_>, id: usize) -> bool {
         let (a, b) = (&self.series[id], &other.series[id]);
-        self.global.is_none()
+        std::ptr::eq(self.candidates, other.candidates)
+            && self.global.is_none()
             && other.global.is_none()
             && a.settings == b.settings
             && a.history.len() == b.history.len()
