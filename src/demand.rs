@@ -89,14 +89,7 @@ impl SeriesHistory {
         if self.backordered.iter().all(|b| b.to_bits() == 0) {
             self.backordered = Vec::new();
         }
-        let same = |a: &f64, b: &f64| a.to_bits() == b.to_bits();
-        if self.shipped.len() == self.demand.len()
-            && self
-                .shipped
-                .iter()
-                .zip(&self.demand)
-                .all(|(a, b)| same(a, b))
-        {
+        if crate::stats::same_bits(&self.shipped, &self.demand) {
             self.shipped = Vec::new();
         }
         self

@@ -1,7 +1,8 @@
 //! Distribution functions the policy needs: the chi-square tail of the
 //! dispersion test, the standard normal CDF and its
 //! inverse (Acklam's rational approximation refined by one Halley step, about
-//! 1e-15 relative accuracy).
+//! 1e-15 relative accuracy); and the bitwise comparison of two series of
+//! values ([`same_bits`]).
 
 /// Standard normal cumulative distribution Φ(x).
 pub fn norm_cdf(x: f64) -> f64 {
@@ -162,6 +163,13 @@ pub fn chi2_sf(x: f64, dof: f64) -> f64 {
     let v = 2.0 / (9.0 * dof);
     let z = ((x / dof).cbrt() - (1.0 - v)) / v.sqrt();
     1.0 - norm_cdf(z)
+}
+
+/// Whether two slices hold the same values bit for bit (−0.0 is not 0.0,
+/// a NaN equals the same NaN): what a pure function of them cannot tell
+/// apart.
+pub fn same_bits(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
 }
 
 #[cfg(test)]

@@ -581,7 +581,7 @@ impl SelectionRules {
                         Vec::new(),
                     )
                 } else {
-                    let one = mostly_one_origin(&ts)
+                    let one = (g.short && mostly_one_origin(&ts))
                         .then(|| decide(&ts, 0, one_origin_selection(s.selection)))
                         .flatten();
                     validate(&ts, p, s, &full, !g.short, one.as_ref())

@@ -14,7 +14,7 @@ use crate::demand::Pattern;
 use crate::demand_process::{DemandProcess, SlowMoverDemand};
 use crate::dispersion::Dispersion;
 use crate::inventory_theory::{EmpiricalErrors, LeadTimeErrors};
-use crate::stats::{negbin_quantile, norm_ppf};
+use crate::stats::{negbin_quantile, norm_ppf, same_bits};
 
 pub use super::backtest::{
     Backtest, COMBINATION, ForecastSettings, LeadingZeros, MIN_TRAIN, Metric, Selection, backtest,
@@ -594,12 +594,10 @@ pub(crate) fn sharing_refits<R>(f: impl FnOnce() -> R) -> R {
 /// kept inside [`sharing_refits`].
 fn refit(m: &dyn Model, y: &[f64], h: usize) -> Option<Vec<f64>> {
     let id = m.id();
-    let same =
-        |v: &[f64]| v.len() == y.len() && v.iter().zip(y).all(|(a, b)| a.to_bits() == b.to_bits());
     let kept = REFITS.with_borrow(|kept| {
         kept.as_ref()?
             .iter()
-            .find(|k| k.0 == id && k.1 == h && same(&k.2))
+            .find(|k| k.0 == id && k.1 == h && same_bits(&k.2, y))
             .map(|k| k.3.clone())
     });
     if let Some(forecast) = kept {

@@ -187,11 +187,7 @@ impl<'a> Stage<'a> {
             && self.global.is_none()
             && other.global.is_none()
             && a.settings == b.settings
-            && a.history.len() == b.history.len()
-            && a.history
-                .iter()
-                .zip(b.history)
-                .all(|(x, y)| x.to_bits() == y.to_bits())
+            && crate::stats::same_bits(a.history, b.history)
     }
 
     /// Series `id`'s backtest made of `other`'s (its twin's; see
