@@ -133,7 +133,7 @@ fn bench_chart(c: &mut Criterion) {
 fn bench_ingest(c: &mut Criterion) {
     use replenish::calendar::Bucket;
     use replenish::config::Config;
-    use replenish::demand::Panel;
+    use replenish::demand::{Panel, PricePromo};
     use replenish::ingest::load;
     use replenish::sample::{SampleOptions, generate};
     let dir = tempfile::tempdir().unwrap();
@@ -157,7 +157,7 @@ fn bench_ingest(c: &mut Criterion) {
     });
     let data = load(dir.path(), &config, None).unwrap();
     group.bench_function("demand_panel_4000_series", |b| {
-        b.iter(|| Panel::build(black_box(&data), Bucket::Week))
+        b.iter(|| Panel::build(black_box(&data), Bucket::Week, PricePromo::Kept))
     });
     group.finish();
 }

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::calendar::{Bucket, date_of_day};
 use crate::config::{CheckedConfig, Config, GlobalConfig, LeadingZeros, SelectionBase};
-use crate::demand::Panel;
+use crate::demand::{Panel, PricePromo};
 use crate::demand_process::SlowMoverDemand;
 use crate::error::{Error, Result};
 use crate::forecast::Model;
@@ -127,7 +127,7 @@ type Known = (Vec<Covariates>, EventNames);
 fn read_folder(dir: &Path, config: &Config) -> Result<(Vec<LongSeries>, Known)> {
     let data = crate::ingest::load(dir, config, None)?;
     let config = &config.planned_in(data.bucket);
-    let panel = Panel::build(&data, data.bucket);
+    let panel = Panel::build(&data, data.bucket, PricePromo::Kept);
     let (covariates, names) = global::panel_covariates(
         &panel,
         &data.keys,

@@ -14,7 +14,7 @@ use crate::availability;
 use crate::backorders::{self, Desk};
 use crate::calendar::{Bucket, day_number};
 use crate::config::{CheckedConfig, Config, LeadTimeDemand, ServiceAllocation, ServiceType};
-use crate::demand::{self, HistoryFill, Panel};
+use crate::demand::{self, HistoryFill, Panel, PricePromo};
 use crate::error::{Error, Result};
 use crate::forecast::stage::Stage;
 use crate::forecast::{self, Backtested, Calibration, HorizonErrorPools, SeriesForecast};
@@ -103,7 +103,11 @@ pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<ShardOutput>
     // The ingest's own parallel steps run on the run's threads too.
     let dataset = pool.install(|| load(options, subset))?;
     let config = &config.planned_in(dataset.bucket);
-    let panel = Panel::build(&dataset, dataset.bucket);
+    let panel = Panel::build(
+        &dataset,
+        dataset.bucket,
+        PricePromo::when_global(config.forecast.global.enabled),
+    );
     let candidates = candidates(config);
     let inputs = pool.install(|| StageInputs::of_run(&dataset, &panel, config));
     let series = inputs.series(&panel, HistoryOf::Demand);
@@ -170,7 +174,11 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
     let config = &config.planned_in(dataset.bucket);
 
     let bucket = dataset.bucket;
-    let panel = Panel::build(&dataset, bucket);
+    let panel = Panel::build(
+        &dataset,
+        bucket,
+        PricePromo::when_global(config.forecast.global.enabled),
+    );
     let as_of_day = day_number(dataset.as_of);
     // The last history bucket ends on or after the as-of date; warn when more
     // than a seventh of it lies ahead (a Sunday missing from a week is normal).

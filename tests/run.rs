@@ -697,3 +697,29 @@ fn the_help_names_the_folders_the_commands_write_and_their_defaults() {
         "{written:?}"
     );
 }
+
+/// The panel keeps each bucket's price and promotion only for the global
+/// model; its demand is the same either way.
+#[test]
+fn the_panel_keeps_prices_and_promotions_only_when_asked() {
+    use replenish::demand::{Panel, PricePromo};
+    let f = Fixture::new();
+    f.write(
+        "sales.csv",
+        "sku,location,date,qty,price,promo\n\
+         A,DC1,2024-05-06,3,2.5,1\n\
+         A,DC1,2024-05-14,2,2.0,0\n",
+    );
+    let config = replenish::config::Config::default();
+    let as_of = chrono::NaiveDate::from_ymd_opt(2024, 5, 20);
+    let data = replenish::ingest::load(&f.data(), &config, as_of).unwrap();
+    let kept = Panel::build(&data, data.bucket, PricePromo::Kept);
+    let dropped = Panel::build(&data, data.bucket, PricePromo::Dropped);
+    let (k, d) = (&kept.series[0], &dropped.series[0]);
+    assert_eq!(k.demand, vec![3.0, 2.0]);
+    assert_eq!(d.demand, k.demand);
+    assert_eq!(k.price, vec![2.5, 2.0]);
+    assert_eq!(k.promo, vec![1.0, 0.0]);
+    assert!(d.price.is_empty() && d.promo.is_empty());
+    assert_eq!(PricePromo::when_global(false), PricePromo::Dropped);
+}

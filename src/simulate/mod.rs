@@ -39,7 +39,7 @@ use crate::calendar::{Bucket, date_of_day, day_number};
 use crate::config::{
     CheckedConfig, Config, LeadTimeDemand, ServiceAllocation, ServiceType, SimulateConfig,
 };
-use crate::demand::{self, Panel, SeriesHistory};
+use crate::demand::{self, Panel, PricePromo, SeriesHistory};
 use crate::error::{Error, Result};
 use crate::forecast::rules::SelectionRules;
 use crate::forecast::stage::{Stage, StageSeries, StageSettings};
@@ -572,7 +572,11 @@ pub fn run(options: &SimulateOptions) -> Result<SimulationOutput> {
     let dataset = ingest::load(&options.data, config, options.as_of)?;
     let config = &config.planned_in(dataset.bucket);
     let bucket = dataset.bucket;
-    let panel = Panel::build(&dataset, bucket);
+    let panel = Panel::build(
+        &dataset,
+        bucket,
+        PricePromo::when_global(config.forecast.global.enabled),
+    );
     let first = panel
         .series
         .iter()
