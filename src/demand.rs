@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use crate::calendar::{Bucket, day_number};
-use crate::ingest::Dataset;
+use crate::ingest::{Dataset, DemandRecord};
 
 /// History of one series on the bucket calendar.
 #[derive(Debug, Clone, PartialEq)]
@@ -230,58 +230,91 @@ impl Panel {
     /// as-of date, with missing buckets filled with zero; prices and
     /// promotions as `covariates` says.
     pub fn build(data: &Dataset, bucket: Bucket, covariates: PricePromo) -> Panel {
-        let last_day = day_number(data.as_of) - 1;
-        let end = bucket.index(last_day) + 1;
+        let end = Panel::end_of(data, bucket);
         let series = data
             .demand
             .iter()
-            .map(|records| {
-                let start = records
-                    .iter()
-                    .map(|r| bucket.index(r.day))
-                    .min()
-                    .unwrap_or(end - 1)
-                    .min(end - 1);
-                let len = (end - start) as usize;
-                let mut shipped = vec![0.0; len];
-                let mut backordered = vec![0.0; len];
-                let kept = covariates == PricePromo::Kept;
-                let priced = kept && records.iter().any(|r| r.price > 0.0);
-                let promoted = kept && records.iter().any(|r| r.promo);
-                let mut price_sum = vec![0.0f64; if priced { len } else { 0 }];
-                let mut price_n = vec![0u32; price_sum.len()];
-                let mut promo = vec![0.0f32; if promoted { len } else { 0 }];
-                for r in records {
-                    let i = (bucket.index(r.day) - start) as usize;
-                    shipped[i] += r.shipped;
-                    backordered[i] += r.backordered;
-                    if priced && r.price > 0.0 {
-                        price_sum[i] += f64::from(r.price);
-                        price_n[i] += 1;
-                    }
-                    if promoted && r.promo {
-                        promo[i] = 1.0;
-                    }
-                }
-                let price = price_sum
-                    .iter()
-                    .zip(&price_n)
-                    .map(|(s, &n)| {
-                        if n > 0 {
-                            (s / f64::from(n)) as f32
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect();
-                SeriesHistory::of(start, shipped, backordered, price, promo)
-            })
+            .map(|records| SeriesHistory::aggregate(records, bucket, end, covariates))
             .collect();
         Panel {
             bucket,
             end,
             series,
         }
+    }
+
+    /// [`Panel::build`] taking the dataset's daily records: each series'
+    /// records are freed once aggregated, so that the records and the panel
+    /// are not both held whole (at a million series each is gigabytes).
+    /// `data.demand` is left empty.
+    pub fn take(data: &mut Dataset, bucket: Bucket, covariates: PricePromo) -> Panel {
+        let end = Panel::end_of(data, bucket);
+        let series = std::mem::take(&mut data.demand)
+            .into_iter()
+            .map(|records| SeriesHistory::aggregate(&records, bucket, end, covariates))
+            .collect();
+        Panel {
+            bucket,
+            end,
+            series,
+        }
+    }
+
+    /// The first bucket after the history of `data` (the as-of date's).
+    fn end_of(data: &Dataset, bucket: Bucket) -> i64 {
+        bucket.index(day_number(data.as_of) - 1) + 1
+    }
+}
+
+impl SeriesHistory {
+    /// The history of one series' daily `records` on buckets up to `end`
+    /// (from the bucket of its first record; without records, one empty
+    /// bucket).
+    fn aggregate(
+        records: &[DemandRecord],
+        bucket: Bucket,
+        end: i64,
+        covariates: PricePromo,
+    ) -> SeriesHistory {
+        let start = records
+            .iter()
+            .map(|r| bucket.index(r.day))
+            .min()
+            .unwrap_or(end - 1)
+            .min(end - 1);
+        let len = (end - start) as usize;
+        let mut shipped = vec![0.0; len];
+        let mut backordered = vec![0.0; len];
+        let kept = covariates == PricePromo::Kept;
+        let priced = kept && records.iter().any(|r| r.price > 0.0);
+        let promoted = kept && records.iter().any(|r| r.promo);
+        let mut price_sum = vec![0.0f64; if priced { len } else { 0 }];
+        let mut price_n = vec![0u32; price_sum.len()];
+        let mut promo = vec![0.0f32; if promoted { len } else { 0 }];
+        for r in records {
+            let i = (bucket.index(r.day) - start) as usize;
+            shipped[i] += r.shipped;
+            backordered[i] += r.backordered;
+            if priced && r.price > 0.0 {
+                price_sum[i] += f64::from(r.price);
+                price_n[i] += 1;
+            }
+            if promoted && r.promo {
+                promo[i] = 1.0;
+            }
+        }
+        let price = price_sum
+            .iter()
+            .zip(&price_n)
+            .map(|(s, &n)| {
+                if n > 0 {
+                    (s / f64::from(n)) as f32
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        SeriesHistory::of(start, shipped, backordered, price, promo)
     }
 }
 

@@ -27,6 +27,7 @@
 //! E[(D(L+R) − y)⁺] − E[(D(L) − y)⁺], and the fill rate is one minus their
 //! mean over the demand of one review period.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rand::{Rng, SeedableRng};
@@ -40,6 +41,14 @@ pub use crate::config::SlowMoverDemand;
 pub const MAX_GRID_POINTS: usize = 4096;
 /// Paths of the bootstrap.
 pub const BOOTSTRAP_PATHS: usize = 2000;
+/// Most bytes of lead-time distributions kept for re-planning, over all
+/// processes of the program. A run of 100,000 series keeps about a fifth of
+/// this; at a million series the rest are built anew when asked again (the
+/// same values: only the time differs) instead of holding 2 GB.
+pub const KEPT_PMF_BYTES: usize = 512 << 20;
+
+/// Bytes of lead-time distributions kept now (see [`KEPT_PMF_BYTES`]).
+static KEPT_BYTES: AtomicUsize = AtomicUsize::new(0);
 
 /// Occurrence and sizes of one item's demand per bucket.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -79,7 +88,47 @@ impl PartialEq for DemandProcess {
 type PmfKey = [u64; 4];
 
 /// The last lead-time distributions built, by their key.
-type PmfCache = Arc<Mutex<Option<(PmfKey, Arc<LeadTimePmfs>)>>>;
+type PmfCache = Arc<Mutex<Option<Kept>>>;
+
+/// Lead-time distributions kept for their key, counted in `kept` while
+/// they are kept.
+#[derive(Debug)]
+struct Kept {
+    key: PmfKey,
+    pmfs: Arc<LeadTimePmfs>,
+    bytes: usize,
+    kept: &'static AtomicUsize,
+}
+
+impl Kept {
+    /// `pmfs` kept for `key` and counted in `kept`, or `None` when they
+    /// would take the count over `budget` bytes.
+    fn within(
+        key: PmfKey,
+        pmfs: &Arc<LeadTimePmfs>,
+        kept: &'static AtomicUsize,
+        budget: usize,
+    ) -> Option<Kept> {
+        let bytes = pmfs.bytes();
+        let before = kept.fetch_add(bytes, Ordering::Relaxed);
+        if before + bytes > budget {
+            kept.fetch_sub(bytes, Ordering::Relaxed);
+            return None;
+        }
+        Some(Kept {
+            key,
+            pmfs: Arc::clone(pmfs),
+            bytes,
+            kept,
+        })
+    }
+}
+
+impl Drop for Kept {
+    fn drop(&mut self) {
+        self.kept.fetch_sub(self.bytes, Ordering::Relaxed);
+    }
+}
 
 impl DemandProcess {
     /// A process from its parts: `rates` = (occurrence, after a bucket with
@@ -199,7 +248,8 @@ impl DemandProcess {
     /// The distributions of demand over the lead time and over the lead
     /// time plus the review period (days), for a lead-time spread
     /// `lead_time_sd_days` and buckets of `bucket_days`. The last one asked
-    /// for is kept: a replay asks for the same one at every review.
+    /// for is kept while the kept bytes stay within [`KEPT_PMF_BYTES`]: a
+    /// replay asks for the same one at every review.
     pub fn pmfs(
         &self,
         lead_time_days: f64,
@@ -214,10 +264,10 @@ impl DemandProcess {
             bucket_days.to_bits(),
         ];
         if let Ok(cache) = self.cache.lock()
-            && let Some((k, pmfs)) = cache.as_ref()
-            && *k == key
+            && let Some(kept) = cache.as_ref()
+            && kept.key == key
         {
-            return Arc::clone(pmfs);
+            return Arc::clone(&kept.pmfs);
         }
         let pmfs = Arc::new(self.build(
             lead_time_days.max(0.0),
@@ -230,7 +280,10 @@ impl DemandProcess {
             if bucket_days > 0.0 { bucket_days } else { 1.0 },
         ));
         if let Ok(mut cache) = self.cache.lock() {
-            *cache = Some((key, Arc::clone(&pmfs)));
+            // The distributions kept before are let go first, so that their
+            // bytes count for the new ones.
+            *cache = None;
+            *cache = Kept::within(key, &pmfs, &KEPT_BYTES, KEPT_PMF_BYTES);
         }
         pmfs
     }
@@ -490,6 +543,15 @@ impl LeadTimePmfs {
         }
     }
 
+    /// Bytes these distributions hold.
+    fn bytes(&self) -> usize {
+        let values = self.lead_loss.capacity()
+            + self.cycle_loss.capacity()
+            + self.cycle_cdf.capacity()
+            + self.review.capacity();
+        std::mem::size_of::<Self>() + values * std::mem::size_of::<f64>()
+    }
+
     /// Mean and standard deviation of the demand over L + R/2.
     pub fn protection(&self) -> (f64, f64) {
         self.protection
@@ -668,6 +730,28 @@ mod tests {
         assert!((grown.occurrence - 1.0).abs() < 1e-12);
         assert!((grown.mean() - 3.0).abs() < 1e-12);
         assert!((grown.sizes[0].0 - 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn distributions_are_kept_within_the_byte_budget_and_counted_out() {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let p = DemandProcess::estimate(&every_fifth(), 100, SlowMoverDemand::Compound).unwrap();
+        let pmfs = p.pmfs(14.0, 7.0, 0.0, 7.0);
+        let bytes = pmfs.bytes();
+        assert!(bytes > 4 * std::mem::size_of::<f64>());
+        let key = [0; 4];
+        let first = Kept::within(key, &pmfs, &COUNT, 2 * bytes).unwrap();
+        let second = Kept::within(key, &pmfs, &COUNT, 2 * bytes).unwrap();
+        assert_eq!(COUNT.load(Ordering::Relaxed), 2 * bytes);
+        assert!(Kept::within(key, &pmfs, &COUNT, 2 * bytes).is_none());
+        assert_eq!(COUNT.load(Ordering::Relaxed), 2 * bytes);
+        drop(first);
+        assert_eq!(COUNT.load(Ordering::Relaxed), bytes);
+        drop(second);
+        assert_eq!(COUNT.load(Ordering::Relaxed), 0);
+        // Asked again, the same distributions whether kept or built anew.
+        p.forget();
+        assert_eq!(*p.pmfs(14.0, 7.0, 0.0, 7.0), *pmfs);
     }
 
     #[test]

@@ -125,9 +125,10 @@ type Known = (Vec<Covariates>, EventNames);
 /// history: prices, promotions and events of the held-out buckets are known,
 /// as planned prices and promotions are; their demand is not.
 fn read_folder(dir: &Path, config: &Config) -> Result<(Vec<LongSeries>, Known)> {
-    let data = crate::ingest::load(dir, config, None)?;
+    let mut data = crate::ingest::load(dir, config, None)?;
     let config = &config.planned_in(data.bucket);
-    let panel = Panel::build(&data, data.bucket, PricePromo::Kept);
+    let bucket = data.bucket;
+    let panel = Panel::take(&mut data, bucket, PricePromo::Kept);
     let (covariates, names) = global::panel_covariates(
         &panel,
         &data.keys,

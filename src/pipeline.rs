@@ -101,11 +101,12 @@ pub fn forecast_shard(options: &RunOptions, shard: Shard) -> Result<ShardOutput>
     let subset = (!config.forecast.global.enabled)
         .then(|| shard.subset(config.forecast.selection_prior_series));
     // The ingest's own parallel steps run on the run's threads too.
-    let dataset = pool.install(|| load(options, subset))?;
+    let mut dataset = pool.install(|| load(options, subset))?;
     let config = &config.planned_in(dataset.bucket);
-    let panel = Panel::build(
-        &dataset,
-        dataset.bucket,
+    let bucket = dataset.bucket;
+    let panel = Panel::take(
+        &mut dataset,
+        bucket,
         PricePromo::when_global(config.forecast.global.enabled),
     );
     let candidates = candidates(config);
@@ -174,8 +175,12 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
     let config = &config.planned_in(dataset.bucket);
 
     let bucket = dataset.bucket;
-    let panel = Panel::build(
-        &dataset,
+    // The daily records give the history's fill rate and then the panel,
+    // which takes them: the plans need the panel only (at a million series
+    // the records are gigabytes).
+    let history_fill = HistoryFill::of(&dataset);
+    let panel = Panel::take(
+        &mut dataset,
         bucket,
         PricePromo::when_global(config.forecast.global.enabled),
     );
@@ -198,11 +203,6 @@ fn run_with(options: &RunOptions, source: Forecasts) -> Result<RunOutput> {
     timings.lap("demand", &mut clock);
 
     let planned_targets = pool.install(|| tuned_targets(options, &dataset, &panel, config))?;
-    // The daily records have given the panel and the history's fill rate:
-    // the plans need the panel only (at a million series the records are
-    // gigabytes).
-    let history_fill = HistoryFill::of(&dataset);
-    dataset.demand = Vec::new();
     // A merge reads the forecasts only now: with the daily records freed
     // (at a million series they and the parts together made its peak).
     let given = match source {

@@ -120,14 +120,53 @@ impl Table {
     }
 
     fn write(&mut self, path: &Path) -> Result<()> {
-        let mut df = DataFrame::new_infer_height(std::mem::take(&mut self.columns))
-            .map_err(|e| Error::Internal(format!("building {}: {e}", path.display())))?;
-        let file = File::create(path).map_err(|e| Error::io("cannot write", path, e))?;
-        CsvWriter::new(file)
-            .include_header(true)
+        CsvChunks::create(path)?.put(self)
+    }
+}
+
+/// A CSV file written a chunk of rows at a time, the header with the first:
+/// a table of tens of millions of rows (the forecasts and backtests of a
+/// million series) is never assembled whole.
+struct CsvChunks {
+    file: File,
+    path: PathBuf,
+    header_written: bool,
+}
+
+impl CsvChunks {
+    fn create(path: &Path) -> Result<CsvChunks> {
+        Ok(CsvChunks {
+            file: File::create(path).map_err(|e| Error::io("cannot write", path, e))?,
+            path: path.to_path_buf(),
+            header_written: false,
+        })
+    }
+
+    /// Append the rows of `t` (its columns are taken).
+    fn put(&mut self, t: &mut Table) -> Result<()> {
+        let path = self.path.display();
+        let mut df = DataFrame::new_infer_height(std::mem::take(&mut t.columns))
+            .map_err(|e| Error::Internal(format!("building {path}: {e}")))?;
+        CsvWriter::new(&mut self.file)
+            .include_header(!self.header_written)
             .with_float_scientific(Some(false))
             .finish(&mut df)
-            .map_err(|e| Error::Internal(format!("writing {}: {e}", path.display())))
+            .map_err(|e| Error::Internal(format!("writing {path}: {e}")))?;
+        self.header_written = true;
+        Ok(())
+    }
+}
+
+/// Plans per chunk of the tables with a row per plan and step or backtest.
+const PLANS_PER_CHUNK: usize = 20_000;
+
+/// `plans` in chunks of [`PLANS_PER_CHUNK`]; one empty chunk when there
+/// are none (the file still gets its header).
+fn plan_chunks(plans: &[SeriesPlan]) -> Vec<&[SeriesPlan]> {
+    if plans.is_empty() {
+        vec![plans]
+    } else {
+        plans.chunks(PLANS_PER_CHUNK).collect()
     }
 }
 
@@ -585,16 +624,30 @@ fn write_forecast(run: &RunOutput, config: &Config, path: &Path) -> Result<()> {
     let starts: Vec<String> = (0..horizon.unwrap_or(0))
         .map(|h| bucket.start(run.panel.end + h as i64).to_string())
         .collect();
+    let mut csv = CsvChunks::create(path)?;
+    for plans in plan_chunks(&run.plans) {
+        csv.put(&mut forecast_rows(run, plans, &levels, &starts))?;
+    }
+    Ok(())
+}
+
+/// The rows of forecast.csv of `plans`: one per step.
+fn forecast_rows(
+    run: &RunOutput,
+    plans: &[SeriesPlan],
+    levels: &[f64],
+    starts: &[String],
+) -> Table {
     let (mut sku, mut loc, mut start, mut mean) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut quantiles: Vec<Vec<f64>> = vec![Vec::new(); levels.len()];
-    for p in &run.plans {
+    for p in plans {
         let k = &run.dataset.keys[p.id];
         for (h, &m) in p.forecast.mean.iter().enumerate() {
             sku.push(k.sku.as_str());
             loc.push(k.location.as_str());
             start.push(starts[h].as_str());
             mean.push(m);
-            for (q, &level) in quantiles.iter_mut().zip(&levels) {
+            for (q, &level) in quantiles.iter_mut().zip(levels) {
                 q.push(p.forecast.quantile(h, level));
             }
         }
@@ -604,15 +657,24 @@ fn write_forecast(run: &RunOutput, config: &Config, path: &Path) -> Result<()> {
         .text("location", loc)
         .text("period_start", start)
         .num("mean", mean);
-    for (q, &level) in quantiles.into_iter().zip(&levels) {
+    for (q, &level) in quantiles.into_iter().zip(levels) {
         t.num(&quantile_name(level), q);
     }
-    t.write(path)
+    t
 }
 
 fn write_accuracy(run: &RunOutput, path: &Path) -> Result<()> {
+    let mut csv = CsvChunks::create(path)?;
+    for plans in plan_chunks(&run.plans) {
+        csv.put(&mut accuracy_rows(run, plans))?;
+    }
+    Ok(())
+}
+
+/// The rows of accuracy.csv of `plans`: one per candidate backtested.
+fn accuracy_rows(run: &RunOutput, plans: &[SeriesPlan]) -> Table {
     let mut rows = Vec::new();
-    for p in &run.plans {
+    for p in plans {
         for b in &p.forecast.backtests {
             rows.push((p.id, b, b.model == p.forecast.model));
         }
@@ -637,7 +699,7 @@ fn write_accuracy(run: &RunOutput, path: &Path) -> Result<()> {
         "chosen",
         rows.iter().map(|r| if r.2 { "true" } else { "false" }),
     );
-    t.write(path)
+    t
 }
 
 fn write_exceptions(run: &RunOutput, found: &[exceptions::Exception], path: &Path) -> Result<()> {
@@ -1334,6 +1396,33 @@ fn write_simulation_json(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_written_in_chunks_is_the_table_written_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = |range: std::ops::Range<usize>| {
+            let mut t = Table::default();
+            t.text("sku", range.clone().map(|i| format!("S{i}")))
+                .num("mean", range.clone().map(|i| i as f64 / 3.0))
+                .opt_text(
+                    "note",
+                    range.map(|i| (i % 2 == 0).then(|| "a,b".to_string())),
+                );
+            t
+        };
+        let whole = dir.path().join("whole.csv");
+        rows(0..5).write(&whole).unwrap();
+        let chunked = dir.path().join("chunked.csv");
+        let mut csv = CsvChunks::create(&chunked).unwrap();
+        for range in [0..2, 2..2, 2..5] {
+            csv.put(&mut rows(range)).unwrap();
+        }
+        let text = std::fs::read_to_string(&whole).unwrap();
+        assert_eq!(text.lines().count(), 6);
+        assert_eq!(std::fs::read_to_string(&chunked).unwrap(), text);
+        // No plans: the header alone.
+        assert_eq!(plan_chunks(&[]).len(), 1);
+    }
 
     #[test]
     fn cells_a_spreadsheet_would_run_get_an_apostrophe_numbers_do_not() {

@@ -569,11 +569,11 @@ pub fn default_origin_buckets(bucket: Bucket) -> usize {
 pub fn run(options: &SimulateOptions) -> Result<SimulationOutput> {
     let config = &options.config;
     let pool = thread_pool(options.threads)?;
-    let dataset = ingest::load(&options.data, config, options.as_of)?;
+    let mut dataset = ingest::load(&options.data, config, options.as_of)?;
     let config = &config.planned_in(dataset.bucket);
     let bucket = dataset.bucket;
-    let panel = Panel::build(
-        &dataset,
+    let panel = Panel::take(
+        &mut dataset,
         bucket,
         PricePromo::when_global(config.forecast.global.enabled),
     );
