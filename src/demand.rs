@@ -286,8 +286,8 @@ impl SeriesHistory {
         let mut shipped = vec![0.0; len];
         let mut backordered = vec![0.0; len];
         let kept = covariates == PricePromo::Kept;
-        let priced = kept && records.iter().any(|r| r.price > 0.0);
-        let promoted = kept && records.iter().any(|r| r.promo);
+        let priced = kept && records.iter().any(|r| r.price() > 0.0);
+        let promoted = kept && records.iter().any(DemandRecord::promo);
         let mut price_sum = vec![0.0f64; if priced { len } else { 0 }];
         let mut price_n = vec![0u32; price_sum.len()];
         let mut promo = vec![0.0f32; if promoted { len } else { 0 }];
@@ -295,11 +295,11 @@ impl SeriesHistory {
             let i = (bucket.index(r.day) - start) as usize;
             shipped[i] += r.shipped;
             backordered[i] += r.backordered;
-            if priced && r.price > 0.0 {
-                price_sum[i] += f64::from(r.price);
+            if priced && r.price() > 0.0 {
+                price_sum[i] += f64::from(r.price());
                 price_n[i] += 1;
             }
-            if promoted && r.promo {
+            if promoted && r.promo() {
                 promo[i] = 1.0;
             }
         }

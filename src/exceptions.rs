@@ -293,7 +293,7 @@ fn lead_time_outlier(lines: &[PurchaseOrder], since: i32) -> Option<(f64, f64, O
     let received: Vec<(i32, f64, Option<&str>)> = lines
         .iter()
         .filter_map(|po| {
-            po.received_day
+            po.received_day()
                 .map(|r| (r, f64::from(r - po.order_day), po.po_id.as_deref()))
         })
         .collect();

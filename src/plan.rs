@@ -25,7 +25,7 @@ pub fn observed_lead_time(
 ) -> Option<(f64, f64)> {
     let days: Vec<f64> = lines
         .iter()
-        .filter_map(|po| po.received_day.map(|r| f64::from(r - po.order_day)))
+        .filter_map(|po| po.received_day().map(|r| f64::from(r - po.order_day)))
         .collect();
     if days.len() < min_samples.max(1) {
         return None;

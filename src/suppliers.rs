@@ -52,7 +52,7 @@ pub struct Scorecard {
 /// The supplier of a purchase-order line of series `id`: the line's own,
 /// else the item master's.
 fn supplier_of<'a>(data: &'a Dataset, id: usize, po: &'a PurchaseOrder) -> Option<&'a str> {
-    line_supplier(data, id, po.supplier.as_deref())
+    line_supplier(data, id, data.po_supplier(po))
 }
 
 /// The supplier of a line of series `id` that names `supplier`: it, else
@@ -86,7 +86,7 @@ pub fn scorecards(data: &Dataset, as_of_day: i32, days: f64) -> Vec<Scorecard> {
                 continue;
             };
             let key = (supplier, data.keys[id].location.as_str());
-            match po.received_day {
+            match po.received_day() {
                 Some(r) if r >= from && r < as_of_day => {
                     by.entry(key).or_default().received.push((po, cost))
                 }
@@ -144,7 +144,7 @@ fn score(supplier: &str, location: &str, l: &Lines, as_of_day: i32) -> Scorecard
             l.received.iter().filter(|(po, _)| f(po)).count() as f64 / n as f64
         }
     };
-    let received = |po: &PurchaseOrder| po.received_day.unwrap_or(po.due_day);
+    let received = |po: &PurchaseOrder| po.received_day().unwrap_or(po.due_day);
     let late: Vec<f64> = l
         .received
         .iter()
@@ -161,7 +161,7 @@ fn score(supplier: &str, location: &str, l: &Lines, as_of_day: i32) -> Scorecard
         .filter(|(po, _)| received(po) >= as_of_day - RECENT_DAYS)
         .map(|(po, _)| f64::from(received(po) - po.order_day))
         .collect();
-    let units = |po: &PurchaseOrder| po.received_qty.unwrap_or(po.qty);
+    let units = |po: &PurchaseOrder| po.received_qty().unwrap_or(po.qty);
     Scorecard {
         supplier: supplier.to_string(),
         location: location.to_string(),
@@ -169,7 +169,7 @@ fn score(supplier: &str, location: &str, l: &Lines, as_of_day: i32) -> Scorecard
         units: l.received.iter().map(|(po, _)| units(po)).sum(),
         spend: l.received.iter().map(|(po, c)| units(po) * c).sum(),
         on_time: share(&|po| received(po) <= po.due_day),
-        in_full: share(&|po| po.received_qty.is_none_or(|q| q >= po.qty)),
+        in_full: share(&|po| po.received_qty().is_none_or(|q| q >= po.qty)),
         days_late_mean: mean(&late),
         days_late_p90: p90(&late),
         lead_time_mean: mean(&lead),
@@ -191,9 +191,9 @@ pub fn series_supplier(data: &Dataset, id: usize) -> Option<&str> {
         .or_else(|| {
             data.purchase_orders[id]
                 .iter()
-                .filter(|po| po.supplier.as_deref().is_some_and(|s| !s.trim().is_empty()))
+                .filter(|po| data.po_supplier(po).is_some_and(|s| !s.trim().is_empty()))
                 .max_by_key(|po| po.order_day)
-                .and_then(|po| po.supplier.as_deref())
+                .and_then(|po| data.po_supplier(po))
         })
 }
 
@@ -282,7 +282,7 @@ pub fn lead_times<'a>(
     let mut others = data.receipts_of_others.iter().peekable();
     for (id, lines) in data.purchase_orders.iter().enumerate() {
         for po in lines {
-            add(id, po.supplier.as_deref(), po.order_day, po.received_day);
+            add(id, data.po_supplier(po), po.order_day, po.received_day());
         }
         while let Some(r) = others.next_if(|r| r.id as usize == id) {
             add(id, r.supplier.as_deref(), r.order_day, Some(r.received_day));

@@ -269,7 +269,10 @@ fn a_shard_reads_the_history_of_its_series_and_of_the_prior_sample_only() {
         } else {
             let received: Vec<_> = all.purchase_orders[id]
                 .iter()
-                .filter_map(|po| Some((po.supplier.clone(), po.order_day, po.received_day?)))
+                .filter_map(|po| {
+                    let supplier = all.po_supplier(po).map(Into::into);
+                    Some((supplier, po.order_day, po.received_day()?))
+                })
                 .collect();
             assert!(part.purchase_orders[id].is_empty() && !received.is_empty());
             assert_eq!(receipts, received, "{key:?}");

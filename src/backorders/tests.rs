@@ -14,15 +14,7 @@ fn line(order_day: i32, order_id: &str, line: u64, qty: f64, priority: i64) -> O
 }
 
 fn po(id: &str, due_day: i32, qty: f64) -> PurchaseOrder {
-    PurchaseOrder {
-        po_id: Some(id.into()),
-        supplier: None,
-        qty,
-        order_day: -60,
-        due_day,
-        received_day: None,
-        received_qty: None,
-    }
+    PurchaseOrder::new(Some(id.into()), None, qty, (-60, due_day), None, None)
 }
 
 /// Free stock 10; P2 overdue (5), P1 on day 5 (20), P3 on day 12 (30); six

@@ -46,10 +46,33 @@ pub struct DemandRecord {
     pub shipped: f64,
     /// Units asked for that could not ship from stock.
     pub backordered: f64,
+    /// The sale's unit price, negated when it was on promotion: two facts
+    /// in one field, so that a record takes 24 bytes (a million series
+    /// hold over a hundred million records while the sales are read).
+    price_promo: f32,
+}
+
+impl DemandRecord {
+    /// A record of `day`; a `price` that is not positive is unknown (0).
+    pub fn new(day: i32, shipped: f64, backordered: f64, price: f32, promo: bool) -> DemandRecord {
+        let price = if price > 0.0 { price } else { 0.0 };
+        DemandRecord {
+            day,
+            shipped,
+            backordered,
+            price_promo: if promo { -price } else { price },
+        }
+    }
+
     /// Unit price of the sale (`sales.price`); 0 when unknown.
-    pub price: f32,
+    pub fn price(&self) -> f32 {
+        self.price_promo.abs()
+    }
+
     /// The sale was on promotion (`sales.promo` = 1).
-    pub promo: bool,
+    pub fn promo(&self) -> bool {
+        self.price_promo.is_sign_negative()
+    }
 }
 
 /// Stock snapshot of one series.
@@ -108,24 +131,57 @@ pub struct Item {
 }
 
 /// One purchase-order line. A run holds every line of the history (tens of
-/// millions at a million series): the PO number and supplier are held
-/// inline up to 24 bytes, not in an allocation each.
-#[derive(Debug, Clone, PartialEq)]
+/// millions at a million series), so a line takes 56 bytes: the PO number
+/// inline up to 24 bytes, the supplier as its place in
+/// [`Dataset::po_suppliers`], the receipt without `Option`s.
+#[derive(Debug, Clone)]
 pub struct PurchaseOrder {
     /// PO number, when given.
     pub po_id: Option<CompactString>,
-    /// Supplier, when given.
-    pub supplier: Option<CompactString>,
+    /// Supplier, when given: its name is [`Dataset::po_supplier`].
+    pub supplier: Option<PoSupplier>,
     /// Units ordered.
     pub qty: f64,
     /// Day ordered.
     pub order_day: i32,
     /// Day due.
     pub due_day: i32,
-    /// Day received, for received lines.
-    pub received_day: Option<i32>,
-    /// Units received, for received lines.
-    pub received_qty: Option<f64>,
+    /// Day received; [`NOT_RECEIVED`] for a line not received.
+    received_day: i32,
+    /// Units received; NaN when not given.
+    received_qty: f64,
+}
+
+impl PartialEq for PurchaseOrder {
+    fn eq(&self, other: &Self) -> bool {
+        self.po_id == other.po_id
+            && self.supplier == other.supplier
+            && self.qty == other.qty
+            && (self.order_day, self.due_day) == (other.order_day, other.due_day)
+            && self.received_day() == other.received_day()
+            && self.received_qty() == other.received_qty()
+    }
+}
+
+/// `PurchaseOrder::received_day` of a line not received.
+const NOT_RECEIVED: i32 = i32::MIN;
+
+/// A supplier named by purchase-order lines: its place in
+/// [`Dataset::po_suppliers`] (4 bytes on a line instead of its name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PoSupplier(std::num::NonZeroU32);
+
+impl PoSupplier {
+    /// The supplier at place `i` of the names.
+    pub fn at(i: usize) -> PoSupplier {
+        let n = u32::try_from(i + 1).expect("fewer than 2^32 suppliers");
+        PoSupplier(std::num::NonZeroU32::new(n).expect("i + 1 > 0"))
+    }
+
+    /// Its place in the names.
+    pub fn index(self) -> usize {
+        self.0.get() as usize - 1
+    }
 }
 
 /// A received purchase-order line of a series whose history a shard did
@@ -144,12 +200,44 @@ pub struct Receipt {
 }
 
 impl PurchaseOrder {
+    /// A line of `qty` units ordered on `order_day`, due on `due_day`;
+    /// received on `received_day` when it was, `received_qty` units when
+    /// given (a quantity that is not a number counts as not given).
+    pub fn new(
+        po_id: Option<CompactString>,
+        supplier: Option<PoSupplier>,
+        qty: f64,
+        (order_day, due_day): (i32, i32),
+        received_day: Option<i32>,
+        received_qty: Option<f64>,
+    ) -> PurchaseOrder {
+        PurchaseOrder {
+            po_id,
+            supplier,
+            qty,
+            order_day,
+            due_day,
+            received_day: received_day.unwrap_or(NOT_RECEIVED),
+            received_qty: received_qty.unwrap_or(f64::NAN),
+        }
+    }
+
+    /// Day received, for received lines.
+    pub fn received_day(&self) -> Option<i32> {
+        (self.received_day != NOT_RECEIVED).then_some(self.received_day)
+    }
+
+    /// Units received, when given.
+    pub fn received_qty(&self) -> Option<f64> {
+        (!self.received_qty.is_nan()).then_some(self.received_qty)
+    }
+
     /// Units still to arrive: the whole quantity of a line not yet received.
     pub fn open_qty(&self) -> f64 {
-        if self.received_day.is_some() {
+        if self.received_day().is_some() {
             0.0
         } else {
-            (self.qty - self.received_qty.unwrap_or(0.0)).max(0.0)
+            (self.qty - self.received_qty().unwrap_or(0.0)).max(0.0)
         }
     }
 }
@@ -282,6 +370,9 @@ pub struct Dataset {
     /// Purchase-order lines per series (none for a series whose history
     /// was not kept: its receipts are in `receipts_of_others`).
     pub purchase_orders: Vec<Vec<PurchaseOrder>>,
+    /// The suppliers the purchase-order lines name, each once
+    /// ([`PurchaseOrder::supplier`]).
+    pub po_suppliers: Vec<CompactString>,
     /// The received lines of the series whose history was not kept
     /// ([`load_subset`]): what their suppliers' lead times need of them,
     /// until [`Dataset::forget_other_series`].
@@ -331,6 +422,11 @@ impl Dataset {
                 lines[id] = Vec::new();
             }
         }
+    }
+
+    /// The supplier purchase-order line `po` names, when it names one.
+    pub fn po_supplier(&self, po: &PurchaseOrder) -> Option<&str> {
+        po.supplier.map(|s| self.po_suppliers[s.index()].as_str())
     }
 
     /// The lead time of series `id`'s supplier's receipts, when known.
@@ -817,6 +913,7 @@ fn load_files(
         returns,
         inventory: other.inventory,
         purchase_orders: other.purchase_orders,
+        po_suppliers: other.po_suppliers,
         receipts_of_others: other.receipts_of_others,
         items: other.items,
         events: other.events,
@@ -829,4 +926,47 @@ fn load_files(
         rejected,
         kept,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_purchase_order_line_takes_56_bytes_and_reads_back_as_given() {
+        assert_eq!(std::mem::size_of::<PurchaseOrder>(), 56);
+        let s = PoSupplier::at(6);
+        assert_eq!(s.index(), 6);
+        let open = PurchaseOrder::new(Some("P1".into()), Some(s), 10.0, (1, 8), None, Some(4.0));
+        assert_eq!(
+            (open.received_day(), open.received_qty()),
+            (None, Some(4.0))
+        );
+        assert_eq!(open.open_qty(), 6.0);
+        let received = PurchaseOrder::new(None, None, 10.0, (1, 8), Some(0), None);
+        assert_eq!(
+            (received.received_day(), received.received_qty()),
+            (Some(0), None)
+        );
+        assert_eq!(received.open_qty(), 0.0);
+        assert_eq!(received, received.clone());
+        assert_ne!(received, open);
+    }
+
+    #[test]
+    fn a_record_holds_its_price_and_promotion_in_24_bytes() {
+        assert_eq!(std::mem::size_of::<DemandRecord>(), 24);
+        for (price, promo, read) in [
+            (2.5, true, 2.5),
+            (0.0, true, 0.0),
+            (7.0, false, 7.0),
+            (0.0, false, 0.0),
+            (-4.0, false, 0.0),
+            (-4.0, true, 0.0),
+        ] {
+            let r = DemandRecord::new(3, 1.0, 0.5, price, promo);
+            assert_eq!((r.price(), r.promo()), (read, promo), "{price} {promo}");
+            assert_eq!((r.day, r.shipped, r.backordered), (3, 1.0, 0.5));
+        }
+    }
 }

@@ -12,8 +12,8 @@ use super::purchase_orders::{self, PoColumns};
 use super::readers::{self, Sink, Window};
 use super::table::Table;
 use super::{
-    Event, InventoryRecord, Item, OrderLine, PurchaseOrder, Receipt, SeriesKey, Substitute,
-    SupplierTerms, open, open_history,
+    CompactString, Event, InventoryRecord, Item, OrderLine, PurchaseOrder, Receipt, SeriesKey,
+    Substitute, SupplierTerms, open, open_history,
 };
 use crate::config::Config;
 use crate::error::Result;
@@ -38,6 +38,7 @@ pub(super) struct OtherData {
     pub inventory: Vec<Option<InventoryRecord>>,
     pub items: Vec<Option<Item>>,
     pub purchase_orders: Vec<Vec<PurchaseOrder>>,
+    pub po_suppliers: Vec<CompactString>,
     pub receipts_of_others: Vec<Receipt>,
     pub open_orders: Option<Vec<Vec<OrderLine>>>,
     pub substitutes: Vec<Substitute>,
@@ -154,9 +155,11 @@ impl OtherFiles {
         let (inventory, inventory_backorders) =
             inv.join(sink)?.unwrap_or_else(|| (vec![None; n], false));
         let items = itm.join(sink)?.unwrap_or_else(|| vec![None; n]);
-        let (purchase_orders, receipts_of_others) = po
-            .join(sink)?
-            .unwrap_or_else(|| (vec![Vec::new(); n], Vec::new()));
+        let po = po.join(sink)?.unwrap_or_else(|| purchase_orders::PoLines {
+            lines: vec![Vec::new(); n],
+            receipts: Vec::new(),
+            suppliers: Vec::new(),
+        });
         let open_orders = oo.join(sink)?.map(|(lines, file)| {
             if inventory_backorders {
                 readers::reconcile_backorders(&lines, &inventory, keys, &file, sink);
@@ -166,8 +169,9 @@ impl OtherFiles {
         Ok(OtherData {
             inventory,
             items,
-            purchase_orders,
-            receipts_of_others,
+            purchase_orders: po.lines,
+            po_suppliers: po.suppliers,
+            receipts_of_others: po.receipts,
             open_orders,
             substitutes: subs.join(sink)?.unwrap_or_default(),
             suppliers: sup.join(sink)?.unwrap_or_default(),

@@ -6,7 +6,10 @@ use std::collections::HashMap;
 
 use super::readers::{Sink, Window, slices};
 use super::table::{Table, cells};
-use super::{KeyCache, PurchaseOrder, Receipt, RejectedRow, SeriesKey, fill_records, locations};
+use super::{
+    CompactString, KeyCache, PoSupplier, PurchaseOrder, Receipt, RejectedRow, SeriesKey,
+    fill_records, locations,
+};
 use crate::config::Config;
 use crate::error::Result;
 use crate::warnings::Warning;
@@ -70,6 +73,16 @@ pub(super) struct Keyed<'a> {
     pub lines_of: Option<&'a [bool]>,
 }
 
+/// What the purchase-order file gives.
+pub(super) struct PoLines {
+    /// The lines of each planned series, as they stood on the as-of date.
+    pub lines: Vec<Vec<PurchaseOrder>>,
+    /// The received lines of the series whose lines are not kept whole.
+    pub receipts: Vec<Receipt>,
+    /// The suppliers the lines name ([`PurchaseOrder::supplier`]).
+    pub suppliers: Vec<CompactString>,
+}
+
 /// The purchase-order lines of the planned `series`, as they stood on the
 /// as-of date, from `po` and its `columns`; and the receipts of the series
 /// whose lines are not kept whole.
@@ -80,7 +93,7 @@ pub(super) fn purchase_orders(
     series: &Keyed<'_>,
     window: &Window,
     sink: &mut Sink,
-) -> Result<(Vec<Vec<PurchaseOrder>>, Vec<Receipt>)> {
+) -> Result<PoLines> {
     let &Keyed { ids, n, lines_of } = series;
     let whole = |id: usize| lines_of.is_none_or(|w| w[id]);
     let Window {
@@ -122,6 +135,7 @@ pub(super) fn purchase_orders(
         purchase_orders: counts.into_iter().map(Vec::with_capacity).collect(),
         lines_of,
         receipts: Vec::new(),
+        suppliers: Suppliers::default(),
         start: sink.rejected.len(),
         rejected_rows: Vec::new(),
         sink,
@@ -152,6 +166,7 @@ pub(super) fn purchase_orders(
     let Lines {
         purchase_orders,
         receipts,
+        suppliers,
         start,
         rejected_rows,
         sink,
@@ -167,7 +182,31 @@ pub(super) fn purchase_orders(
     // By series, each's in file order (as its lines would be).
     let mut receipts = receipts;
     receipts.sort_by_key(|r| r.id);
-    Ok((purchase_orders, receipts))
+    Ok(PoLines {
+        lines: purchase_orders,
+        receipts,
+        suppliers: suppliers.names,
+    })
+}
+
+/// The suppliers named so far, each once, in the order first named.
+#[derive(Default)]
+struct Suppliers {
+    names: Vec<CompactString>,
+    places: HashMap<CompactString, PoSupplier>,
+}
+
+impl Suppliers {
+    /// Supplier `name`'s place, named now if it was not before.
+    fn of(&mut self, name: &str) -> PoSupplier {
+        if let Some(&s) = self.places.get(name) {
+            return s;
+        }
+        let s = PoSupplier::at(self.names.len());
+        self.names.push(name.into());
+        self.places.insert(name.into(), s);
+        s
+    }
 }
 
 /// No series: a line's in `found`.
@@ -197,6 +236,7 @@ struct Lines<'a, 's> {
     /// See [`Keyed::lines_of`].
     lines_of: Option<&'a [bool]>,
     receipts: Vec<Receipt>,
+    suppliers: Suppliers,
     /// The first of the rows this file set aside in `sink.rejected`.
     start: usize,
     rejected_rows: Vec<usize>,
@@ -236,31 +276,31 @@ impl Lines<'_, '_> {
             self.set_aside(row, "po_received_before_order", message, key);
             return;
         }
-        let supplier = || named.supplier.map(Into::into);
+        // Named before the lines are told apart by series, so that a shard
+        // numbers the suppliers as a single run does.
+        let supplier = named.supplier.map(|s| self.suppliers.of(s));
         if self.lines_of.is_some_and(|w| !w[id]) {
             if let Some(received_day) = received_day {
                 self.receipts.push(Receipt {
                     id: id as u32,
-                    supplier: supplier(),
+                    supplier: named.supplier.map(Into::into),
                     order_day: c.order[row],
                     received_day,
                 });
             }
             return;
         }
-        self.purchase_orders[id].push(PurchaseOrder {
-            po_id: named.po_id.map(Into::into),
-            supplier: supplier(),
-            qty: c.qty[row],
-            order_day: c.order[row],
-            due_day: c.due[row],
+        self.purchase_orders[id].push(PurchaseOrder::new(
+            named.po_id.map(Into::into),
+            supplier,
+            c.qty[row],
+            (c.order[row], c.due[row]),
             received_day,
-            received_qty: c
-                .received_qty
+            c.received_qty
                 .as_ref()
                 .and_then(|v| v[row])
                 .filter(|_| !received_after),
-        });
+        ));
     }
 
     /// Warn about row `row` of series `(sku, location)`.

@@ -175,12 +175,14 @@ pub(super) fn sales(
                 keeps,
                 as_of_day,
                 |row, day, qty| {
-                    (qty >= 0.0).then_some(DemandRecord {
-                        day,
-                        shipped: qty,
-                        backordered: 0.0,
-                        price: c.price.as_ref().and_then(|p| p[row]).unwrap_or(0.0) as f32,
-                        promo: c.promo.as_ref().and_then(|p| p[row]) == Some(1.0),
+                    (qty >= 0.0).then(|| {
+                        DemandRecord::new(
+                            day,
+                            qty,
+                            0.0,
+                            c.price.as_ref().and_then(|p| p[row]).unwrap_or(0.0) as f32,
+                            c.promo.as_ref().and_then(|p| p[row]) == Some(1.0),
+                        )
                     })
                 },
             );
@@ -428,15 +430,7 @@ pub(super) fn backorders(
         &qtys,
         |row| bo.keeps(row),
         as_of_day,
-        |_, day, qty| {
-            Some(DemandRecord {
-                day,
-                shipped: 0.0,
-                backordered: qty,
-                price: 0.0,
-                promo: false,
-            })
-        },
+        |_, day, qty| Some(DemandRecord::new(day, 0.0, qty, 0.0, false)),
     );
     sink.warnings.summary(
         "before_history_window",

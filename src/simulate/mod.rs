@@ -956,7 +956,7 @@ fn prepare_series(data: &Dataset, config: &Config, ctx: &PrepareContext, id: usi
     // Lead times known at the origin: lines received by then, as `run --as-of` sees them.
     let received: Vec<PurchaseOrder> = data.purchase_orders[id]
         .iter()
-        .filter(|po| po.received_day.is_some_and(|r| r <= ctx.origin_day))
+        .filter(|po| po.received_day().is_some_and(|r| r <= ctx.origin_day))
         .cloned()
         .collect();
     let mut settings = plan::series_settings(
@@ -1004,7 +1004,10 @@ fn lead_time_draws(
 ) -> (Vec<usize>, &'static str) {
     let observed: Vec<usize> = received
         .iter()
-        .filter_map(|po| po.received_day.map(|r| (r - po.order_day).max(1) as usize))
+        .filter_map(|po| {
+            po.received_day()
+                .map(|r| (r - po.order_day).max(1) as usize)
+        })
         .collect();
     if observed.len() < config.policy.min_lead_time_samples.max(1) {
         return (
