@@ -126,29 +126,33 @@ impl OtherFiles {
         } = self;
         let (po, (inv, itm, oo, subs, sup, ev)) = rayon::join(
             || {
-                counted(purchase_orders, |(t, c), s| {
-                    let series = purchase_orders::Keyed { ids, n, lines_of };
-                    purchase_orders::purchase_orders(t, c, config, &series, window, s)
+                counted(purchase_orders, |(mut t, c), s| {
+                    let series = purchase_orders::Keyed {
+                        keys,
+                        ids,
+                        lines_of,
+                    };
+                    purchase_orders::purchase_orders(&mut t, &c, config, &series, window, s)
                 })
             },
             || {
                 (
                     counted(inventory, |t, s| {
                         Ok((
-                            readers::inventory(t, config, ids, n, s)?,
+                            readers::inventory(&t, config, ids, n, s)?,
                             t.has("backordered"),
                         ))
                     }),
-                    counted(items, |t, s| readers::items(t, keys, ids, s)),
+                    counted(items, |t, s| readers::items(&t, keys, ids, s)),
                     counted(open_orders, |t, s| {
                         Ok((
-                            readers::open_orders(t, config, ids, n, window, s)?,
+                            readers::open_orders(&t, config, ids, n, window, s)?,
                             t.display.clone(),
                         ))
                     }),
-                    counted(substitutes, |t, s| readers::substitutes(t, keys, s)),
-                    counted(suppliers, readers::suppliers),
-                    counted(events, |t, s| readers::events(t, config, s)),
+                    counted(substitutes, |t, s| readers::substitutes(&t, keys, s)),
+                    counted(suppliers, |t, s| readers::suppliers(&t, s)),
+                    counted(events, |t, s| readers::events(&t, config, s)),
                 )
             },
         );
@@ -189,10 +193,10 @@ struct Counted<T> {
 /// Read an opened `file`, when there is one, with `read`.
 fn counted<F, T>(
     file: Result<Option<F>>,
-    read: impl FnOnce(&F, &mut Sink) -> Result<T>,
+    read: impl FnOnce(F, &mut Sink) -> Result<T>,
 ) -> Counted<T> {
     let mut sink = Sink::default();
-    let result = file.and_then(|t| t.map(|t| read(&t, &mut sink)).transpose());
+    let result = file.and_then(|t| t.map(|t| read(t, &mut sink)).transpose());
     Counted { result, sink }
 }
 

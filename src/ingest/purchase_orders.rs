@@ -14,13 +14,16 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::warnings::Warning;
 
-/// The purchase orders' numbers and dates, one per row.
+/// The purchase orders' numbers and dates, one per row; the receipts
+/// without `Option`s (tens of millions of rows at a million series).
 pub(super) struct PoColumns {
     qty: Vec<f64>,
     order: Vec<i32>,
     due: Vec<i32>,
-    received: Option<Vec<Option<i32>>>,
-    received_qty: Option<Vec<Option<f64>>>,
+    /// Day received; `i32::MIN` for none.
+    received: Option<Vec<i32>>,
+    /// Units received; NaN for none.
+    received_qty: Option<Vec<f64>>,
 }
 
 impl PoColumns {
@@ -45,29 +48,50 @@ impl PoColumns {
             qty: po.required_numbers("qty", Some(0.0))?,
             order: po.required_dates("order_date")?,
             due: po.required_dates("due_date")?,
-            received: po.dates("received_date")?,
-            received_qty: po.optional_numbers("received_qty", Some(0.0))?,
+            received: po
+                .dates("received_date")?
+                .map(|v| without_options(&v, i32::MIN)),
+            received_qty: po
+                .optional_numbers("received_qty", Some(0.0))?
+                .map(|v| without_options(&v, f64::NAN)),
         };
         po.strings("po_id")?;
         po.strings("supplier")?;
         Ok(columns)
     }
 
+    /// Row `row`'s receipt day, when it has one.
+    fn received(&self, row: usize) -> Option<i32> {
+        let day = self.received.as_ref()?[row];
+        (day != i32::MIN).then_some(day)
+    }
+
+    /// Row `row`'s units received, when given.
+    fn received_qty(&self, row: usize) -> Option<f64> {
+        let qty = self.received_qty.as_ref()?[row];
+        (!qty.is_nan()).then_some(qty)
+    }
+
     /// Row `row`'s receipt day, when it was received before `as_of_day`.
     fn received_by(&self, row: usize, as_of_day: i32) -> Option<i32> {
-        self.received
-            .as_ref()
-            .and_then(|v| v[row])
-            .filter(|&r| r <= as_of_day)
+        self.received(row).filter(|&r| r <= as_of_day)
     }
+}
+
+/// `values` with `none` for a missing one, in an allocation of their
+/// number (not reusing the larger one of the `Option`s).
+fn without_options<T: Copy>(values: &[Option<T>], none: T) -> Vec<T> {
+    let mut out = Vec::with_capacity(values.len());
+    out.extend(values.iter().map(|v| v.unwrap_or(none)));
+    out
 }
 
 /// The series the lines are keyed to.
 pub(super) struct Keyed<'a> {
+    /// The keys, by id.
+    pub keys: &'a [SeriesKey],
     /// Each key's id.
     pub ids: &'a HashMap<SeriesKey, usize>,
-    /// The number of series.
-    pub n: usize,
     /// The series whose lines are kept whole, when not all: the others'
     /// received lines are kept as [`Receipt`]s.
     pub lines_of: Option<&'a [bool]>,
@@ -87,14 +111,19 @@ pub(super) struct PoLines {
 /// as-of date, from `po` and its `columns`; and the receipts of the series
 /// whose lines are not kept whole.
 pub(super) fn purchase_orders(
-    po: &Table,
+    po: &mut Table,
     columns: &PoColumns,
     config: &Config,
     series: &Keyed<'_>,
     window: &Window,
     sink: &mut Sink,
 ) -> Result<PoLines> {
-    let &Keyed { ids, n, lines_of } = series;
+    let &Keyed {
+        keys,
+        ids,
+        lines_of,
+    } = series;
+    let n = keys.len();
     let whole = |id: usize| lines_of.is_none_or(|w| w[id]);
     let Window {
         as_of, as_of_day, ..
@@ -102,22 +131,12 @@ pub(super) fn purchase_orders(
     sink.record(po);
     let c = columns;
     let slices = slices(po.height());
-    // Each line's series first (the purchase orders as they stood on the
-    // as-of date: a line ordered after it did not exist yet, one received
-    // after it was still open), so that each series' lines are allocated
-    // once, at their number. The text columns a slice of rows at a time.
-    let mut found: Vec<u32> = Vec::with_capacity(po.height());
-    for &(start, len) in &slices {
-        let part = po.rows(start, len)?;
-        with_keys(&part, config, |skus, locs| {
-            let mut cache = KeyCache::new();
-            found.extend((0..len).map(|row| {
-                (c.order[start + row] <= as_of_day)
-                    .then(|| cache.get(skus[row], locs[row], |key| ids.get(&key).copied()))
-                    .flatten()
-                    .map_or(NO_SERIES, |id| id as u32)
-            }));
-        })?;
+    let (found, unkeyed) = series_of_lines(po, c, config, ids, as_of_day)?;
+    // The file's SKUs and locations are not read again (a set-aside line's
+    // record is read from the file when it can be).
+    if po.reads_records_from_file() {
+        po.forget_column("sku");
+        po.forget_column("location");
     }
     let found = |row: usize| (found[row] != NO_SERIES).then_some(found[row] as usize);
     let mut counts = vec![0usize; n];
@@ -147,21 +166,23 @@ pub(super) fn purchase_orders(
         let supplier_strings = part.strings("supplier")?;
         let po_ids = po_id_strings.as_ref().map(cells);
         let suppliers = supplier_strings.as_ref().map(cells);
-        with_keys(&part, config, |skus, locs| {
-            for r in 0..len {
-                let row = start + r;
-                if c.order[row] > as_of_day {
-                    ordered_after += 1;
-                    continue;
-                }
-                let named = Named {
-                    key: (skus[r], locs[r]),
-                    po_id: po_ids.as_ref().and_then(|v| v[r]),
-                    supplier: suppliers.as_ref().and_then(|v| v[r]),
-                };
-                lines.add(row, found(row), &named, c, as_of_day);
+        for r in 0..len {
+            let row = start + r;
+            if c.order[row] > as_of_day {
+                ordered_after += 1;
+                continue;
             }
-        })?;
+            let key = match found(row) {
+                Some(id) => &keys[id],
+                None => &unkeyed[&row],
+            };
+            let named = Named {
+                key: (&key.sku, &key.location),
+                po_id: po_ids.as_ref().and_then(|v| v[r]),
+                supplier: suppliers.as_ref().and_then(|v| v[r]),
+            };
+            lines.add(row, found(row), &named, c, as_of_day);
+        }
     }
     let Lines {
         purchase_orders,
@@ -207,6 +228,45 @@ impl Suppliers {
         self.places.insert(name.into(), s);
         s
     }
+}
+
+/// Each line's series (`NO_SERIES` for none), the purchase orders as they
+/// stood on the as-of date: a line ordered after it did not exist yet, one
+/// received after it was still open. Found first, so that each series'
+/// lines are allocated once, at their number; the text columns are read a
+/// slice of rows at a time. The keys of lines ordered by then without a
+/// series are noted for their warnings (the others' are their series' keys).
+fn series_of_lines(
+    po: &Table,
+    c: &PoColumns,
+    config: &Config,
+    ids: &HashMap<SeriesKey, usize>,
+    as_of_day: i32,
+) -> Result<(Vec<u32>, HashMap<usize, SeriesKey>)> {
+    let mut found: Vec<u32> = Vec::with_capacity(po.height());
+    let mut unkeyed: HashMap<usize, SeriesKey> = HashMap::new();
+    for (start, len) in slices(po.height()) {
+        let part = po.rows(start, len)?;
+        with_keys(&part, config, |skus, locs| {
+            let mut cache = KeyCache::new();
+            for row in 0..len {
+                if c.order[start + row] > as_of_day {
+                    found.push(NO_SERIES);
+                    continue;
+                }
+                let id = cache.get(skus[row], locs[row], |key| ids.get(&key).copied());
+                if id.is_none() {
+                    let key = SeriesKey {
+                        sku: skus[row].to_string(),
+                        location: locs[row].to_string(),
+                    };
+                    unkeyed.insert(start + row, key);
+                }
+                found.push(id.map_or(NO_SERIES, |id| id as u32));
+            }
+        })?;
+    }
+    Ok((found, unkeyed))
 }
 
 /// No series: a line's in `found`.
@@ -262,11 +322,7 @@ impl Lines<'_, '_> {
             return;
         };
         let received_day = c.received_by(row, as_of_day);
-        let received_after = c
-            .received
-            .as_ref()
-            .and_then(|v| v[row])
-            .is_some_and(|r| r > as_of_day);
+        let received_after = c.received(row).is_some_and(|r| r > as_of_day);
         if c.due[row] < c.order[row] {
             let message = "due date before order date; kept as given";
             self.warn(row, "po_due_before_order", message, key);
@@ -296,10 +352,7 @@ impl Lines<'_, '_> {
             c.qty[row],
             (c.order[row], c.due[row]),
             received_day,
-            c.received_qty
-                .as_ref()
-                .and_then(|v| v[row])
-                .filter(|_| !received_after),
+            c.received_qty(row).filter(|_| !received_after),
         ));
     }
 
