@@ -42,10 +42,11 @@ pub const MAX_GRID_POINTS: usize = 4096;
 /// Paths of the bootstrap.
 pub const BOOTSTRAP_PATHS: usize = 2000;
 /// Most bytes of lead-time distributions kept for re-planning, over all
-/// processes of the program. A run of 100,000 series keeps about a fifth of
-/// this; at a million series the rest are built anew when asked again (the
-/// same values: only the time differs) instead of holding 2 GB.
-pub const KEPT_PMF_BYTES: usize = 512 << 20;
+/// processes of the program. The sample's 100,000 series keep all of theirs
+/// (about 0.2 GB); at a million series those beyond are built anew when
+/// asked again (the same values: only the time differs) instead of the
+/// merge holding 2.2 GB.
+pub const KEPT_PMF_BYTES: usize = 256 << 20;
 
 /// Bytes of lead-time distributions kept now (see [`KEPT_PMF_BYTES`]).
 static KEPT_BYTES: AtomicUsize = AtomicUsize::new(0);

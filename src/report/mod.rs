@@ -157,7 +157,8 @@ impl CsvChunks {
     }
 }
 
-/// Plans per chunk of the tables with a row per plan and step or backtest.
+/// Plans per chunk of plan.csv and of the tables with a row per plan and
+/// step or backtest.
 const PLANS_PER_CHUNK: usize = 20_000;
 
 /// `plans` in chunks of [`PLANS_PER_CHUNK`]; one empty chunk when there
@@ -351,13 +352,17 @@ fn item_text(
 }
 
 fn write_plan(run: &RunOutput, path: &Path) -> Result<()> {
-    let plans: Vec<&SeriesPlan> = run.plans.iter().collect();
-    let mut t = Table::default();
-    plan_classes(&mut t, run, &plans);
-    plan_forecast(&mut t, &plans);
-    plan_policy(&mut t, &plans);
-    plan_stock_and_order(&mut t, &plans, run.dataset.as_of);
-    t.write(path)
+    let mut csv = CsvChunks::create(path)?;
+    for chunk in plan_chunks(&run.plans) {
+        let plans: Vec<&SeriesPlan> = chunk.iter().collect();
+        let mut t = Table::default();
+        plan_classes(&mut t, run, &plans);
+        plan_forecast(&mut t, &plans);
+        plan_policy(&mut t, &plans);
+        plan_stock_and_order(&mut t, &plans, run.dataset.as_of);
+        csv.put(&mut t)?;
+    }
+    Ok(())
 }
 
 /// plan.csv: the series, its item data and its classes.
