@@ -9,9 +9,9 @@
 # /usr/bin/time exists (Debian's `time`), every job's log (slurm-*.out) ends
 # with a line "replenish peak N KB, S s": its peak memory and wall time.
 # Each job asks for $SHARD_MEM / $MERGE_MEM of memory (default 6G, enough
-# for about 100,000 series; a million-series shard of 16 peaks near 17 GB
-# because it still reads every file whole: see docs/scale.md) and
-# $JOB_TIME (default 01:00:00).
+# for about 100,000 series; of a million series in 16 shards, a shard peaks
+# near 5.2 GB and the merge near 8.3 GB: give the merge 9G; see
+# docs/scale.md) and $JOB_TIME (default 01:00:00).
 set -euo pipefail
 if [ $# -lt 4 ]; then
     echo "usage: $0 INPUT_DIR REPORTS_DIR AS_OF SHARDS [CONFIG]" >&2
