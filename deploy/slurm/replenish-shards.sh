@@ -10,7 +10,7 @@
 # with a line "replenish peak N KB, S s": its peak memory and wall time.
 # Each job asks for $SHARD_MEM / $MERGE_MEM of memory (default 6G, enough
 # for about 100,000 series; of a million series in 16 shards, a shard peaks
-# near 5.2 GB and the merge near 8.3 GB: give the merge 9G; see
+# near 5.2 GB and the merge near 8.1 GB: give the merge 9G; see
 # docs/scale.md) and $JOB_TIME (default 01:00:00).
 set -euo pipefail
 if [ $# -lt 4 ]; then
