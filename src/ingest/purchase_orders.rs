@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use super::readers::{Sink, Window, slices};
 use super::table::{Table, cells};
 use super::{
-    CompactString, KeyCache, PoSupplier, PurchaseOrder, Receipt, RejectedRow, SeriesKey,
-    fill_records, locations,
+    CompactString, KeyCache, NOT_RECEIVED, PoSupplier, PurchaseOrder, Receipt, RejectedRow,
+    SeriesKey, fill_records, locations,
 };
 use crate::config::Config;
 use crate::error::Result;
@@ -20,7 +20,7 @@ pub(super) struct PoColumns {
     qty: Vec<f64>,
     order: Vec<i32>,
     due: Vec<i32>,
-    /// Day received; `i32::MIN` for none.
+    /// Day received; [`NOT_RECEIVED`] for none.
     received: Option<Vec<i32>>,
     /// Units received; NaN for none.
     received_qty: Option<Vec<f64>>,
@@ -50,7 +50,7 @@ impl PoColumns {
             due: po.required_dates("due_date")?,
             received: po
                 .dates("received_date")?
-                .map(|v| without_options(&v, i32::MIN)),
+                .map(|v| without_options(&v, NOT_RECEIVED)),
             received_qty: po
                 .optional_numbers("received_qty", Some(0.0))?
                 .map(|v| without_options(&v, f64::NAN)),
@@ -63,7 +63,7 @@ impl PoColumns {
     /// Row `row`'s receipt day, when it has one.
     fn received(&self, row: usize) -> Option<i32> {
         let day = self.received.as_ref()?[row];
-        (day != i32::MIN).then_some(day)
+        (day != NOT_RECEIVED).then_some(day)
     }
 
     /// Row `row`'s units received, when given.
