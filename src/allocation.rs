@@ -21,6 +21,8 @@
 //! noisy ones a lower: with equal prices the units go where they add most
 //! fill rate.
 
+use rayon::prelude::*;
+
 use crate::policy::{LeadTimeDistribution, PolicyInput, ServiceTarget, plan, service_points};
 
 /// Stock-out probabilities per cycle of the grid (1 − cycle-service level):
@@ -164,9 +166,11 @@ pub fn allocate(curves: &[ServiceCurve], target: f64) -> Vec<f64> {
     let grid = stockout_grid();
     let p_hi = grid[grid.len() - 1];
     let total: f64 = curves.iter().map(|c| c.demand.max(0.0)).sum();
+    // Each curve's choice on its own (in parallel: a bisection step reads
+    // every grid point of every curve); the fill rate sums them in order.
     let choices = |mu: f64| -> Vec<Option<usize>> {
         curves
-            .iter()
+            .par_iter()
             .map(|c| (c.demand > 0.0 && !c.fill.is_empty()).then(|| c.choose(mu)))
             .collect()
     };

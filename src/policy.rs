@@ -392,21 +392,29 @@ pub fn service_points(input: &PolicyInput, levels: &[f64]) -> Vec<(f64, f64)> {
             })
             .collect();
     }
+    // The cycle does not depend on the service target: worked out once.
+    let c = Cycle::new(input);
     let mut input = input.clone();
     levels
         .iter()
         .map(|&a| {
             input.service = ServiceTarget::CycleService(a);
-            service_point(&input)
+            let p = allowed_protection_with(&input, &c);
+            (p.expected_fill_rate, p.reorder_point)
         })
         .collect()
 }
 
-/// [`protect`] within what may be ordered: an item that orders only for
+/// [`protect_with`] within what may be ordered: an item that orders only for
 /// its backorders, or nothing, holds no reorder point and no cycle, and
 /// expects to fill none of its demand.
 fn allowed_protection(input: &PolicyInput) -> Protection {
-    let p = protect(input);
+    allowed_protection_with(input, &Cycle::new(input))
+}
+
+/// [`allowed_protection`] with the cycle `c` of `input` worked out already.
+fn allowed_protection_with(input: &PolicyInput, c: &Cycle) -> Protection {
+    let p = protect_with(input, c);
     match input.replenishment {
         Replenishment::Replenish => p,
         Replenishment::BackordersOnly | Replenishment::Nothing => Protection {
@@ -497,7 +505,7 @@ struct Cycle {
     cycle_quantity: f64,
     /// The same rounded up to the MOQ and pack size, as it will be placed.
     fill_quantity: f64,
-    /// Order up to a base stock at every review (see [`protect`]).
+    /// Order up to a base stock at every review (see [`protect_with`]).
     base_stock: bool,
     /// A slow mover: count demand, or below the count threshold.
     slow: bool,
@@ -556,18 +564,18 @@ impl Cycle {
 }
 
 /// The demand the reorder point protects against and the reorder point
-/// itself: from a slow mover's demand process when it has one; else, as a
-/// base stock ordered at every review or as a reorder point with a larger
-/// order, count, empirical or normal demand around the forecast.
-fn protect(input: &PolicyInput) -> Protection {
-    let c = Cycle::new(input);
-    if let Some(p) = process_protection(input, &c) {
+/// itself, for `input` and its cycle `c`: from a slow mover's demand process
+/// when it has one; else, as a base stock ordered at every review or as a
+/// reorder point with a larger order, count, empirical or normal demand
+/// around the forecast.
+fn protect_with(input: &PolicyInput, c: &Cycle) -> Protection {
+    if let Some(p) = process_protection(input, c) {
         return p;
     }
     if c.base_stock {
         return periodic_base_stock(input, c.slow);
     }
-    reorder_point_protection(input, &c)
+    reorder_point_protection(input, c)
 }
 
 /// The reorder point of an (s, S) policy whose order is more than one
@@ -690,7 +698,7 @@ fn horizon(input: &PolicyInput, days: f64) -> (f64, f64, f64) {
 /// E[(D(L+R) − S)⁺] − E[(D(L) − S)⁺], stay within (1 − β) of one review's
 /// demand (or with P(D(L+R) ≤ S) ≥ α) — exact for this policy, so no
 /// undershoot term. D is count (`slow`), empirical or normal demand around
-/// the forecast, as in [`protect`]. The reorder point is S itself.
+/// the forecast, as in [`protect_with`]. The reorder point is S itself.
 fn periodic_base_stock(input: &PolicyInput, slow: bool) -> Protection {
     let l = input.lead_time_days.max(0.0);
     let review = input.review_period_days.max(0.0);
