@@ -81,6 +81,23 @@ pub enum ThetaModel {
     Auto,
 }
 
+/// Which models of AutoETS have multiplicative errors
+/// (`forecast.ets_multiplicative_error`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum EtsMultiplicativeError {
+    /// Every trend and season, on strictly positive data: as R's `ets` and
+    /// statsforecast's AutoETS.
+    #[default]
+    Always,
+    /// Seasonal models only. A non-seasonal model with multiplicative errors
+    /// forecasts by the same recursions as its additive-error twin (only
+    /// the fit weighs relative errors), and its fit is the costliest:
+    /// without them the forecasts of a weekly panel take about a third
+    /// less time.
+    Seasonal,
+}
+
 /// How the lead-time demand of a slow mover is built (`policy.slow_mover_demand`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -232,6 +249,11 @@ pub struct ForecastConfig {
     /// "optimised" (`theta_opt`) or "auto" (`auto_theta`, the best in-sample
     /// of the four theta models, as statsforecast's AutoTheta).
     pub theta: ThetaModel,
+    /// Which AutoETS models have multiplicative errors: "always" (as R's
+    /// `ets` and statsforecast's AutoETS) or "seasonal" (seasonal models
+    /// only: about a third less forecasting time on non-seasonal data such
+    /// as weekly series, see docs/scale.md).
+    pub ets_multiplicative_error: EtsMultiplicativeError,
     /// What a group of series holds to unless another choice validates
     /// clearly better: "pooled" (the group's pooled winner, validated on two
     /// folds; the default of `forecast`, which is judged by forecast error)
@@ -671,6 +693,7 @@ impl Default for ForecastConfig {
             selection_rules: true,
             selection_learner: false,
             theta: ThetaModel::default(),
+            ets_multiplicative_error: EtsMultiplicativeError::default(),
             selection_base: None,
             leading_zeros: None,
             calibrate: true,

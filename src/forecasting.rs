@@ -20,6 +20,10 @@ pub fn candidates(config: &Config) -> Candidates {
         config.forecast.moving_average_window,
     )
     .with_theta(config.forecast.theta, config.season_length())
+    .with_ets_errors(
+        config.forecast.ets_multiplicative_error,
+        config.season_length(),
+    )
 }
 
 /// The forecast settings of series `id`.

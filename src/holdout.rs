@@ -368,7 +368,8 @@ pub fn run(o: &HoldoutOptions) -> Result<HoldoutSummary> {
     let spacing = median_spacing(&series);
     let settings = series_settings(o, spacing);
     let candidates = Candidates::standard(o.season_length, o.moving_average_window)
-        .with_theta(o.config.forecast.theta, o.season_length);
+        .with_theta(o.config.forecast.theta, o.season_length)
+        .with_ets_errors(o.config.forecast.ets_multiplicative_error, o.season_length);
     let every = every_candidate(&candidates);
     let mut models: Vec<&'static str> = every.iter().map(|m| m.name()).collect();
     let pool = crate::threads::thread_pool(o.threads)?;

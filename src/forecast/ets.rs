@@ -410,12 +410,26 @@ impl Model for HoltWinters {
 pub struct AutoEts {
     /// Number of periods in a season (12 for monthly data, 52 for weekly, 1 for none).
     pub season_length: usize,
+    /// Also try multiplicative errors without a season (R's `ets` does).
+    /// Such a model forecasts by the same recursions as its additive-error
+    /// twin, fitted on relative errors; its fit is the costliest of all.
+    pub nonseasonal_multiplicative: bool,
 }
 
 impl AutoEts {
-    /// Creates the model.
+    /// Creates the model (every model R's `ets` tries).
     pub fn new(season_length: usize) -> Self {
-        Self { season_length }
+        Self {
+            season_length,
+            nonseasonal_multiplicative: true,
+        }
+    }
+
+    /// The same, without multiplicative errors in non-seasonal models when
+    /// `on` is false.
+    pub fn with_nonseasonal_multiplicative(mut self, on: bool) -> Self {
+        self.nonseasonal_multiplicative = on;
+        self
     }
 
     /// The candidate specifications tried on `history`.
@@ -443,6 +457,12 @@ impl AutoEts {
                     }
                     if season == SeasonType::Multiplicative
                         && (!positive || error == ErrorType::Additive)
+                    {
+                        continue;
+                    }
+                    if error == ErrorType::Multiplicative
+                        && season == SeasonType::None
+                        && !self.nonseasonal_multiplicative
                     {
                         continue;
                     }
@@ -1870,6 +1890,37 @@ mod tests {
         assert_eq!(fit.components.season, SeasonType::None, "{}", fit.spec);
         assert_eq!(fit.components.trend, TrendType::None, "{}", fit.spec);
         check(&fit.predict(12));
+    }
+
+    #[test]
+    fn multiplicative_errors_can_be_kept_to_seasonal_models() {
+        let y = seasonal_series(96, 3.0);
+        assert!(y.iter().all(|&v| v > 0.0));
+        let all = AutoEts::new(12).candidates(&y);
+        let lean = AutoEts::new(12)
+            .with_nonseasonal_multiplicative(false)
+            .candidates(&y);
+        let dropped: Vec<EtsSpec> = all.iter().copied().filter(|s| !lean.contains(s)).collect();
+        // exactly the three non-seasonal multiplicative-error models go
+        assert_eq!(dropped.len(), 3, "{dropped:?}");
+        assert!(
+            dropped
+                .iter()
+                .all(|s| s.error == ErrorType::Multiplicative && !s.seasonal())
+        );
+        assert!(
+            lean.iter()
+                .any(|s| s.error == ErrorType::Multiplicative && s.seasonal())
+        );
+        // a non-seasonal panel (weekly, season 52) keeps additive errors only
+        let weekly = AutoEts::new(52).with_nonseasonal_multiplicative(false);
+        assert!(
+            weekly
+                .candidates(&y)
+                .iter()
+                .all(|s| s.error == ErrorType::Additive)
+        );
+        assert!(weekly.fit_auto(&y).is_some());
     }
 
     #[test]

@@ -127,6 +127,23 @@ impl Candidates {
         self
     }
 
+    /// The same candidates with AutoETS's multiplicative errors as `errors`
+    /// says (the standard set tries them always).
+    pub fn with_ets_errors(
+        mut self,
+        errors: crate::config::EtsMultiplicativeError,
+        season_length: usize,
+    ) -> Self {
+        let nonseasonal = errors == crate::config::EtsMultiplicativeError::Always;
+        for m in self.regular.iter_mut().chain(&mut self.intermittent) {
+            if m.id() == ModelId::AutoEts {
+                let ets = AutoEts::new(season_length.max(1));
+                *m = Box::new(ets.with_nonseasonal_multiplicative(nonseasonal));
+            }
+        }
+        self
+    }
+
     /// Candidates for a Syntetos–Boylan pattern.
     pub fn for_pattern(&self, pattern: Pattern) -> &[Box<dyn Model>] {
         match pattern {
@@ -206,6 +223,32 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_ets_errors_setting_reaches_the_candidates() {
+        use crate::config::EtsMultiplicativeError;
+        // positive, with noise proportional to a rising level: a
+        // multiplicative-error model fits it best
+        let mut rnd = uniform(3);
+        let y: Vec<f64> = (0..80)
+            .map(|i| (20.0 + 2.0 * i as f64) * (0.7 + 0.6 * rnd()))
+            .collect();
+        let direct = |on: bool| {
+            ets::AutoEts::new(1)
+                .with_nonseasonal_multiplicative(on)
+                .fit(&y)
+                .unwrap()
+                .predict(3)
+        };
+        assert_ne!(direct(true), direct(false));
+        let fit = |errors: EtsMultiplicativeError| {
+            let c = Candidates::standard(1, 8).with_ets_errors(errors, 1);
+            let ets = c.regular.iter().find(|m| m.id() == ModelId::AutoEts);
+            ets.unwrap().fit(&y).unwrap().predict(3)
+        };
+        assert_eq!(fit(EtsMultiplicativeError::Always), direct(true));
+        assert_eq!(fit(EtsMultiplicativeError::Seasonal), direct(false));
     }
 
     #[test]
