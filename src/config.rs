@@ -86,9 +86,14 @@ pub enum ThetaModel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum EtsMultiplicativeError {
+    /// `Always` where ETS can model the season (2 to 24 buckets: months,
+    /// quarters, days of the week), `Seasonal` elsewhere (weeks of a year,
+    /// no season), where every ETS model is non-seasonal and the
+    /// multiplicative-error ones cost half of the ETS time.
+    #[default]
+    Auto,
     /// Every trend and season, on strictly positive data: as R's `ets` and
     /// statsforecast's AutoETS.
-    #[default]
     Always,
     /// Seasonal models only. A non-seasonal model with multiplicative errors
     /// forecasts by the same recursions as its additive-error twin (only
@@ -250,9 +255,11 @@ pub struct ForecastConfig {
     /// of the four theta models, as statsforecast's AutoTheta).
     pub theta: ThetaModel,
     /// Which AutoETS models have multiplicative errors: "always" (as R's
-    /// `ets` and statsforecast's AutoETS) or "seasonal" (seasonal models
+    /// `ets` and statsforecast's AutoETS), "seasonal" (seasonal models
     /// only: about a third less forecasting time on non-seasonal data such
-    /// as weekly series, see docs/scale.md).
+    /// as weekly series, see docs/scale.md) or "auto" (the default:
+    /// "always" where ETS can model the season, 2 to 24 buckets, else
+    /// "seasonal").
     pub ets_multiplicative_error: EtsMultiplicativeError,
     /// What a group of series holds to unless another choice validates
     /// clearly better: "pooled" (the group's pooled winner, validated on two

@@ -357,7 +357,7 @@ impl HoltWinters {
     /// Fits the model and returns the concrete fit.
     pub fn fit_ets(&self, history: &[f64]) -> Option<EtsFit> {
         let m = self.season_length;
-        if !(2..=MAX_SEASON).contains(&m) || history.len() < min_seasonal_len(m) {
+        if !season_modelled(m) || history.len() < min_seasonal_len(m) {
             return None;
         }
         let trend = if self.damped {
@@ -438,7 +438,7 @@ impl AutoEts {
         let n = history.len() - launch_index(history);
         let m = self.season_length;
         let positive = !history.is_empty() && history.iter().all(|&v| v > 0.0);
-        let seasonal_ok = (2..=MAX_SEASON).contains(&m) && n >= min_seasonal_len(m);
+        let seasonal_ok = season_modelled(m) && n >= min_seasonal_len(m);
         let mut out = Vec::new();
         let errors: &[ErrorType] = if positive {
             &[ErrorType::Additive, ErrorType::Multiplicative]
@@ -562,7 +562,7 @@ impl Model for AutoEts {
 /// data that are not strictly positive.
 pub fn fit_ets(history: &[f64], season_length: usize, spec: EtsSpec) -> Option<EtsFit> {
     let m = if spec.seasonal() { season_length } else { 1 };
-    if spec.seasonal() && (!(2..=MAX_SEASON).contains(&m) || history.len() < min_seasonal_len(m)) {
+    if spec.seasonal() && (!season_modelled(m) || history.len() < min_seasonal_len(m)) {
         return None;
     }
     if spec.multiplicative() && !history.iter().all(|&v| v > 0.0) {
@@ -577,6 +577,13 @@ pub fn fit_ets(history: &[f64], season_length: usize, spec: EtsSpec) -> Option<E
 
 fn boxed(fit: Option<EtsFit>) -> Option<Box<dyn Fitted>> {
     fit.map(|f| Box::new(f) as Box<dyn Fitted>)
+}
+
+/// Whether seasonal models are tried for a season of `season_length`
+/// buckets (2 to 24; a longer one, such as 52 weeks, is left to the other
+/// candidates).
+pub fn season_modelled(season_length: usize) -> bool {
+    (2..=MAX_SEASON).contains(&season_length)
 }
 
 /// Shortest history on which seasonal models are tried.

@@ -128,13 +128,18 @@ impl Candidates {
     }
 
     /// The same candidates with AutoETS's multiplicative errors as `errors`
-    /// says (the standard set tries them always).
+    /// says for `season_length` (the standard set tries them always).
     pub fn with_ets_errors(
         mut self,
         errors: crate::config::EtsMultiplicativeError,
         season_length: usize,
     ) -> Self {
-        let nonseasonal = errors == crate::config::EtsMultiplicativeError::Always;
+        use crate::config::EtsMultiplicativeError as E;
+        let nonseasonal = match errors {
+            E::Always => true,
+            E::Seasonal => false,
+            E::Auto => ets::season_modelled(season_length),
+        };
         for m in self.regular.iter_mut().chain(&mut self.intermittent) {
             if m.id() == ModelId::AutoEts {
                 let ets = AutoEts::new(season_length.max(1));
@@ -249,6 +254,17 @@ mod tests {
         };
         assert_eq!(fit(EtsMultiplicativeError::Always), direct(true));
         assert_eq!(fit(EtsMultiplicativeError::Seasonal), direct(false));
+        // auto: no season ETS can model (here 1), so additive errors only
+        assert_eq!(fit(EtsMultiplicativeError::Auto), direct(false));
+        let monthly = |errors: EtsMultiplicativeError| {
+            let c = Candidates::standard(12, 8).with_ets_errors(errors, 12);
+            let ets = c.regular.iter().find(|m| m.id() == ModelId::AutoEts);
+            ets.unwrap().fit(&y).unwrap().predict(3)
+        };
+        assert_eq!(
+            monthly(EtsMultiplicativeError::Auto),
+            monthly(EtsMultiplicativeError::Always)
+        );
     }
 
     #[test]
