@@ -261,6 +261,11 @@ mod tests {
             let ets = c.regular.iter().find(|m| m.id() == ModelId::AutoEts);
             ets.unwrap().fit(&y).unwrap().predict(3)
         };
+        // months: a season ETS models, so every model R's ets tries
+        assert_ne!(
+            monthly(EtsMultiplicativeError::Always),
+            monthly(EtsMultiplicativeError::Seasonal)
+        );
         assert_eq!(
             monthly(EtsMultiplicativeError::Auto),
             monthly(EtsMultiplicativeError::Always)
