@@ -25,8 +25,12 @@
 //! NaN mapped to 0); histories with values above `1e100` are rescaled before
 //! fitting so that block sums and squared errors cannot overflow.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
+
 use super::ModelId;
 use super::{Fitted, Model};
+use crate::stats::same_bits;
 
 /// Smoothing constant of the classic Croston and SBA methods.
 const CROSTON_ALPHA: f64 = 0.1;
@@ -222,10 +226,79 @@ fn golden_section_ses(x: &[f64], lower: f64, upper: f64) -> f64 {
     (g.b + g.a) / 2.0
 }
 
-/// SES forecast with `alpha` optimised on `[0.1, 0.3]` (non-empty slice).
+/// SES forecast with `alpha` optimised on `[0.1, 0.3]` (non-empty slice),
+/// shared inside [`sharing_ses`].
 fn optimized_ses_forecast(x: &[f64]) -> f64 {
+    let kept = SES_KEPT.with_borrow(|kept| {
+        kept.as_ref()
+            .map(|kept| kept.iter().find(|k| same_bits(&k.0, x)).map(|k| k.1))
+    });
+    match kept {
+        None => fresh_optimized_ses_forecast(x),
+        Some(Some(forecast)) => forecast,
+        Some(None) => {
+            let forecast = fresh_optimized_ses_forecast(x);
+            SES_KEPT.with_borrow_mut(|kept| {
+                if let Some(kept) = kept {
+                    if kept.len() == SHARED_SES {
+                        kept.pop_front();
+                    }
+                    kept.push_back((x.to_vec(), forecast));
+                }
+            });
+            forecast
+        }
+    }
+}
+
+/// [`optimized_ses_forecast`] worked out.
+fn fresh_optimized_ses_forecast(x: &[f64]) -> f64 {
     let alpha = golden_section_ses(x, OPT_BOUNDS.0, OPT_BOUNDS.1);
     ses_forecast(x, alpha)
+}
+
+/// Optimised-SES forecasts kept per thread inside [`sharing_ses`].
+const SHARED_SES: usize = 8;
+
+/// A forecast kept for reuse: the values and their optimised-SES forecast.
+type KeptSes = (Vec<f64>, f64);
+
+thread_local! {
+    /// The forecasts of the current [`sharing_ses`] scope on this thread
+    /// (`None` outside one).
+    static SES_KEPT: RefCell<Option<VecDeque<KeptSes>>> = const { RefCell::new(None) };
+}
+
+/// Ends a [`sharing_ses`] scope, also when it unwinds.
+struct SesScope {
+    outermost: bool,
+}
+
+impl Drop for SesScope {
+    fn drop(&mut self) {
+        if self.outermost {
+            SES_KEPT.with_borrow_mut(|kept| *kept = None);
+        }
+    }
+}
+
+/// Run `f` with optimised-SES forecasts shared on this thread: on a series
+/// without zeros IMAPA's first level, ADIDA at level 1 and optimised
+/// Croston's demand sizes all smooth the series itself, and ADIDA's level
+/// is IMAPA's last; inside `f` the later ones take the first's forecast,
+/// which is exactly what a new search gives (a pure function of the
+/// values). Outside such a scope each is its own (what a model's own cost
+/// is measured on).
+pub fn sharing_ses<R>(f: impl FnOnce() -> R) -> R {
+    let outermost = SES_KEPT.with_borrow_mut(|kept| {
+        let outermost = kept.is_none();
+        if outermost {
+            *kept = Some(VecDeque::new());
+        }
+        outermost
+    });
+    let _scope = SesScope { outermost };
+    f()
 }
 
 /// Sums of consecutive blocks of `k` values of `y`, dropping the oldest
@@ -591,6 +664,21 @@ mod tests {
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn shared_ses_forecasts_are_the_ones_a_new_search_gives() {
+        let y: Vec<f64> = (0..60).map(|i| 10.0 + ((i * 7) % 11) as f64).collect();
+        let models: [&dyn Model; 3] = [&Imapa, &Adida::default(), &CrostonOptimized];
+        let alone: Vec<f64> = models.iter().map(|m| fc(*m, &y)).collect();
+        let shared: Vec<f64> = sharing_ses(|| {
+            let out = models.iter().map(|m| fc(*m, &y)).collect();
+            // the series itself, and the intervals of 1 between its demands
+            SES_KEPT.with_borrow(|kept| assert_eq!(kept.as_ref().map(|k| k.len()), Some(2)));
+            out
+        });
+        assert_eq!(alone, shared);
+        assert!(SES_KEPT.with_borrow(|kept| kept.is_none()));
     }
 
     fn all_models() -> Vec<Box<dyn Model>> {

@@ -365,7 +365,7 @@ pub fn backtest_series<'a>(
 ) -> Result<Backtested<'a>, Box<SeriesForecast>> {
     let models = lineup(models, extra);
     let prepared = prepare(y, pattern, s)?;
-    let evaluation = super::ets::sharing_fits(|| evaluate(&models, &prepared.y, s));
+    let evaluation = sharing_fits(|| evaluate(&models, &prepared.y, s));
     Ok(Backtested {
         prepared,
         evaluation,
@@ -417,7 +417,7 @@ pub fn finish(
     s: &ForecastSettings,
     rules: Option<&SelectionRules>,
 ) -> SeriesForecast {
-    super::ets::sharing_fits(|| choose_and_refit(b, models, extra, s, rules))
+    sharing_fits(|| choose_and_refit(b, models, extra, s, rules))
 }
 
 /// Series `y`'s forecast with the choice made earlier (`chosen`, its forecast
@@ -452,7 +452,7 @@ pub fn refit_chosen(
         let m = models.iter().find(|m| m.id() == id)?;
         refit(*m, &prepared.y, s.horizon)
     };
-    let mean = super::ets::sharing_fits(|| refit_mean(chosen, fit))?;
+    let mean = sharing_fits(|| refit_mean(chosen, fit))?;
     let Prepared {
         since_launch,
         outliers,
@@ -560,6 +560,12 @@ fn offer_combination(b: &mut Backtested<'_>, rules: Option<&SelectionRules>, s: 
         Some(None) if s.selection != Selection::Combination => b.set_combination(None),
         _ => {}
     }
+}
+
+/// Run `f` with ETS fits and optimised-SES forecasts shared on this
+/// thread ([`super::ets::sharing_fits`], [`super::intermittent::sharing_ses`]).
+pub(crate) fn sharing_fits<R>(f: impl FnOnce() -> R) -> R {
+    super::ets::sharing_fits(|| super::intermittent::sharing_ses(f))
 }
 
 /// A refit kept inside [`sharing_refits`]: the model, the horizon, the

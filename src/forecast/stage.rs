@@ -264,7 +264,7 @@ impl<'a> Stage<'a> {
         // One scope of shared fits and refits: the twin's refit of a choice
         // the first made too takes the first's.
         super::select::sharing_refits(|| {
-            super::ets::sharing_fits(|| {
+            super::select::sharing_fits(|| {
                 (
                     self.forecast(id, Some(Box::new(backtested))),
                     twin.forecast(id, theirs),
