@@ -901,19 +901,6 @@ thread_local! {
     static SHARED: RefCell<Option<VecDeque<SharedFit>>> = const { RefCell::new(None) };
 }
 
-/// Ends a [`sharing_fits`] scope, also when unwinding.
-struct SharingScope {
-    outermost: bool,
-}
-
-impl Drop for SharingScope {
-    fn drop(&mut self) {
-        if self.outermost {
-            SHARED.with_borrow_mut(|c| *c = None);
-        }
-    }
-}
-
 /// Run `f` with ETS fits shared between candidates on this thread:
 /// [`AutoEts`], [`Ses`] and [`Holt`] all fit ETS(A,N,N) and ETS(A,Ad,N) to
 /// the same histories in one series' backtest, and inside `f` the later ones
@@ -921,15 +908,7 @@ impl Drop for SharingScope {
 /// shared fit is exactly the one a new fit would give. Outside such a scope
 /// every fit is its own (what a model's own cost is measured on).
 pub fn sharing_fits<R>(f: impl FnOnce() -> R) -> R {
-    let outermost = SHARED.with_borrow_mut(|c| {
-        let outermost = c.is_none();
-        if outermost {
-            *c = Some(VecDeque::new());
-        }
-        outermost
-    });
-    let _scope = SharingScope { outermost };
-    f()
+    super::sharing::keeping(&SHARED, f)
 }
 
 /// [`fit_scaled`] without a warm start, shared inside [`sharing_fits`] when
@@ -958,14 +937,8 @@ fn fit_shared(
         Some(Some(fit)) => fit,
         Some(None) => {
             let fit = fit_scaled(ys, m, spec, scale, last, None);
-            SHARED.with_borrow_mut(|cache| {
-                if let Some(cache) = cache {
-                    if cache.len() == SHARED_FITS {
-                        cache.pop_front();
-                    }
-                    cache.push_back((spec, key.1, key.2, ys.to_vec(), fit.clone()));
-                }
-            });
+            let kept = (spec, key.1, key.2, ys.to_vec(), fit.clone());
+            super::sharing::keep(&SHARED, SHARED_FITS, kept);
             fit
         }
     }

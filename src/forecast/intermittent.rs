@@ -238,14 +238,7 @@ fn optimized_ses_forecast(x: &[f64]) -> f64 {
         Some(Some(forecast)) => forecast,
         Some(None) => {
             let forecast = fresh_optimized_ses_forecast(x);
-            SES_KEPT.with_borrow_mut(|kept| {
-                if let Some(kept) = kept {
-                    if kept.len() == SHARED_SES {
-                        kept.pop_front();
-                    }
-                    kept.push_back((x.to_vec(), forecast));
-                }
-            });
+            super::sharing::keep(&SES_KEPT, SHARED_SES, (x.to_vec(), forecast));
             forecast
         }
     }
@@ -269,19 +262,6 @@ thread_local! {
     static SES_KEPT: RefCell<Option<VecDeque<KeptSes>>> = const { RefCell::new(None) };
 }
 
-/// Ends a [`sharing_ses`] scope, also when it unwinds.
-struct SesScope {
-    outermost: bool,
-}
-
-impl Drop for SesScope {
-    fn drop(&mut self) {
-        if self.outermost {
-            SES_KEPT.with_borrow_mut(|kept| *kept = None);
-        }
-    }
-}
-
 /// Run `f` with optimised-SES forecasts shared on this thread: on a series
 /// without zeros IMAPA's first level, ADIDA at level 1 and optimised
 /// Croston's demand sizes all smooth the series itself, and ADIDA's level
@@ -290,15 +270,7 @@ impl Drop for SesScope {
 /// values). Outside such a scope each is its own (what a model's own cost
 /// is measured on).
 pub fn sharing_ses<R>(f: impl FnOnce() -> R) -> R {
-    let outermost = SES_KEPT.with_borrow_mut(|kept| {
-        let outermost = kept.is_none();
-        if outermost {
-            *kept = Some(VecDeque::new());
-        }
-        outermost
-    });
-    let _scope = SesScope { outermost };
-    f()
+    super::sharing::keeping(&SES_KEPT, f)
 }
 
 /// Sums of consecutive blocks of `k` values of `y`, dropping the oldest

@@ -21,6 +21,7 @@ pub mod model_id;
 pub mod prior;
 pub mod rules;
 pub mod select;
+mod sharing;
 pub mod stage;
 pub mod theta;
 
