@@ -48,9 +48,10 @@ impl Fitted for ConstantFit {
     }
 }
 
-/// A fitted model repeating one season of (already cleaned) values.
+/// A fitted model repeating one season of (already cleaned) values, the
+/// first for the bucket after the history.
 #[derive(Debug, Clone, PartialEq)]
-struct SeasonFit(Vec<f64>);
+pub(super) struct SeasonFit(pub(super) Vec<f64>);
 
 impl Fitted for SeasonFit {
     fn predict(&self, h: usize) -> Vec<f64> {

@@ -1,5 +1,6 @@
 //! Intermittent-demand forecasters: Croston (classic, SBA, optimised), TSB
-//! (fixed and grid-optimised), ADIDA and IMAPA.
+//! (fixed and grid-optimised), ADIDA, IMAPA, and ADIDA at the season with
+//! seasonal disaggregation.
 //!
 //! The definitions follow statsforecast (`models.py` `_croston_classic`,
 //! `_croston_sba`, `_croston_optimized`, `_tsb`, `_adida`, `_imapa`, and the
@@ -29,6 +30,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 
 use super::ModelId;
+use super::baseline::SeasonFit;
 use super::{Fitted, Model};
 use crate::stats::same_bits;
 
@@ -42,6 +44,9 @@ const OPT_BOUNDS: (f64, f64) = (0.1, 0.3);
 const TSB_GRID: [f64; 4] = [0.05, 0.1, 0.2, 0.3];
 /// Histories whose largest magnitude exceeds this are rescaled before fitting.
 const HUGE: f64 = 1e100;
+/// Seasons of evenly spread demand (at the history's mean per season) that
+/// [`SeasonalAdida`]'s profile is shrunk toward.
+const PROFILE_PRIOR_SEASONS: f64 = 3.0;
 
 /// Makes a forecast value finite and non-negative.
 fn clean(x: f64) -> f64 {
@@ -623,6 +628,111 @@ impl Model for Imapa {
     }
 }
 
+/// ADIDA at the season with seasonal disaggregation: the history's whole
+/// seasons (blocks of `season_length` buckets, the last ending with the last
+/// observation) summed, the sums forecast by optimised SES (ADIDA with
+/// `k = season_length`), and the forecast season total spread over its
+/// buckets by the seasonal profile ([`seasonal_profile`]) where the
+/// positions differ significantly, evenly elsewhere. The other
+/// intermittent methods spread demand evenly; daily demand with a weekday
+/// pattern (shops closed or busy on some days) is not even. A history
+/// shorter than one season, or a season length of 1, forecasts its mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeasonalAdida {
+    /// Buckets in one season (7 for days in a week).
+    pub season_length: usize,
+}
+
+impl SeasonalAdida {
+    /// Seasonal ADIDA with the given season length.
+    pub fn new(season_length: usize) -> Self {
+        Self { season_length }
+    }
+}
+
+impl Model for SeasonalAdida {
+    fn id(&self) -> ModelId {
+        ModelId::SeasonalAdida
+    }
+
+    fn fit(&self, history: &[f64]) -> Option<Box<dyn Fitted>> {
+        let m = self.season_length.max(1);
+        let seasons = history.len() / m;
+        if m == 1 || seasons == 0 {
+            return constant(history, |y| y.iter().sum::<f64>() / y.len() as f64);
+        }
+        let whole = &history[history.len() - seasons * m..];
+        let total = fit_scaled(whole, |y| {
+            let mut buf = Vec::with_capacity(seasons);
+            chunk_forecast(y, m, &mut buf)
+        });
+        let season = seasonal_profile(whole, m)
+            .into_iter()
+            .map(|share| clean(total * share))
+            .collect();
+        Some(Box::new(SeasonFit(season)))
+    }
+}
+
+/// Whether the positions of a season differ in mean over the whole seasons
+/// of `y` (each value times `inv`): a one-way analysis of variance with the
+/// seasons as replicates, significant at 5 %.
+fn positions_differ(y: &[f64], m: usize, inv: f64) -> bool {
+    let seasons = y.len() / m;
+    if m < 2 || seasons < 2 {
+        return false;
+    }
+    let mut means = vec![0.0; m];
+    for season in y.chunks_exact(m) {
+        for (mean, v) in means.iter_mut().zip(season) {
+            *mean += v * inv / seasons as f64;
+        }
+    }
+    let grand = means.iter().sum::<f64>() / m as f64;
+    let between = seasons as f64 * means.iter().map(|a| (a - grand).powi(2)).sum::<f64>();
+    let within: f64 = y
+        .chunks_exact(m)
+        .flat_map(|season| {
+            season
+                .iter()
+                .zip(&means)
+                .map(|(v, a)| (v * inv - a).powi(2))
+        })
+        .sum();
+    let (d1, d2) = ((m - 1) as f64, (y.len() - m) as f64);
+    if within <= 0.0 {
+        return between > 0.0;
+    }
+    crate::stats::f_sf((between / d1) / (within / d2), d1, d2) < 0.05
+}
+
+/// Each position's share of a season's demand over the whole seasons of `y`
+/// (its length a multiple of `m`), shrunk toward `1 / m` by
+/// [`PROFILE_PRIOR_SEASONS`] seasons of evenly spread demand: a profile read
+/// off a few seasons of sparse sales moves halfway at most. Even when there
+/// is no demand, or when the positions do not differ significantly
+/// ([`positions_differ`]): then the forecast is ADIDA's at the season. The
+/// shares sum to 1.
+fn seasonal_profile(y: &[f64], m: usize) -> Vec<f64> {
+    let max = y.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    let inv = if max > HUGE { 1.0 / max } else { 1.0 };
+    let mut sums = vec![0.0; m];
+    for season in y.chunks_exact(m) {
+        for (sum, v) in sums.iter_mut().zip(season) {
+            *sum += v.max(0.0) * inv;
+        }
+    }
+    let total: f64 = sums.iter().sum();
+    let even = 1.0 / m as f64;
+    if !(total > 0.0 && total.is_finite() && positions_differ(y, m, inv)) {
+        return vec![even; m];
+    }
+    let prior = PROFILE_PRIOR_SEASONS * total / (y.len() / m) as f64;
+    sums.iter()
+        .map(|sum| (sum + prior * even) / (total + prior))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -636,6 +746,58 @@ mod tests {
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn seasonal_adida_spreads_the_season_total_by_the_shrunk_profile() {
+        // Eight weeks selling 10 on each of the last two days only, after
+        // three older days that are not a whole week (dropped).
+        let week = [0.0, 0.0, 0.0, 0.0, 0.0, 10.0, 10.0];
+        let mut y = vec![4.0, 4.0, 4.0];
+        for _ in 0..8 {
+            y.extend(week);
+        }
+        let f = SeasonalAdida::new(7).fit(&y).expect("fits").predict(9);
+        // Season sums are all 20: SES forecasts 20. Each busy day holds 80
+        // of 160 units; the prior adds 3 × 160 / 8 = 60 units spread evenly.
+        let busy = 20.0 * (80.0 + 60.0 / 7.0) / 220.0;
+        let quiet = 20.0 * (60.0 / 7.0) / 220.0;
+        let want = [quiet, quiet, quiet, quiet, quiet, busy, busy, quiet, quiet];
+        for (got, want) in f.iter().zip(want) {
+            assert!((got - want).abs() < 1e-9, "{f:?}");
+        }
+        assert!((f[..7].iter().sum::<f64>() - 20.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn seasonal_adida_without_a_whole_season_or_demand() {
+        let model = SeasonalAdida::new(7);
+        let f = model.fit(&[1.0, 2.0, 6.0]).expect("fits").predict(4);
+        assert_eq!(f, vec![3.0; 4], "the mean of a part season");
+        let f = model.fit(&[0.0; 30]).expect("fits").predict(10);
+        assert_eq!(f, vec![0.0; 10]);
+        assert!(model.fit(&[]).is_none());
+        let huge: Vec<f64> = (0..21)
+            .map(|i| if i % 7 == 6 { 1e300 } else { 0.0 })
+            .collect();
+        let f = model.fit(&huge).expect("fits").predict(7);
+        assert!(f.iter().all(|v| v.is_finite() && *v >= 0.0), "{f:?}");
+        assert!(f[6] > f[0], "{f:?}");
+        let f = SeasonalAdida::new(1)
+            .fit(&[2.0, 4.0])
+            .expect("fits")
+            .predict(2);
+        assert_eq!(f, vec![3.0; 2]);
+    }
+
+    #[test]
+    fn seasonal_adida_spreads_evenly_where_positions_do_not_differ() {
+        // Seven weeks, each day holding 0..=6 once: every weekday's mean is 3.
+        let y: Vec<f64> = (0..49).map(|i| ((i % 7 + i / 7) % 7) as f64).collect();
+        let f = SeasonalAdida::new(7).fit(&y).expect("fits").predict(7);
+        for v in &f {
+            assert!((v - 3.0).abs() < 1e-12, "{f:?}");
+        }
     }
 
     #[test]

@@ -27,7 +27,9 @@ pub mod theta;
 
 pub use baseline::{HistoricAverage, MovingAverage, Naive, SeasonalNaive, Zero};
 pub use ets::{AutoEts, Holt, HoltWinters, Ses};
-pub use intermittent::{Adida, Croston, CrostonOptimized, CrostonSba, Imapa, Tsb, TsbOptimized};
+pub use intermittent::{
+    Adida, Croston, CrostonOptimized, CrostonSba, Imapa, SeasonalAdida, Tsb, TsbOptimized,
+};
 pub use model_id::ModelId;
 pub use prior::{Evidence, SelectionPrior};
 pub use select::{
@@ -79,6 +81,11 @@ impl Candidates {
         let seasonal_naive = || -> Option<Box<dyn Model>> {
             (m > 1).then(|| Box::new(SeasonalNaive::new(m)) as Box<dyn Model>)
         };
+        // A profile of more positions than ETS models (52 weeks) is read
+        // off too few seasons.
+        let seasonal_adida = || -> Option<Box<dyn Model>> {
+            ets::season_modelled(m).then(|| Box::new(SeasonalAdida::new(m)) as Box<dyn Model>)
+        };
         let intermittent_methods = || -> Vec<Box<dyn Model>> {
             vec![
                 Box::new(CrostonSba),
@@ -100,6 +107,7 @@ impl Candidates {
         regular.extend(seasonal_naive());
         regular.push(Box::new(OptimizedTheta::new(m)));
         regular.extend(intermittent_methods());
+        regular.extend(seasonal_adida());
         let mut intermittent = intermittent_methods();
         intermittent.extend([
             Box::new(MovingAverage::new(moving_average_window)) as Box<dyn Model>,
@@ -109,6 +117,7 @@ impl Candidates {
             Box::new(Holt::new(true)),
         ]);
         intermittent.extend(seasonal_naive());
+        intermittent.extend(seasonal_adida());
         Candidates {
             regular,
             intermittent,

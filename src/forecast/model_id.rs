@@ -47,6 +47,8 @@ pub enum ModelId {
     Adida,
     /// Intermittent multiple aggregation prediction algorithm.
     Imapa,
+    /// ADIDA at the season, spread over it by the seasonal profile.
+    SeasonalAdida,
     /// The theta method.
     Theta,
     /// The theta method with θ fitted (optimised theta).
@@ -68,7 +70,7 @@ pub enum ModelId {
 
 impl ModelId {
     /// Every model.
-    pub const ALL: [ModelId; 28] = [
+    pub const ALL: [ModelId; 29] = [
         ModelId::Naive,
         ModelId::SeasonalNaive,
         ModelId::MovingAverage,
@@ -89,6 +91,7 @@ impl ModelId {
         ModelId::TsbOpt,
         ModelId::Adida,
         ModelId::Imapa,
+        ModelId::SeasonalAdida,
         ModelId::Theta,
         ModelId::OptimizedTheta,
         ModelId::AutoTheta,
@@ -122,6 +125,7 @@ impl ModelId {
             ModelId::TsbOpt => "tsb_opt",
             ModelId::Adida => "adida",
             ModelId::Imapa => "imapa",
+            ModelId::SeasonalAdida => "seasonal_adida",
             ModelId::Theta => "theta",
             ModelId::OptimizedTheta => "theta_opt",
             ModelId::AutoTheta => "auto_theta",
