@@ -490,6 +490,27 @@ pub struct LeadTimePmfs {
     review: Vec<f64>,
     /// Mean and spread of D(L + R/2).
     protection: (f64, f64),
+    /// The positions of the order quantity asked for last.
+    last_positions: LastPositions,
+}
+
+/// The positions after a review of the order quantity (in grid steps)
+/// asked for last: a replay asks for the same ones at every review and
+/// target. Not part of the distributions: a clone starts empty, and any
+/// two compare equal.
+#[derive(Debug, Default)]
+struct LastPositions(Mutex<Option<(usize, Vec<f64>)>>);
+
+impl Clone for LastPositions {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl PartialEq for LastPositions {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// Loss E[(X − k·step)⁺] at every grid point, and P(X ≤ k·step).
@@ -541,6 +562,7 @@ impl LeadTimePmfs {
             cycle_cdf,
             review,
             protection: (mean, var.max(0.0).sqrt()),
+            last_positions: LastPositions::default(),
         }
     }
 
@@ -622,7 +644,18 @@ impl LeadTimePmfs {
     /// [`Self::reorder_point_cycle_at`] take, worked out once for many
     /// service levels.
     pub fn order_positions(&self, q: f64) -> Vec<f64> {
-        self.positions(self.steps(q))
+        let steps = self.steps(q);
+        if let Ok(last) = self.last_positions.0.lock()
+            && let Some((kept, positions)) = last.as_ref()
+            && *kept == steps
+        {
+            return positions.clone();
+        }
+        let positions = self.positions(steps);
+        if let Ok(mut last) = self.last_positions.0.lock() {
+            *last = Some((steps, positions.clone()));
+        }
+        positions
     }
 
     /// [`Self::fill_rate`] with the positions of its order quantity.
