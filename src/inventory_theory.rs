@@ -110,16 +110,16 @@ pub fn count_shortage(s: f64, mean: f64, var: f64) -> Option<f64> {
     if mean <= 0.0 {
         return Some(0.0);
     }
-    let pmf = CountPmf::new(mean, var)?;
+    let mut pmf = CountPmf::new(mean, var)?;
     let whole = s.max(0.0).floor() as usize;
     let (mut loss, mut cdf) = (mean, 0.0);
-    for p in pmf.take(whole) {
+    for p in pmf.by_ref().take(whole) {
         cdf += p;
         loss -= (1.0 - cdf).max(0.0);
     }
     // Fractional s: the loss is linear between whole numbers with slope −P(X > ⌊s⌋).
     let frac = s.max(0.0) - whole as f64;
-    let next = CountPmf::new(mean, var)?.take(whole + 1).sum::<f64>();
+    let next = cdf + pmf.next().unwrap_or(0.0);
     Some((loss - frac * (1.0 - next).max(0.0)).max(0.0))
 }
 
