@@ -19,9 +19,11 @@
 //! (fewer origins than configured, or less than two seasons) take the
 //! pooled winner unless the choice without rules beats it, and do not
 //! choose per series otherwise; when most of their series have one origin
-//! only, so that nothing can be validated, they take the group's best
-//! combination pooled on it. Other groups that cannot be validated keep
-//! the choice without rules.
+//! only, so that nothing can be validated, they take the default
+//! combination (the median of the lead three; without one, the group's
+//! best combination pooled on that origin): one period, shared by every
+//! series, cannot rank the candidates. Other groups that cannot be
+//! validated keep the choice without rules.
 
 use std::collections::BTreeMap;
 
@@ -699,8 +701,8 @@ fn mostly_one_origin(trials: &[&Trial]) -> bool {
     2 * trials.iter().filter(|t| t.origins() <= 1).count() > trials.len()
 }
 
-/// How a short group decides when its series have one origin, so that no
-/// choice can be validated: by the best combination pooled (a mean of
+/// How a short group decides when its series have one origin and no lead
+/// three (see [`validate`]): by the best combination pooled (a mean of
 /// members scores steadier from one period to the next than the single
 /// candidate that happened to lead it), unless combinations are off.
 fn one_origin_selection(selection: Selection) -> Selection {
@@ -796,11 +798,16 @@ fn validate(
     per_series: bool,
     one_origin: Option<&Decision>,
 ) -> (Strategy, Option<Combination>, Vec<(Strategy, f64)>) {
+    let lead_of = |trials: &[&Trial]| {
+        trials
+            .first()
+            .and_then(|t| t.lead_three())
+            .filter(|_| s.selection != Selection::Best)
+    };
+    // The default combination of a group none of whose series can be validated.
+    let unvalidated_lead = lead_of(trials);
     let trials: Vec<&Trial> = trials.iter().copied().filter(|t| t.origins() > 1).collect();
-    let lead = trials
-        .first()
-        .and_then(|t| t.lead_three())
-        .filter(|_| s.selection != Selection::Best);
+    let lead = lead_of(&trials);
     let folds: Vec<Fold> = (0..validation_folds(s.selection_base))
         .map_while(|at| {
             let ts: Vec<&Trial> = trials
@@ -830,13 +837,17 @@ fn validate(
         return if per_series {
             (Strategy::Shrunk, lead, Vec::new())
         } else {
-            match one_origin {
-                Some(d) => (
+            match (one_origin, unvalidated_lead) {
+                // One period cannot rank the candidates (the series share
+                // its calendar): the default combination, which no period
+                // chose.
+                (Some(_), Some(lead)) => (Strategy::Pooled(lead.id()), Some(lead), Vec::new()),
+                (Some(d), None) => (
                     Strategy::Pooled(d.winner),
                     d.combination.clone(),
                     Vec::new(),
                 ),
-                None => (Strategy::Shrunk, lead, Vec::new()),
+                (None, _) => (Strategy::Shrunk, lead, Vec::new()),
             }
         };
     };
@@ -904,6 +915,7 @@ mod tests {
 
     const A: ModelId = ModelId::CrostonSba;
     const B: ModelId = ModelId::Tsb;
+    const C: ModelId = ModelId::Adida;
 
     /// A series whose demand is 10 at every step of three origins; A
     /// forecasts `10 + a` and B `10 + b`, per origin.
@@ -1135,6 +1147,43 @@ mod tests {
         let rules = SelectionRules::estimate(SelectionPrior::default(), &few, &s);
         let r = rules.groups.values().next().expect("a rule");
         assert_eq!(r.strategy, Strategy::Shrunk);
+    }
+
+    #[test]
+    fn a_short_group_of_one_origin_with_a_lead_three_takes_their_median() {
+        // As above with a third candidate far off: the one origin's best
+        // combination is A and B's mean, but one period cannot rank them,
+        // so the group takes the default, the median of its lead three.
+        let one: Vec<Trial> = (0..40)
+            .map(|i| {
+                let run = |e: f64| vec![vec![10.0 + e; 2]];
+                let mut t = Trial::new(
+                    Group {
+                        intermittent: true,
+                        short: true,
+                    },
+                    vec![A, B, C],
+                    vec![run(1.0), run(-1.0 - (i % 3) as f64), run(5.0)],
+                    vec![vec![10.0; 2]],
+                    (1.0, 1.0),
+                    Metric::Mase,
+                    [0.0; SERIES_FEATURES],
+                );
+                t.group.short = true;
+                t
+            })
+            .collect();
+        let s = ForecastSettings {
+            selection: Selection::BestWithCombination,
+            ..settings()
+        };
+        let refs: Vec<&Trial> = one.iter().collect();
+        let pooled = decide(&refs, 0, Selection::Combination).expect("a decision");
+        assert_ne!(pooled.combination, one[0].lead_three());
+        let rules = SelectionRules::estimate(SelectionPrior::default(), &one, &s);
+        let r = rules.groups.values().next().expect("a rule");
+        assert_eq!(r.strategy, Strategy::Pooled(ModelId::MedianCombination));
+        assert_eq!(r.combination, one[0].lead_three());
     }
 
     #[test]
