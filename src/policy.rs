@@ -380,8 +380,10 @@ pub fn service_point(input: &PolicyInput) -> (f64, f64) {
 /// target of `input` is replaced): the same answers, with a slow mover's
 /// lead-time distributions and order positions worked out once.
 pub fn service_points(input: &PolicyInput, levels: &[f64]) -> Vec<(f64, f64)> {
+    // The cycle does not depend on the service target: worked out once.
+    let c = Cycle::new(input);
     let prepared = (input.replenishment == Replenishment::Replenish)
-        .then(|| ProcessDemand::new(input, &Cycle::new(input)))
+        .then(|| ProcessDemand::new(input, &c))
         .flatten();
     if let Some(d) = prepared {
         return levels
@@ -392,8 +394,6 @@ pub fn service_points(input: &PolicyInput, levels: &[f64]) -> Vec<(f64, f64)> {
             })
             .collect();
     }
-    // The cycle does not depend on the service target: worked out once.
-    let c = Cycle::new(input);
     let mut input = input.clone();
     levels
         .iter()

@@ -675,19 +675,15 @@ impl Model for SeasonalAdida {
 }
 
 /// Whether the positions of a season differ in mean over the whole seasons
-/// of `y` (each value times `inv`): a one-way analysis of variance with the
-/// seasons as replicates, significant at 5 %.
-fn positions_differ(y: &[f64], m: usize, inv: f64) -> bool {
+/// of `y` (each value times `inv`), their sums `sums`: a one-way analysis
+/// of variance with the seasons as replicates, significant at 5 %.
+fn positions_differ(y: &[f64], sums: &[f64], inv: f64) -> bool {
+    let m = sums.len();
     let seasons = y.len() / m;
     if m < 2 || seasons < 2 {
         return false;
     }
-    let mut means = vec![0.0; m];
-    for season in y.chunks_exact(m) {
-        for (mean, v) in means.iter_mut().zip(season) {
-            *mean += v * inv / seasons as f64;
-        }
-    }
+    let means: Vec<f64> = sums.iter().map(|sum| sum / seasons as f64).collect();
     let grand = means.iter().sum::<f64>() / m as f64;
     let between = seasons as f64 * means.iter().map(|a| (a - grand).powi(2)).sum::<f64>();
     let within: f64 = y
@@ -724,7 +720,7 @@ fn seasonal_profile(y: &[f64], m: usize) -> Vec<f64> {
     }
     let total: f64 = sums.iter().sum();
     let even = 1.0 / m as f64;
-    if !(total > 0.0 && total.is_finite() && positions_differ(y, m, inv)) {
+    if !(total > 0.0 && total.is_finite() && positions_differ(y, &sums, inv)) {
         return vec![even; m];
     }
     let prior = PROFILE_PRIOR_SEASONS * total / (y.len() / m) as f64;

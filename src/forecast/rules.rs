@@ -583,10 +583,8 @@ impl SelectionRules {
                         Vec::new(),
                     )
                 } else {
-                    let one = (g.short && mostly_one_origin(&ts))
-                        .then(|| decide(&ts, 0, one_origin_selection(s.selection)))
-                        .flatten();
-                    validate(&ts, p, s, &full, !g.short, one.as_ref())
+                    let one_origin = g.short && mostly_one_origin(&ts);
+                    validate(&ts, p, s, &full, !g.short, one_origin)
                 };
                 // A group that takes the default combination is offered it.
                 let combination = match strategy {
@@ -789,14 +787,15 @@ impl Fold {
 /// selection, when every fold could fit one). An option replaces the base
 /// only when it scores clearly better (lower mean, better series by series,
 /// by [`MIN_GAIN`]); it then takes what is decided on every origin
-/// (`full`).
+/// (`full`). `one_origin`: a short group most of whose series have one
+/// origin, which nothing can validate.
 fn validate(
     trials: &[&Trial],
     prior: Option<&SelectionPrior>,
     s: &ForecastSettings,
     full: &Decision,
     per_series: bool,
-    one_origin: Option<&Decision>,
+    one_origin: bool,
 ) -> (Strategy, Option<Combination>, Vec<(Strategy, f64)>) {
     let lead_of = |trials: &[&Trial]| {
         trials
@@ -804,8 +803,7 @@ fn validate(
             .and_then(|t| t.lead_three())
             .filter(|_| s.selection != Selection::Best)
     };
-    // The default combination of a group none of whose series can be validated.
-    let unvalidated_lead = lead_of(trials);
+    let every = trials;
     let trials: Vec<&Trial> = trials.iter().copied().filter(|t| t.origins() > 1).collect();
     let lead = lead_of(&trials);
     let folds: Vec<Fold> = (0..validation_folds(s.selection_base))
@@ -837,17 +835,19 @@ fn validate(
         return if per_series {
             (Strategy::Shrunk, lead, Vec::new())
         } else {
-            match (one_origin, unvalidated_lead) {
-                // One period cannot rank the candidates (the series share
-                // its calendar): the default combination, which no period
-                // chose.
-                (Some(_), Some(lead)) => (Strategy::Pooled(lead.id()), Some(lead), Vec::new()),
-                (Some(d), None) => (
-                    Strategy::Pooled(d.winner),
-                    d.combination.clone(),
-                    Vec::new(),
-                ),
-                (None, _) => (Strategy::Shrunk, lead, Vec::new()),
+            // One period cannot rank the candidates (the series share its
+            // calendar): the default combination, which no period chose;
+            // without one, what that origin decides pooled.
+            let decided = || decide(every, 0, one_origin_selection(s.selection));
+            match (one_origin, lead_of(every)) {
+                (true, Some(default)) => {
+                    (Strategy::Pooled(default.id()), Some(default), Vec::new())
+                }
+                (true, None) => match decided() {
+                    Some(d) => (Strategy::Pooled(d.winner), d.combination, Vec::new()),
+                    None => (Strategy::Shrunk, lead, Vec::new()),
+                },
+                (false, _) => (Strategy::Shrunk, lead, Vec::new()),
             }
         };
     };
