@@ -315,6 +315,9 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
         "  bucket        {}",
         bucket_line(&out.dataset, options.config.run.bucket)
     );
+    if let Some(s) = out.sample {
+        say!("  sample        {}", sample_line(s));
+    }
     let all = |_: &simulate::SeriesResult| true;
     say!(
         "  {:<34} {:>7} {:>9} {:>8} {:>14}",
@@ -379,6 +382,20 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     }
     say!("  report        {}", out.report_dir.display());
     Ok(())
+}
+
+/// What a replay of a sample tells the planner.
+fn sample_line(s: simulate::Sample) -> String {
+    format!(
+        "{} of {} series, those of smallest stable hash (simulate.max_series; 0 replays every series){}",
+        s.series,
+        s.of,
+        if s.purchasing_rules_scaled {
+            "; purchasing rules scaled to it: each supplier's minimum order value and container sizes by the share of its series it holds, the budget by the share of all"
+        } else {
+            ""
+        }
+    )
 }
 
 fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {

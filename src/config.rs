@@ -611,6 +611,13 @@ pub struct SimulateConfig {
     /// does); at the refits between, each series' chosen model is refitted
     /// to the history as it stands. 1: a full selection at every refit.
     pub reselect_every: usize,
+    /// Series replayed at most: a panel with more replays a stable sample of
+    /// this many (the smallest stable hashes of sku and location, which
+    /// holds the selection prior's sample), and says so; 0 replays every
+    /// series. The replay costs about one forecast stage per refit, so a
+    /// large panel's full replay takes hours; its totals per class come
+    /// within sampling error from a few thousand series.
+    pub max_series: usize,
     /// Demand that cannot be served is lost instead of backordered.
     pub lost_sales: bool,
     /// Seed of the lead-time draws.
@@ -629,6 +636,7 @@ impl Default for SimulateConfig {
             origin_buckets: None,
             refit: true,
             reselect_every: 1,
+            max_series: 5000,
             lost_sales: false,
             seed: 42,
             targets: vec![

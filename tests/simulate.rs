@@ -328,3 +328,53 @@ fn a_budget_is_replayed_per_review_and_the_marginal_cut_loses_less() {
         short[1]
     );
 }
+
+#[test]
+fn a_panel_over_max_series_replays_the_sample_of_smallest_hash() {
+    let f = fixture(1.0);
+    let config = f.config("[simulate]\nmax_series = 2\n[purchasing]\nbudget = 40\n");
+    let o = common::binary()
+        .arg("simulate")
+        .arg("--data")
+        .arg(f.data())
+        .arg("--out")
+        .arg(f.out())
+        .args(["--config", &config])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(said.contains("2 of 3 series"), "{said}");
+    assert!(said.contains("purchasing rules scaled to it"), "{said}");
+    let dir = f.out().join("2024-05-20-simulation");
+    let rows = read_csv(&dir.join("simulation.csv"));
+    let mut replayed: Vec<&str> = rows.iter().map(|r| r["sku"].as_str()).collect();
+    replayed.dedup();
+    let mut by_hash = ["A", "B", "C"];
+    by_hash.sort_by_key(|sku| replenish::ingest::stable_hash(sku, "DC1"));
+    let mut expected = by_hash[..2].to_vec();
+    expected.sort();
+    assert_eq!(replayed, expected);
+    // The (scaled) budget is replayed beside the policy without it.
+    assert!(
+        rows.iter()
+            .any(|r| r["policy"] == "replenish_without_purchasing_rules")
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("simulation.json")).unwrap()).unwrap();
+    assert_eq!(json["series"], 2);
+    assert_eq!(json["sample"]["of"], 3);
+    assert_eq!(
+        json["sample"]["purchasing_rules_scaled_to_the_sample"],
+        true
+    );
+    // The config as given, not as scaled.
+    assert_eq!(json["config"]["purchasing"]["budget"], 40.0);
+    // At or above the panel's size, every series, and no sample.
+    let all = f.config("[simulate]\nmax_series = 3\n");
+    let dir = simulate(&f, &f.out().join("all"), &["--config", &all]);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("simulation.json")).unwrap()).unwrap();
+    assert_eq!(json["series"], 3);
+    assert!(json.get("sample").is_none());
+}

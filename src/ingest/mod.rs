@@ -424,6 +424,35 @@ impl Dataset {
         }
     }
 
+    /// Keep only the series whose `keep` is true (one flag per series, in
+    /// key order), renumbered in the same order; every per-series record
+    /// of the others is dropped. The files' records, warnings and rejected
+    /// rows stay as read.
+    pub fn retain_series(&mut self, keep: &[bool]) {
+        let mut next = 0u32;
+        let new_id: Vec<u32> = keep
+            .iter()
+            .map(|&k| {
+                next += u32::from(k);
+                if k { next - 1 } else { u32::MAX }
+            })
+            .collect();
+        retain_by(&mut self.keys, keep);
+        retain_by(&mut self.demand, keep);
+        retain_by(&mut self.returns, keep);
+        retain_by(&mut self.inventory, keep);
+        retain_by(&mut self.purchase_orders, keep);
+        retain_by(&mut self.items, keep);
+        retain_by(&mut self.supplier_lead_times, keep);
+        if let Some(lines) = &mut self.open_orders {
+            retain_by(lines, keep);
+        }
+        self.receipts_of_others.retain_mut(|r| {
+            r.id = new_id.get(r.id as usize).copied().unwrap_or(u32::MAX);
+            r.id != u32::MAX
+        });
+    }
+
     /// The supplier purchase-order line `po` names, when it names one.
     pub fn po_supplier(&self, po: &PurchaseOrder) -> Option<&str> {
         po.supplier.map(|s| self.po_suppliers[s.index()].as_str())
@@ -825,6 +854,12 @@ pub fn read_long(path: &Path, id: &str, date: &str, value: &str) -> Result<Vec<L
 /// day after the last sales date.
 pub fn load(dir: &Path, config: &Config, as_of: Option<NaiveDate>) -> Result<Dataset> {
     load_subset(dir, config, as_of, None)
+}
+
+/// Keep the items of `v` whose flag in `keep` (one per item) is true.
+fn retain_by<T>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut flags = keep.iter();
+    v.retain(|_| flags.next().copied().unwrap_or(false));
 }
 
 /// [`load`], keeping the demand history and purchase-order lines of the

@@ -1270,6 +1270,9 @@ struct SimulationJson<'a> {
     days: usize,
     bucket: &'static str,
     series: usize,
+    /// The sample replayed (`simulate.max_series`), when not every series.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sample: Option<SampleJson>,
     start_stock: &'static str,
     lead_times_from: BTreeMap<&'static str, usize>,
     inventory_measure: &'static str,
@@ -1284,6 +1287,14 @@ struct SimulationJson<'a> {
     lead_time_and_review_demand_errors: BTreeMap<String, PoolSummary>,
     config: &'a Config,
     inputs: Vec<InputJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct SampleJson {
+    series: usize,
+    of: usize,
+    chosen_by: &'static str,
+    purchasing_rules_scaled_to_the_sample: bool,
 }
 
 #[derive(Serialize)]
@@ -1341,6 +1352,12 @@ fn write_simulation_json(
         days: sim.days,
         bucket: sim.panel.bucket.name(),
         series: sim.series.len(),
+        sample: sim.sample.map(|s| SampleJson {
+            series: s.series,
+            of: s.of,
+            chosen_by: "the smallest stable hashes (FNV-1a) of sku and location",
+            purchasing_rules_scaled_to_the_sample: s.purchasing_rules_scaled,
+        }),
         start_stock: "each policy's order-up-to level at the origin, nothing on order (inventory history is not in the data contract)",
         lead_times_from: simulate::lead_time_sources(sim),
         inventory_measure: if sim.in_value { "value" } else { "units" },

@@ -259,6 +259,83 @@ pub struct SimulationOutput {
     pub report_dir: PathBuf,
     /// Inventory is measured in value (some unit cost known) rather than units.
     pub in_value: bool,
+    /// The sample replayed, when the panel had more than
+    /// `simulate.max_series` series.
+    pub sample: Option<Sample>,
+}
+
+/// A replay of some of the series (`simulate.max_series`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample {
+    /// Series replayed.
+    pub series: usize,
+    /// Series in the data.
+    pub of: usize,
+    /// The purchasing rules were in force, so they were replayed scaled to
+    /// the sample ([`take_sample`]).
+    pub purchasing_rules_scaled: bool,
+}
+
+/// The flags (one per key) of the `max` series of smallest stable hash of
+/// `keys`, ties in key order; `None` when there are no more than `max`
+/// or `max` is 0 (every series is replayed).
+fn sample_of(keys: &[ingest::SeriesKey], max: usize) -> Option<Vec<bool>> {
+    if max == 0 || keys.len() <= max {
+        return None;
+    }
+    let mut order: Vec<(u64, usize)> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.stable_hash(), i))
+        .collect();
+    order.select_nth_unstable(max - 1);
+    let mut keep = vec![false; keys.len()];
+    for &(_, i) in &order[..max] {
+        keep[i] = true;
+    }
+    Some(keep)
+}
+
+/// Keep `data`'s sample of at most `simulate.max_series` series
+/// ([`sample_of`]) and scale the purchasing rules to it. The rules act on
+/// the sum of a supplier's lines, of which the sample holds the share of
+/// its series it holds: each supplier's minimum order value and container
+/// sizes are scaled by that share (a random share of its series carries
+/// about that share of its order value and volume), the budget by the
+/// share of all series.
+fn take_sample(data: &mut Dataset, config: &mut Config) -> Option<Sample> {
+    let keep = sample_of(&data.keys, config.simulate.max_series)?;
+    let of = data.keys.len();
+    // Per supplier, its series and those of them kept.
+    let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for (id, &kept) in keep.iter().enumerate() {
+        if let Some(supplier) = crate::suppliers::series_supplier(data, id) {
+            let c = counts.entry(supplier.to_string()).or_default();
+            c.0 += 1;
+            c.1 += usize::from(kept);
+        }
+    }
+    data.retain_series(&keep);
+    let share = |part: usize, all: usize| part as f64 / all.max(1) as f64;
+    for (name, terms) in &mut data.suppliers {
+        if let Some(&(all, kept)) = counts.get(name) {
+            let f = share(kept, all);
+            for size in [
+                &mut terms.min_order_value,
+                &mut terms.container_volume,
+                &mut terms.container_weight,
+            ] {
+                *size = size.map(|v| v * f);
+            }
+        }
+    }
+    let budget = &mut config.purchasing.budget;
+    *budget = budget.map(|b| b * share(data.keys.len(), of));
+    Some(Sample {
+        series: data.keys.len(),
+        of,
+        purchasing_rules_scaled: purchasing::in_force(data, config),
+    })
 }
 
 impl SimulationOutput {
@@ -570,7 +647,9 @@ pub fn run(options: &SimulateOptions) -> Result<SimulationOutput> {
     let config = &options.config;
     let pool = thread_pool(options.threads)?;
     let mut dataset = ingest::load(&options.data, config, options.as_of)?;
-    let config = &config.planned_in(dataset.bucket);
+    let mut planned = config.planned_in(dataset.bucket);
+    let sample = take_sample(&mut dataset, &mut planned);
+    let config = &planned;
     let bucket = dataset.bucket;
     let panel = Panel::take(
         &mut dataset,
@@ -635,6 +714,7 @@ pub fn run(options: &SimulateOptions) -> Result<SimulationOutput> {
         lead_time_errors,
         report_dir,
         in_value,
+        sample,
     };
     Ok(output)
 }
@@ -1411,7 +1491,90 @@ pub fn lead_time_sources(out: &SimulationOutput) -> BTreeMap<&'static str, usize
 
 #[cfg(test)]
 mod tests {
-    use super::{at_fill_rate, target_achieving};
+    use super::{at_fill_rate, sample_of, take_sample, target_achieving};
+    use crate::ingest::SeriesKey;
+
+    #[test]
+    fn a_sample_scales_each_suppliers_rules_by_the_share_of_its_series() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut sales = String::from("sku,location,date,qty\n");
+        let mut items = String::from("sku,supplier,unit_cost\n");
+        for i in 0..8 {
+            for d in 1..=28 {
+                sales.push_str(&format!("S{i},DC,2024-02-{d:02},1\n"));
+            }
+            let supplier = if i < 4 { "ONE" } else { "TWO" };
+            items.push_str(&format!("S{i},{supplier},2\n"));
+        }
+        std::fs::write(dir.path().join("sales.csv"), sales).unwrap();
+        std::fs::write(dir.path().join("items.csv"), items).unwrap();
+        std::fs::write(
+            dir.path().join("suppliers.csv"),
+            "supplier,min_order_value,container_volume,container_weight,max_containers\n\
+             ONE,400,2,1000,3\nTWO,100,,,\n",
+        )
+        .unwrap();
+        let mut config = crate::config::Config::default();
+        config.simulate.max_series = 3;
+        config.purchasing.budget = Some(800.0);
+        let mut data = crate::ingest::load(dir.path(), &config, None).expect("load");
+        let keep = sample_of(&data.keys, 3).expect("a sample");
+        let kept = |supplier: &str| {
+            (0..8)
+                .filter(|&i| keep[i] && ((i < 4) == (supplier == "ONE")))
+                .count() as f64
+        };
+        let sample = take_sample(&mut data, &mut config).expect("a sample");
+        assert_eq!((sample.series, sample.of), (3, 8));
+        assert!(sample.purchasing_rules_scaled);
+        assert_eq!(data.keys.len(), 3);
+        assert_eq!(data.items.len(), 3);
+        let one = &data.suppliers["ONE"];
+        let f = kept("ONE") / 4.0;
+        assert_eq!(one.min_order_value, Some(400.0 * f));
+        assert_eq!(one.container_volume, Some(2.0 * f));
+        assert_eq!(one.container_weight, Some(1000.0 * f));
+        assert_eq!(one.max_containers, Some(3.0));
+        assert_eq!(
+            data.suppliers["TWO"].min_order_value,
+            Some(100.0 * kept("TWO") / 4.0)
+        );
+        assert_eq!(config.purchasing.budget, Some(800.0 * 3.0 / 8.0));
+    }
+
+    #[test]
+    fn a_sample_is_the_series_of_smallest_stable_hash() {
+        let keys: Vec<SeriesKey> = (0..50)
+            .map(|i| SeriesKey {
+                sku: format!("SKU-{i}"),
+                location: "DC".into(),
+            })
+            .collect();
+        assert_eq!(sample_of(&keys, 0), None);
+        assert_eq!(sample_of(&keys, 50), None);
+        let keep = sample_of(&keys, 7).expect("a sample of 7");
+        assert_eq!(keep.iter().filter(|k| **k).count(), 7);
+        let mut hashes: Vec<u64> = keys.iter().map(|k| k.stable_hash()).collect();
+        hashes.sort_unstable();
+        for (k, key) in keep.iter().zip(&keys) {
+            assert_eq!(*k, key.stable_hash() <= hashes[6], "{key:?}");
+        }
+        // The same series in another key order.
+        let mut shuffled = keys.clone();
+        shuffled.reverse();
+        let again = sample_of(&shuffled, 7).expect("a sample of 7");
+        let kept = |keys: &[SeriesKey], keep: &[bool]| -> Vec<String> {
+            let mut v: Vec<String> = keys
+                .iter()
+                .zip(keep)
+                .filter(|(_, k)| **k)
+                .map(|(key, _)| key.sku.clone())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(kept(&keys, &keep), kept(&shuffled, &again));
+    }
 
     #[test]
     fn the_target_that_achieved_a_fill_rate() {
