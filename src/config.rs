@@ -612,8 +612,8 @@ pub struct SimulateConfig {
     /// to the history as it stands. 1: a full selection at every refit.
     pub reselect_every: usize,
     /// Series replayed at most: a panel with more replays a stable sample of
-    /// this many (the smallest stable hashes of sku and location, which
-    /// holds the selection prior's sample), and says so; 0 replays every
+    /// this many (those of smallest stable hash of sku and location, as the
+    /// selection prior's sample is chosen), and says so; 0 replays every
     /// series. The replay costs about one forecast stage per refit, so a
     /// large panel's full replay takes hours; its totals per class come
     /// within sampling error from a few thousand series.

@@ -30,7 +30,7 @@ pub struct Dispersion {
 
 impl Dispersion {
     /// Test `history` (the demand per bucket, oldest first): `None` when
-    /// fewer than [`MIN_BUCKETS`] buckets have a positive moving mean, or
+    /// fewer than `MIN_BUCKETS` buckets have a positive moving mean, or
     /// when a demand in the window is not a whole number (not counts).
     pub fn test(history: &[f64]) -> Option<Dispersion> {
         let h = &history[history.len().saturating_sub(WINDOW + LEVEL_BUCKETS)..];

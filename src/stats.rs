@@ -8,7 +8,7 @@
 // library the standard library links for its own float functions): a pure
 // function of one float, so safe to call. About 1.7× as fast as the libm
 // crate's port on this machine, and within a few ulp of it (BENCHMARKS.md,
-// "The normal CDF").
+// "`norm_cdf` on the C library's `erfc`").
 unsafe extern "C" {
     safe fn erfc(x: f64) -> f64;
 }

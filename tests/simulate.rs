@@ -370,6 +370,7 @@ fn a_panel_over_max_series_replays_the_sample_of_smallest_hash() {
     );
     // The config as given, not as scaled.
     assert_eq!(json["config"]["purchasing"]["budget"], 40.0);
+    same_at_one_and_two_threads(&f, &config, &["simulation.csv", "simulation_summary.csv"]);
     // At or above the panel's size, every series, and no sample.
     let all = f.config("[simulate]\nmax_series = 3\n");
     let dir = simulate(&f, &f.out().join("all"), &["--config", &all]);

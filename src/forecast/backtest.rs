@@ -17,11 +17,11 @@ pub struct ForecastSettings {
     pub backtest_horizon: usize,
     /// Buckets the reorder point protects (lead time + half a review, may be
     /// fractional): the horizon of the summed errors in
-    /// [`SeriesForecast::horizon_errors`]; `None`: the backtest horizon.
+    /// [`super::SeriesForecast::horizon_errors`]; `None`: the backtest horizon.
     pub protection_buckets: Option<f64>,
     /// Buckets of lead time + a whole review period, which a base stock
     /// ordered at every review protects: the horizon of
-    /// [`SeriesForecast::cycle_errors`]; `None`: the backtest horizon.
+    /// [`super::SeriesForecast::cycle_errors`]; `None`: the backtest horizon.
     pub cycle_buckets: Option<f64>,
     /// Backtest origins.
     pub origins: usize,

@@ -33,7 +33,7 @@
 //!   the same at any thread count) down to [`GlobalSettings::training_rows`]:
 //!   a model of a few dozen coefficients needs no more, and memory stays flat.
 //!
-//! The only bridge to linfa is [`design`] → [`fit_elastic_net`]: features go
+//! The only bridge to linfa is `design` → `fit_elastic_net`: features go
 //! from the panel straight into one ndarray 0.16 matrix.
 
 use std::collections::{BTreeMap, HashMap};

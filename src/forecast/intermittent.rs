@@ -632,7 +632,7 @@ impl Model for Imapa {
 /// seasons (blocks of `season_length` buckets, the last ending with the last
 /// observation) summed, the sums forecast by optimised SES (ADIDA with
 /// `k = season_length`), and the forecast season total spread over its
-/// buckets by the seasonal profile ([`seasonal_profile`]) where the
+/// buckets by the seasonal profile (`seasonal_profile`) where the
 /// positions differ significantly, evenly elsewhere. The other
 /// intermittent methods spread demand evenly; daily demand with a weekday
 /// pattern (shops closed or busy on some days) is not even. A history

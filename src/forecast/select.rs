@@ -62,7 +62,7 @@ pub struct SeriesForecast {
     /// No demand for the configured time: forecast zero.
     pub discontinued: bool,
     /// Errors (actual − forecast) of the latest backtest origin over the spread
-    /// of the earlier origins' errors, for [`calibrate`].
+    /// of the earlier origins' errors, for `calibrate`.
     pub standardized_errors: Vec<f64>,
     /// Per backtest origin, (z, w): the error summed over the protection
     /// horizon T (`protection_buckets`, at most the backtest horizon; a

@@ -88,7 +88,7 @@ impl<'a> Stage<'a> {
 
     /// [`Stage::new`] beside `first`, a stage of the same series on another
     /// history (a replay's demand beside its shipments): a sampled series
-    /// that reads the same in both ([`Stage::twins`]) takes `first`'s
+    /// that reads the same in both (`Stage::twins`) takes `first`'s
     /// backtest of it.
     pub fn beside(
         series: &'a [StageSeries<'a>],
@@ -274,7 +274,7 @@ impl<'a> Stage<'a> {
     }
 
     /// Every series' forecasts by this stage and by `twin` (see
-    /// [`Stage::forecast_twin`]), in series order (in parallel).
+    /// `Stage::forecast_twin`), in series order (in parallel).
     pub fn forecast_all_twins(
         mut self,
         mut twin: Stage<'a>,

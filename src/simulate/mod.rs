@@ -272,7 +272,9 @@ pub struct Sample {
     /// Series in the data.
     pub of: usize,
     /// The purchasing rules were in force, so they were replayed scaled to
-    /// the sample ([`take_sample`]).
+    /// the sample: each supplier's minimum order value and container sizes
+    /// by the share of its series the sample holds, the budget by the
+    /// share of all series.
     pub purchasing_rules_scaled: bool,
 }
 
