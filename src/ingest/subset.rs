@@ -41,6 +41,19 @@ pub struct Subset {
     pub sample: usize,
 }
 
+impl Subset {
+    /// The `sample` series of smallest hash and no shard's own: what a
+    /// replay of a sample (`simulate.max_series`) reads the history of.
+    /// (Shard 1 of 1 owns no series: no hash modulo 1 is 1.)
+    pub fn sample_only(sample: usize) -> Subset {
+        Subset {
+            index: 1,
+            count: 1,
+            sample,
+        }
+    }
+}
+
 /// A [`Subset`] made definite on the data: the sample is every series whose
 /// hash is at most `bound`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +117,13 @@ mod tests {
         expected.extend((0..=41).filter(|h| h % 2 == 1));
         expected.sort_unstable();
         assert_eq!(keeps, expected);
+    }
+
+    #[test]
+    fn a_sample_only_keeps_no_shards_own_series() {
+        let kept = KeptHistory::new(Subset::sample_only(2), [40, 10, 30, 20]);
+        let keeps: Vec<u64> = (0..=41).filter(|&h| kept.keeps(h)).collect();
+        assert_eq!(keeps, (0..=20).collect::<Vec<u64>>());
     }
 
     #[test]

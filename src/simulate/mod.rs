@@ -308,10 +308,23 @@ fn sample_of(keys: &[ingest::SeriesKey], max: usize) -> Option<Vec<bool>> {
 fn take_sample(data: &mut Dataset, config: &mut Config) -> Option<Sample> {
     let keep = sample_of(&data.keys, config.simulate.max_series)?;
     let of = data.keys.len();
+    // A series whose history was not read has its purchase-order lines'
+    // suppliers in the receipts kept for the suppliers' lead times.
+    let mut received: Vec<Option<(i32, &str)>> = vec![None; of];
+    for r in &data.receipts_of_others {
+        let supplier = r.supplier.as_deref().filter(|s| !s.trim().is_empty());
+        if let (Some(s), Some(slot)) = (supplier, received.get_mut(r.id as usize))
+            && slot.is_none_or(|(day, _)| r.order_day >= day)
+        {
+            *slot = Some((r.order_day, s));
+        }
+    }
     // Per supplier, its series and those of them kept.
     let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (id, &kept) in keep.iter().enumerate() {
-        if let Some(supplier) = crate::suppliers::series_supplier(data, id) {
+        let supplier =
+            crate::suppliers::series_supplier(data, id).or_else(|| received[id].map(|(_, s)| s));
+        if let Some(supplier) = supplier {
             let c = counts.entry(supplier.to_string()).or_default();
             c.0 += 1;
             c.1 += usize::from(kept);
@@ -648,7 +661,11 @@ pub fn default_origin_buckets(bucket: Bucket) -> usize {
 pub fn run(options: &SimulateOptions) -> Result<SimulationOutput> {
     let config = &options.config;
     let pool = thread_pool(options.threads)?;
-    let mut dataset = ingest::load(&options.data, config, options.as_of)?;
+    // With a sample, only its series' history is kept (every row is still
+    // read and checked), as a shard keeps its own.
+    let subset = (config.simulate.max_series > 0)
+        .then(|| ingest::Subset::sample_only(config.simulate.max_series));
+    let mut dataset = ingest::load_subset(&options.data, config, options.as_of, subset)?;
     let mut planned = config.planned_in(dataset.bucket);
     let sample = take_sample(&mut dataset, &mut planned);
     let config = &planned;
@@ -1505,11 +1522,23 @@ mod tests {
             for d in 1..=28 {
                 sales.push_str(&format!("S{i},DC,2024-02-{d:02},1\n"));
             }
-            let supplier = if i < 4 { "ONE" } else { "TWO" };
+            // S7's supplier is known from its purchase order only, and S7
+            // is not in the sample (its history is not read).
+            let supplier = match i {
+                0..4 => "ONE",
+                7 => "",
+                _ => "TWO",
+            };
             items.push_str(&format!("S{i},{supplier},2\n"));
         }
         std::fs::write(dir.path().join("sales.csv"), sales).unwrap();
         std::fs::write(dir.path().join("items.csv"), items).unwrap();
+        std::fs::write(
+            dir.path().join("purchase_orders.csv"),
+            "po_id,supplier,sku,location,qty,order_date,due_date,received_date,received_qty\n\
+             PO-1,TWO,S7,DC,5,2024-01-02,2024-01-09,2024-01-10,5\n",
+        )
+        .unwrap();
         std::fs::write(
             dir.path().join("suppliers.csv"),
             "supplier,min_order_value,container_volume,container_weight,max_containers\n\
@@ -1519,8 +1548,10 @@ mod tests {
         let mut config = crate::config::Config::default();
         config.simulate.max_series = 3;
         config.purchasing.budget = Some(800.0);
-        let mut data = crate::ingest::load(dir.path(), &config, None).expect("load");
+        let subset = Some(crate::ingest::Subset::sample_only(3));
+        let mut data = crate::ingest::load_subset(dir.path(), &config, None, subset).expect("load");
         let keep = sample_of(&data.keys, 3).expect("a sample");
+        assert!(!keep[7]);
         let kept = |supplier: &str| {
             (0..8)
                 .filter(|&i| keep[i] && ((i < 4) == (supplier == "ONE")))
