@@ -181,6 +181,24 @@ fn score(supplier: &str, location: &str, l: &Lines, as_of_day: i32) -> Scorecard
     }
 }
 
+/// Every series' supplier ([`series_supplier`]); a series whose history a
+/// subset load left out (its purchase-order lines are not kept) takes the
+/// supplier of its latest received line, kept for the suppliers' lead times.
+pub fn series_suppliers(data: &Dataset) -> Vec<Option<&str>> {
+    let mut received: Vec<Option<(i32, &str)>> = vec![None; data.keys.len()];
+    for r in &data.receipts_of_others {
+        let supplier = r.supplier.as_deref().filter(|s| !s.trim().is_empty());
+        if let (Some(s), Some(slot)) = (supplier, received.get_mut(r.id as usize))
+            && slot.is_none_or(|(day, _)| r.order_day >= day)
+        {
+            *slot = Some((r.order_day, s));
+        }
+    }
+    (0..data.keys.len())
+        .map(|id| series_supplier(data, id).or_else(|| received[id].map(|(_, s)| s)))
+        .collect()
+}
+
 /// The supplier of series `id`: the item master's, else the one on its
 /// latest purchase-order line that names one.
 pub fn series_supplier(data: &Dataset, id: usize) -> Option<&str> {

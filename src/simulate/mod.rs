@@ -279,20 +279,15 @@ pub struct Sample {
 }
 
 /// The flags (one per key) of the `max` series of smallest stable hash of
-/// `keys`, ties in key order; `None` when there are no more than `max`
+/// `keys` (chosen as the selection prior's sample is,
+/// [`forecast::prior::sample`]); `None` when there are no more than `max`
 /// or `max` is 0 (every series is replayed).
 fn sample_of(keys: &[ingest::SeriesKey], max: usize) -> Option<Vec<bool>> {
     if max == 0 || keys.len() <= max {
         return None;
     }
-    let mut order: Vec<(u64, usize)> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (k.stable_hash(), i))
-        .collect();
-    order.select_nth_unstable(max - 1);
     let mut keep = vec![false; keys.len()];
-    for &(_, i) in &order[..max] {
+    for i in forecast::prior::sample(keys.iter().map(ingest::SeriesKey::stable_hash), max) {
         keep[i] = true;
     }
     Some(keep)
@@ -308,22 +303,10 @@ fn sample_of(keys: &[ingest::SeriesKey], max: usize) -> Option<Vec<bool>> {
 fn take_sample(data: &mut Dataset, config: &mut Config) -> Option<Sample> {
     let keep = sample_of(&data.keys, config.simulate.max_series)?;
     let of = data.keys.len();
-    // A series whose history was not read has its purchase-order lines'
-    // suppliers in the receipts kept for the suppliers' lead times.
-    let mut received: Vec<Option<(i32, &str)>> = vec![None; of];
-    for r in &data.receipts_of_others {
-        let supplier = r.supplier.as_deref().filter(|s| !s.trim().is_empty());
-        if let (Some(s), Some(slot)) = (supplier, received.get_mut(r.id as usize))
-            && slot.is_none_or(|(day, _)| r.order_day >= day)
-        {
-            *slot = Some((r.order_day, s));
-        }
-    }
     // Per supplier, its series and those of them kept.
     let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for (id, &kept) in keep.iter().enumerate() {
-        let supplier =
-            crate::suppliers::series_supplier(data, id).or_else(|| received[id].map(|(_, s)| s));
+    let suppliers = crate::suppliers::series_suppliers(data);
+    for (&kept, supplier) in keep.iter().zip(suppliers) {
         if let Some(supplier) = supplier {
             let c = counts.entry(supplier.to_string()).or_default();
             c.0 += 1;
